@@ -1,0 +1,239 @@
+"""The event model: one record per event, as a (Geo)DataFrame with these columns.
+
+Every reader in :mod:`geo.io` returns a frame with exactly :data:`EVENT_COLUMNS` (plus nothing else),
+so validation, geocoding, the join and the store see one shape whatever the source format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+CRS: Final = "EPSG:4326"
+
+CATEGORIES: Final = (
+    "deployment",
+    "airspace_incident",
+    "strike",
+    "ground_combat",
+    "territorial_change",
+    "statement",
+    "other",
+)
+VERIFICATION: Final = ("confirmed", "reported", "claimed", "disputed")
+GEO_PRECISION: Final = ("exact", "near", "admin2", "admin1", "country", "none")
+TIME_PRECISION: Final = ("day", "week", "month", "year")
+
+#: Canonical columns and their pandas dtypes (dates are ``datetime64[ns]`` at midnight, naive = UTC day).
+EVENT_DTYPES: Final[dict[str, str]] = {
+    "id": "string",
+    "title": "string",
+    "description": "string",
+    "category": "string",
+    "subcategory": "string",
+    "actors": "string",  # "; "-separated
+    "date_start": "datetime64[ns]",
+    "date_end": "datetime64[ns]",  # NaT = same day as date_start
+    "time_precision": "string",
+    "lon": "float64",
+    "lat": "float64",
+    "geo_precision": "string",
+    "location_name": "string",
+    "country_iso": "string",  # the country the source declares (ISO3), a hint for swaps and geocoding
+    "src_adm1": "string",  # admin units named by the source itself (ACLED admin1/admin2, UCDP adm_1/adm_2)
+    "src_adm2": "string",
+    "verification": "string",
+    "equipment": "string",
+    "unit": "string",
+    "source_name": "string",
+    "source_url": "string",
+    "source_date": "datetime64[ns]",
+    "fatalities": "Int64",
+    "fatalities_low": "Int64",
+    "fatalities_high": "Int64",
+    "flags": "string",  # ";"-separated machine flags, e.g. "latlon_swapped;geocoded"
+    "import_file": "string",
+    "import_sha256": "string",
+    "import_row": "Int64",  # 1-based data row in the source file (header not counted)
+    "import_time": "datetime64[ns]",
+}
+EVENT_COLUMNS: Final = tuple(EVENT_DTYPES)
+
+#: Columns the admin join adds (see :mod:`geo.join`).
+JOIN_DTYPES: Final[dict[str, str]] = {
+    "adm0_iso": "string",
+    "adm0_name": "string",
+    "adm1_id": "string",
+    "adm1_name": "string",
+    "adm2_id": "string",
+    "adm2_name": "string",
+    "join_method": "string",  # within | nearest | none
+    "join_distance_km": "float64",
+    "border_district": "boolean",
+    "border_distance_km": "float64",
+    "border_pair": "string",  # e.g. "BLR-UKR"
+    "admin_mismatch": "string",  # "" or e.g. "adm1: source 'Kursk' vs joined 'Belgorod Oblast'"
+}
+JOIN_COLUMNS: Final = tuple(JOIN_DTYPES)
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One problem with one row: a rejection (row dropped) or a flag (row kept, marked)."""
+
+    file: str
+    row: int
+    field: str
+    value: str
+    reason: str
+    kind: str = "reject"  # reject | flag | duplicate | geocoded | swap | mismatch
+
+    def __str__(self) -> str:
+        return f"{self.file}, row {self.row}, field {self.field!r}: {self.reason} (value {self.value!r})"
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def empty_events(n: int = 0) -> pd.DataFrame:
+    """A frame of ``n`` rows with every canonical column, all missing."""
+    data: dict[str, object] = {}
+    for col, dtype in EVENT_DTYPES.items():
+        if dtype.startswith("datetime"):
+            data[col] = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+        elif dtype == "float64":
+            data[col] = pd.Series(np.full(n, np.nan))
+        else:
+            data[col] = pd.Series([pd.NA] * n, dtype=dtype)
+    return pd.DataFrame(data)
+
+
+def conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy with exactly the canonical columns (missing ones added empty) in canonical dtypes."""
+    out = empty_events(len(frame))
+    out.index = frame.index
+    for col, dtype in EVENT_DTYPES.items():
+        if col not in frame.columns:
+            continue
+        values = frame[col]
+        if dtype.startswith("datetime"):
+            out[col] = pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
+        elif dtype == "float64":
+            out[col] = pd.to_numeric(values, errors="coerce").astype("float64")
+        elif dtype == "Int64":
+            out[col] = pd.to_numeric(values, errors="coerce").round().astype("Int64")
+        else:
+            out[col] = values.astype("string")
+    return out.reset_index(drop=True)
+
+
+# --- vocabularies -------------------------------------------------------------------------------------
+
+_VERIFICATION_WORDS: Final = {
+    "confirmed": "confirmed",
+    "verified": "confirmed",
+    "official": "confirmed",
+    "reported": "reported",
+    "report": "reported",
+    "unverified": "reported",
+    "claimed": "claimed",
+    "claim": "claimed",
+    "alleged": "claimed",
+    "allegedly": "claimed",
+    "purported": "claimed",
+    "présumé": "claimed",
+    "presume": "claimed",
+    "prétendument": "claimed",
+    "disputed": "disputed",
+    "contested": "disputed",
+    "denied": "disputed",
+}
+
+
+def normalise_verification(value: object, default: str = "reported") -> str | None:
+    """Map free text ("Alleged", "verified", ...) to a verification status; None if unknown."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return default
+    text = str(value).strip().lower()
+    if not text:
+        return default
+    return _VERIFICATION_WORDS.get(text)
+
+
+_CATEGORY_WORDS: Final = {
+    "deployment": "deployment",
+    "troop deployment": "deployment",
+    "headquarters or base established": "deployment",
+    "airspace_incident": "airspace_incident",
+    "airspace incident": "airspace_incident",
+    "airspace incursion": "airspace_incident",
+    "incursion": "airspace_incident",
+    "strike": "strike",
+    "air/drone strike": "strike",
+    "shelling/artillery/missile attack": "strike",
+    "explosions/remote violence": "strike",
+    "remote explosive/landmine/ied": "strike",
+    "ground_combat": "ground_combat",
+    "ground combat": "ground_combat",
+    "battles": "ground_combat",
+    "armed clash": "ground_combat",
+    "territorial_change": "territorial_change",
+    "territorial change": "territorial_change",
+    "government regains territory": "territorial_change",
+    "non-state actor overtakes territory": "territorial_change",
+    "non-violent transfer of territory": "territorial_change",
+    "statement": "statement",
+    "strategic developments": "other",
+    "other": "other",
+}
+
+
+def normalise_category(value: object) -> str | None:
+    """Map a category or an ACLED event/sub-event type to a category; None if unknown."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "other"
+    text = str(value).strip().lower()
+    if not text:
+        return "other"
+    return _CATEGORY_WORDS.get(text)
+
+
+#: ACLED geo_precision → geo precision
+ACLED_GEO_PRECISION: Final = {1: "exact", 2: "near", 3: "admin1"}
+#: ACLED time_precision → time precision
+ACLED_TIME_PRECISION: Final = {1: "day", 2: "week", 3: "month"}
+#: UCDP GED where_prec → geo precision (5: larger than ADM1, 7: water/airspace: no honest point)
+UCDP_WHERE_PREC: Final = {1: "exact", 2: "near", 3: "admin2", 4: "admin1", 5: "country", 6: "country", 7: "country"}
+#: UCDP GED date_prec → time precision
+UCDP_DATE_PREC: Final = {1: "day", 2: "week", 3: "week", 4: "month", 5: "year"}
+#: VIINA GEO_PRECISION → geo precision
+VIINA_GEO_PRECISION: Final = {
+    "STREET": "exact",
+    "ADDRESS": "exact",
+    "POINT": "exact",
+    "CITY": "near",
+    "LOCALITY": "near",
+    "ADM3": "near",
+    "ADM2": "admin2",
+    "ADM1": "admin1",
+    "COUNTRY": "country",
+}
+
+
+def stable_id(prefix: str, *parts: object) -> str:
+    """A short stable id from the content that identifies an event (same input, same id)."""
+    text = "\x1f".join("" if p is None or p is pd.NA else str(p) for p in parts)
+    return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:16]}"
+
+
+_ID_SAFE = re.compile(r"[^A-Za-z0-9_.:-]+")
+
+
+def source_id(prefix: str, value: object) -> str:
+    """An id built from the source's own id (e.g. ACLED event_id_cnty), namespaced by format."""
+    return f"{prefix}:{_ID_SAFE.sub('_', str(value).strip())}"
