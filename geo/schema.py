@@ -64,19 +64,22 @@ EVENT_DTYPES: Final[dict[str, str]] = {
 }
 EVENT_COLUMNS: Final = tuple(EVENT_DTYPES)
 
-#: Columns the admin join adds (see :mod:`geo.join`).
+#: Columns the admin join adds (see :mod:`geo.join`). Names are categoricals: few distinct values, 1M rows.
 JOIN_DTYPES: Final[dict[str, str]] = {
-    "adm0_iso": "string",
-    "adm0_name": "string",
-    "adm1_id": "string",
-    "adm1_name": "string",
-    "adm2_id": "string",
-    "adm2_name": "string",
-    "join_method": "string",  # within | nearest | none
+    "adm0_iso": "category",
+    "adm0_name": "category",
+    "adm1_id": "category",
+    "adm1_name": "category",
+    "adm1_local": "category",  # local-script name (Cyrillic) where the boundary layer has one
+    "adm2_id": "category",
+    "adm2_name": "category",
+    "adm2_local": "category",
+    "adm0_disputed": "category",  # e.g. "RUS UKR" when the point lies in territory both layers claim
+    "join_method": "category",  # within | nearest | none
     "join_distance_km": "float64",
     "border_district": "boolean",
     "border_distance_km": "float64",
-    "border_pair": "string",  # e.g. "BLR-UKR"
+    "border_pair": "category",  # e.g. "BLR-UKR"
     "admin_mismatch": "string",  # "" or e.g. "adm1: source 'Kursk' vs joined 'Belgorod Oblast'"
 }
 JOIN_COLUMNS: Final = tuple(JOIN_DTYPES)

@@ -1,0 +1,606 @@
+"""The admin join: every event with coordinates gets its country, oblast/voblast and raion.
+
+Public API:
+
+* :func:`prepare` builds an :class:`AdminIndex` once from :class:`geo.boundaries.Boundaries` (hierarchy
+  derived spatially, international borders and border districts derived from the geometry);
+* :func:`enrich` adds :data:`geo.schema.JOIN_COLUMNS` to an events frame without mutating it.
+
+Point-in-polygon runs with the tree on the *points* and the polygons as queries (as
+``geopandas.sjoin(predicate="within")`` does), level by level: ADM2 first, ADM1 only for the points no
+ADM2 covers, ADM0 only for those no ADM1 covers. Points just outside every polygon get the nearest unit
+within ``nearest_km`` (``join_method="nearest"``). Border distances come from a k-d tree over the densified
+border lines in a Lambert azimuthal equal-area projection centred on the boundaries, refined exactly on
+the two segments around the nearest vertex.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS as ProjCRS
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+from shapely import STRtree
+
+from geo.schema import JOIN_DTYPES
+
+#: Largest gap (km) between an event outside every polygon and the unit it is attached to.
+NEAREST_KM: Final = 2.0
+#: Width (km) within which one country's outline counts as shared with its neighbour's.
+BORDER_TOLERANCE_KM: Final = 2.0
+#: Overlaps between two countries larger than this (km²) are disputed territory, not slivers.
+DISPUTED_MIN_KM2: Final = 100.0
+_METHODS: Final = ["within", "nearest", "none"]
+#: Country outlines this close (m) to a disputed overlap are not international borders (territorial waters).
+_DISPUTED_MARGIN_M: Final = 30_000.0
+#: Vertex spacing (m) of the densified border lines behind the k-d tree.
+_BORDER_STEP_M: Final = 200.0
+#: Vertex spacing (m) of the densified unit outlines behind the nearest-unit k-d tree.
+_EDGE_STEP_M: Final = 500.0
+#: Vertices looked at around each point when searching the nearest unit.
+_NEAREST_K: Final = 8
+#: An ADM2 unit is a border district when at least this much (km) of its outline follows a border.
+_BORDER_DISTRICT_MIN_KM: Final = 1.0
+
+
+@dataclass(frozen=True)
+class _Level:
+    """One admin level ready for queries: attributes aligned with geometries, plus projected parts."""
+
+    attrs: pd.DataFrame  # columns of JOIN_DTYPES that this level determines
+    geoms: np.ndarray  # shapely geometries, EPSG:4326
+    proj_parts: np.ndarray  # exploded polygon parts, projected
+    proj_owner: np.ndarray  # index into geoms for each projected part
+    edge_tree: cKDTree | None  # densified outline vertices of the projected parts
+    edge_xy: np.ndarray  # (N, 2) those vertices
+    edge_ring: np.ndarray  # (N,) ring number of each vertex (segments join same-ring neighbours)
+    edge_part: np.ndarray  # (N,) index into proj_parts for each vertex
+
+    @property
+    def empty(self) -> bool:
+        return len(self.geoms) == 0
+
+
+@dataclass(frozen=True)
+class AdminIndex:
+    """Boundaries prepared for joining; build once with :func:`prepare` and reuse."""
+
+    levels: dict[int, _Level]
+    crs: str  # the projection used for distances
+    to_proj: Transformer
+    border_xy: np.ndarray  # (N, 2) densified border vertices, projected
+    border_line: np.ndarray  # (N,) line number of each vertex (segments join same-line neighbours)
+    border_pair: np.ndarray  # (N,) code of each vertex's pair label, in the order of ``border_lines``
+    border_tree: cKDTree | None
+    border_lines: dict[str, Any]  # pair -> projected (Multi)LineString
+    disputed: np.ndarray  # geometries (EPSG:4326) of disputed overlaps
+    disputed_claimants: np.ndarray  # "RUS UKR" for each disputed geometry
+    nearest_km: float = NEAREST_KM
+    border_tolerance_km: float = BORDER_TOLERANCE_KM
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def border_districts(self) -> pd.DataFrame:
+        """ADM2 units touching an international border between two loaded countries."""
+        attrs = self.levels[2].attrs
+        return attrs.loc[attrs["border_district"].fillna(False).astype(bool)].reset_index(drop=True)
+
+
+# --- prepare ------------------------------------------------------------------------------------------
+
+
+def prepare(
+    boundaries: Any,
+    *,
+    nearest_km: float = NEAREST_KM,
+    border_tolerance_km: float = BORDER_TOLERANCE_KM,
+) -> AdminIndex:
+    """Prepare ``boundaries`` (anything with ``adm0``, ``adm1``, ``adm2`` GeoDataFrames) for :func:`enrich`."""
+    adm0, adm1, adm2 = (_clean_layer(getattr(boundaries, f"adm{n}", None)) for n in (0, 1, 2))
+    crs = _projection_for(adm0, adm1, adm2)
+    to_proj = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+    disputed, claimants = _disputed_areas(adm0, to_proj)
+    attrs0 = pd.DataFrame(
+        {
+            "adm0_iso": adm0["iso3"].astype("string").to_numpy(),
+            "adm0_name": adm0["name"].astype("string").to_numpy(),
+        }
+    )
+    attrs1 = _with_parent(adm1, adm0, "adm1", to_proj)
+    attrs2 = _with_parent(adm2, adm1, "adm2", to_proj, grand=attrs1)
+
+    borders = _international_borders(adm0, disputed, to_proj, border_tolerance_km * 1000.0)
+    xy, line, pair = _densify_borders(borders)
+    attrs2["border_district"] = _border_districts(adm2, borders, to_proj, border_tolerance_km * 1000.0)
+
+    levels = {
+        0: _level(attrs0, adm0, to_proj),
+        1: _level(attrs1, adm1, to_proj),
+        2: _level(attrs2, adm2, to_proj),
+    }
+    return AdminIndex(
+        levels=levels,
+        crs=crs,
+        to_proj=to_proj,
+        border_xy=xy,
+        border_line=line,
+        border_pair=pair,
+        border_tree=_kdtree(xy) if len(xy) else None,
+        border_lines=borders,
+        disputed=disputed,
+        disputed_claimants=claimants,
+        nearest_km=nearest_km,
+        border_tolerance_km=border_tolerance_km,
+    )
+
+
+def _clean_layer(gdf: Any) -> pd.DataFrame:
+    cols = ["iso3", "unit_id", "name", "name_local", "geometry"]
+    if gdf is None or len(gdf) == 0:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+    if gdf.crs is not None and not gdf.crs.equals(ProjCRS.from_epsg(4326)):
+        gdf = gdf.to_crs(4326)
+    out = pd.DataFrame({c: gdf[c].to_numpy() if c in gdf.columns else "" for c in cols[:-1]})
+    geoms = gdf.geometry.to_numpy()
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    out["geometry"] = geoms
+    return out.reset_index(drop=True)
+
+
+def _projection_for(*layers: pd.DataFrame) -> str:
+    """A Lambert azimuthal equal-area projection centred on the finest layers' extent."""
+    for layer in (layers[2], layers[1], layers[0]):
+        if len(layer):
+            minx, miny, maxx, maxy = shapely.total_bounds(layer["geometry"].to_numpy())
+            break
+    else:
+        minx, miny, maxx, maxy = 23.0, 44.0, 41.0, 57.0
+    lon0 = round(float(np.clip((minx + maxx) / 2, -180, 180)), 1)
+    lat0 = round(float(np.clip((miny + maxy) / 2, -89, 89)), 1)
+    return f"+proj=laea +lat_0={lat0} +lon_0={lon0} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+
+
+def _project(geoms: np.ndarray, to_proj: Transformer) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.column_stack(to_proj.transform(xy[:, 0], xy[:, 1])))
+
+
+def _level(attrs: pd.DataFrame, layer: pd.DataFrame, to_proj: Transformer) -> _Level:
+    geoms = layer["geometry"].to_numpy()
+    empty = np.array([], dtype=np.int64)
+    if len(geoms) == 0:
+        return _Level(attrs, geoms, np.array([], dtype=object), empty, None, np.empty((0, 2)), empty, empty)
+    shapely.prepare(geoms)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    proj = _project(parts, to_proj)
+    rings, ring_part = shapely.get_parts(shapely.boundary(proj), return_index=True)
+    xy, ring = shapely.get_coordinates(shapely.segmentize(rings, _EDGE_STEP_M), return_index=True)
+    return _Level(attrs.reset_index(drop=True), geoms, proj, owner, _kdtree(xy), xy, ring, ring_part[ring])
+
+
+def _kdtree(xy: np.ndarray) -> cKDTree:
+    # unbalanced, non-compact nodes: several times faster to query for points far from the data
+    return cKDTree(xy, balanced_tree=False, compact_nodes=False)
+
+
+def _with_parent(
+    child: pd.DataFrame,
+    parent: pd.DataFrame,
+    prefix: str,
+    to_proj: Transformer,
+    grand: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Attributes of ``child`` units plus their parent found spatially (largest shared area, same country)."""
+    n = len(child)
+    attrs = pd.DataFrame(
+        {
+            f"{prefix}_id": child["unit_id"].astype("string").to_numpy(),
+            f"{prefix}_name": child["name"].astype("string").to_numpy(),
+            f"{prefix}_local": child["name_local"].astype("string").to_numpy(),
+            "adm0_iso": child["iso3"].astype("string").to_numpy(),
+        }
+    )
+    if prefix == "adm2":
+        attrs["adm1_id"] = pd.array([pd.NA] * n, dtype="string")
+        attrs["adm1_name"] = pd.array([pd.NA] * n, dtype="string")
+        attrs["adm1_local"] = pd.array([pd.NA] * n, dtype="string")
+    if n == 0:
+        attrs["adm0_name"] = pd.array([], dtype="string")
+        return attrs
+    parent_idx = _largest_overlap(child, parent, to_proj)
+    if prefix == "adm2" and grand is not None:
+        ok = parent_idx >= 0
+        for col in ("adm1_id", "adm1_name", "adm1_local"):
+            values = attrs[col].to_numpy(dtype=object)
+            values[ok] = grand[col].to_numpy(dtype=object)[parent_idx[ok]]
+            attrs[col] = pd.array(values, dtype="string")
+    names = dict(zip(parent["iso3"], parent["name"])) if prefix == "adm1" else {}
+    if prefix == "adm2" and grand is not None:
+        names = dict(zip(grand["adm0_iso"].astype(object), grand["adm0_name"].astype(object)))
+    attrs["adm0_name"] = pd.array([names.get(i, pd.NA) for i in attrs["adm0_iso"].astype(object)], dtype="string")
+    return attrs
+
+
+def _largest_overlap(child: pd.DataFrame, parent: pd.DataFrame, to_proj: Transformer) -> np.ndarray:
+    """For each child polygon, the index of the same-country parent sharing the largest area (-1: none)."""
+    result = np.full(len(child), -1, dtype=np.int64)
+    if len(parent) == 0 or len(child) == 0:
+        return result
+    cg, pg = child["geometry"].to_numpy(), parent["geometry"].to_numpy()
+    tree = STRtree(pg)
+    ci, pi = tree.query(cg, predicate="intersects")
+    same = child["iso3"].to_numpy()[ci] == parent["iso3"].to_numpy()[pi]
+    ci, pi = ci[same], pi[same]
+    if len(ci) == 0:
+        return result
+    # Representative point first: cheap and right for all but odd shapes.
+    rep = shapely.point_on_surface(cg[ci])
+    inside = shapely.contains_properly(pg[pi], rep)
+    area = np.where(inside, np.inf, 0.0)
+    undecided = ~inside
+    if undecided.any():
+        inter = shapely.intersection(_project(cg[ci[undecided]], to_proj), _project(pg[pi[undecided]], to_proj))
+        area[undecided] = shapely.area(inter)
+    order = np.lexsort((-area, ci))
+    ci, pi, area = ci[order], pi[order], area[order]
+    first = np.unique(ci, return_index=True)[1]
+    keep = first[area[first] > 0]
+    result[ci[keep]] = pi[keep]
+    return result
+
+
+def _disputed_areas(adm0: pd.DataFrame, to_proj: Transformer) -> tuple[np.ndarray, np.ndarray]:
+    """Overlaps between two countries' ADM0 polygons larger than DISPUTED_MIN_KM2 (e.g. Crimea)."""
+    geoms, claim = [], []
+    g = adm0["geometry"].to_numpy()
+    iso = adm0["iso3"].to_numpy()
+    for i in range(len(g)):
+        for j in range(i + 1, len(g)):
+            if iso[i] == iso[j] or not shapely.intersects(g[i], g[j]):
+                continue
+            overlap = shapely.intersection(g[i], g[j])
+            for part in shapely.get_parts(overlap):
+                if shapely.get_type_id(part) not in (3, 6):
+                    continue
+                if shapely.area(_project(np.array([part]), to_proj))[0] / 1e6 >= DISPUTED_MIN_KM2:
+                    geoms.append(part)
+                    claim.append(" ".join(sorted((str(iso[i]), str(iso[j])))))
+    return np.array(geoms, dtype=object), np.array(claim, dtype=object)
+
+
+def _international_borders(
+    adm0: pd.DataFrame, disputed: np.ndarray, to_proj: Transformer, tol_m: float
+) -> dict[str, Any]:
+    """Land borders between each pair of loaded countries, projected, disputed areas left out.
+
+    Country outlines from different sources never meet exactly, so the border of A and B is the part of
+    A's outline within ``tol_m`` of B. Outlines within ``_DISPUTED_MARGIN_M`` of a disputed overlap are
+    left out, so that e.g. the Crimean coast and its territorial waters (inside the Russian layer, the land
+    inside the Ukrainian one too) do not pass for a land border.
+    """
+    borders: dict[str, Any] = {}
+    g, iso = adm0["geometry"].to_numpy(), adm0["iso3"].to_numpy()
+    cut = None
+    if len(disputed):
+        cut = shapely.buffer(shapely.union_all(_project(disputed, to_proj)), _DISPUTED_MARGIN_M)
+    for i in range(len(g)):
+        for j in range(len(g)):
+            a, b = str(iso[i]), str(iso[j])
+            if a >= b:
+                continue
+            margin = 1.0  # degrees around the neighbour: enough for any tolerance used here
+            minx, miny, maxx, maxy = shapely.bounds(g[j])
+            ga = shapely.clip_by_rect(g[i], minx - margin, miny - margin, maxx + margin, maxy + margin)
+            minx, miny, maxx, maxy = shapely.bounds(g[i])
+            gb = shapely.clip_by_rect(g[j], minx - margin, miny - margin, maxx + margin, maxy + margin)
+            if shapely.is_empty(ga) or shapely.is_empty(gb):
+                continue
+            pa, pb = _project(np.array([ga, gb]), to_proj)
+            line = shapely.intersection(shapely.boundary(pa), shapely.buffer(pb, tol_m))
+            if cut is not None:
+                line = shapely.difference(line, cut)
+            line = shapely.line_merge(shapely.union_all(shapely.get_parts(line)))
+            if shapely.length(line) > 0:
+                borders[f"{a}-{b}"] = line
+    return borders
+
+
+def _densify_borders(borders: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xs, lines, pairs = [], [], []
+    line_no = 0
+    for code, geom in enumerate(borders.values()):
+        for part in shapely.get_parts(shapely.segmentize(geom, _BORDER_STEP_M)):
+            if shapely.get_type_id(part) != 1:
+                continue
+            xy = shapely.get_coordinates(part)
+            xs.append(xy)
+            lines.append(np.full(len(xy), line_no))
+            pairs.append(np.full(len(xy), code, dtype=np.int64))
+            line_no += 1
+    if not xs:
+        return np.empty((0, 2)), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(xs), np.concatenate(lines), np.concatenate(pairs)
+
+
+def _border_districts(adm2: pd.DataFrame, borders: dict[str, Any], to_proj: Transformer, tol_m: float) -> Any:
+    flags = np.zeros(len(adm2), dtype=bool)
+    if len(adm2) == 0 or not borders:
+        return pd.array(flags, dtype="boolean")
+    zone = shapely.buffer(shapely.union_all(list(borders.values())), tol_m)
+    shapely.prepare(zone)
+    proj = _project(adm2["geometry"].to_numpy(), to_proj)
+    near = shapely.intersects(proj, zone)
+    if near.any():
+        shared = shapely.length(shapely.intersection(shapely.boundary(proj[near]), zone))
+        flags[np.flatnonzero(near)] = shared >= _BORDER_DISTRICT_MIN_KM * 1000.0
+    return pd.array(flags, dtype="boolean")
+
+
+# --- enrich -------------------------------------------------------------------------------------------
+
+
+def enrich(events: pd.DataFrame, index: AdminIndex | Any) -> pd.DataFrame:
+    """Return ``events`` with the join columns added (ADM0-2, method, distance, border, mismatch)."""
+    idx = index if isinstance(index, AdminIndex) else prepare(index)
+    out = events.copy()
+    lon, lat, geoms = _coordinates(out)
+    joined = _join_points(lon, lat, idx, geoms)
+    for col in JOIN_DTYPES:
+        if col in joined:
+            out[col] = joined[col] if isinstance(joined[col], pd.Categorical) else pd.array(joined[col])
+    out["border_district"] = out["border_district"].astype("boolean")
+    out["admin_mismatch"] = _admin_mismatch(out)
+    return out
+
+
+def _coordinates(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """lon, lat and (when the frame has point geometries in EPSG:4326) the points themselves."""
+    geoms = None
+    geometry = getattr(events, "geometry", None) if "geometry" in events.columns else None
+    if geometry is not None and (geometry.crs is None or geometry.crs.to_epsg() == 4326):
+        values = geometry.to_numpy()
+        if len(values) and bool((shapely.get_type_id(values) == 0).all()):
+            geoms = values
+    if {"lon", "lat"} <= set(events.columns):
+        return events["lon"].to_numpy(dtype=float), events["lat"].to_numpy(dtype=float), geoms
+    if geoms is None:
+        raise ValueError(f"expected lon/lat columns or point geometries, got columns {list(events.columns)}")
+    return shapely.get_x(geoms), shapely.get_y(geoms), geoms
+
+
+def _join_points(lon: np.ndarray, lat: np.ndarray, idx: AdminIndex, geoms: np.ndarray | None) -> dict[str, Any]:
+    n = len(lon)
+    valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    vi = np.flatnonzero(valid)
+    pts = geoms[vi] if geoms is not None else shapely.points(lon[vi], lat[vi])
+
+    # unit index per level for every valid point (-1: none); level found; method
+    unit = {lvl: np.full(len(vi), -1, dtype=np.int64) for lvl in (0, 1, 2)}
+    remaining = np.arange(len(vi))
+    tree_all = STRtree(pts) if len(vi) else None
+    for lvl in (2, 1, 0):
+        level = idx.levels[lvl]
+        if level.empty or len(remaining) == 0:
+            continue
+        tree = tree_all if len(remaining) == len(vi) else STRtree(pts[remaining])
+        hit_pt, hit_unit = _covering(level, tree)
+        unit[lvl][remaining[hit_pt]] = hit_unit
+        remaining = remaining[unit[lvl][remaining] < 0]
+
+    method = np.zeros(len(vi), dtype=np.int8)  # codes of _METHODS
+    distance = np.zeros(len(vi))
+    method[remaining] = 2
+    distance[remaining] = np.nan
+
+    x = y = None
+    if len(vi):
+        x, y = idx.to_proj.transform(lon[vi], lat[vi])
+    # points covered only at ADM1/ADM0 level whose unit has ADM2 children: nearest ADM2 within reach
+    if x is not None and not idx.levels[2].empty:
+        need = np.flatnonzero((unit[2] < 0) & ((unit[1] >= 0) | (unit[0] >= 0)))
+        if len(need):
+            got, dist = _nearest(idx.levels[2], x[need], y[need], idx.nearest_km)
+            ok = got >= 0
+            parent = idx.levels[2].attrs["adm1_id"].astype(object).to_numpy()
+            if not idx.levels[1].empty:
+                own = np.where(
+                    unit[1][need] >= 0,
+                    idx.levels[1].attrs["adm1_id"].astype(object).to_numpy()[np.maximum(unit[1][need], 0)],
+                    None,
+                )
+                ok &= (unit[1][need] < 0) | (parent[np.maximum(got, 0)] == own)
+            sel = need[ok]
+            unit[2][sel] = got[ok]
+            method[sel] = 1
+            distance[sel] = dist[ok]
+    # points outside every polygon: nearest unit within reach, finest level first
+    if x is not None and len(remaining):
+        todo = remaining
+        for lvl in (2, 1, 0):
+            level = idx.levels[lvl]
+            if level.empty or len(todo) == 0:
+                continue
+            got, dist = _nearest(level, x[todo], y[todo], idx.nearest_km)
+            ok = got >= 0
+            unit[lvl][todo[ok]] = got[ok]
+            method[todo[ok]] = 1
+            distance[todo[ok]] = dist[ok]
+            todo = todo[~ok]
+
+    out = {col: _expand(v, vi, n) for col, v in _columns_from_units(unit, idx).items()}
+    full_method = np.full(n, 2, dtype=np.int8)
+    full_method[vi] = method
+    out["join_method"] = pd.Categorical.from_codes(full_method, categories=_METHODS)
+    out["join_distance_km"] = _expand(np.round(distance, 3), vi, n)
+
+    bd = np.full(len(vi), np.nan)
+    bp = pd.Categorical.from_codes(np.full(len(vi), -1), categories=list(idx.border_lines))
+    if x is not None and idx.border_tree is not None:
+        d, pair = _border_distance(idx, x, y)
+        bd = np.round(d / 1000.0, 3)
+        bp = pd.Categorical.from_codes(pair, categories=list(idx.border_lines))
+    out["border_distance_km"] = _expand(bd, vi, n)
+    out["border_pair"] = _expand(bp, vi, n)
+
+    claim = np.full(len(vi), -1, dtype=np.int64)
+    if tree_all is not None and len(idx.disputed):
+        area_i, pt_i = tree_all.query(idx.disputed, predicate="covers")
+        claim[pt_i] = area_i
+    out["adm0_disputed"] = _expand(_categorical(claim, idx.disputed_claimants), vi, n)
+    return out
+
+
+def _covering(level: _Level, tree: STRtree) -> tuple[np.ndarray, np.ndarray]:
+    """(point positions in ``tree``, unit indices) of polygons covering the points; one unit per point."""
+    unit_i, pt_i = tree.query(level.geoms, predicate="covers")
+    if len(pt_i) == 0:
+        return pt_i, unit_i
+    # several units (border slivers, overlapping layers): keep the lowest unit index, deterministically
+    order = np.lexsort((unit_i, pt_i))
+    pt_i, unit_i = pt_i[order], unit_i[order]
+    first = np.unique(pt_i, return_index=True)[1]
+    return pt_i[first], unit_i[first]
+
+
+def _nearest(level: _Level, x: np.ndarray, y: np.ndarray, max_km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest unit (index, km) within ``max_km`` of each projected point (outside it); -1 where none.
+
+    A k-d tree over the outlines' vertices (spaced at most ``_EDGE_STEP_M``) finds candidate vertices;
+    the exact distance to the two outline segments around each decides.
+    """
+    got = np.full(len(x), -1, dtype=np.int64)
+    dist = np.full(len(x), np.nan)
+    if level.edge_tree is None or len(x) == 0:
+        return got, dist
+    reach = max_km * 1000.0
+    _, vert = level.edge_tree.query(
+        np.column_stack([x, y]), k=_NEAREST_K, distance_upper_bound=reach + _EDGE_STEP_M, workers=-1
+    )
+    found = vert < level.edge_tree.n
+    pt_i = np.nonzero(found)[0]
+    if len(pt_i) == 0:
+        return got, dist
+    v = vert[found]
+    d = _segment_distance(level.edge_xy, level.edge_ring, v, x[pt_i], y[pt_i])
+    cand = pd.DataFrame({"pt": pt_i, "unit": level.proj_owner[level.edge_part[v]], "d": d})
+    cand = cand.loc[cand["d"] <= reach].sort_values(["pt", "d", "unit"]).drop_duplicates("pt")
+    got[cand["pt"].to_numpy()] = cand["unit"].to_numpy()
+    dist[cand["pt"].to_numpy()] = cand["d"].to_numpy() / 1000.0
+    return got, dist
+
+
+def _segment_distance(xy: np.ndarray, ring: np.ndarray, j: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Distance from (x, y) to the polyline segments on either side of vertex ``j`` (same ring only)."""
+    best = np.hypot(x - xy[j, 0], y - xy[j, 1])
+    last = len(xy) - 1
+    for nb in (j - 1, j + 1):
+        nbc = np.clip(nb, 0, last)
+        ok = (nb >= 0) & (nb <= last) & (ring[nbc] == ring[j])
+        ax, ay = xy[j, 0], xy[j, 1]
+        dx, dy = xy[nbc, 0] - ax, xy[nbc, 1] - ay
+        seg2 = dx * dx + dy * dy
+        t = np.clip(((x - ax) * dx + (y - ay) * dy) / np.where(seg2 > 0, seg2, 1.0), 0.0, 1.0)
+        d = np.hypot(x - (ax + t * dx), y - (ay + t * dy))
+        best = np.where(ok & (d < best), d, best)
+    return best
+
+
+def _categorical(codes: np.ndarray, pool: np.ndarray) -> pd.Categorical:
+    """A categorical of ``pool[codes]`` (missing where the code is -1 or the pooled value is missing)."""
+    pool_codes, uniques = pd.factorize(pd.Series(pool, dtype=object), use_na_sentinel=True)
+    final = np.where(codes >= 0, pool_codes[np.maximum(codes, 0)] if len(pool) else -1, -1)
+    return pd.Categorical.from_codes(final, categories=pd.Index(uniques, dtype=object).astype(str))
+
+
+def _pooled(col: str, picks: list[tuple[_Level, np.ndarray]]) -> pd.Categorical:
+    """``col`` from the first level (in order) whose unit index is set, as a categorical."""
+    pools, codes = [], None
+    offset = 0
+    for level, units in picks:
+        values = (
+            level.attrs[col].to_numpy(dtype=object, na_value=None)
+            if not level.empty and col in level.attrs
+            else np.full(len(level.geoms), None, dtype=object)
+        )
+        here = np.where(units >= 0, units + offset, -1)
+        codes = here if codes is None else np.where(codes >= 0, codes, here)
+        pools.append(values)
+        offset += len(values)
+    pool = np.concatenate(pools) if pools else np.array([], dtype=object)
+    return _categorical(codes if codes is not None else np.array([], dtype=np.int64), pool)
+
+
+def _columns_from_units(unit: dict[int, np.ndarray], idx: AdminIndex) -> dict[str, Any]:
+    l0, l1, l2 = idx.levels[0], idx.levels[1], idx.levels[2]
+    u0, u1, u2 = unit[0], unit[1], unit[2]
+    cols: dict[str, Any] = {c: _pooled(c, [(l2, u2)]) for c in ("adm2_id", "adm2_name", "adm2_local")}
+    for col in ("adm1_id", "adm1_name", "adm1_local"):
+        cols[col] = _pooled(col, [(l1, u1), (l2, u2)])
+    for col in ("adm0_iso", "adm0_name"):
+        cols[col] = _pooled(col, [(l0, u0), (l1, u1), (l2, u2)])
+    bd = np.zeros(len(u2), dtype=bool)
+    if not l2.empty:
+        flags = l2.attrs["border_district"].to_numpy(dtype=bool, na_value=False)
+        bd[u2 >= 0] = flags[u2[u2 >= 0]]
+    cols["border_district"] = bd
+    return cols
+
+
+def _expand(values: Any, vi: np.ndarray, n: int) -> Any:
+    """Values for the valid points ``vi`` spread over all ``n`` rows (missing elsewhere)."""
+    if isinstance(values, pd.Categorical):
+        codes = np.full(n, -1, dtype=values.codes.dtype if len(values.categories) < 2**15 else np.int64)
+        codes[vi] = values.codes
+        return pd.Categorical.from_codes(codes, categories=values.categories)
+    if values.dtype == bool:
+        full = np.zeros(n, dtype=bool)
+    elif values.dtype.kind == "f":
+        full = np.full(n, np.nan)
+    else:
+        full = np.full(n, None, dtype=object)
+    full[vi] = values
+    return full
+
+
+def _border_distance(idx: AdminIndex, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact distance (m) to the nearest international border and that border's pair label."""
+    _, j = idx.border_tree.query(np.column_stack([x, y]), k=1, workers=-1)  # type: ignore[union-attr]
+    return _segment_distance(idx.border_xy, idx.border_line, j, x, y), idx.border_pair[j]
+
+
+# --- admin names the source gave vs the joined ones ----------------------------------------------------
+
+
+def _admin_mismatch(frame: pd.DataFrame) -> pd.Series:
+    """'' where the source's admin names agree with the join (or are absent), else what disagrees."""
+    result = np.full(len(frame), "", dtype=object)
+    for level in ("adm1", "adm2"):
+        src_col = f"src_{level}"
+        if src_col not in frame.columns:
+            continue
+        src = frame[src_col].astype("string")
+        joined = frame[f"{level}_name"].astype("string")
+        local = frame.get(f"{level}_local", pd.Series(pd.NA, index=frame.index)).astype("string").fillna("")
+        has = src.notna() & (src.str.strip() != "") & joined.notna()
+        if not has.any():
+            continue
+        from geo.names import same_admin_name
+
+        pairs = pd.DataFrame({"s": src[has], "j": joined[has], "loc": local[has]})
+        verdict = {
+            (s, j, loc): same_admin_name(s, j) or bool(loc and same_admin_name(s, loc))
+            for s, j, loc in pairs.drop_duplicates().itertuples(index=False)
+        }
+        for pos, (s, j, loc) in zip(np.flatnonzero(has.to_numpy()), pairs.itertuples(index=False)):
+            if not verdict[(s, j, loc)]:
+                note = f"{level}: source {s!r} vs joined {j!r}"
+                result[pos] = f"{result[pos]}; {note}" if result[pos] else note
+    return pd.Series(pd.array(result, dtype="string"), index=frame.index)
