@@ -1,0 +1,185 @@
+"""Command line: ``python -m geo boundaries fetch | import | join`` (each with ``--help``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from geo.errors import GeoError
+
+FORMAT_CHOICES = ("auto", "acled", "ucdp", "viina", "csv", "xlsx", "geojson", "kml", "gpkg")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except GeoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m geo",
+        description="Event records joined to administrative boundaries (country, oblast, raion).",
+    )
+    sub = p.add_subparsers(title="commands")
+
+    b = sub.add_parser("boundaries", help="obtain and cache geoBoundaries layers")
+    bsub = b.add_subparsers(title="boundaries commands")
+    f = bsub.add_parser(
+        "fetch",
+        help="download ADM levels for countries into the cache",
+        description="Fetch geoBoundaries gbOpen layers into the cache (source: --source or "
+        "$GEO_BOUNDARIES_SOURCE: the API URL, a mirror base URL or a local folder laid out like gbOpen).",
+    )
+    _boundary_args(f)
+    f.add_argument("--refresh", action="store_true", help="download again even when cached")
+    f.set_defaults(func=_cmd_fetch)
+
+    i = sub.add_parser(
+        "import",
+        help="import event files into the store",
+        description="Read, geocode, validate and join event files, then add them to the store in one "
+        "transaction per file. Exit 0 when every file was readable, even with rejected rows.",
+    )
+    i.add_argument("files", nargs="+", metavar="FILE")
+    i.add_argument("--format", choices=FORMAT_CHOICES, default="auto", help="input format (default: detect)")
+    i.add_argument("--store", help="GeoPackage store (default: $GEO_STORE or data/events.gpkg)")
+    i.add_argument("--rejects", metavar="CSV", help="write rejected/duplicate rows with reasons to this CSV")
+    i.add_argument("--dry-run", action="store_true", help="report only; store nothing")
+    _date_order_args(i)
+    _boundary_args(i)
+    i.set_defaults(func=_cmd_import)
+
+    j = sub.add_parser(
+        "join",
+        help="join an event file to admin units and write the result (store untouched)",
+        description="Join INPUT to ADM0-2, border districts and border distances; write OUTPUT as CSV, "
+        "GeoJSON or GPKG by its extension. The store is not touched.",
+    )
+    j.add_argument("input", metavar="INPUT")
+    j.add_argument("--out", required=True, metavar="OUTPUT", help="output file (.csv, .geojson, .gpkg)")
+    j.add_argument("--format", choices=FORMAT_CHOICES, default="auto", help="input format (default: detect)")
+    j.add_argument("--rejects", metavar="CSV", help="write rejected/duplicate rows with reasons to this CSV")
+    _date_order_args(j)
+    _boundary_args(j)
+    j.set_defaults(func=_cmd_join)
+    return p
+
+
+def _boundary_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--countries", nargs="+", metavar="ISO3", help="countries (default: $GEO_COUNTRIES or BLR UKR RUS)")
+    p.add_argument("--levels", nargs="+", type=int, choices=(0, 1, 2), default=[0, 1, 2], help="ADM levels")
+    p.add_argument("--source", help="boundary source (default: $GEO_BOUNDARIES_SOURCE or the geoBoundaries API)")
+    p.add_argument("--cache-dir", help="boundary cache (default: $GEO_CACHE_DIR or ~/.cache/geo-events)")
+
+
+def _date_order_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--dayfirst", dest="dayfirst", action="store_true", default=None,
+                   help="read ambiguous NN/NN/YYYY dates as day/month")
+    g.add_argument("--monthfirst", dest="dayfirst", action="store_false",
+                   help="read ambiguous NN/NN/YYYY dates as month/day")
+
+
+def _progress(step: Any) -> None:
+    label = getattr(step, "label", "")
+    total, done = getattr(step, "bytes_total", None), getattr(step, "bytes_done", None)
+    if getattr(step, "stage", "") == "start" or done is None:
+        print(f"  [{step.step}/{step.steps}] {label}", file=sys.stderr)
+    elif total and done >= total:
+        print(f"  [{step.step}/{step.steps}] {label}: {done / 1e6:.1f} MB", file=sys.stderr)
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from geo.boundaries import fetch_boundaries
+
+    prov = fetch_boundaries(
+        countries=args.countries, levels=tuple(args.levels), source=args.source, cache_dir=args.cache_dir,
+        refresh=args.refresh, progress=_progress,
+    )
+    for p in prov:
+        print(f"{p.iso3} ADM{p.level}: {p.feature_count} units, {p.licence}, sha256 {p.sha256[:12]}…, {p.file_url}")
+    return 0
+
+
+def _index(args: argparse.Namespace) -> Any:
+    """Boundaries prepared for the join, or None (with a message) when none can be had."""
+    from geo.boundaries import load_boundaries
+    from geo.join import prepare
+
+    b = load_boundaries(
+        countries=args.countries, levels=tuple(args.levels), source=args.source, cache_dir=args.cache_dir,
+        progress=_progress, missing="skip",
+    )
+    for err in b.errors:
+        print(f"warning: {err}", file=sys.stderr)
+    if all(len(getattr(b, f"adm{n}")) == 0 for n in (0, 1, 2)):
+        print("warning: no boundaries available: admin columns left empty", file=sys.stderr)
+        return None
+    return prepare(b)
+
+
+def _print_report(report: Any, limit: int = 20) -> None:
+    print(report.summary())
+    for w in report.warnings:
+        print(f"  warning: {w}")
+    shown = [i for i in report.issues if i.kind in ("reject", "duplicate", "swap", "flag", "mismatch")]
+    for issue in shown[:limit]:
+        print(f"  {issue.kind}: {issue}")
+    if len(shown) > limit:
+        print(f"  … {len(shown) - limit} more (write them all with --rejects FILE)")
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from geo.ingest import prepare_import
+    from geo.store import EventStore
+
+    store = EventStore(args.store)
+    index = _index(args)
+    status = 0
+    for path in args.files:
+        try:
+            report = prepare_import(path, format=args.format, index=index, dayfirst=args.dayfirst)
+        except GeoError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        _print_report(report)
+        if args.rejects:
+            report.write_rejects(_per_file(args.rejects, path, len(args.files)))
+        if args.dry_run:
+            continue
+        result = store.add(report.frame, source=report.file, sha256=report.sha256)
+        print(f"  stored: {result.added} new, {result.already_stored} already in {store.path}")
+    return status
+
+
+def _per_file(rejects: str, path: str, n: int) -> str:
+    if n == 1:
+        return rejects
+    root, ext = os.path.splitext(rejects)
+    return f"{root}-{os.path.splitext(os.path.basename(path))[0]}{ext or '.csv'}"
+
+
+def _cmd_join(args: argparse.Namespace) -> int:
+    from geo.export import write_events
+    from geo.ingest import prepare_import
+
+    index = _index(args)
+    report = prepare_import(args.input, format=args.format, index=index, dayfirst=args.dayfirst)
+    _print_report(report)
+    if args.rejects:
+        report.write_rejects(args.rejects)
+    out = write_events(report.frame, args.out)
+    print(f"wrote {len(report.frame)} events to {out}")
+    return 0

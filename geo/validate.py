@@ -1,0 +1,225 @@
+"""Validation of canonical event frames: bad rows out, swaps fixed only when the geometry proves them, dups.
+
+:func:`validate` never mutates its input. It returns the rows kept and one :class:`geo.schema.RowIssue`
+per problem, each naming file, row, field and value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from geo.schema import RowIssue
+
+#: Two events of the same day and category closer than this (km) are one event reported twice.
+DUPLICATE_KM: Final = 1.0
+
+
+@dataclass(frozen=True)
+class Validated:
+    """Rows kept (a canonical frame) and every issue found."""
+
+    frame: pd.DataFrame
+    issues: list[RowIssue] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for i in self.issues if i.kind == kind)
+
+
+def validate(frame: pd.DataFrame, *, adm0: Any = None, duplicate_km: float = DUPLICATE_KM) -> Validated:
+    """Check coordinates and dates, fix proven lat/lon swaps, drop duplicates.
+
+    ``adm0`` is an optional GeoDataFrame of countries (columns ``iso3``, ``geometry``, EPSG:4326): with it, a
+    row whose point lies outside its declared ``country_iso`` but whose swapped point lies inside is
+    fixed and flagged ``latlon_swapped``; without it, swaps are only reported.
+    """
+    out = frame.copy()
+    issues: list[RowIssue] = []
+    keep = np.ones(len(out), dtype=bool)
+
+    keep &= _check_dates(out, issues)
+    keep &= _check_coordinates(out, issues, adm0)
+    out = out.loc[keep].reset_index(drop=True)
+    out, dup_issues = _drop_duplicates(out, duplicate_km)
+    issues.extend(dup_issues)
+    return Validated(out, issues)
+
+
+def _issue(frame: pd.DataFrame, pos: int, fld: str, value: object, reason: str, kind: str) -> RowIssue:
+    file = frame["import_file"].iat[pos] if "import_file" in frame else None
+    row = frame["import_row"].iat[pos] if "import_row" in frame else None
+    return RowIssue(
+        file=str(file) if file is not None and file is not pd.NA else "<input>",
+        row=int(row) if row is not None and row is not pd.NA else pos + 1,
+        field=fld,
+        value="" if value is None or value is pd.NA else str(value),
+        reason=reason,
+        kind=kind,
+    )
+
+
+def _add_flag(frame: pd.DataFrame, positions: np.ndarray, flag: str) -> None:
+    if len(positions) == 0:
+        return
+    old = frame["flags"].astype("string").fillna("").to_numpy(dtype=object)
+    sub = old[positions]
+    old[positions] = np.array([f"{v};{flag}" if v else flag for v in sub], dtype=object)
+    frame["flags"] = pd.array(old, dtype="string")
+
+
+def _check_dates(frame: pd.DataFrame, issues: list[RowIssue]) -> np.ndarray:
+    ok = np.ones(len(frame), dtype=bool)
+    start = frame["date_start"]
+    end = frame["date_end"]
+    missing = start.isna().to_numpy()
+    for pos in np.flatnonzero(missing):
+        issues.append(_issue(frame, pos, "date_start", "", "expected a start date, got none", "reject"))
+    backwards = (end.notna() & start.notna() & (end < start)).to_numpy()
+    for pos in np.flatnonzero(backwards):
+        issues.append(
+            _issue(
+                frame, pos, "date_end", end.iat[pos].date(),
+                f"expected an end date on or after the start date {start.iat[pos].date()}, got an earlier one",
+                "reject",
+            )
+        )
+    ok &= ~missing & ~backwards
+    return ok
+
+
+def _check_coordinates(frame: pd.DataFrame, issues: list[RowIssue], adm0: Any) -> np.ndarray:
+    lon = frame["lon"].to_numpy(dtype=float).copy()
+    lat = frame["lat"].to_numpy(dtype=float).copy()
+    ok = np.ones(len(frame), dtype=bool)
+
+    half = np.isnan(lon) ^ np.isnan(lat)
+    for pos in np.flatnonzero(half):
+        fld = "lat" if np.isnan(lat[pos]) else "lon"
+        issues.append(_issue(frame, pos, fld, "", "expected both latitude and longitude, got only one", "reject"))
+    ok &= ~half
+
+    has = ~np.isnan(lon) & ~np.isnan(lat)
+    lat_bad = has & (np.abs(lat) > 90)
+    lon_bad = has & (np.abs(lon) > 180)
+    swappable = lat_bad & ~lon_bad & (np.abs(lon) <= 90)
+    iso = frame["country_iso"].astype("string").fillna("").str.upper().to_numpy(dtype=object)
+
+    # a point outside [-90, 90] latitude: swapped when the swapped point is in the declared country
+    fixed = np.zeros(len(frame), dtype=bool)
+    candidates = np.flatnonzero(has & ~lon_bad & (np.abs(lon) <= 90) & (np.abs(lat) <= 180))
+    if adm0 is not None and len(adm0) and len(candidates):
+        fixed[candidates] = _swap_proven(lon[candidates], lat[candidates], iso[candidates], adm0)
+    for pos in np.flatnonzero(fixed):
+        issues.append(
+            _issue(
+                frame, pos, "lat/lon", f"{lat[pos]}, {lon[pos]}",
+                f"latitude and longitude swapped: ({lat[pos]}, {lon[pos]}) lies outside {iso[pos]}, "
+                f"({lon[pos]}, {lat[pos]}) inside; fixed",
+                "swap",
+            )
+        )
+    lon[fixed], lat[fixed] = lat[fixed], lon[fixed].copy()
+    frame.loc[:, "lon"] = lon
+    frame.loc[:, "lat"] = lat
+    _add_flag(frame, np.flatnonzero(fixed), "latlon_swapped")
+
+    lat_bad &= ~fixed
+    lon_bad &= ~fixed
+    swappable &= ~fixed
+    for pos in np.flatnonzero(lat_bad | lon_bad):
+        fld = "lat" if lat_bad[pos] else "lon"
+        value = lat[pos] if lat_bad[pos] else lon[pos]
+        limit = 90 if lat_bad[pos] else 180
+        hint = "; latitude and longitude look swapped" if swappable[pos] else ""
+        issues.append(
+            _issue(frame, pos, fld, value, f"expected a value in [-{limit}, {limit}], got {value}{hint}", "reject")
+        )
+    ok &= ~(lat_bad | lon_bad)
+    return ok
+
+
+def _swap_proven(lon: np.ndarray, lat: np.ndarray, iso: np.ndarray, adm0: Any) -> np.ndarray:
+    """True where the point is outside its declared country and the swapped point inside it."""
+    result = np.zeros(len(lon), dtype=bool)
+    countries = dict(zip(adm0["iso3"].astype(str), adm0["geometry"].to_numpy()))
+    for code in set(iso) & set(countries):
+        sel = np.flatnonzero(iso == code)
+        geom = countries[code]
+        shapely.prepare(geom)
+        here = shapely.covers(geom, shapely.points(lon[sel], lat[sel])) & (np.abs(lat[sel]) <= 90)
+        swapped = shapely.covers(geom, shapely.points(lat[sel], lon[sel]))
+        result[sel] = ~here & swapped
+    return result
+
+
+def _drop_duplicates(frame: pd.DataFrame, km: float) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Keep the first of each group of duplicates (same id; or same day, category and place within km)."""
+    n = len(frame)
+    if n == 0:
+        return frame, []
+    first_of = np.arange(n)
+    reason = np.full(n, "", dtype=object)
+
+    ids = frame["id"].astype("string")
+    dup_id = ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
+    if dup_id.any():
+        firsts = pd.Series(np.arange(n)).groupby(ids.fillna("").to_numpy()).transform("first").to_numpy()
+        first_of[dup_id] = firsts[dup_id]
+        reason[dup_id] = "same id"
+
+    day = frame["date_start"].dt.normalize().to_numpy()
+    cat = frame["category"].astype("string").fillna("").to_numpy(dtype=object)
+    lon, lat = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
+    has = np.isfinite(lon) & np.isfinite(lat) & ~dup_id
+    if has.sum() > 1:
+        pos = np.flatnonzero(has)
+        # equirectangular metres around each point: exact enough at 1 km
+        rad = np.radians
+        x = 6371008.8 * rad(lon[pos]) * np.cos(rad(lat[pos]))
+        y = 6371008.8 * rad(lat[pos])
+        pairs = cKDTree(np.column_stack([x, y])).query_pairs(km * 1000.0, output_type="ndarray")
+        if len(pairs):
+            a, b = pos[pairs[:, 0]], pos[pairs[:, 1]]
+            same = (day[a] == day[b]) & (cat[a] == cat[b])
+            a, b = np.minimum(a[same], b[same]), np.maximum(a[same], b[same])
+            for i, j in sorted(zip(a.tolist(), b.tolist())):
+                root = first_of[i]
+                if first_of[j] == j and root != j and reason[j] == "":
+                    first_of[j] = root
+                    reason[j] = f"same day, category and place within {km:g} km"
+    # events with a place name but no coordinates: same day, category and place name
+    named = ~has & ~dup_id & ~(np.isfinite(lon) & np.isfinite(lat))
+    if named.any():
+        key = pd.DataFrame(
+            {"d": day[named], "c": cat[named],
+             "p": frame["location_name"].astype("string").str.strip().str.casefold().to_numpy()[named]}
+        )
+        pos = np.flatnonzero(named)
+        dupl = key.duplicated(keep="first").to_numpy() & key["p"].notna().to_numpy()
+        if dupl.any():
+            firsts = key.reset_index(drop=True).assign(i=pos).groupby(["d", "c", "p"], dropna=False)["i"]
+            first = firsts.transform("first").to_numpy()
+            for k in np.flatnonzero(dupl):
+                first_of[pos[k]] = first[k]
+                reason[pos[k]] = "same day, category and place name"
+
+    dropped = first_of != np.arange(n)
+    issues = [
+        _issue(frame, j, "id", frame["id"].iat[j],
+               f"duplicate of row {_row(frame, first_of[j])} (id {frame['id'].iat[first_of[j]]}): {reason[j]}",
+               "duplicate")
+        for j in np.flatnonzero(dropped)
+    ]
+    kept = frame.copy()
+    _add_flag(kept, np.unique(first_of[dropped]), "has_duplicates")
+    return kept.loc[~dropped].reset_index(drop=True), issues
+
+
+def _row(frame: pd.DataFrame, pos: int) -> int:
+    row = frame["import_row"].iat[pos] if "import_row" in frame else pd.NA
+    return int(row) if row is not pd.NA and row is not None else pos + 1
