@@ -355,7 +355,7 @@ def enrich(events: pd.DataFrame, index: AdminIndex | Any) -> pd.DataFrame:
     joined = _join_points(lon, lat, idx, geoms)
     for col in JOIN_DTYPES:
         if col in joined:
-            out[col] = joined[col] if isinstance(joined[col], pd.Categorical) else pd.array(joined[col])
+            out[col] = joined[col]
     out["border_district"] = out["border_district"].astype("boolean")
     out["admin_mismatch"] = _admin_mismatch(out)
     return out

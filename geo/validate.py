@@ -18,6 +18,7 @@ from geo.schema import RowIssue
 
 #: Two events of the same day and category closer than this (km) are one event reported twice.
 DUPLICATE_KM: Final = 1.0
+_COARSE: Final = ("admin2", "admin1", "country")
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,8 @@ def _drop_duplicates(frame: pd.DataFrame, km: float) -> tuple[pd.DataFrame, list
     cat = frame["category"].astype("string").fillna("").to_numpy(dtype=object)
     lon, lat = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
     has = np.isfinite(lon) & np.isfinite(lat) & ~dup_id
+    prec = frame["geo_precision"].astype("string").fillna("").to_numpy(dtype=object)
+    title = frame["title"].astype("string").fillna("").str.strip().str.casefold().to_numpy(dtype=object)
     if has.sum() > 1:
         pos = np.flatnonzero(has)
         # equirectangular metres around each point: exact enough at 1 km
@@ -186,6 +189,9 @@ def _drop_duplicates(frame: pd.DataFrame, km: float) -> tuple[pd.DataFrame, list
         if len(pairs):
             a, b = pos[pairs[:, 0]], pos[pairs[:, 1]]
             same = (day[a] == day[b]) & (cat[a] == cat[b])
+            # an admin-unit or country centroid is not a place: there, only the same title is the same event
+            coarse = np.isin(prec[a], _COARSE) | np.isin(prec[b], _COARSE)
+            same &= ~coarse | (title[a] == title[b])
             a, b = np.minimum(a[same], b[same]), np.maximum(a[same], b[same])
             for i, j in sorted(zip(a.tolist(), b.tolist())):
                 root = first_of[i]
