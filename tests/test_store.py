@@ -1,0 +1,82 @@
+"""The GeoPackage store: one transaction per import, idempotent, unchanged after any failure."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+from geo import join
+from geo.errors import StoreError
+from geo.store import EventStore
+from tests.factories import grid_boundaries, make_events
+
+
+@pytest.fixture
+def store(tmp_path) -> EventStore:
+    return EventStore(tmp_path / "events.gpkg")
+
+
+def test_roundtrip_keeps_values_and_is_a_real_geopackage(store):
+    events = make_events(
+        3, title=["Костюковичи", "<img src=x onerror=alert(1)>", "Sudzha"], fatalities=[1, None, 3]
+    )
+    enriched = join.enrich(events, join.prepare(grid_boundaries()))
+    assert store.add(enriched, source="events.csv").added == 3
+    back = store.read().set_index("id").loc[list(events.id)]
+    assert list(back.title) == ["Костюковичи", "<img src=x onerror=alert(1)>", "Sudzha"]
+    assert list(back.fatalities.astype("Float64").fillna(-1)) == [1, -1, 3]
+    assert list(back.adm2_id.astype(str)) == list(enriched.adm2_id.astype(str))
+    assert back.crs.to_epsg() == 4326
+    np.testing.assert_allclose(back.geometry.x, events.lon)
+    # GDAL sees a valid GeoPackage point layer
+    info = pyogrio.read_info(store.path, layer="events")
+    assert info["geometry_type"] == "Point" and info["features"] == 3
+
+
+def test_same_events_twice_add_nothing(store):
+    events = make_events(4)
+    first, second = store.add(events), store.add(events)
+    assert (first.added, second.added, second.already_stored) == (4, 0, 4)
+    assert store.count() == 4
+    assert list(store.imports().added) == [4, 0]
+
+
+def test_failure_midway_leaves_store_exactly_as_before(store):
+    store.add(make_events(2, seed=1))
+    before = store.read().sort_values("id").reset_index(drop=True)
+    bad = make_events(5, seed=2, lat=[50.1, 50.2, 95.0, 50.3, 50.4])  # row 3 bypassed validation
+    with pytest.raises(StoreError, match="rolled back, nothing stored"):
+        store.add(bad)
+    after = store.read().sort_values("id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, after)
+    assert len(store.imports()) == 1
+
+
+def test_locked_store_fails_cleanly_and_changes_nothing(tmp_path):
+    store = EventStore(tmp_path / "events.gpkg", timeout=0.2)
+    store.add(make_events(2, seed=1))
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="database is locked"):
+            store.add(make_events(3, seed=3))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert store.count() == 2
+
+
+def test_store_path_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEO_STORE", str(tmp_path / "elsewhere.gpkg"))
+    store = EventStore()
+    store.add(make_events(1))
+    assert (tmp_path / "elsewhere.gpkg").exists() and store.count() == 1
+
+
+def test_empty_store_reads_empty(store):
+    assert store.count() == 0
+    assert len(store.read()) == 0
