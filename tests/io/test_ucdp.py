@@ -1,0 +1,90 @@
+"""UCDP GED CSV (synthetic rows in the 49-column GED 23.1 shape)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from io_factories import UCDP_COLUMNS, ucdp_row
+
+from geo.errors import InputFormatError
+from geo.io import read_events
+
+
+def test_ucdp_columns_are_the_49_of_ged() -> None:
+    assert len(UCDP_COLUMNS) == 49
+
+
+def test_ucdp_row_mapping(write_csv) -> None:
+    result = read_events(write_csv("ged.csv", UCDP_COLUMNS, [ucdp_row(adm_1="Kursk oblast;Kursk")]))
+    assert result.format == "ucdp"
+    event = result.frame.iloc[0]
+    assert event["id"] == "ucdp:900001"
+    assert event["date_start"] == pd.Timestamp("2024-08-16") and event["date_end"] == pd.Timestamp(
+        "2024-08-16"
+    )
+    assert event["time_precision"] == "day" and event["geo_precision"] == "near"
+    assert (event["fatalities"], event["fatalities_low"], event["fatalities_high"]) == (3, 2, 5)
+    assert (event["src_adm1"], event["src_adm2"]) == ("Kursk oblast", "Sudzhanskiy rayon")
+    assert event["actors"] == "Government of Russia (Soviet Union); Government of Ukraine"
+    assert event["category"] == "ground_combat" and event["subcategory"] == "state-based conflict"
+    assert event["title"] == "Shelling near Sudzha"
+    assert event["description"] == "Synthetic Agency, 2024-08-16, 'Shelling'"
+    assert event["location_name"] == "Sudzha town"
+    assert event["source_name"] == "Synthetic Agency" and pd.isna(event["source_url"])
+    assert event["source_date"] == pd.Timestamp("2024-08-16")
+    assert event["country_iso"] == "RUS"
+    assert event["verification"] == "reported"
+    assert (event["lon"], event["lat"]) == (35.27, 51.19)
+
+
+@pytest.mark.parametrize(
+    ("where_prec", "geo"),
+    [(1, "exact"), (2, "near"), (3, "admin2"), (4, "admin1"), (5, "country"), (7, "country")],
+)
+def test_where_prec(write_csv, where_prec: int, geo: str) -> None:
+    path = write_csv("ged.csv", UCDP_COLUMNS, [ucdp_row(where_prec=where_prec)])
+    assert read_events(path).frame.loc[0, "geo_precision"] == geo
+
+
+@pytest.mark.parametrize(
+    ("date_prec", "time"), [(1, "day"), (2, "week"), (3, "week"), (4, "month"), (5, "year")]
+)
+def test_date_prec(write_csv, date_prec: int, time: str) -> None:
+    path = write_csv("ged.csv", UCDP_COLUMNS, [ucdp_row(date_prec=date_prec)])
+    assert read_events(path).frame.loc[0, "time_precision"] == time
+
+
+@pytest.mark.parametrize(
+    ("violence", "category", "sub"),
+    [
+        (1, "ground_combat", "state-based conflict"),
+        (2, "ground_combat", "non-state conflict"),
+        (3, "other", "one-sided violence"),
+    ],
+)
+def test_type_of_violence(write_csv, violence: int, category: str, sub: str) -> None:
+    event = read_events(write_csv("ged.csv", UCDP_COLUMNS, [ucdp_row(type_of_violence=violence)])).frame.iloc[
+        0
+    ]
+    assert (event["category"], event["subcategory"]) == (category, sub)
+
+
+def test_title_falls_back_to_dyad_and_country_to_name(write_csv) -> None:
+    row = ucdp_row(
+        source_headline="",
+        country_id="",
+        country="Ukraine",
+        where_coordinates="",
+        date_end="2024-08-20 00:00:00.000",
+    )
+    event = read_events(write_csv("ged.csv", UCDP_COLUMNS, [row])).frame.iloc[0]
+    assert event["title"] == "Government of Russia - Government of Ukraine"
+    assert event["country_iso"] == "UKR"
+    assert event["location_name"] == "near Sudzha"
+    assert event["date_end"] == pd.Timestamp("2024-08-20")
+
+
+def test_forced_ucdp_on_acled_like_file_raises(write_text) -> None:
+    path = write_text("x.csv", "id,latitude,longitude\n1,50.45,30.52\n")
+    with pytest.raises(InputFormatError, match=r"expected UCDP GED columns .*missing where_prec"):
+        read_events(path, "ucdp")
