@@ -42,9 +42,7 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 def _geoframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     flat = ordered(frame)
     for col in flat.columns:
-        if isinstance(flat[col].dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(flat[col]):
-            flat[col] = flat[col].astype(object).where(flat[col].notna(), None)
-        elif str(flat[col].dtype) == "boolean":
+        if isinstance(flat[col].dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(flat[col]) or str(flat[col].dtype) == "boolean":
             flat[col] = flat[col].astype(object).where(flat[col].notna(), None)
     lon, lat = flat["lon"].to_numpy(dtype=float), flat["lat"].to_numpy(dtype=float)
     geom = np.asarray(gpd.points_from_xy(lon, lat), dtype=object)
