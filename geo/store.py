@@ -1,9 +1,9 @@
 """The event store: an embedded GeoPackage (default ``data/events.gpkg``, override with ``GEO_STORE``).
 
-An import is one SQLite transaction: the new events are first written (fast, with pyogrio and Arrow) to a
-staging GeoPackage beside the store, then merged with ``INSERT OR IGNORE`` on the unique event id and
-committed together with a line in the ``imports`` log. Any failure rolls back: the store is exactly as
-before. Importing the same events twice adds nothing.
+An import is one transaction: the events whose id is not stored yet are appended by GDAL (pyogrio, Arrow)
+inside a single SQLite transaction that is rolled back when any row fails, so the store is exactly as
+before. A unique index on the event id backs this up: importing the same events twice adds nothing.
+Each committed import then gets a line in the ``imports`` log.
 
 The ``events`` table carries no R-tree (its triggers need GDAL's SQL functions, which plain SQLite
 lacks); guard triggers reject impossible coordinates even from callers that skip validation.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -29,6 +29,7 @@ from geo.schema import CRS, EVENT_DTYPES, JOIN_DTYPES, conform
 LAYER: Final = "events"
 DEFAULT_PATH: Final = Path(__file__).resolve().parents[1] / "data" / "events.gpkg"
 _COLUMNS: Final = {**EVENT_DTYPES, **JOIN_DTYPES}
+_REQUIRED: Final = ("id", "date_start", "lon", "lat")
 
 
 def default_path() -> Path:
@@ -63,7 +64,7 @@ class EventStore:
     def count(self) -> int:
         if not self.exists():
             return 0
-        with _connect(self.path, self.timeout) as con:
+        with closing(_connect(self.path, self.timeout)) as con:
             return int(con.execute(f'SELECT count(*) FROM "{LAYER}"').fetchone()[0])
 
     def read(self) -> gpd.GeoDataFrame:
@@ -80,7 +81,7 @@ class EventStore:
         """The import log: one row per committed import."""
         if not self.exists():
             return pd.DataFrame(columns=["file", "sha256", "imported_at", "offered", "added"])
-        with _connect(self.path, self.timeout) as con:
+        with closing(_connect(self.path, self.timeout)) as con:
             return pd.read_sql_query("SELECT file, sha256, imported_at, offered, added FROM imports", con)
 
     # -- writing ---------------------------------------------------------------------------------------
@@ -89,52 +90,41 @@ class EventStore:
         """Add ``events`` in one transaction; events whose id is already stored are skipped."""
         frame = _to_storage(events)
         self._ensure()
-        if len(frame) == 0:
+        offered = len(frame)
+        if offered == 0:
             return AddResult(0, 0)
-        stage_dir = tempfile.mkdtemp(prefix=".stage-", dir=self.path.parent)
-        stage = Path(stage_dir) / "stage.gpkg"
         try:
-            _write(frame, stage, "stage")
-            cols = ", ".join(f'"{c}"' for c in ["geom", *frame.columns.drop("geometry")])
-            con = _connect(self.path, self.timeout)
+            with closing(_connect(self.path, self.timeout)) as con:
+                stored = pd.Series([r[0] for r in con.execute(f'SELECT id FROM "{LAYER}"')], dtype="string")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the event store {self.path}, nothing stored: {exc}") from exc
+        new = frame.loc[~frame["id"].isin(stored) & ~frame["id"].duplicated()]
+        if len(new):
             try:
-                con.execute("ATTACH DATABASE ? AS stage", (str(stage),))
-                con.execute("BEGIN IMMEDIATE")
-                cur = con.execute(
-                    f'INSERT OR IGNORE INTO main."{LAYER}" ({cols}) SELECT {cols} FROM stage."stage"'
-                )
-                added = cur.rowcount
-                con.execute(
-                    "INSERT INTO imports (file, sha256, imported_at, offered, added) VALUES (?, ?, ?, ?, ?)",
-                    (source, sha256, pd.Timestamp.now(tz="UTC").isoformat(), len(frame), added),
-                )
-                _update_extent(con)
-                con.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
-                raise StoreError(f"import into {self.path} failed and was rolled back, nothing stored: {exc}") from exc
-            finally:
-                con.close()
-        finally:
-            for f in Path(stage_dir).iterdir():
-                f.unlink()
-            os.rmdir(stage_dir)
-        return AddResult(len(frame), added)
+                _write(new, self.path, LAYER, append=True)
+            except Exception as exc:  # GDAL raises several types; its transaction was rolled back
+                raise StoreError(
+                    f"import into {self.path} failed and was rolled back, nothing stored: {exc}"
+                ) from exc
+        with closing(_connect(self.path, self.timeout)) as con:
+            con.execute(
+                "INSERT INTO imports (file, sha256, imported_at, offered, added) VALUES (?, ?, ?, ?, ?)",
+                (source, sha256, pd.Timestamp.now(tz="UTC").isoformat(), offered, len(new)),
+            )
+        return AddResult(offered, len(new))
 
     def _ensure(self) -> None:
         if self.exists():
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            _write(_to_storage(_empty_frame()), self.path, LAYER)
+            _write(_schema_frame(), self.path, LAYER)
         except Exception as exc:
             raise StoreError(f"cannot create the event store {self.path}: {exc}") from exc
-        with _connect(self.path, self.timeout) as con:
+        with closing(_connect(self.path, self.timeout)) as con:
             con.executescript(
                 f"""
                 CREATE UNIQUE INDEX IF NOT EXISTS "{LAYER}_id" ON "{LAYER}"(id);
-                CREATE INDEX IF NOT EXISTS "{LAYER}_dates" ON "{LAYER}"(date_start, date_end);
                 CREATE TABLE IF NOT EXISTS imports (
                     file TEXT, sha256 TEXT, imported_at TEXT, offered INTEGER, added INTEGER);
                 CREATE TRIGGER IF NOT EXISTS "{LAYER}_guard" BEFORE INSERT ON "{LAYER}"
@@ -161,41 +151,55 @@ def _layers(path: Path) -> set[str]:
         return set()
 
 
+def _schema_frame() -> gpd.GeoDataFrame:
+    """An empty frame with every stored column in its storage type: creates the table."""
+    data: dict[str, pd.Series] = {}
+    for col, dtype in _COLUMNS.items():
+        data[col] = pd.Series([], dtype="string" if dtype == "category" else dtype)
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+
+
 def _empty_frame() -> gpd.GeoDataFrame:
     data = {c: pd.Series([], dtype=d) for c, d in _COLUMNS.items()}
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
 
 
 def _to_storage(events: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Canonical + join columns in types GeoPackage stores (text, real, integer, datetime), with points."""
-    base = conform(events)
+    """The store's columns present in ``events`` (all-empty ones left out: they are NULL anyway), in types
+    GeoPackage stores (text, real, integer, datetime), with points (NULL where no location)."""
+    frame = events if set(EVENT_DTYPES) <= set(events.columns) else conform(events)
     out: dict[str, object] = {}
     for col, dtype in _COLUMNS.items():
-        values = base[col] if col in base.columns else events.get(col)
-        if values is None:
-            if dtype == "float64":
-                values = pd.Series(np.full(len(base), np.nan))
-            else:
-                values = pd.Series([pd.NA] * len(base), dtype="string" if dtype == "category" else dtype)
-        values = pd.Series(values).reset_index(drop=True)
-        if dtype in ("string", "category"):
-            out[col] = values.astype("string")
+        if col not in frame.columns:
+            continue
+        values = frame[col].reset_index(drop=True)
+        if col not in _REQUIRED and values.isna().all():
+            continue
+        if dtype == "category" and isinstance(values.dtype, pd.CategoricalDtype):
+            pass  # written as an Arrow dictionary: no per-row conversion
+        elif dtype in ("string", "category"):
+            values = values.astype("string")
         elif dtype == "boolean":
-            out[col] = values.astype("boolean")
-        else:
-            out[col] = values
-    frame = pd.DataFrame(out)
-    lon, lat = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
+            values = values.astype("boolean")
+        elif dtype.startswith("datetime"):
+            values = pd.to_datetime(values, errors="coerce")
+        out[col] = values
+    table = pd.DataFrame(out)
+    if len(table.columns) == 0:
+        table = pd.DataFrame({c: pd.Series([], dtype="string") for c in _REQUIRED})
+    lon = table["lon"].to_numpy(dtype=float) if "lon" in table else np.full(len(table), np.nan)
+    lat = table["lat"].to_numpy(dtype=float) if "lat" in table else np.full(len(table), np.nan)
     geom = gpd.points_from_xy(lon, lat, crs=CRS)
     missing = ~(np.isfinite(lon) & np.isfinite(lat))
     if missing.any():
         arr = np.asarray(geom, dtype=object)
         arr[missing] = None
         geom = gpd.array.from_shapely(arr, crs=CRS)
-    return gpd.GeoDataFrame(frame, geometry=geom, crs=CRS)
+    return gpd.GeoDataFrame(table, geometry=geom, crs=CRS)
 
 
-def _write(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+def _write(frame: gpd.GeoDataFrame, path: Path, layer: str, *, append: bool = False) -> None:
+    """Write with GDAL in one transaction (pyogrio rolls it back when any row fails)."""
     pyogrio.write_dataframe(
         frame,
         path,
@@ -203,17 +207,8 @@ def _write(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
         driver="GPKG",
         geometry_type="Point",
         use_arrow=True,
-        layer_options={"SPATIAL_INDEX": "NO", "GEOMETRY_NAME": "geom"},
-    )
-
-
-def _update_extent(con: sqlite3.Connection) -> None:
-    con.execute(
-        f"""UPDATE gpkg_contents SET
-              min_x = (SELECT min(lon) FROM "{LAYER}"), max_x = (SELECT max(lon) FROM "{LAYER}"),
-              min_y = (SELECT min(lat) FROM "{LAYER}"), max_y = (SELECT max(lat) FROM "{LAYER}"),
-              last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-            WHERE table_name = '{LAYER}'"""
+        append=append,
+        layer_options=None if append else {"SPATIAL_INDEX": "NO", "GEOMETRY_NAME": "geom"},
     )
 
 

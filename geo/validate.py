@@ -45,7 +45,8 @@ def validate(frame: pd.DataFrame, *, adm0: Any = None, duplicate_km: float = DUP
 
     keep &= _check_dates(out, issues)
     keep &= _check_coordinates(out, issues, adm0)
-    out = out.loc[keep].reset_index(drop=True)
+    if not keep.all():
+        out = out.loc[keep].reset_index(drop=True)
     out, dup_issues = _drop_duplicates(out, duplicate_km)
     issues.extend(dup_issues)
     return Validated(out, issues)
@@ -164,66 +165,88 @@ def _drop_duplicates(frame: pd.DataFrame, km: float) -> tuple[pd.DataFrame, list
     if n == 0:
         return frame, []
     first_of = np.arange(n)
-    reason = np.full(n, "", dtype=object)
+    reason = np.zeros(n, dtype=np.int8)  # index into _DUP_REASONS
 
     ids = frame["id"].astype("string")
-    dup_id = ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
+    codes, _ = pd.factorize(ids, use_na_sentinel=True)
+    dup_id = pd.Series(codes).duplicated(keep="first").to_numpy() & (codes >= 0)
     if dup_id.any():
-        firsts = pd.Series(np.arange(n)).groupby(ids.fillna("").to_numpy()).transform("first").to_numpy()
-        first_of[dup_id] = firsts[dup_id]
-        reason[dup_id] = "same id"
+        first_pos = pd.Series(np.arange(n)).groupby(codes).transform("first").to_numpy()
+        first_of[dup_id] = first_pos[dup_id]
+        reason[dup_id] = 1
 
-    day = frame["date_start"].dt.normalize().to_numpy()
-    cat = frame["category"].astype("string").fillna("").to_numpy(dtype=object)
+    day = frame["date_start"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    cat = pd.factorize(frame["category"].astype("string"), use_na_sentinel=False)[0]
+    prec = frame["geo_precision"].astype("string").fillna("").isin(_COARSE).to_numpy()
     lon, lat = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
-    has = np.isfinite(lon) & np.isfinite(lat) & ~dup_id
-    prec = frame["geo_precision"].astype("string").fillna("").to_numpy(dtype=object)
-    title = frame["title"].astype("string").fillna("").str.strip().str.casefold().to_numpy(dtype=object)
+    located = np.isfinite(lon) & np.isfinite(lat)
+    has = located & ~dup_id
     if has.sum() > 1:
         pos = np.flatnonzero(has)
-        # equirectangular metres around each point: exact enough at 1 km
+        # equirectangular metres (exact enough at 1 km), with day and category as far-apart third axis so
+        # that only same-day, same-category points can pair
         rad = np.radians
         x = 6371008.8 * rad(lon[pos]) * np.cos(rad(lat[pos]))
         y = 6371008.8 * rad(lat[pos])
-        pairs = cKDTree(np.column_stack([x, y])).query_pairs(km * 1000.0, output_type="ndarray")
+        z = (day[pos] * 64 + cat[pos]).astype(float) * 1e8
+        pairs = cKDTree(np.column_stack([x, y, z])).query_pairs(km * 1000.0, output_type="ndarray")
         if len(pairs):
-            a, b = pos[pairs[:, 0]], pos[pairs[:, 1]]
-            same = (day[a] == day[b]) & (cat[a] == cat[b])
+            i, j = pos[pairs.min(axis=1)], pos[pairs.max(axis=1)]
+            same = (day[i] == day[j]) & (cat[i] == cat[j])
             # an admin-unit or country centroid is not a place: there, only the same title is the same event
-            coarse = np.isin(prec[a], _COARSE) | np.isin(prec[b], _COARSE)
-            same &= ~coarse | (title[a] == title[b])
-            a, b = np.minimum(a[same], b[same]), np.maximum(a[same], b[same])
-            for i, j in sorted(zip(a.tolist(), b.tolist())):
-                root = first_of[i]
-                if first_of[j] == j and root != j and reason[j] == "":
-                    first_of[j] = root
-                    reason[j] = f"same day, category and place within {km:g} km"
+            coarse = prec[i] | prec[j]
+            if coarse.any():
+                title = frame["title"].astype("string").fillna("").str.strip().str.casefold().to_numpy(dtype=object)
+                same &= ~coarse | (title[i] == title[j])
+            i, j = i[same], j[same]
+            if len(i):
+                best = pd.Series(i).groupby(j).min()
+                tgt = best.index.to_numpy()
+                first_of[tgt] = np.minimum(first_of[tgt], best.to_numpy())
+                reason[tgt] = 2
     # events with a place name but no coordinates: same day, category and place name
-    named = ~has & ~dup_id & ~(np.isfinite(lon) & np.isfinite(lat))
+    named = ~located & ~dup_id
     if named.any():
-        key = pd.DataFrame(
-            {"d": day[named], "c": cat[named],
-             "p": frame["location_name"].astype("string").str.strip().str.casefold().to_numpy()[named]}
-        )
+        place = frame["location_name"].astype("string").str.strip().str.casefold().to_numpy(dtype=object)
         pos = np.flatnonzero(named)
+        key = pd.DataFrame({"d": day[pos], "c": cat[pos], "p": place[pos]})
         dupl = key.duplicated(keep="first").to_numpy() & key["p"].notna().to_numpy()
         if dupl.any():
-            firsts = key.reset_index(drop=True).assign(i=pos).groupby(["d", "c", "p"], dropna=False)["i"]
-            first = firsts.transform("first").to_numpy()
-            for k in np.flatnonzero(dupl):
-                first_of[pos[k]] = first[k]
-                reason[pos[k]] = "same day, category and place name"
+            first = key.assign(i=pos).groupby(["d", "c", "p"], dropna=False)["i"].transform("first").to_numpy()
+            first_of[pos[dupl]] = first[dupl]
+            reason[pos[dupl]] = 3
+    # pointer jumping: a duplicate of a duplicate belongs to the first of the group
+    while True:
+        nxt = first_of[first_of]
+        if np.array_equal(nxt, first_of):
+            break
+        first_of = nxt
 
     dropped = first_of != np.arange(n)
-    issues = [
-        _issue(frame, j, "id", frame["id"].iat[j],
-               f"duplicate of row {_row(frame, first_of[j])} (id {frame['id'].iat[first_of[j]]}): {reason[j]}",
-               "duplicate")
-        for j in np.flatnonzero(dropped)
-    ]
-    kept = frame.copy()
-    _add_flag(kept, np.unique(first_of[dropped]), "has_duplicates")
-    return kept.loc[~dropped].reset_index(drop=True), issues
+    issues = []
+    if dropped.any():
+        files = frame["import_file"].astype("string").fillna("<input>").to_numpy(dtype=object)
+        rows = frame["import_row"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        rows = np.where(np.isnan(rows), np.arange(1, n + 1), rows).astype(np.int64)
+        idv = ids.fillna("").to_numpy(dtype=object)
+        for j in np.flatnonzero(dropped):
+            f = first_of[j]
+            why = _DUP_REASONS[reason[j]].format(km=km)
+            issues.append(
+                RowIssue(str(files[j]), int(rows[j]), "id", str(idv[j]),
+                         f"duplicate of row {rows[f]} (id {idv[f]}): {why}", "duplicate")
+            )
+    kept = frame.loc[~dropped].reset_index(drop=True) if dropped.any() else frame
+    survivors = np.unique(first_of[dropped])
+    if len(survivors):
+        remap = np.cumsum(~dropped) - 1
+        _add_flag(kept, remap[survivors], "has_duplicates")
+    return kept, issues
+
+
+_DUP_REASONS: Final = (
+    "", "same id", "same day, category and place within {km:g} km", "same day, category and place name"
+)
 
 
 def _row(frame: pd.DataFrame, pos: int) -> int:
