@@ -1,0 +1,49 @@
+"""geo-events: the Streamlit app (``streamlit run app.py``).
+
+Reads the sidebar into a frozen settings object, calls ``geo`` for the work, shows the result. Caching
+lives in ``ui.data``; the map in ``ui.mapview``; the import panel in ``ui.importer``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo import filter as evfilter
+from ui import data, importer, mapview, sidebar, tables
+
+st.set_page_config(page_title="geo-events: security events on the map", page_icon="🗺️", layout="wide")
+
+loaded = data.current_boundaries()
+for err in loaded.errors:
+    st.warning(f"Boundaries: {err}")
+if loaded.index is None:
+    st.warning("No boundaries available: events are shown without admin layers. "
+               "Set GEO_BOUNDARIES_SOURCE to a mirror (see README, air-gapped use).")
+
+events, label = data.events(loaded)
+settings = sidebar.read(events)
+shown = evfilter.apply(events, settings.filter)
+
+st.title("Security events")
+window = settings.filter
+st.caption(
+    f"{len(shown):,} of {len(events):,} events active between {window.start:%d %b %Y} and {window.end:%d %b %Y}"
+    f" · source: {label}"
+)
+
+tab_map, tab_import = st.tabs(["Map", "Import"])
+with tab_map:
+    mapview.show(shown, loaded, settings)
+    left, right = st.columns([3, 2])
+    with left:
+        tables.timeline(shown, settings)
+    with right:
+        tables.counts(shown)
+    tables.events_table(shown)
+    unlocated = shown[pd.isna(shown["lon"]) | pd.isna(shown["lat"])]
+    if len(unlocated):
+        with st.expander(f"{len(unlocated)} events with no location (listed, not mapped)"):
+            tables.plain(unlocated)
+with tab_import:
+    importer.panel(loaded)

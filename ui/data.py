@@ -1,0 +1,94 @@
+"""Loading and caching for the app: boundaries, the admin index, events (store or sample), assets.
+
+Everything expensive is cached here (``st.cache_resource`` for large objects used read-only, so that a
+rerun never copies or rebuilds them). The domain work itself is in ``geo``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo import io, join
+from geo.boundaries import Boundaries, load_boundaries
+from geo.store import EventStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample_events.csv"
+STATIC = ROOT / "static"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Boundaries and their join index, or why there are none."""
+
+    boundaries: Boundaries
+    index: join.AdminIndex | None
+    errors: tuple[str, ...]
+
+
+def _countries() -> tuple[str, ...]:
+    raw = os.environ.get("GEO_COUNTRIES", "BLR,UKR,RUS")
+    return tuple(c.strip().upper() for c in raw.split(",") if c.strip())
+
+
+@st.cache_resource(show_spinner=False)
+def boundaries(countries: tuple[str, ...], source: str | None) -> Loaded:
+    """Boundaries (fetched once with a progress bar, then from the disk cache) and the admin index."""
+    bar = st.progress(0.0, text="Loading boundaries…")
+
+    def progress(p: Any) -> None:
+        frac = getattr(p, "fraction", None)
+        label = getattr(p, "label", "")
+        done = (p.step - 1 + (frac if frac is not None else 0.0)) / max(p.steps, 1)
+        bar.progress(min(max(done, 0.0), 1.0), text=f"Boundaries: {label}")
+
+    try:
+        b = load_boundaries(countries=countries, source=source, progress=progress, missing="skip")
+    finally:
+        bar.empty()
+    errors = tuple(str(e) for e in b.errors)
+    has_any = any(len(b.layer(n)) for n in (0, 1, 2))
+    index = join.prepare(b) if has_any else None
+    return Loaded(b, index, errors)
+
+
+def current_boundaries() -> Loaded:
+    return boundaries(_countries(), os.environ.get("GEO_BOUNDARIES_SOURCE") or None)
+
+
+def store() -> EventStore:
+    return EventStore()
+
+
+def _store_version() -> tuple[str, float, int]:
+    s = store()
+    if not s.path.exists():
+        return (str(s.path), 0.0, 0)
+    stat = s.path.stat()
+    return (str(s.path), stat.st_mtime, stat.st_size)
+
+
+@st.cache_resource(show_spinner="Loading events…", max_entries=2)
+def _events(version: tuple[str, float, int], sample_mtime: float, _index: Any, index_key: int) -> tuple[pd.DataFrame, str]:
+    s = store()
+    if version[2] and s.count() > 0:
+        return s.read(), f"store {s.path}"
+    frame = io.read_events(SAMPLE).frame
+    if _index is not None:
+        frame = join.enrich(frame, _index)
+    return frame, f"sample data ({SAMPLE.name}; the store {s.path} is empty)"
+
+
+def events(loaded: Loaded) -> tuple[pd.DataFrame, str]:
+    """All events (the store's, or the sample while the store is empty) and a label saying which."""
+    return _events(_store_version(), SAMPLE.stat().st_mtime, loaded.index, id(loaded.index))
+
+
+def reload_events() -> None:
+    _events.clear()

@@ -1,0 +1,127 @@
+"""The import panel: upload, see the validation report, then commit to the store (or not)."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo.errors import GeoError
+from geo.ingest import ImportReport, prepare_import
+from ui import data
+
+FORMATS = ["auto", "csv", "xlsx", "acled", "ucdp", "viina", "geojson", "kml", "gpkg"]
+EXTENSIONS = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "kml", "kmz", "gpkg"]
+_UPLOADS = Path(tempfile.gettempdir()) / "geo-events-uploads"
+
+
+def _save(upload: Any) -> Path:
+    """Keep the uploaded bytes under their own name (the report names the file the analyst chose)."""
+    raw = upload.getvalue()
+    folder = _UPLOADS / hashlib.sha256(raw).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(upload.name).name
+    path.write_bytes(raw)
+    return path
+
+
+def _prepare(path: Path, fmt: str, loaded: data.Loaded) -> ImportReport:
+    bar = st.progress(0.05, text=f"Reading {path.name}…")
+    try:
+        stages = iter([(0.35, "Geocoding and validating…"), (0.7, "Joining to boundaries…")])
+
+        def progress(stage: str) -> None:
+            frac, text = next(stages, (0.9, stage))
+            bar.progress(frac, text=text)
+
+        try:
+            return prepare_import(path, format=fmt, index=loaded.index, progress=progress)  # type: ignore[call-arg]
+        except TypeError:  # prepare_import without a progress hook
+            return prepare_import(path, format=fmt, index=loaded.index)
+    finally:
+        bar.empty()
+
+
+def _report(report: ImportReport) -> None:
+    kinds = report.issues_frame()["kind"].value_counts()
+    cols = st.columns(7)
+    for col, (label, value) in zip(
+        cols,
+        [
+            ("rows read", report.read_rows),
+            ("accepted", report.accepted),
+            ("rejected", int(kinds.get("reject", 0))),
+            ("duplicates", int(kinds.get("duplicate", 0))),
+            ("lat/lon swaps fixed", int(kinds.get("swap", 0))),
+            ("geocoded", int(kinds.get("geocoded", 0))),
+            ("admin mismatches", report.mismatches),
+        ],
+        strict=True,
+    ):
+        col.metric(label, f"{value:,}")
+    st.caption(
+        f"Format {report.format}"
+        + (f", encoding {report.encoding}" if report.encoding else "")
+        + (f", delimiter {report.delimiter!r}" if report.delimiter else "")
+        + f", sha256 {report.sha256[:12]}…"
+    )
+    for w in report.warnings:
+        st.warning(w)
+    issues = report.issues_frame()
+    if len(issues):
+        st.subheader("Issues")
+        st.dataframe(issues, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(issues)))
+        st.download_button(
+            "Download the rejects report (CSV)",
+            issues.to_csv(index=False).encode("utf-8-sig"),
+            file_name=f"{Path(report.file).stem}-rejects.csv",
+            mime="text/csv",
+        )
+    if report.accepted:
+        st.subheader("Accepted rows (first 200)")
+        cols = [c for c in ("id", "date_start", "date_end", "title", "category", "verification",
+                            "geo_precision", "lon", "lat", "adm0_iso", "adm1_name", "adm2_name", "flags")
+                if c in report.frame.columns]
+        st.dataframe(pd.DataFrame(report.frame[cols].head(200)), hide_index=True, width="stretch")
+
+
+def panel(loaded: data.Loaded) -> None:
+    """Upload → validation report → commit."""
+    st.subheader("Import events")
+    st.caption("CSV/TSV/XLSX, ACLED or UCDP GED exports, VIINA, GeoJSON, KML/KMZ, GeoPackage. "
+               "Nothing is stored until you commit.")
+    fmt = st.selectbox("Format", FORMATS, key="imp-format")
+    upload = st.file_uploader("Event file", type=EXTENSIONS, key="imp-file")
+    if upload is None:
+        return
+    path = _save(upload)
+    key = (str(path), fmt, id(loaded.index))
+    if st.session_state.get("imp-key") != key:
+        st.session_state.pop("imp-report", None)
+        st.session_state.pop("imp-error", None)
+        try:
+            st.session_state["imp-report"] = _prepare(path, fmt, loaded)
+        except GeoError as exc:
+            st.session_state["imp-error"] = str(exc)
+        st.session_state["imp-key"] = key
+    if st.session_state.get("imp-error"):
+        st.error(f"Cannot import {upload.name}: {st.session_state['imp-error']}. Nothing was stored.")
+        return
+    report: ImportReport = st.session_state["imp-report"]
+    _report(report)
+    if not report.accepted:
+        st.info("No row to store.")
+        return
+    if st.button(f"Commit {report.accepted:,} events to the store", type="primary", key="imp-commit"):
+        try:
+            with st.spinner("Storing…"):
+                result = data.store().add(report.frame, source=report.file, sha256=report.sha256)
+        except GeoError as exc:
+            st.error(f"The import failed and was rolled back; the store is unchanged. {exc}")
+            return
+        data.reload_events()
+        st.success(f"Stored {result.added:,} new events ({result.already_stored:,} were already in the store).")

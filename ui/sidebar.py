@@ -1,0 +1,141 @@
+"""Sidebar widgets read into one small frozen settings object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo.filter import EventFilter, data_range, options, presets
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user asked to see: the filter (window and facets), playback day, map mode."""
+
+    filter: EventFilter
+    full_window: tuple[date, date]
+    playing_day: date | None = None
+    mode: str = "auto"
+
+
+def _pick(label: str, values: list[Any], key: str, fmt: Any = None) -> tuple[Any, ...]:
+    if not values:
+        return ()
+    chosen = st.multiselect(label, values, key=key, format_func=fmt or str, placeholder="all")
+    return tuple(chosen)
+
+
+def _set_window(start: date, end: date) -> None:
+    st.session_state["w-from"], st.session_state["w-to"] = start, end
+    st.session_state["w-slider"] = (start, end)
+    st.session_state.pop("play_day", None)
+    st.session_state["playing"] = False
+
+
+def _from_inputs() -> None:
+    start, end = st.session_state["w-from"], st.session_state["w-to"]
+    if start > end:
+        start, end = end, start
+    _set_window(start, end)
+
+
+def _from_slider() -> None:
+    _set_window(*st.session_state["w-slider"])
+
+
+def _window(events: pd.DataFrame) -> tuple[date, date]:
+    lo, hi = data_range(events)
+    if lo is None or hi is None:
+        today = date.today()
+        return today, today
+    if "w-from" not in st.session_state or not (lo <= st.session_state["w-from"] <= hi):
+        _set_window(lo, hi)
+    if not (lo <= st.session_state["w-to"] <= hi):
+        _set_window(st.session_state["w-from"], hi)
+    preset = presets(events)
+    cols = st.columns(2)
+    for i, (name, span) in enumerate(preset.items()):
+        cols[i % 2].button(name, key=f"preset-{name}", width="stretch", on_click=_set_window, args=span)
+    c1, c2 = st.columns(2)
+    c1.date_input("From", min_value=lo, max_value=hi, key="w-from", on_change=_from_inputs)
+    c2.date_input("To", min_value=lo, max_value=hi, key="w-to", on_change=_from_inputs)
+    if lo < hi:
+        st.slider("Window", min_value=lo, max_value=hi, step=timedelta(days=1), key="w-slider",
+                  on_change=_from_slider, format="DD MMM YYYY")
+    return st.session_state["w-from"], st.session_state["w-to"]
+
+
+def _playback(window: tuple[date, date]) -> date | None:
+    st.caption("Day-by-day playback")
+    start, end = window
+    day = st.session_state.get("play_day")
+    c1, c2, c3, c4 = st.columns(4)
+    if c1.button("⏮", key="play-first", help="first day of the window"):
+        day = start
+    if c2.button("◀", key="play-back", help="previous day"):
+        day = max(start, (day or start) - timedelta(days=1))
+    playing = st.session_state.get("playing", False)
+    if c3.button("⏸" if playing else "▶", key="play-toggle", help="play / pause"):
+        playing = not playing
+        day = day or start
+    if c4.button("▶|", key="play-step", help="next day"):
+        day = min(end, (day or start) + timedelta(days=1))
+    st.session_state["playing"] = playing
+    if day is not None:
+        day = min(max(day, start), end)
+        st.session_state["play_day"] = day
+        if st.button(f"Showing {day:%d %b %Y}: back to the whole window", key="play-stop"):
+            st.session_state.pop("play_day", None)
+            st.session_state["playing"] = False
+            return None
+    return day
+
+
+def read(events: pd.DataFrame) -> Settings:
+    """Draw the sidebar and return the settings it holds."""
+    opts = options(events)
+    with st.sidebar:
+        st.header("Filters")
+        window = _window(events)
+        day = _playback(window)
+        st.divider()
+        categories = _pick("Category", opts.get("categories", []), "f-cat")
+        verification = _pick("Verification", opts.get("verification", []), "f-ver")
+        precision = _pick("Geo precision", opts.get("precision", []), "f-prec")
+        actors = _pick("Actors", opts.get("actors", []), "f-act")
+        countries = _pick("Country", opts.get("countries", []), "f-adm0", _label)
+        adm1 = _pick("Oblast / voblast", opts.get("adm1", []), "f-adm1", _label)
+        adm2 = _pick("Raion / district", opts.get("adm2", []), "f-adm2", _label)
+        border_only = st.toggle("Border districts only", key="f-border")
+        search = st.text_input("Search text", key="f-search", placeholder="title, place, actor, source…")
+        st.divider()
+        mode = st.radio("Event rendering", ["auto", "points", "aggregate"], horizontal=True, key="f-mode",
+                        help="auto: points up to 200,000 events in the window, an aggregated grid above")
+    flt = EventFilter(
+        start=window[0], end=window[1], categories=categories, actors=actors, verification=verification,
+        precision=precision, countries=tuple(_value(c) for c in countries), adm1=tuple(_value(c) for c in adm1),
+        adm2=tuple(_value(c) for c in adm2), border_only=border_only, search=search.strip(),
+    )
+    if day is not None:
+        flt = replace(flt, start=day, end=day)
+    return Settings(filter=flt, full_window=window, playing_day=day, mode=mode)
+
+
+def _value(option: Any) -> str:
+    if isinstance(option, tuple | list):
+        return str(option[0])
+    if isinstance(option, dict):
+        return str(option.get("id") or option.get("adm0_iso") or next(iter(option.values())))
+    return str(option)
+
+
+def _label(option: Any) -> str:
+    if isinstance(option, tuple | list):
+        return " – ".join(str(x) for x in option[1:2]) or str(option[0])
+    if isinstance(option, dict):
+        return str(option.get("name") or option.get("adm0_name") or _value(option))
+    return str(option)
