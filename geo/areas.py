@@ -1,0 +1,665 @@
+"""Area layers: dated polygons (assessed control, claimed advances...) shown as of the end of the window.
+
+* :func:`read_areas` reads GeoJSON, KML, KMZ or GeoPackage (other OGR formats through pyogrio). Each
+  feature's first day comes from, in this order: the ``date`` argument; the KML ``TimeStamp``/``TimeSpan``;
+  a date property (date, date_start, start_date, valid_from, start, begin, timestamp, when); a date in the
+  file name (``2024-08-12.geojson``, ``control_20240812.kml``, also ``_`` or ``.`` separators and
+  ``12-08-2024``; the first date in the name wins). The last day: TimeSpan end or valid_to/end/date_end/
+  end_date/valid_until; missing = valid until the next snapshot of the same kind.
+* ``kind`` ("assessed control", "claimed advance"...): the ``kind`` argument, else a kind/type/status/category
+  property, else "area"; lower case, underscores as spaces.
+* Geometries are made valid (GEOS "structure" method), flattened to 2-D and reduced to their polygonal
+  parts; features without any (points, lines, no geometry) are skipped with a :class:`~geo.schema.RowIssue`.
+* ``area_id`` is a stable hash of kind, days, name and geometry: the same file read twice gives the same ids,
+  and :class:`AreaStore` stores each id once (layer "areas" of the events GeoPackage).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import math
+import os
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterable, Mapping
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo.errors import GeoError, InputFormatError, StoreError
+from geo.schema import CRS, RowIssue, stable_id
+from geo.store import default_path
+
+LAYER: Final = "areas"
+DEFAULT_KIND: Final = "area"
+#: Columns of an area frame (plus ``geometry``); days are datetime64 at midnight, NaT = open-ended.
+AREA_DTYPES: Final[dict[str, str]] = {
+    "area_id": "string",
+    "name": "string",
+    "kind": "string",
+    "date_start": "datetime64[ns]",
+    "date_end": "datetime64[ns]",  # NaT = valid until the next snapshot of the same kind
+    "source_name": "string",
+    "source_url": "string",
+    "description": "string",
+    "import_file": "string",
+}
+AREA_COLUMNS: Final = tuple(AREA_DTYPES)
+NO_DATE: Final = "expected a date in the file name (e.g. 2024-08-12) or a date property, got none"
+
+_KIND_KEYS: Final = ("kind", "type", "status", "category")
+_START_KEYS: Final = ("date", "date_start", "start_date", "valid_from", "start", "begin", "timestamp", "when")
+_END_KEYS: Final = ("valid_to", "end", "date_end", "end_date", "valid_until")
+_NAME_KEYS: Final = ("name", "title", "label")
+_SOURCE_KEYS: Final = ("source_name", "source")
+_URL_KEYS: Final = ("source_url", "url", "link", "href")
+_DESCRIPTION_KEYS: Final = ("description", "desc", "notes", "comment")
+_KML_GEOMETRIES: Final = ("Point", "LineString", "LinearRing", "Polygon", "MultiGeometry")
+_OGR_SUFFIXES: Final = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".gml"}
+
+
+@dataclass
+class _Feature:
+    """One feature as read: 1-based row, properties (normalised keys), geometry, KML times."""
+
+    row: int
+    props: dict[str, Any]
+    geometry: object
+    times: tuple[tuple[str, object], ...] = ()  # KML (element, text): TimeStamp/when or TimeSpan/begin, end
+    issue: RowIssue | None = None
+
+    def start_candidates(self) -> list[tuple[str, object]]:
+        return [t for t in self.times if t[0] != "TimeSpan/end"] + [(k, self.props.get(k)) for k in _START_KEYS]
+
+    def end_candidates(self) -> list[tuple[str, object]]:
+        return [t for t in self.times if t[0] == "TimeSpan/end"] + [(k, self.props.get(k)) for k in _END_KEYS]
+
+    def has_start(self) -> bool:
+        return any(_present(v) for _, v in self.start_candidates())
+
+
+# --- dates --------------------------------------------------------------------------------------------
+
+_ISO: Final = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ].*)?$")
+_COMPACT: Final = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DOTTED: Final = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_SLASHED: Final = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$")
+_NUMBER: Final = re.compile(r"^-?\d+(?:\.\d+)?$")
+_NAME_YMD: Final = re.compile(r"(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)")
+_NAME_DMY: Final = re.compile(r"(?<!\d)(\d{2})([-_.])(\d{2})\2(\d{4})(?!\d)")
+
+
+def _checked(day: dt.date) -> dt.date:
+    if not 1900 <= day.year <= 2100:
+        raise ValueError(f"expected a date between 1900 and 2100, got {day.isoformat()}")
+    return day
+
+
+def _utc_day(stamp: pd.Timestamp) -> dt.date:
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC")
+    return _checked(stamp.date())
+
+
+def _from_number(value: float) -> dt.date:
+    """YYYYMMDD, else Unix time in milliseconds (ArcGIS exports) or seconds."""
+    if float(value).is_integer() and 19000101 <= value <= 21001231:
+        text = str(int(value))
+        try:
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            pass
+    unit = "ms" if abs(value) >= 1e11 else "s"
+    return _utc_day(pd.Timestamp(float(value), unit=unit, tz="UTC"))
+
+
+def parse_day(value: object) -> dt.date | None:
+    """A day from a property value; None when empty; ValueError when it is not a date.
+
+    ISO dates and timestamps (a time zone offset gives the UTC day), YYYYMMDD, DD.MM.YYYY, DD/MM/YYYY
+    (month-first only when the second field exceeds 12), "12 August 2024", Unix time (s or ms).
+    """
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"expected a date, got {value!r}")
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return _utc_day(pd.Timestamp(value))
+    if isinstance(value, dt.date):
+        return _checked(value)
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else _utc_day(pd.Timestamp(value))
+    if isinstance(value, int | float | np.integer | np.floating):
+        return None if math.isnan(float(value)) else _from_number(float(value))
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        if _COMPACT.match(text) or (_NUMBER.match(text) and len(text) >= 9):
+            return _from_number(float(text))
+        if _ISO.match(text):
+            return _utc_day(pd.Timestamp(text))
+        if m := _DOTTED.match(text):
+            return _checked(dt.date(int(m[3]), int(m[2]), int(m[1])))
+        if m := _SLASHED.match(text):
+            a, b = int(m[1]), int(m[2])
+            day, month = (b, a) if b > 12 else (a, b)
+            return _checked(dt.date(int(m[3]), month, day))
+        if re.search(r"[A-Za-z]", text) and re.search(r"(?<!\d)\d{1,2}(?!\d)", text) and re.search(
+            r"(?<!\d)\d{4}(?!\d)", text
+        ):
+            return _utc_day(pd.Timestamp(text))
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise ValueError(f"expected a date like 2024-08-12, got {text!r}") from exc
+    raise ValueError(f"expected a date like 2024-08-12, got {text!r}")
+
+
+def date_from_name(name: str) -> dt.date | None:
+    """The first valid date in a file name (``2024-08-12``, ``20240812``, ``2024_08_12``, ``12-08-2024``)."""
+    stem = Path(name).name
+    found: list[tuple[int, dt.date]] = []
+    for pattern, order in ((_NAME_YMD, (1, 3, 4)), (_NAME_DMY, (4, 3, 1))):
+        for m in pattern.finditer(stem):
+            y, mo, d = (int(m.group(i)) for i in order)
+            try:
+                found.append((m.start(), _checked(dt.date(y, mo, d))))
+            except ValueError:
+                continue
+    return min(found)[1] if found else None
+
+
+# --- geometry -----------------------------------------------------------------------------------------
+
+
+def _flatten(geom: shapely.Geometry) -> list[shapely.Geometry]:
+    if geom.geom_type in ("MultiPolygon", "MultiPoint", "MultiLineString", "GeometryCollection"):
+        return [p for part in shapely.get_parts(geom) for p in _flatten(part)]
+    return [geom]
+
+
+def _polygonal(geom: object) -> tuple[shapely.Geometry | None, list[str]]:
+    """The valid 2-D polygonal part of ``geom`` (Polygon or MultiPolygon) and the other types it held."""
+    if geom is None or not isinstance(geom, shapely.Geometry) or geom.is_empty:
+        return None, []
+    parts = _flatten(shapely.force_2d(geom))
+    polygons = [p for p in parts if p.geom_type == "Polygon" and not p.is_empty]
+    others = sorted({p.geom_type for p in parts if p.geom_type != "Polygon"})
+    if not polygons:
+        return None, others
+    shape = polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
+    if not shape.is_valid or len(polygons) > 1:
+        shape = shapely.make_valid(shape, method="structure", keep_collapsed=False)
+        kept = [p for p in _flatten(shape) if p.geom_type == "Polygon" and not p.is_empty]
+        if not kept:
+            return None, others
+        shape = kept[0] if len(kept) == 1 else shapely.union_all(kept)
+    return shape, others
+
+
+def _geometry_key(geom: shapely.Geometry) -> str:
+    """Canonical WKB (as a MultiPolygon, normalised) so a stored, promoted copy hashes the same."""
+    multi = shapely.MultiPolygon(_flatten(geom))
+    return shapely.to_wkb(shapely.normalize(multi), hex=True, output_dimension=2)
+
+
+def area_id(kind: str, start: dt.date, end: dt.date | None, name: str | None, geom: shapely.Geometry) -> str:
+    """Stable id of an area: same kind, days, name and geometry give the same id."""
+    return stable_id("area", kind, start.isoformat(), end.isoformat() if end else "", name or "", _geometry_key(geom))
+
+
+# --- readers ------------------------------------------------------------------------------------------
+
+
+def _norm_key(key: object) -> str:
+    return re.sub(r"[\s\-]+", "_", str(key).strip().lower())
+
+
+def _props(record: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        out.setdefault(_norm_key(key), value)
+    return out
+
+
+def _local(tag: object) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _child(el: ET.Element, name: str) -> ET.Element | None:
+    return next((c for c in el if _local(c.tag) == name), None)
+
+
+def _text(el: ET.Element | None) -> str | None:
+    if el is None:
+        return None
+    text = "".join(el.itertext()).strip()
+    return text or None
+
+
+def _plain(text: str | None) -> str | None:
+    """HTML reduced to plain text (tags dropped, entities decoded, whitespace collapsed)."""
+    if text is None:
+        return None
+    plain = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+    return plain or None
+
+
+def _kml_coords(el: ET.Element) -> list[tuple[float, float]]:
+    text = _text(_child(el, "coordinates")) or ""
+    out = []
+    for chunk in text.split():
+        values = chunk.split(",")
+        try:
+            out.append((float(values[0]), float(values[1])))
+        except (ValueError, IndexError):
+            raise ValueError(f"expected coordinates 'lon,lat[,alt]', got {chunk!r}") from None
+    return out
+
+
+def _kml_shape(el: ET.Element) -> shapely.Geometry | None:
+    kind = _local(el.tag)
+    if kind == "Point":
+        coords = _kml_coords(el)
+        return shapely.Point(coords[0]) if coords else None
+    if kind in ("LineString", "LinearRing"):
+        return shapely.LineString(_kml_coords(el))
+    if kind == "Polygon":
+        outer: list[tuple[float, float]] = []
+        holes: list[list[tuple[float, float]]] = []
+        for boundary in el:
+            rings = [r for r in boundary if _local(r.tag) == "LinearRing"]
+            if _local(boundary.tag) == "outerBoundaryIs" and rings:
+                outer = _kml_coords(rings[0])
+            elif _local(boundary.tag) == "innerBoundaryIs":  # one or several rings per innerBoundaryIs
+                holes.extend(_kml_coords(r) for r in rings)
+        if not outer:
+            return None
+        try:
+            return shapely.Polygon(outer, holes)
+        except (ValueError, shapely.errors.GEOSException) as exc:
+            raise ValueError(f"expected closed rings of at least 4 positions, got {exc}") from None
+    parts = [p for p in (_kml_shape(c) for c in el if _local(c.tag) in _KML_GEOMETRIES) if p is not None]
+    return shapely.GeometryCollection(parts) if parts else None
+
+
+def _kml_features(raw: bytes, file: str) -> list[_Feature]:
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError as exc:
+        raise InputFormatError(f"expected KML (XML), got invalid XML ({exc})", file=file) from exc
+    if _local(root.tag) != "kml":
+        raise InputFormatError(f"expected a <kml> document, got <{_local(root.tag)}>", file=file)
+    features: list[_Feature] = []
+    placemarks = [el for el in root.iter() if _local(el.tag) == "Placemark"]
+    for row, pm in enumerate(placemarks, start=1):
+        record: dict[str, Any] = {}
+        for el in pm.iter():
+            tag = _local(el.tag)
+            if tag == "Data" and el.get("name"):
+                record[el.get("name", "")] = _text(_child(el, "value"))
+            elif tag == "SimpleData" and el.get("name"):
+                record[el.get("name", "")] = _text(el)
+        props = _props(record)
+        for key, value in (("name", _text(_child(pm, "name"))), ("description", _text(_child(pm, "description")))):
+            if value is not None:
+                props[key] = value
+        props["description"] = _plain(props.get("description"))
+        stamp, span = _child(pm, "TimeStamp"), _child(pm, "TimeSpan")
+        times: tuple[tuple[str, object], ...] = ()
+        if stamp is not None:
+            times = (("TimeStamp/when", _text(_child(stamp, "when"))),)
+        if span is not None:
+            times = (("TimeSpan/begin", _text(_child(span, "begin"))), ("TimeSpan/end", _text(_child(span, "end"))))
+        geom_el = next((c for c in pm if _local(c.tag) in _KML_GEOMETRIES), None)
+        feature = _Feature(row, props, None, times)
+        try:
+            feature.geometry = None if geom_el is None else _kml_shape(geom_el)
+        except ValueError as exc:
+            feature.issue = RowIssue(file, row, "geometry", _text(geom_el)[:80] if _text(geom_el) else "", str(exc))
+        features.append(feature)
+    return features
+
+
+def _kmz_bytes(raw: bytes, file: str) -> bytes:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            names = [n for n in archive.namelist() if n.lower().endswith(".kml")]
+            if not names:
+                raise InputFormatError("expected a KMZ holding a .kml file, got a zip without one", file=file)
+            return archive.read("doc.kml" if "doc.kml" in names else names[0])
+    except zipfile.BadZipFile as exc:
+        raise InputFormatError(f"expected a KMZ (zip) archive, got {exc}", file=file) from exc
+
+
+def _ogr_layer(path: Path) -> str | None:
+    """For a GeoPackage: the "areas" layer, else the first polygon layer, else the first layer."""
+    if path.suffix.lower() != ".gpkg":
+        return None
+    layers = [(str(n), str(t or "")) for n, t in pyogrio.list_layers(path)]
+    names = [n for n, _ in layers]
+    if LAYER in names:
+        return LAYER
+    return next((n for n, t in layers if "polygon" in t.lower()), names[0] if names else None)
+
+
+def _ogr_features(path: Path, file: str) -> list[_Feature]:
+    options = {"DATE_AS_STRING": "YES"} if path.suffix.lower() in (".geojson", ".json") else {}
+    try:
+        frame = pyogrio.read_dataframe(path, layer=_ogr_layer(path), **options)
+    except Exception as exc:  # GDAL raises several types
+        raise InputFormatError(
+            f"expected a readable GeoJSON, KML, KMZ or GeoPackage file, got {type(exc).__name__}: {exc}",
+            file=file,
+        ) from exc
+    if frame.crs is not None and not frame.crs.equals(CRS):
+        frame = frame.to_crs(CRS)
+    records = pd.DataFrame(frame.drop(columns=frame.geometry.name)).astype(object)
+    records = records.where(records.notna(), None).to_dict("records")
+    return [
+        _Feature(row, _props(record), geom)
+        for row, (record, geom) in enumerate(zip(records, frame.geometry.array), start=1)
+    ]
+
+
+def _features(path: Path, file: str) -> list[_Feature]:
+    suffix = path.suffix.lower()
+    if suffix in (".kml", ".kmz"):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputFormatError(f"expected a readable file, got {exc}", file=file) from exc
+        return _kml_features(_kmz_bytes(raw, file) if raw.startswith(b"PK") else raw, file)
+    return _ogr_features(path, file)
+
+
+# --- read_areas ---------------------------------------------------------------------------------------
+
+
+def _first(props: Mapping[str, Any], keys: Iterable[str]) -> tuple[str | None, Any]:
+    """(key, value) of the first key with a non-empty value."""
+    for key in keys:
+        if _present(props.get(key)):
+            return key, props[key]
+    return None, None
+
+
+def _text_value(props: Mapping[str, Any], keys: Iterable[str]) -> str | None:
+    _, value = _first(props, keys)
+    return None if value is None else str(value).strip()
+
+
+def normalise_kind(value: object) -> str:
+    """"Assessed_Control " -> "assessed control"; empty -> "area"."""
+    text = " ".join(str(value or "").replace("_", " ").split()).lower()
+    return text or DEFAULT_KIND
+
+
+def empty_areas() -> gpd.GeoDataFrame:
+    """An area frame without rows."""
+    data = {c: pd.Series([], dtype=d) for c, d in AREA_DTYPES.items()}
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+
+
+def read_areas(
+    path: str | os.PathLike[str], *, kind: str | None = None, date: object = None
+) -> tuple[gpd.GeoDataFrame, list[RowIssue]]:
+    """The dated polygons of one file and the issues of the features skipped or changed.
+
+    ``kind`` and ``date`` (a day: date or ISO text), when given, apply to every feature. Raises
+    InputFormatError when the file cannot be read, or when no date is found anywhere (argument, KML time,
+    property or file name).
+    """
+    path = Path(path)
+    file = str(path)
+    if not path.exists():
+        raise InputFormatError("expected an existing file, got a path that does not exist", file=file)
+    try:
+        given_day = parse_day(date)
+    except ValueError as exc:
+        raise GeoError(f"expected date as a day like 2024-08-12, got {date!r}") from exc
+    name_day = date_from_name(path.name)
+    features = _features(path, file)
+    if given_day is None and name_day is None and not any(f.has_start() for f in features):
+        raise InputFormatError(NO_DATE, file=file)
+    issues: list[RowIssue] = []
+    rows: list[dict[str, Any]] = []
+    geoms: list[shapely.Geometry] = []
+    for feat in features:
+        if feat.issue is not None:
+            issues.append(feat.issue)
+            continue
+        try:
+            start = given_day or _first_day(feat.start_candidates())[1] or name_day
+            end_key, end = _first_day(feat.end_candidates())
+        except _BadDate as bad:
+            issues.append(RowIssue(file, feat.row, bad.key, str(bad.value)[:80], bad.reason))
+            continue
+        if start is None:
+            issues.append(RowIssue(file, feat.row, "date", "", NO_DATE))
+            continue
+        if end is not None and end < start:
+            issues.append(RowIssue(file, feat.row, str(end_key), end.isoformat(),
+                                   f"expected an end on or after the start {start.isoformat()}"))
+            continue
+        geom, others = _polygonal(feat.geometry)
+        if geom is None:
+            got = ", ".join(others)
+            issues.append(RowIssue(file, feat.row, "geometry", got,
+                                   f"expected Polygon or MultiPolygon, got {got or 'no geometry'}"))
+            continue
+        if others:
+            issues.append(RowIssue(file, feat.row, "geometry", ", ".join(others),
+                                   f"kept the polygons, dropped the {', '.join(others)} parts", kind="flag"))
+        record = _attributes(feat.props, kind)
+        record.update(row=feat.row, date_start=start, date_end=end)
+        record["area_id"] = record["area_id"] or area_id(record["kind"], start, end, record["name"], geom)
+        rows.append(record)
+        geoms.append(geom)
+    return _frame(rows, geoms, file, issues)
+
+
+def _present(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+class _BadDate(ValueError):
+    def __init__(self, key: str, value: object, reason: str) -> None:
+        self.key, self.value, self.reason = key, value, reason
+        super().__init__(reason)
+
+
+def _first_day(candidates: Iterable[tuple[str, object]]) -> tuple[str | None, dt.date | None]:
+    """(key, day) of the first candidate holding a date; _BadDate when a non-empty one is not a date."""
+    for key, value in candidates:
+        try:
+            day = parse_day(value)
+        except ValueError as exc:
+            raise _BadDate(key, value, str(exc)) from exc
+        if day is not None:
+            return key, day
+    return None, None
+
+
+def _attributes(props: Mapping[str, Any], kind: str | None) -> dict[str, Any]:
+    return {
+        "area_id": _text_value(props, ("area_id",)),
+        "name": _text_value(props, _NAME_KEYS),
+        "kind": normalise_kind(kind if kind is not None else _text_value(props, _KIND_KEYS)),
+        "source_name": _text_value(props, _SOURCE_KEYS),
+        "source_url": _text_value(props, _URL_KEYS),
+        "description": _text_value(props, _DESCRIPTION_KEYS),
+    }
+
+
+def _frame(
+    rows: list[dict[str, Any]], geoms: list[shapely.Geometry], file: str, issues: list[RowIssue]
+) -> tuple[gpd.GeoDataFrame, list[RowIssue]]:
+    if not rows:
+        return empty_areas(), issues
+    table = pd.DataFrame.from_records(rows)
+    table["import_file"] = file
+    keep = ~table["area_id"].duplicated().to_numpy()
+    for pos in np.flatnonzero(~keep):
+        issues.append(RowIssue(file, int(table["row"].iat[pos]), "area_id", str(table["area_id"].iat[pos]),
+                               "same area as an earlier feature", kind="duplicate"))
+    out = gpd.GeoDataFrame(_typed(table), geometry=gpd.GeoSeries(geoms, crs=CRS), crs=CRS)
+    return out.loc[keep].reset_index(drop=True), issues
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for col, dtype in AREA_DTYPES.items():
+        values = table[col] if col in table.columns else pd.Series([None] * len(table), index=table.index)
+        if dtype.startswith("datetime"):
+            values = pd.to_datetime(values, errors="coerce", utc=isinstance(values.dtype, pd.DatetimeTZDtype))
+            if isinstance(values.dtype, pd.DatetimeTZDtype):
+                values = values.dt.tz_localize(None)
+            out[col] = values.dt.normalize().astype(dtype)
+        else:
+            out[col] = values.astype(dtype)
+    return pd.DataFrame(out, index=table.index)
+
+
+# --- snapshots ----------------------------------------------------------------------------------------
+
+
+def as_of(areas: pd.DataFrame, day: object) -> gpd.GeoDataFrame:
+    """Per kind, the polygons of the latest snapshot (same kind and date_start) on or before ``day``,
+    without those whose date_end is before ``day``."""
+    parsed = parse_day(day)
+    if parsed is None:
+        raise GeoError(f"expected a day like 2024-08-12, got {day!r}")
+    stamp = pd.Timestamp(parsed)
+    if len(areas) == 0:
+        return areas.iloc[0:0]
+    start = pd.to_datetime(areas["date_start"]).dt.normalize()
+    end = pd.to_datetime(areas["date_end"] if "date_end" in areas else pd.Series(pd.NaT, index=areas.index))
+    end = end.dt.normalize()
+    started = (start <= stamp).to_numpy(dtype=bool, na_value=False)
+    kinds = areas["kind"].astype("string").fillna(DEFAULT_KIND) if "kind" in areas else pd.Series(
+        DEFAULT_KIND, index=areas.index, dtype="string"
+    )
+    latest = start.where(started).groupby(kinds.to_numpy()).transform("max")
+    keep = started & (start == latest).to_numpy(dtype=bool, na_value=False)
+    keep &= ~(end < stamp).to_numpy(dtype=bool, na_value=False)
+    return areas.loc[keep]
+
+
+# --- the store ----------------------------------------------------------------------------------------
+
+
+class AreaStore:
+    """Areas in their own layer "areas" of the events GeoPackage; each area_id is stored once.
+
+    The "events" layer is never created or changed here. An append is one GDAL transaction (all or
+    nothing); a unique index on area_id backs up the deduplication.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.timeout = timeout
+
+    def exists(self) -> bool:
+        if not self.path.exists():
+            return False
+        try:
+            return LAYER in {str(n) for n, _ in pyogrio.list_layers(self.path)}
+        except Exception:
+            return False
+
+    def count(self) -> int:
+        return len(self._ids())
+
+    def read(self) -> gpd.GeoDataFrame:
+        """Every stored area (EPSG:4326, MultiPolygons) in :data:`AREA_COLUMNS` + geometry."""
+        if not self.exists():
+            return empty_areas()
+        try:
+            raw = pyogrio.read_dataframe(self.path, layer=LAYER, fid_as_index=False)
+        except Exception as exc:  # GDAL raises several types
+            raise StoreError(f"cannot read the areas of {self.path}: {exc}") from exc
+        table = _typed(pd.DataFrame(raw.drop(columns=raw.geometry.name)))
+        return gpd.GeoDataFrame(table, geometry=raw.geometry.set_crs(CRS, allow_override=True), crs=CRS)
+
+    def add(self, areas: gpd.GeoDataFrame) -> int:
+        """Append the areas whose area_id is not stored yet (one transaction); returns how many."""
+        frame = _to_storage(areas)
+        if len(frame) == 0:
+            return 0
+        stored = self._ids()
+        new = frame.loc[~frame["area_id"].isin(stored) & ~frame["area_id"].duplicated()]
+        if len(new) == 0:
+            return 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            pyogrio.write_dataframe(
+                new,
+                self.path,
+                layer=LAYER,
+                driver="GPKG",
+                geometry_type="MultiPolygon",
+                promote_to_multi=True,
+                append=True,  # creates the layer when missing, leaves the other layers alone
+                layer_options={"SPATIAL_INDEX": "NO", "GEOMETRY_NAME": "geom"},
+            )
+        except Exception as exc:  # GDAL raises several types; its transaction was rolled back
+            raise StoreError(f"adding areas to {self.path} failed and was rolled back, nothing stored: {exc}") from exc
+        try:
+            with closing(sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)) as con:
+                con.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "{LAYER}_area_id" ON "{LAYER}"(area_id)')
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot index the areas of {self.path}: {exc}") from exc
+        return len(new)
+
+    def _ids(self) -> pd.Series:
+        if not self.exists():
+            return pd.Series([], dtype="string")
+        try:
+            with closing(sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)) as con:
+                return pd.Series([r[0] for r in con.execute(f'SELECT area_id FROM "{LAYER}"')], dtype="string")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the areas of {self.path}: {exc}") from exc
+
+
+def _to_storage(areas: pd.DataFrame) -> gpd.GeoDataFrame:
+    """``areas`` in the stored columns and types, ids filled in; every row needs a polygon, kind and start."""
+    if not isinstance(areas, gpd.GeoDataFrame):
+        raise GeoError(f"expected a GeoDataFrame of areas (see read_areas), got {type(areas).__name__}")
+    if len(areas) == 0:
+        return empty_areas()
+    if "date_start" not in areas.columns:
+        raise GeoError("expected a date_start column in the areas, got none")
+    frame = areas.set_crs(CRS) if areas.crs is None else areas.to_crs(CRS)
+    table = frame.drop(columns=frame.geometry.name).reset_index(drop=True)
+    if "kind" not in table.columns:
+        table["kind"] = DEFAULT_KIND
+    table["kind"] = table["kind"].map(normalise_kind, na_action=None)
+    table = _typed(table)
+    geoms = [_polygonal(g)[0] for g in frame.geometry.array]
+    bad = [i for i, g in enumerate(geoms) if g is None or pd.isna(table["date_start"].iat[i])]
+    if bad:
+        raise StoreError(f"expected every area to have a polygon and a date_start, got {len(bad)} without "
+                         f"(rows {', '.join(str(i + 1) for i in bad[:5])}), nothing stored")
+    missing = table["area_id"].isna().to_numpy()
+    for i in np.flatnonzero(missing):
+        end = table["date_end"].iat[i]
+        table.loc[i, "area_id"] = area_id(
+            str(table["kind"].iat[i]), table["date_start"].iat[i].date(), None if pd.isna(end) else end.date(),
+            None if pd.isna(table["name"].iat[i]) else str(table["name"].iat[i]), geoms[i],
+        )
+    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=CRS), crs=CRS)
