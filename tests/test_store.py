@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -45,15 +46,56 @@ def test_same_events_twice_add_nothing(store):
     assert list(store.imports().added) == [4, 0]
 
 
+def _tables(store: EventStore) -> dict[str, list[tuple]]:
+    with sqlite3.connect(store.path) as con:
+        return {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in ("admin_units", "import_sources", "imports")}
+
+
 def test_failure_midway_leaves_store_exactly_as_before(store):
-    store.add(make_events(2, seed=1))
-    before = store.read().sort_values("id").reset_index(drop=True)
-    bad = make_events(5, seed=2, lat=[50.1, 50.2, 95.0, 50.3, 50.4])  # row 3 bypassed validation
+    index = join.prepare(grid_boundaries())
+    store.add(join.enrich(make_events(2, seed=1), index))
+    before, tables = store.read().sort_values("id").reset_index(drop=True), _tables(store)
+    # row 3 bypassed validation; the import also brings a new source file and new admin units
+    bad = make_events(5, seed=2, lat=[50.1, 50.2, 95.0, 50.3, 50.8], lon=[30.2, 31.2, 30.3, 31.7, 30.6],
+                      import_file="other.csv")
     with pytest.raises(StoreError, match="rolled back, nothing stored"):
-        store.add(bad)
+        store.add(join.enrich(bad, index))
     after = store.read().sort_values("id").reset_index(drop=True)
     pd.testing.assert_frame_equal(before, after)
+    assert _tables(store) == tables
     assert len(store.imports()) == 1
+
+
+def test_gis_users_get_every_column_by_name(store):
+    enriched = join.enrich(make_events(3, src_adm1=["AAA S Oblast", "Wrong", None]), join.prepare(grid_boundaries()))
+    store.add(enriched, source="events.csv")
+    ours = store.read().set_index("id")
+    # the events_full view is a GeoPackage point layer with exactly read()'s columns
+    assert pyogrio.read_info(store.path, layer="events_full")["geometry_type"] == "Point"
+    view = pyogrio.read_dataframe(store.path, layer="events_full").set_index("id")
+    assert list(view.columns) == list(ours.columns)
+    for col in ("title", "adm0_iso", "adm1_name", "adm2_name", "join_method", "admin_mismatch", "import_file"):
+        assert list(view[col].fillna("-").astype(str)) == list(ours[col].astype(object).fillna("-").astype(str))
+    assert list(view.border_district) == list(ours.border_district)
+
+
+def test_store_of_the_first_layout_is_upgraded(tmp_path):
+    path = tmp_path / "events.gpkg"
+    events = make_events(3, title=["Костюковичи", "b", "c"])
+    old = events.assign(adm2_name=["Gamma", "Gamma", None], admin_mismatch="", import_sha256="abc")
+    geometry = gpd.points_from_xy(old.lon, old.lat, crs=4326)
+    pyogrio.write_dataframe(gpd.GeoDataFrame(old, geometry=geometry), path, layer="events", driver="GPKG")
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE imports (file TEXT, sha256 TEXT, imported_at TEXT, offered INTEGER, added INTEGER)")
+        con.execute("INSERT INTO imports VALUES ('events.csv', 'abc', '2026-01-01T00:00:00+00:00', 3, 3)")
+    store = EventStore(path)
+    back = store.read().set_index("id").loc[list(events.id)]
+    assert list(back.title) == ["Костюковичи", "b", "c"]
+    assert list(back.adm2_name.astype(object).fillna("-")) == ["Gamma", "Gamma", "-"]
+    assert set(back.import_sha256) == {"abc"}
+    assert list(store.imports().added) == [3]
+    assert (tmp_path / "events.v1.gpkg").exists()
+    assert store.add(events).added == 0
 
 
 def test_locked_store_fails_cleanly_and_changes_nothing(tmp_path):
