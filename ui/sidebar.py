@@ -48,10 +48,11 @@ def _from_slider() -> None:
 
 
 def _window(events: pd.DataFrame) -> tuple[date, date]:
-    lo, hi = data_range(events)
-    if lo is None or hi is None:
+    span = data_range(events)
+    if span is None:
         today = date.today()
         return today, today
+    lo, hi = span
     if "w-from" not in st.session_state or not (lo <= st.session_state["w-from"] <= hi):
         _set_window(lo, hi)
     if not (lo <= st.session_state["w-to"] <= hi):
