@@ -149,6 +149,22 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(data, index=pd.RangeIndex(n))
 
 
+def take_rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """The rows at ``positions`` (a new RangeIndex); columns missing throughout are rebuilt, not gathered."""
+    if type(frame) is not pd.DataFrame:  # e.g. a GeoDataFrame: keep its class
+        return frame.iloc[positions].reset_index(drop=True)
+    n = len(positions)
+    data: dict[str, object] = {}
+    for col in frame.columns:
+        values = frame[col]
+        dtype = str(values.dtype)
+        if dtype in ("string", "Int64", "float64", "datetime64[ns]") and values.count() == 0:
+            data[col] = _missing(n, dtype)
+        else:
+            data[col] = values.take(positions).array
+    return pd.DataFrame(data, index=pd.RangeIndex(n))
+
+
 # --- vocabularies -------------------------------------------------------------------------------------
 
 _VERIFICATION_WORDS: Final = {

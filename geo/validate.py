@@ -12,9 +12,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
-from geo.schema import RowIssue
+from geo.schema import RowIssue, take_rows
 
 #: Two events of the same day and category closer than this (km) are one event reported twice.
 DUPLICATE_KM: Final = 1.0
@@ -39,14 +38,14 @@ def validate(frame: pd.DataFrame, *, adm0: Any = None, duplicate_km: float = DUP
     row whose point lies outside its declared ``country_iso`` but whose swapped point lies inside is
     fixed and flagged ``latlon_swapped``; without it, swaps are only reported.
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: columns changed below are copied, the rest shared
     issues: list[RowIssue] = []
     keep = np.ones(len(out), dtype=bool)
 
     keep &= _check_dates(out, issues)
     keep &= _check_coordinates(out, issues, adm0)
     if not keep.all():
-        out = out.loc[keep].reset_index(drop=True)
+        out = take_rows(out, np.flatnonzero(keep))
     out, dup_issues = _drop_duplicates(out, duplicate_km)
     issues.extend(dup_issues)
     return Validated(out, issues)
@@ -66,12 +65,15 @@ def _issue(frame: pd.DataFrame, pos: int, fld: str, value: object, reason: str, 
 
 
 def _add_flag(frame: pd.DataFrame, positions: np.ndarray, flag: str) -> None:
+    """Append ``flag`` to the ``flags`` of the rows at ``positions`` (the other rows keep theirs, even none)."""
     if len(positions) == 0:
         return
-    old = frame["flags"].astype("string").fillna("").to_numpy(dtype=object)
-    sub = old[positions]
-    old[positions] = np.array([f"{v};{flag}" if v else flag for v in sub], dtype=object)
-    frame["flags"] = pd.array(old, dtype="string")
+    flags = frame["flags"].astype("string")
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[positions] = True
+    current = flags[mask]
+    flags[mask] = (current + ";" + flag).where(current.notna() & (current != ""), flag)
+    frame["flags"] = flags
 
 
 def _check_dates(frame: pd.DataFrame, issues: list[RowIssue]) -> np.ndarray:
@@ -109,11 +111,16 @@ def _check_coordinates(frame: pd.DataFrame, issues: list[RowIssue], adm0: Any) -
     lat_bad = has & (np.abs(lat) > 90)
     lon_bad = has & (np.abs(lon) > 180)
     swappable = lat_bad & ~lon_bad & (np.abs(lon) <= 90)
-    iso = frame["country_iso"].astype("string").fillna("").str.upper().to_numpy(dtype=object)
+    declared = frame["country_iso"].notna().to_numpy()  # only a declared country can prove a swap
+    iso = (
+        frame["country_iso"].astype("string").fillna("").str.upper().to_numpy(dtype=object)
+        if declared.any()
+        else np.full(len(frame), "", dtype=object)
+    )
 
     # a point outside [-90, 90] latitude: swapped when the swapped point is in the declared country
     fixed = np.zeros(len(frame), dtype=bool)
-    candidates = np.flatnonzero(has & ~lon_bad & (np.abs(lon) <= 90) & (np.abs(lat) <= 180))
+    candidates = np.flatnonzero(has & declared & ~lon_bad & (np.abs(lon) <= 90) & (np.abs(lat) <= 180))
     if adm0 is not None and len(adm0) and len(candidates):
         fixed[candidates] = _swap_proven(lon[candidates], lat[candidates], iso[candidates], adm0)
     for pos in np.flatnonzero(fixed):
@@ -125,10 +132,11 @@ def _check_coordinates(frame: pd.DataFrame, issues: list[RowIssue], adm0: Any) -
                 "swap",
             )
         )
-    lon[fixed], lat[fixed] = lat[fixed], lon[fixed].copy()
-    frame.loc[:, "lon"] = lon
-    frame.loc[:, "lat"] = lat
-    _add_flag(frame, np.flatnonzero(fixed), "latlon_swapped")
+    if fixed.any():
+        lon[fixed], lat[fixed] = lat[fixed], lon[fixed].copy()
+        frame["lon"] = lon
+        frame["lat"] = lat
+        _add_flag(frame, np.flatnonzero(fixed), "latlon_swapped")
 
     lat_bad &= ~fixed
     lon_bad &= ~fixed
@@ -183,16 +191,15 @@ def _drop_duplicates(frame: pd.DataFrame, km: float) -> tuple[pd.DataFrame, list
     has = located & ~dup_id
     if has.sum() > 1:
         pos = np.flatnonzero(has)
-        # equirectangular metres (exact enough at 1 km), with day and category as far-apart third axis so
-        # that only same-day, same-category points can pair
+        # equirectangular metres (exact enough at 1 km); only same-day, same-category points can pair
         rad = np.radians
         x = 6371008.8 * rad(lon[pos]) * np.cos(rad(lat[pos]))
         y = 6371008.8 * rad(lat[pos])
-        z = (day[pos] * 64 + cat[pos]).astype(float) * 1e8
-        pairs = cKDTree(np.column_stack([x, y, z])).query_pairs(km * 1000.0, output_type="ndarray")
-        if len(pairs):
-            i, j = pos[pairs.min(axis=1)], pos[pairs.max(axis=1)]
-            same = (day[i] == day[j]) & (cat[i] == cat[j])
+        group = pd.factorize(day[pos] * (int(cat.max()) + 1) + cat[pos])[0]
+        a, b = _near_pairs(x, y, group, km * 1000.0)
+        if len(a):
+            i, j = pos[a], pos[b]
+            same = np.ones(len(i), dtype=bool)
             # an admin-unit or country centroid is not a place: there, only the same title is the same event
             coarse = prec[i] | prec[j]
             if coarse.any():
@@ -236,12 +243,49 @@ def _drop_duplicates(frame: pd.DataFrame, km: float) -> tuple[pd.DataFrame, list
                 RowIssue(str(files[j]), int(rows[j]), "id", str(idv[j]),
                          f"duplicate of row {rows[f]} (id {idv[f]}): {why}", "duplicate")
             )
-    kept = frame.loc[~dropped].reset_index(drop=True) if dropped.any() else frame
+    kept = take_rows(frame, np.flatnonzero(~dropped)) if dropped.any() else frame
     survivors = np.unique(first_of[dropped])
     if len(survivors):
         remap = np.cumsum(~dropped) - 1
         _add_flag(kept, remap[survivors], "has_duplicates")
     return kept, issues
+
+
+def _near_pairs(x: np.ndarray, y: np.ndarray, group: np.ndarray, r: float) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs (i < j) of the same ``group`` whose points (x, y) lie within ``r`` of each other.
+
+    Points are binned in cells of side ``r`` (with their group in the same sorted integer key), so a pair
+    lies in one cell or in two neighbouring ones. Each point looks at the later points of its own cell and
+    the cell above (consecutive keys), and at the three cells to its right (consecutive keys too): two
+    ranges of the sorted keys, found by binary search. The other neighbours look at it.
+    """
+    gx = np.floor(x / r).astype(np.int64)
+    gy = np.floor(y / r).astype(np.int64)
+    gx -= gx.min()
+    gy -= gy.min()
+    wx, wy = int(gx.max()) + 2, int(gy.max()) + 2  # a neighbour cell never wraps into the next column/group
+    key = (group.astype(np.int64) * wx + gx) * wy + gy
+    order = np.argsort(key)
+    sk = key[order]
+    rank = np.arange(len(sk))
+    found_i, found_j = [], []
+    for lo, hi in (
+        (rank + 1, np.searchsorted(sk, sk + 1, "right")),
+        (np.searchsorted(sk, sk + (wy - 1), "left"), np.searchsorted(sk, sk + (wy + 1), "right")),
+    ):
+        count = np.maximum(hi - lo, 0)
+        total = int(count.sum())
+        if total == 0:
+            continue
+        src = np.repeat(rank, count)
+        dst = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(total)
+        a, b = order[src], order[dst]
+        near = (x[a] - x[b]) ** 2 + (y[a] - y[b]) ** 2 <= r * r
+        found_i.append(np.minimum(a, b)[near])
+        found_j.append(np.maximum(a, b)[near])
+    if not found_i:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(found_i), np.concatenate(found_j)
 
 
 _DUP_REASONS: Final = (
