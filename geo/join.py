@@ -16,11 +16,14 @@ the two segments around the nearest vertex.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from pyproj import CRS as ProjCRS
 from pyproj import Transformer
@@ -105,24 +108,27 @@ def prepare(
     crs = _projection_for(adm0, adm1, adm2)
     to_proj = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
-    disputed, claimants = _disputed_areas(adm0, to_proj)
-    attrs0 = pd.DataFrame(
-        {
-            "adm0_iso": adm0["iso3"].astype("string").to_numpy(),
-            "adm0_name": adm0["name"].astype("string").to_numpy(),
-        }
-    )
-    attrs1 = _with_parent(adm1, adm0, "adm1", to_proj)
-    attrs2 = _with_parent(adm2, adm1, "adm2", to_proj, grand=attrs1)
-
-    borders = _international_borders(adm0, disputed, to_proj, border_tolerance_km * 1000.0)
+    tol_m = border_tolerance_km * 1000.0
+    # borders and border districts on a second core (GEOS and PROJ release the GIL) while the hierarchy
+    # and the per-level geometry are derived here
+    with ThreadPoolExecutor(1) as pool:
+        borders_job = pool.submit(_borders, adm0, adm2, to_proj, tol_m)
+        attrs0 = pd.DataFrame(
+            {
+                "adm0_iso": adm0["iso3"].astype("string").to_numpy(),
+                "adm0_name": adm0["name"].astype("string").to_numpy(),
+            }
+        )
+        attrs1 = _with_parent(adm1, adm0, "adm1", to_proj)
+        attrs2 = _with_parent(adm2, adm1, "adm2", to_proj, grand=attrs1)
+        geometry = {lvl: _level_geometry(layer, to_proj) for lvl, layer in ((0, adm0), (1, adm1), (2, adm2))}
+        disputed, claimants, borders, districts = borders_job.result()
     xy, line, pair = _densify_borders(borders)
-    attrs2["border_district"] = _border_districts(adm2, borders, to_proj, border_tolerance_km * 1000.0)
-
+    attrs2["border_district"] = districts
     levels = {
-        0: _level(attrs0, adm0, to_proj),
-        1: _level(attrs1, adm1, to_proj),
-        2: _level(attrs2, adm2, to_proj),
+        0: _Level(attrs0, *geometry[0]),
+        1: _Level(attrs1.reset_index(drop=True), *geometry[1]),
+        2: _Level(attrs2.reset_index(drop=True), *geometry[2]),
     }
     return AdminIndex(
         levels=levels,
@@ -173,17 +179,27 @@ def _project(geoms: np.ndarray, to_proj: Transformer) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.column_stack(to_proj.transform(xy[:, 0], xy[:, 1])))
 
 
-def _level(attrs: pd.DataFrame, layer: pd.DataFrame, to_proj: Transformer) -> _Level:
+def _borders(
+    adm0: pd.DataFrame, adm2: pd.DataFrame, to_proj: Transformer, tol_m: float
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any], Any]:
+    """Disputed areas and their claimants, international borders, border-district flags of ADM2."""
+    disputed, claimants = _disputed_areas(adm0, to_proj)
+    borders = _international_borders(adm0, disputed, to_proj, tol_m)
+    return disputed, claimants, borders, _border_districts(adm2, borders, to_proj, tol_m)
+
+
+def _level_geometry(layer: pd.DataFrame, to_proj: Transformer) -> tuple[Any, ...]:
+    """The geometry fields of a :class:`_Level` (all but ``attrs``), in their order."""
     geoms = layer["geometry"].to_numpy()
     empty = np.array([], dtype=np.int64)
     if len(geoms) == 0:
-        return _Level(attrs, geoms, np.array([], dtype=object), empty, None, np.empty((0, 2)), empty, empty)
+        return geoms, np.array([], dtype=object), empty, None, np.empty((0, 2)), empty, empty
     shapely.prepare(geoms)
     parts, owner = shapely.get_parts(geoms, return_index=True)
     proj = _project(parts, to_proj)
     rings, ring_part = shapely.get_parts(shapely.boundary(proj), return_index=True)
     xy, ring = shapely.get_coordinates(shapely.segmentize(rings, _EDGE_STEP_M), return_index=True)
-    return _Level(attrs.reset_index(drop=True), geoms, proj, owner, _kdtree(xy), xy, ring, ring_part[ring])
+    return geoms, proj, owner, _kdtree(xy), xy, ring, ring_part[ring]
 
 
 def _kdtree(xy: np.ndarray) -> cKDTree:
@@ -350,7 +366,7 @@ def _border_districts(adm2: pd.DataFrame, borders: dict[str, Any], to_proj: Tran
 def enrich(events: pd.DataFrame, index: AdminIndex | Any) -> pd.DataFrame:
     """Return ``events`` with the join columns added (ADM0-2, method, distance, border, mismatch)."""
     idx = index if isinstance(index, AdminIndex) else prepare(index)
-    out = events.copy()
+    out = events.copy(deep=False)  # copy-on-write: the input is never changed
     lon, lat, geoms = _coordinates(out)
     joined = _join_points(lon, lat, idx, geoms)
     for col in JOIN_DTYPES:
@@ -380,34 +396,77 @@ def _join_points(lon: np.ndarray, lat: np.ndarray, idx: AdminIndex, geoms: np.nd
     n = len(lon)
     valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
     vi = np.flatnonzero(valid)
-    pts = geoms[vi] if geoms is not None else shapely.points(lon[vi], lat[vi])
+    pieces = _pieces(len(vi))
 
-    # unit index per level for every valid point (-1: none); level found; method
-    unit = {lvl: np.full(len(vi), -1, dtype=np.int64) for lvl in (0, 1, 2)}
-    remaining = np.arange(len(vi))
-    tree_all = STRtree(pts) if len(vi) else None
+    def piece(sl: slice) -> dict[str, np.ndarray]:
+        pts = geoms[vi[sl]] if geoms is not None else None
+        return _join_valid(lon[vi[sl]], lat[vi[sl]], pts, idx, workers=1 if len(pieces) > 1 else -1)
+
+    if len(pieces) > 1:  # points are independent: one piece per core (shapely, scipy, pyproj release the GIL)
+        with ThreadPoolExecutor(len(pieces)) as pool:
+            parts = list(pool.map(piece, pieces))
+    else:
+        parts = [piece(pieces[0])]
+    got = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    unit = {lvl: got[f"unit{lvl}"] for lvl in (0, 1, 2)}
+
+    out = {col: _expand(v, vi, n) for col, v in _columns_from_units(unit, idx).items()}
+    full_method = np.full(n, 2, dtype=np.int8)
+    full_method[vi] = got["method"]
+    out["join_method"] = pd.Categorical.from_codes(full_method, categories=_METHODS)
+    out["join_distance_km"] = _expand(np.round(got["distance"], 3), vi, n)
+    out["border_distance_km"] = _expand(np.round(got["border_m"] / 1000.0, 3), vi, n)
+    pairs = pd.Categorical.from_codes(got["border_pair"], categories=list(idx.border_lines))
+    out["border_pair"] = _expand(pairs, vi, n)
+    out["adm0_disputed"] = _expand(_categorical(got["claim"], idx.disputed_claimants), vi, n)
+    return out
+
+
+#: Below this many points the join runs in one piece; above, in one piece per core.
+_PIECE_MIN: Final = 100_000
+
+
+def _pieces(n: int) -> list[slice]:
+    count = max(1, min(os.cpu_count() or 1, 8, n // _PIECE_MIN))
+    bounds = np.linspace(0, n, count + 1).astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _join_valid(
+    lon: np.ndarray, lat: np.ndarray, pts: np.ndarray | None, idx: AdminIndex, *, workers: int
+) -> dict[str, np.ndarray]:
+    """The join of valid points (finite, in range): unit per level (-1: none), method code, distance (km),
+    border distance (m) and pair code, disputed area (-1: none)."""
+    m = len(lon)
+    if pts is None:
+        pts = shapely.points(lon, lat)
+
+    # unit index per level for every point (-1: none), finest level first
+    unit = {lvl: np.full(m, -1, dtype=np.int64) for lvl in (0, 1, 2)}
+    remaining = np.arange(m)
+    tree_all = STRtree(pts) if m else None
     for lvl in (2, 1, 0):
         level = idx.levels[lvl]
         if level.empty or len(remaining) == 0:
             continue
-        tree = tree_all if len(remaining) == len(vi) else STRtree(pts[remaining])
+        tree = tree_all if len(remaining) == m else STRtree(pts[remaining])
         hit_pt, hit_unit = _covering(level, tree)
         unit[lvl][remaining[hit_pt]] = hit_unit
         remaining = remaining[unit[lvl][remaining] < 0]
 
-    method = np.zeros(len(vi), dtype=np.int8)  # codes of _METHODS
-    distance = np.zeros(len(vi))
+    method = np.zeros(m, dtype=np.int8)  # codes of _METHODS
+    distance = np.zeros(m)
     method[remaining] = 2
     distance[remaining] = np.nan
 
     x = y = None
-    if len(vi):
-        x, y = idx.to_proj.transform(lon[vi], lat[vi])
+    if m:
+        x, y = idx.to_proj.transform(lon, lat)
     # points covered only at ADM1/ADM0 level whose unit has ADM2 children: nearest ADM2 within reach
     if x is not None and not idx.levels[2].empty:
         need = np.flatnonzero((unit[2] < 0) & ((unit[1] >= 0) | (unit[0] >= 0)))
         if len(need):
-            got, dist = _nearest(idx.levels[2], x[need], y[need], idx.nearest_km)
+            got, dist = _nearest(idx.levels[2], x[need], y[need], idx.nearest_km, workers)
             ok = got >= 0
             parent = idx.levels[2].attrs["adm1_id"].astype(object).to_numpy()
             if not idx.levels[1].empty:
@@ -428,34 +487,26 @@ def _join_points(lon: np.ndarray, lat: np.ndarray, idx: AdminIndex, geoms: np.nd
             level = idx.levels[lvl]
             if level.empty or len(todo) == 0:
                 continue
-            got, dist = _nearest(level, x[todo], y[todo], idx.nearest_km)
+            got, dist = _nearest(level, x[todo], y[todo], idx.nearest_km, workers)
             ok = got >= 0
             unit[lvl][todo[ok]] = got[ok]
             method[todo[ok]] = 1
             distance[todo[ok]] = dist[ok]
             todo = todo[~ok]
 
-    out = {col: _expand(v, vi, n) for col, v in _columns_from_units(unit, idx).items()}
-    full_method = np.full(n, 2, dtype=np.int8)
-    full_method[vi] = method
-    out["join_method"] = pd.Categorical.from_codes(full_method, categories=_METHODS)
-    out["join_distance_km"] = _expand(np.round(distance, 3), vi, n)
-
-    bd = np.full(len(vi), np.nan)
-    bp = pd.Categorical.from_codes(np.full(len(vi), -1), categories=list(idx.border_lines))
+    border_m = np.full(m, np.nan)
+    border_pair = np.full(m, -1, dtype=np.int64)
     if x is not None and idx.border_tree is not None:
-        d, pair = _border_distance(idx, x, y)
-        bd = np.round(d / 1000.0, 3)
-        bp = pd.Categorical.from_codes(pair, categories=list(idx.border_lines))
-    out["border_distance_km"] = _expand(bd, vi, n)
-    out["border_pair"] = _expand(bp, vi, n)
+        border_m, border_pair = _border_distance(idx, x, y, workers)
 
-    claim = np.full(len(vi), -1, dtype=np.int64)
+    claim = np.full(m, -1, dtype=np.int64)
     if tree_all is not None and len(idx.disputed):
         area_i, pt_i = tree_all.query(idx.disputed, predicate="covers")
         claim[pt_i] = area_i
-    out["adm0_disputed"] = _expand(_categorical(claim, idx.disputed_claimants), vi, n)
-    return out
+    return {
+        "unit0": unit[0], "unit1": unit[1], "unit2": unit[2], "method": method, "distance": distance,
+        "border_m": border_m, "border_pair": border_pair.astype(np.int64), "claim": claim,
+    }
 
 
 def _covering(level: _Level, tree: STRtree) -> tuple[np.ndarray, np.ndarray]:
@@ -470,7 +521,9 @@ def _covering(level: _Level, tree: STRtree) -> tuple[np.ndarray, np.ndarray]:
     return pt_i[first], unit_i[first]
 
 
-def _nearest(level: _Level, x: np.ndarray, y: np.ndarray, max_km: float) -> tuple[np.ndarray, np.ndarray]:
+def _nearest(
+    level: _Level, x: np.ndarray, y: np.ndarray, max_km: float, workers: int = -1
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest unit (index, km) within ``max_km`` of each projected point (outside it); -1 where none.
 
     A k-d tree over the outlines' vertices (spaced at most ``_EDGE_STEP_M``) finds candidate vertices;
@@ -482,7 +535,7 @@ def _nearest(level: _Level, x: np.ndarray, y: np.ndarray, max_km: float) -> tupl
         return got, dist
     reach = max_km * 1000.0
     _, vert = level.edge_tree.query(
-        np.column_stack([x, y]), k=_NEAREST_K, distance_upper_bound=reach + _EDGE_STEP_M, workers=-1
+        np.column_stack([x, y]), k=_NEAREST_K, distance_upper_bound=reach + _EDGE_STEP_M, workers=workers
     )
     found = vert < level.edge_tree.n
     pt_i = np.nonzero(found)[0]
@@ -570,9 +623,11 @@ def _expand(values: Any, vi: np.ndarray, n: int) -> Any:
     return full
 
 
-def _border_distance(idx: AdminIndex, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _border_distance(
+    idx: AdminIndex, x: np.ndarray, y: np.ndarray, workers: int = -1
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact distance (m) to the nearest international border and that border's pair label."""
-    _, j = idx.border_tree.query(np.column_stack([x, y]), k=1, workers=-1)  # type: ignore[union-attr]
+    _, j = idx.border_tree.query(np.column_stack([x, y]), k=1, workers=workers)  # type: ignore[union-attr]
     return _segment_distance(idx.border_xy, idx.border_line, j, x, y), idx.border_pair[j]
 
 
@@ -580,27 +635,57 @@ def _border_distance(idx: AdminIndex, x: np.ndarray, y: np.ndarray) -> tuple[np.
 
 
 def _admin_mismatch(frame: pd.DataFrame) -> pd.Series:
-    """'' where the source's admin names agree with the join (or are absent), else what disagrees."""
-    result = np.full(len(frame), "", dtype=object)
+    """'' where the source's admin names agree with the join (or are absent), else what disagrees.
+
+    Only rows whose source named a unit are looked at, and each distinct (source name, joined name, local
+    name) is compared once.
+    """
+    n = len(frame)
+    notes: dict[int, str] = {}
     for level in ("adm1", "adm2"):
         src_col = f"src_{level}"
         if src_col not in frame.columns:
             continue
         src = frame[src_col].astype("string")
-        joined = frame[f"{level}_name"].astype("string")
-        local = frame.get(f"{level}_local", pd.Series(pd.NA, index=frame.index)).astype("string").fillna("")
-        has = src.notna() & (src.str.strip() != "") & joined.notna()
-        if not has.any():
+        rows = np.flatnonzero((src.notna() & (src.str.strip() != "")).fillna(False).to_numpy(dtype=bool))
+        if not len(rows):
+            continue
+        s_code, s_names = _codes_of(src.iloc[rows])
+        j_code, j_names = _codes_of(frame[f"{level}_name"].iloc[rows])
+        local = frame.get(f"{level}_local")
+        if local is not None:
+            l_code, l_names = _codes_of(local.iloc[rows])
+        else:
+            l_code, l_names = np.full(len(rows), -1, dtype=np.int64), np.array([], dtype=object)
+        has = j_code >= 0
+        rows, s_code, j_code, l_code = rows[has], s_code[has], j_code[has], l_code[has]
+        if not len(rows):
             continue
         from geo.names import same_admin_name
 
-        pairs = pd.DataFrame({"s": src[has], "j": joined[has], "loc": local[has]})
-        verdict = {
-            (s, j, loc): same_admin_name(s, j) or bool(loc and same_admin_name(s, loc))
-            for s, j, loc in pairs.drop_duplicates().itertuples(index=False)
-        }
-        for pos, (s, j, loc) in zip(np.flatnonzero(has.to_numpy()), pairs.itertuples(index=False)):
-            if not verdict[(s, j, loc)]:
-                note = f"{level}: source {s!r} vs joined {j!r}"
-                result[pos] = f"{result[pos]}; {note}" if result[pos] else note
-    return pd.Series(pd.array(result, dtype="string"), index=frame.index)
+        key = (s_code * (len(j_names) + 1) + j_code) * (len(l_names) + 1) + (l_code + 1)
+        group, uniques = pd.factorize(key)
+        first = np.empty(len(uniques), dtype=np.int64)
+        first[group[::-1]] = np.arange(len(group) - 1, -1, -1)
+        agree = np.empty(len(uniques), dtype=bool)
+        for g, k in enumerate(first):
+            s, j = s_names[s_code[k]], j_names[j_code[k]]
+            loc = l_names[l_code[k]] if l_code[k] >= 0 else ""
+            agree[g] = same_admin_name(s, j) or bool(loc and same_admin_name(s, loc))
+        for k in np.flatnonzero(~agree[group]):
+            note = f"{level}: source {s_names[s_code[k]]!r} vs joined {j_names[j_code[k]]!r}"
+            pos = int(rows[k])
+            notes[pos] = f"{notes[pos]}; {note}" if pos in notes else note
+    result = pd.Series(pd.array(pa.repeat(pa.scalar("", pa.large_string()), n), dtype="string"), index=frame.index)
+    if notes:
+        where = np.fromiter(notes, dtype=np.int64, count=len(notes))
+        result.iloc[where] = pd.array(list(notes.values()), dtype="string")
+    return result
+
+
+def _codes_of(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1: missing) and the distinct values as str, of a text or categorical column."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64), values.cat.categories.astype(str).to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    return codes.astype(np.int64), np.asarray(uniques.astype(str), dtype=object)
