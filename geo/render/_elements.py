@@ -1,0 +1,109 @@
+"""folium elements that hand compact specs to the JS runtime (everything in the ``script`` macro).
+
+streamlit-folium renders only the ``script`` macro of elements inside dynamic feature groups (their
+``header`` and ``html`` are dropped), so these elements put nothing anywhere else: CSS is injected by the
+runtime, legends are Leaflet controls created by the layers themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from folium.elements import JSCSSMixin
+from folium.template import Template
+
+from geo.assets import RUNTIME_URL
+from geo.render._encode import js_literal
+
+#: leaflet-heat, as folium's HeatMap plugin loads it (so one local copy serves both).
+HEAT_JS_URL = "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js"
+
+
+class _RuntimeElement(JSCSSMixin):
+    """An element that needs the geo-events runtime script."""
+
+    default_js = [("geo_render_runtime", RUNTIME_URL)]
+    default_css: list[tuple[str, str]] = []
+    payload_bytes = 0
+    legend: dict[str, Any] | None = None
+    layer_name = ""
+
+
+class GeoLayer(_RuntimeElement):
+    """One runtime layer (``shapes``, ``points`` or ``heat``) built from ``spec`` in the browser."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = GeoRender.layer({{ this.kind_js }}, {{ this.spec_js }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, kind: str, spec: dict[str, Any], *, layer_name: str = "", extra_js: list[tuple[str, str]] | None = None):
+        super().__init__()
+        self._name = "GeoLayer"
+        self.kind = kind
+        self.layer_name = layer_name
+        self.legend = spec.get("legend")
+        self.kind_js = js_literal(kind)
+        self.spec_js = js_literal(spec)
+        self.payload_bytes = len(self.spec_js)
+        if extra_js:
+            self.default_js = [*type(self).default_js, *extra_js]
+
+
+class GeoData(_RuntimeElement):
+    """Compact event data registered under a key derived from its content; layers find it by that key."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            GeoRender.register({{ this.key_js }}, {{ this.payload_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict[str, Any], *, layer_name: str = ""):
+        super().__init__()
+        self._name = "GeoData"
+        self.layer_name = layer_name
+        self.payload_js = js_literal(payload)
+        self.key = "ev-" + hashlib.sha1(self.payload_js.encode("utf-8")).hexdigest()[:16]
+        self.key_js = js_literal(self.key)
+        self.payload_bytes = len(self.payload_js)
+
+
+class CursorPosition(_RuntimeElement):
+    """Cursor position in lat/lon and MGRS (bottom left); the MGRS code is ``mgrs()`` in runtime.js."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            GeoRender.cursor().addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "CursorPosition"
+
+
+class Attribution(_RuntimeElement):
+    """A plain-text credit line (escaped by the runtime) in the map's attribution control."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            GeoRender.attribution({{ this._parent.get_name() }}, {{ this.text_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "GeoAttribution"
+        self.text = text
+        self.text_js = js_literal(text)

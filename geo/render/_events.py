@@ -1,0 +1,373 @@
+"""Events encoded once, compactly: packed columns for points, grid cells above a threshold, admin units.
+
+Per located event (points mode) the payload holds 16 bytes before base64 (~21.3 after): lon, lat as int32
+(1e-5 degree), start day and duration as uint16, admin unit as uint16, one byte with category (3 bits),
+verification (2) and precision (3), one byte with the deployment kind. Texts (titles, sources...) are
+added only for small windows. Above ``POINTS_MAX`` events the payload is a grid of cells instead, bounded
+by the number of cells, not of events. Events located only to a raion/oblast are never points: they are
+counted per unit and drawn as the unit's outline (or a circle of its size when no polygon is known).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from geo.render._encode import pack_columns
+from geo.render._geometry import GEOMETRY_SCALE, PreparedLayer, locate_units, prepared_layer
+from geo.render._style import SYMBOL_KINDS
+from geo.render.ranges import match_systems, normalise_text
+from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION
+
+#: Up to this many located events in the window: one canvas point each; above: grid cells.
+POINTS_MAX: Final = 200_000
+#: Up to this many located events: full popup texts; above: compact fields (the app shows details).
+FULL_TEXT_MAX: Final = 5_000
+#: Largest number of grid cells over the events' extent in aggregated mode.
+MAX_CELLS: Final = 200_000
+POINT_SCALE: Final = 1e5
+NO_UNIT: Final = 65535
+NO_DAY: Final = 65535
+DESCRIPTION_CHARS: Final = 400
+#: Radius (m) of the circle drawn for an admin-precision event whose unit polygon is unknown.
+FALLBACK_RADIUS_M: Final = {2: 25_000.0, 1: 100_000.0}
+_FALLBACK_ROUND: Final = {2: 0.1, 1: 0.5}
+_MAX_UNITS: Final = 20_000
+
+PREC: Final = {p: i for i, p in enumerate(GEO_PRECISION)}
+CAT: Final = {c: i for i, c in enumerate(CATEGORIES)}
+VER: Final = {v: i for i, v in enumerate(VERIFICATION)}
+SYM: Final = {k: i for i, k in enumerate(SYMBOL_KINDS)}
+#: Precisions drawn as points (a country-precision point is drawn, marked as approximate).
+POINT_PRECS: Final = (PREC["exact"], PREC["near"], PREC["country"])
+TEXT_COLUMNS: Final = (
+    "id", "title", "description", "subcategory", "actors", "location_name", "equipment", "unit",
+    "source_name", "source_url",
+)
+
+_KIND_WORDS: Final = (
+    ("ballistic_missile", r"ballistic|iskander|tochka|\bsrbm\b|\botrk?\b|искандер|точка|баллистич"),
+    ("rocket_artillery", r"\bmlrs\b|\bmrls\b|rocket[- ]launcher|rocket[- ]artillery|multiple[- ]rocket|"
+                         r"multiple[- ]launch|polonez|smerch|uragan|\bgrad\b|tornado|himars|рсзо|полонез"),
+    ("air_defence", r"air[- ]defen[cs]e|\bsam\b|s-300|s-400|\btor\b|\bbuk\b|pantsir|patriot|\bpvo\b|пво|зрк"),
+    ("aviation", r"aircraft|aviation|fighter|bomber|helicopter|\bsu-\d+|\bmig-\d+|\bjets?\b|air[- ]?base|"
+                 r"авиац|самол"),
+    ("troops", r"troop|brigade|battalion|regiment|division|infantry|soldier|forces|\bunits?\b|personnel|"
+               r"войск|бригад"),
+)
+
+
+@dataclass(frozen=True)
+class PreparedEvents:
+    """Located events as code arrays, with the admin units of the imprecise ones."""
+
+    n_input: int
+    rows: np.ndarray  # positions (iloc) of the located events in the input frame
+    lon: np.ndarray
+    lat: np.ndarray
+    cat: np.ndarray  # uint8 codes into CATEGORIES
+    ver: np.ndarray
+    prec: np.ndarray
+    sym: np.ndarray
+    d0: np.ndarray  # uint16 days since day0 (NO_DAY: unknown)
+    dl: np.ndarray  # uint16 duration in days
+    day0: str
+    unit: np.ndarray  # uint16 index into units (NO_UNIT: none)
+    units: list[dict[str, Any]] = field(default_factory=list)
+    unlocated: int = 0
+    systems: dict[int, tuple[str, ...]] = field(default_factory=dict)  # located index → systems named
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+
+def _codes(values: pd.Series | None, vocab: dict[str, int], default: int, n: int) -> np.ndarray:
+    """Small-vocabulary text → uint8 codes, fast on 1M rows (the distinct values are looked up once)."""
+    if values is None:
+        return np.full(n, default, dtype=np.uint8)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    lut = np.array([vocab.get(str(u).strip().lower(), default) for u in uniques] + [default], dtype=np.uint8)
+    return lut[codes]  # -1 (missing) takes the last entry: the default
+
+
+def _floats(events: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in events.columns:
+        return np.full(len(events), np.nan)
+    return pd.to_numeric(events[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _days(values: pd.Series | None, n: int) -> np.ndarray:
+    """Days since 1970-01-01 as int64 (NaT → INT64 min)."""
+    if values is None:
+        return np.full(n, np.iinfo(np.int64).min)
+    dt = pd.to_datetime(values, errors="coerce")
+    return dt.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+
+
+def _text_column(events: pd.DataFrame, col: str) -> pd.Series:
+    if col not in events.columns:
+        return pd.Series([""] * len(events), index=events.index, dtype="string")
+    return events[col].astype("string").fillna("")
+
+
+def _classify(texts: np.ndarray, ranges: pd.DataFrame | None) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Kind codes and named systems of distinct texts (the systems table first, then keywords)."""
+    has_ranges = ranges is not None and len(ranges) > 0
+    systems = match_systems(pd.Series(texts, dtype=object), ranges) if has_ranges else [()] * len(texts)
+    system_kind = dict(zip(ranges["system"], ranges["kind"])) if has_ranges else {}
+    kinds = np.full(len(texts), SYM["other"], dtype=np.uint8)
+    for i, (text, found) in enumerate(zip(texts, systems)):
+        kind = next((system_kind[s] for s in found if system_kind.get(s) in SYM), None)
+        if kind is None and text:
+            low = normalise_text(str(text))
+            kind = next((k for k, pattern in _KIND_WORDS if re.search(pattern, low)), None)
+        kinds[i] = SYM[kind or "other"]
+    return kinds, systems
+
+
+def classify_deployments(events: pd.DataFrame, ranges: pd.DataFrame | None) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Per row: the deployment kind (index into SYMBOL_KINDS) and the systems named.
+
+    Equipment and subcategory decide (few distinct values: each is looked at once); the title only for
+    rows they leave undecided.
+    """
+    n = len(events)
+    primary = _text_column(events, "equipment") + " | " + _text_column(events, "subcategory")
+    codes, uniques = pd.factorize(primary)
+    kinds_u, systems_u = _classify(np.asarray(uniques, dtype=object), ranges)
+    kinds = kinds_u[codes] if n else np.zeros(0, dtype=np.uint8)
+    systems = [systems_u[c] for c in codes]
+    todo = np.flatnonzero(kinds == SYM["other"])
+    if len(todo):
+        tcodes, tuniques = pd.factorize(_text_column(events, "title").iloc[todo])
+        tkinds, tsystems = _classify(np.asarray(tuniques, dtype=object), ranges)
+        kinds[todo] = tkinds[tcodes]
+        for row, c in zip(todo, tcodes):
+            if tsystems[c]:
+                systems[row] = tsystems[c]
+    return kinds, systems
+
+
+def deployment_kinds(events: pd.DataFrame, ranges: pd.DataFrame | None) -> np.ndarray:
+    """The deployment kind (index into SYMBOL_KINDS) of every row."""
+    return classify_deployments(events, ranges)[0]
+
+
+def prepare_events(events: pd.DataFrame, boundaries: Any = None, ranges: pd.DataFrame | None = None) -> PreparedEvents:
+    """Code arrays for the located events of ``events`` (the frame itself is not modified)."""
+    n = len(events)
+    lon, lat = _floats(events, "lon"), _floats(events, "lat")
+    prec = _codes(events.get("geo_precision"), PREC, PREC["near"], n)
+    located = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & (prec != PREC["none"])
+    rows = np.flatnonzero(located)
+    sub = events.iloc[rows] if len(rows) < n else events
+    cat = _codes(sub.get("category"), CAT, CAT["other"], len(rows))
+    ver = _codes(sub.get("verification"), VER, VER["reported"], len(rows))
+    start = _days(sub.get("date_start"), len(rows))
+    end = _days(sub.get("date_end"), len(rows))
+    valid = start != np.iinfo(np.int64).min
+    day0 = int(start[valid].min()) if valid.any() else 0
+    d0 = np.where(valid, np.clip(start - day0, 0, NO_DAY - 1), NO_DAY).astype(np.uint16)
+    has_end = valid & (end != np.iinfo(np.int64).min)
+    dl = np.where(has_end, np.clip(end - start, 0, 65535), 0).astype(np.uint16)
+    sym = np.zeros(len(rows), dtype=np.uint8)
+    dep = np.flatnonzero(cat == CAT["deployment"])
+    systems: dict[int, tuple[str, ...]] = {}
+    if len(dep):
+        sym[dep], named = classify_deployments(sub.iloc[dep], ranges)
+        systems = {int(k): found for k, found in zip(dep, named) if found}
+    unit, units = _units(sub, lon[rows], lat[rows], cat, prec[rows], boundaries)
+    return PreparedEvents(
+        n_input=n, rows=rows, lon=lon[rows], lat=lat[rows], cat=cat, ver=ver, prec=prec[rows], sym=sym,
+        d0=d0, dl=dl, day0=str(np.datetime64(day0, "D")), unit=unit, units=units, unlocated=n - len(rows),
+        systems=systems,
+    )
+
+
+# --- admin units --------------------------------------------------------------------------------------
+
+
+def _unit_ids(sub: pd.DataFrame, col: str, idx: np.ndarray) -> np.ndarray:
+    if col not in sub.columns:
+        return np.full(len(idx), "", dtype=object)
+    return sub[col].iloc[idx].astype("string").fillna("").to_numpy(dtype=object)
+
+
+def _units(
+    sub: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, cat: np.ndarray, prec: np.ndarray, boundaries: Any
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    unit = np.full(len(lon), NO_UNIT, dtype=np.uint16)
+    units: list[dict[str, Any]] = []
+    for level, name in ((2, "admin2"), (1, "admin1")):
+        idx = np.flatnonzero(prec == PREC[name])
+        if len(idx) == 0:
+            continue
+        layer = prepared_layer(boundaries, level) if boundaries is not None else None
+        pos = _positions(sub, level, idx, lon, lat, layer)
+        keys = _group_keys(level, idx, pos, lon, lat, cat)
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        if len(units) + len(uniq) >= NO_UNIT:
+            raise ValueError(f"too many admin units to draw ({len(units) + len(uniq)})")
+        unit[idx] = len(units) + inverse
+        order = np.argsort(inverse, kind="stable")
+        splits = np.searchsorted(inverse[order], np.arange(1, len(uniq)))
+        for members, member_pos in zip(np.split(idx[order], splits), np.split(pos[order], splits)):
+            units.append(_unit_record(len(units), level, name, members, member_pos, layer, sub, lon, lat, cat))
+    return unit, units
+
+
+def _positions(
+    sub: pd.DataFrame, level: int, idx: np.ndarray, lon: np.ndarray, lat: np.ndarray, layer: PreparedLayer | None
+) -> np.ndarray:
+    """Index into ``layer`` of each event's unit: from the join columns, else by point-in-polygon."""
+    pos = np.full(len(idx), -1, dtype=np.int64)
+    if layer is None or len(layer) == 0:
+        return pos
+    ids = _unit_ids(sub, f"adm{level}_id", idx)
+    pos[:] = [layer.position.get(u, -1) if u else -1 for u in ids]
+    todo = np.flatnonzero(pos < 0)
+    if len(todo):
+        pos[todo] = locate_units(layer, lon[idx[todo]], lat[idx[todo]])
+    return pos
+
+
+def _group_keys(
+    level: int, idx: np.ndarray, pos: np.ndarray, lon: np.ndarray, lat: np.ndarray, cat: np.ndarray
+) -> np.ndarray:
+    """int64 group keys: (unit or rounded point, deployment or not); rounded points (< 0) are fallbacks."""
+    dep = (cat[idx] == CAT["deployment"]).astype(np.int64)
+    keys = np.where(pos >= 0, pos, -1).astype(np.int64) * 2 + dep
+    missing = pos < 0
+    if missing.any():
+        step = _FALLBACK_ROUND[level]
+        while True:
+            gx = np.floor(lon[idx[missing]] / step).astype(np.int64)
+            gy = np.floor(lat[idx[missing]] / step).astype(np.int64)
+            cell = (gy + 10_000) * 100_000 + (gx + 50_000)
+            if len(np.unique(cell)) <= _MAX_UNITS:
+                break
+            step *= 5
+        keys[missing] = -(cell * 2 + dep[missing]) - 1
+    return keys
+
+
+def _unit_record(
+    k: int, level: int, what: str, members: np.ndarray, pos: np.ndarray, layer: PreparedLayer | None,
+    sub: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, cat: np.ndarray,
+) -> dict[str, Any]:
+    counts = np.bincount(cat[members], minlength=len(CATEGORIES))
+    record: dict[str, Any] = {"k": k, "lvl": "raion" if level == 2 else "oblast", "what": what,
+                              "n": int(len(members)), "cat": int(counts.argmax())}
+    p = int(pos[0])
+    if layer is not None and p >= 0:
+        record.update(name=str(layer.names[p]) or str(layer.ids[p]), local=str(layer.locals[p]) or None,
+                      g=layer.encoded[p])
+        return record
+    names = _unit_ids(sub, f"adm{level}_name", members[:1])
+    place = _unit_ids(sub, "location_name", members[:1])
+    record["name"] = str(names[0] or place[0] or f"unknown {record['lvl']}")
+    record["local"] = None
+    record["c"] = [round(float(lat[members].mean()), 4), round(float(lon[members].mean()), 4)]
+    record["r"] = FALLBACK_RADIUS_M[level]
+    return record
+
+
+# --- payloads -----------------------------------------------------------------------------------------
+
+
+def _safe_url(value: str) -> str:
+    text = value.strip()
+    return text if re.match(r"^https?://[^\s<>\"']+$", text, flags=re.IGNORECASE) else ""
+
+
+def _texts(events: pd.DataFrame, rows: np.ndarray) -> dict[str, Any]:
+    """Columnar texts for the located rows; repetitive columns dictionary-encoded ({"v": [...], "i": [...]})."""
+    sub = events.iloc[rows]
+    out: dict[str, Any] = {}
+    for col in TEXT_COLUMNS:
+        if col not in sub.columns:
+            continue
+        values = sub[col].astype("string").fillna("").str.strip()
+        if col == "description":
+            values = values.where(values.str.len() <= DESCRIPTION_CHARS,
+                                  values.str.slice(0, DESCRIPTION_CHARS - 1) + "\u2026")
+        if col == "source_url":
+            values = values.map(_safe_url).astype("string")
+        if not values.str.len().any():
+            continue
+        codes, uniques = pd.factorize(values)
+        if len(uniques) * 2 < len(values):
+            out[col] = {"v": [str(u) for u in uniques], "i": codes.tolist()}
+        else:
+            out[col] = [str(v) for v in values.tolist()]
+    return out
+
+
+def points_payload(prep: PreparedEvents, events: pd.DataFrame, *, texts: bool) -> tuple[dict[str, Any], int]:
+    """The points payload (and its binary size before base64)."""
+    code = (prep.cat & 7) | ((prep.ver & 3) << 3) | ((prep.prec & 7) << 5)
+    b64, cols, nbytes = pack_columns({
+        "lon": (np.round(prep.lon * POINT_SCALE).astype(np.int32), "i4"),
+        "lat": (np.round(prep.lat * POINT_SCALE).astype(np.int32), "i4"),
+        "d0": (prep.d0, "u2"),
+        "dl": (prep.dl, "u2"),
+        "unit": (prep.unit, "u2"),
+        "code": (code.astype(np.uint8), "u1"),
+        "sym": (prep.sym, "u1"),
+    })
+    payload = {
+        "mode": "points", "n": prep.n, "scale": POINT_SCALE, "gscale": GEOMETRY_SCALE, "day0": prep.day0,
+        "b64": b64, "cols": cols, "units": prep.units, "unlocated": prep.unlocated,
+        "texts": _texts(events, prep.rows) if texts else None,
+    }
+    return payload, nbytes
+
+
+def _cell_size(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float, int, int]:
+    """A 'nice' cell size (degrees) keeping the grid over the extent within MAX_CELLS."""
+    x0, x1 = float(lon.min()), float(lon.max())
+    y0, y1 = float(lat.min()), float(lat.max())
+    area = max(x1 - x0, 0.01) * max(y1 - y0, 0.01)
+    wanted = math.sqrt(area / MAX_CELLS)
+    size = next((s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0) if s >= wanted), 10.0)
+    x0, y0 = math.floor(x0 / size) * size, math.floor(y0 / size) * size
+    width = int((x1 - x0) // size) + 1
+    height = int((y1 - y0) // size) + 1
+    return size, x0, y0, width, height
+
+
+def cells_payload(prep: PreparedEvents) -> tuple[dict[str, Any], int]:
+    """Aggregated payload: counts per grid cell (exact/near events; country-located ones apart)."""
+    pick = np.isin(prep.prec, POINT_PRECS)
+    lon, lat, cat = prep.lon[pick], prep.lat[pick], prep.cat[pick]
+    approx = (prep.prec[pick] == PREC["country"]).astype(np.int64)
+    base = {"mode": "cells", "scale": POINT_SCALE, "gscale": GEOMETRY_SCALE, "day0": prep.day0,
+            "units": prep.units, "unlocated": prep.unlocated, "texts": None, "n_events": prep.n}
+    if len(lon) == 0:
+        return {**base, "n": 0, "cell": 1.0, "x0": 0.0, "y0": 0.0, "b64": "", "cols": {}}, 0
+    size, x0, y0, width, height = _cell_size(lon, lat)
+    cx = np.clip(((lon - x0) / size).astype(np.int64), 0, width - 1)
+    cy = np.clip(((lat - y0) / size).astype(np.int64), 0, height - 1)
+    cell = (approx * height + cy) * width + cx
+    keyed = cell * 8 + cat
+    uniq, counts = np.unique(keyed, return_counts=True)
+    cells, cat_of = uniq // 8, uniq % 8
+    order = np.lexsort((-counts, cells))  # per cell, the most frequent category first
+    first = np.unique(cells[order], return_index=True)[1]
+    top_cat = cat_of[order][first]
+    ucell = cells[order][first]
+    totals = np.bincount(np.searchsorted(ucell, cells), weights=counts).astype(np.uint32)
+    b64, cols, nbytes = pack_columns({
+        "cx": ((ucell % width).astype(np.uint16), "u2"),
+        "cy": (((ucell // width) % height).astype(np.uint16), "u2"),
+        "count": (totals, "u4"),
+        "cat": (top_cat.astype(np.uint8), "u1"),
+        "approx": ((ucell // (width * height)).astype(np.uint8), "u1"),
+    })
+    return {**base, "n": len(ucell), "cell": size, "x0": x0, "y0": y0, "b64": b64, "cols": cols}, nbytes

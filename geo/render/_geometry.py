@@ -1,0 +1,109 @@
+"""Boundary layers simplified and encoded for display, once per Boundaries object."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.render._encode import encode_geometries
+
+#: Display simplification (degrees, ~0.5 km): invisible below zoom 9, 3-5x fewer vertices.
+DISPLAY_TOLERANCE: Final = {0: 0.005, 1: 0.005, 2: 0.005}
+#: Coordinates are kept to 4 decimals (~11 m) for display.
+GEOMETRY_SCALE: Final = 1e4
+LEVEL_WORDS: Final = {0: "country", 1: "oblast", 2: "raion"}
+
+
+@dataclass(frozen=True)
+class PreparedLayer:
+    """One ADM level ready to draw: attributes aligned with encoded, simplified geometries."""
+
+    level: int
+    ids: np.ndarray  # unit_id (object)
+    names: np.ndarray
+    locals: np.ndarray
+    iso3: np.ndarray
+    encoded: list[list[list[str]]]
+    geoms: np.ndarray  # the original geometries (EPSG:4326), for point-in-polygon
+    lat: np.ndarray  # representative points
+    lon: np.ndarray
+    radius_m: np.ndarray  # radius of a circle of the unit's area (for fallbacks and labels)
+    vertices: int
+    position: dict[str, int]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def encoded_bytes(self) -> int:
+        return sum(len(r) for g in self.encoded for p in g for r in p)
+
+
+_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[int, float], PreparedLayer]] = weakref.WeakKeyDictionary()
+
+
+def prepared_layer(boundaries: Any, level: int, tolerance: float | None = None) -> PreparedLayer:
+    """ADM ``level`` of ``boundaries`` simplified (``tolerance`` degrees) and encoded; cached per object."""
+    tol = DISPLAY_TOLERANCE[level] if tolerance is None else float(tolerance)
+    try:
+        per_object = _CACHE.setdefault(boundaries, {})
+    except TypeError:  # not weak-referenceable: no cache
+        per_object = {}
+    key = (level, tol)
+    if key not in per_object:
+        per_object[key] = _prepare(getattr(boundaries, f"adm{level}", None), level, tol)
+    return per_object[key]
+
+
+def _text(frame: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return frame[col].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+
+
+def _prepare(gdf: Any, level: int, tol: float) -> PreparedLayer:
+    if gdf is None or len(gdf) == 0:
+        empty = np.array([], dtype=object)
+        return PreparedLayer(level, empty, empty, empty, empty, [], empty, np.array([]), np.array([]),
+                             np.array([]), 0, {})
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    geoms = gdf.geometry.to_numpy()
+    simple = shapely.simplify(geoms, tol, preserve_topology=True)
+    ids = _text(gdf, "unit_id")
+    rep = shapely.point_on_surface(geoms)
+    lat, lon = shapely.get_y(rep), shapely.get_x(rep)
+    # area in km² from degrees² scaled by cos(lat): good enough for a fallback radius
+    area_km2 = shapely.area(geoms) * (111.32**2) * np.cos(np.radians(np.nan_to_num(lat)))
+    radius = np.sqrt(np.maximum(area_km2, 1.0) / np.pi) * 1000.0
+    return PreparedLayer(
+        level=level,
+        ids=ids,
+        names=_text(gdf, "name"),
+        locals=_text(gdf, "name_local"),
+        iso3=_text(gdf, "iso3"),
+        encoded=encode_geometries(simple, GEOMETRY_SCALE),
+        geoms=geoms,
+        lat=np.asarray(lat),
+        lon=np.asarray(lon),
+        radius_m=radius,
+        vertices=int(shapely.get_num_coordinates(simple).sum()),
+        position={uid: i for i, uid in enumerate(ids)},
+    )
+
+
+def locate_units(layer: PreparedLayer, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Index into ``layer`` of the unit covering each point (-1 outside every unit)."""
+    out = np.full(len(lon), -1, dtype=np.int64)
+    if len(layer) == 0 or len(lon) == 0:
+        return out
+    tree = shapely.STRtree(layer.geoms)
+    pts = shapely.points(lon, lat)
+    pi, gi = tree.query(pts, predicate="intersects")
+    first = np.unique(pi, return_index=True)[1]
+    out[pi[first]] = gi[first]
+    return out

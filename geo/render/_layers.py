@@ -1,0 +1,459 @@
+"""The layer registry and its builders: small declarative specs turned into runtime elements."""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.render import _style as S
+from geo.render._elements import HEAT_JS_URL, GeoData, GeoLayer
+from geo.render._encode import encode_geometries, encode_lines
+from geo.render._events import (
+    CAT,
+    FULL_TEXT_MAX,
+    POINT_PRECS,
+    POINTS_MAX,
+    PREC,
+    PreparedEvents,
+    cells_payload,
+    points_payload,
+    prepare_events,
+)
+from geo.render._geometry import GEOMETRY_SCALE, LEVEL_WORDS, locate_units, prepared_layer
+from geo.render.legend import section
+from geo.render.ranges import geodesic_ring
+from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION
+
+Mode = Literal["auto", "points", "cells"]
+Builder = Callable[["LayerContext"], list[Any]]
+
+#: Rings drawn at most (the deployments with the most events first); the legend says when some are left out.
+MAX_RINGS: Final = 200
+RING_VERTICES: Final = 192
+AREA_TOLERANCE: Final = 0.001
+RING_COLOURS: Final = {"ballistic_missile": "#b2182b", "rocket_artillery": "#e66101", "air_defence": "#2166ac"}
+KIND_LABELS: Final = {"ballistic_missile": "Ballistic missile", "rocket_artillery": "Rocket artillery",
+                      "air_defence": "Air defence", "aviation": "Aviation"}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One map layer: registry ``name``, ``title`` (layer control and legend), shown by default or not."""
+
+    name: str
+    title: str
+    show: bool
+    group: Literal["base", "events"]
+    order: int
+    builder: Builder = field(repr=False)
+    needs_data: bool = False
+
+
+@dataclass
+class LayerContext:
+    """What builders read: boundaries, join index, events (prepared once, lazily) and overlays."""
+
+    boundaries: Any = None
+    index: Any = None
+    events: pd.DataFrame | None = None
+    ranges: pd.DataFrame | None = None
+    areas: Any = None
+    counts: pd.Series | None = None
+    mode: Mode = "auto"
+    data_key: str = ""
+
+    @cached_property
+    def prepared(self) -> PreparedEvents | None:
+        if self.events is None:
+            return None
+        return prepare_events(self.events, self.boundaries, self.ranges)
+
+    @cached_property
+    def payload_mode(self) -> str:
+        prep = self.prepared
+        if self.mode in ("points", "cells"):
+            return self.mode
+        return "cells" if prep is not None and prep.n > POINTS_MAX else "points"
+
+    @cached_property
+    def payload(self) -> tuple[dict[str, Any], int]:
+        prep = self.prepared
+        assert prep is not None and self.events is not None
+        if self.payload_mode == "cells":
+            return cells_payload(prep)
+        return points_payload(prep, self.events, texts=prep.n <= FULL_TEXT_MAX)
+
+
+# --- base layers --------------------------------------------------------------------------------------
+
+
+def _boundary_features(ctx: LayerContext, level: int, ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    layer = prepared_layer(ctx.boundaries, level)
+    positions = range(len(layer)) if ids is None else [layer.position[i] for i in ids if i in layer.position]
+    return [{"g": layer.encoded[p]} for p in positions if layer.encoded[p]]
+
+
+def _shapes(name: str, spec: dict[str, Any]) -> GeoLayer:
+    return GeoLayer("shapes", {"scale": GEOMETRY_SCALE, **spec}, layer_name=name)
+
+
+def _legend(order: int, *sections: dict[str, Any]) -> dict[str, Any]:
+    return {"order": order, "sections": [s for s in sections if s["items"] or s.get("note")]}
+
+
+def _line_swatch(style: dict[str, Any]) -> dict[str, Any]:
+    return {"t": "line", "c": style["color"], "w": style["weight"],
+            "d": [float(x) for x in style["dashArray"].split()] if style.get("dashArray") else None}
+
+
+def build_countries(ctx: LayerContext) -> list[Any]:
+    if ctx.boundaries is None or not len(prepared_layer(ctx.boundaries, 0)):
+        return []
+    style = S.BOUNDARY_STYLES["countries"]
+    legend = _legend(LAYERS["countries"].order, section("Boundaries", [(_line_swatch(style), "Country (ADM0)")]))
+    return [_shapes("countries", {"pane": "geoOutline", "interactive": False, "styles": [style],
+                                  "features": _boundary_features(ctx, 0), "legend": legend})]
+
+
+def build_oblasts(ctx: LayerContext) -> list[Any]:
+    if ctx.boundaries is None or not len(prepared_layer(ctx.boundaries, 1)):
+        return []
+    style = S.BOUNDARY_STYLES["oblasts"]
+    legend = _legend(LAYERS["oblasts"].order, section("Boundaries ", [(_line_swatch(style), "Oblast / voblast (ADM1)")]))
+    return [_shapes("oblasts", {"pane": "geoOutline", "interactive": False, "styles": [style],
+                                "features": _boundary_features(ctx, 1), "legend": legend})]
+
+
+def _border_ids(ctx: LayerContext) -> set[str]:
+    if ctx.index is None:
+        return set()
+    frame = ctx.index.border_districts
+    return set(frame["adm2_id"].astype(str)) if "adm2_id" in frame.columns else set()
+
+
+def build_raions(ctx: LayerContext) -> list[Any]:
+    if ctx.boundaries is None or not len(layer := prepared_layer(ctx.boundaries, 2)):
+        return []
+    border = _border_ids(ctx)
+    features = []
+    for p, enc in enumerate(layer.encoded):
+        if not enc:
+            continue
+        name, local = str(layer.names[p]), str(layer.locals[p])
+        lines = [name or str(layer.ids[p])]
+        if local and local != name:
+            lines.append(local)
+        lines.append(f"raion / district · {layer.iso3[p]}" + (" · border district" if layer.ids[p] in border else ""))
+        features.append({"g": enc, "tt": lines})
+    style = S.BOUNDARY_STYLES["raions"]
+    legend = _legend(LAYERS["raions"].order, section("Boundaries  ", [(_line_swatch(style), "Raion / district (ADM2), name on hover")]))
+    return [_shapes("raions", {"pane": "geoRaions", "interactive": True, "styles": [style], "hover": S.RAION_HOVER,
+                               "features": features, "legend": legend})]
+
+
+def build_border_districts(ctx: LayerContext) -> list[Any]:
+    ids = _border_ids(ctx)
+    if ctx.boundaries is None or not ids:
+        return []
+    style = S.BOUNDARY_STYLES["border_districts"]
+    swatch = {"t": "fill", "c": style["color"], "fc": style["fillColor"], "fo": style["fillOpacity"], "w": 1.2, "d": [4, 3]}
+    legend = _legend(LAYERS["border_districts"].order, section(
+        "Border districts", [(swatch, "Raion on an international border")],
+        note="Derived from the geometry: at least 1 km of the raion's outline follows a border between two loaded countries.",
+    ))
+    return [_shapes("border_districts", {"pane": "geoBorder", "interactive": False, "styles": [style],
+                                         "features": _boundary_features(ctx, 2, sorted(ids)), "legend": legend})]
+
+
+# --- event layers -------------------------------------------------------------------------------------
+
+
+def _present(values: np.ndarray, vocab: tuple[str, ...]) -> list[str]:
+    found = set(np.unique(values).tolist())
+    return [v for i, v in enumerate(vocab) if i in found]
+
+
+def _shared_sections(prep: PreparedEvents) -> list[dict[str, Any]]:
+    """Verification and precision: identical in every event layer, so the map shows them once."""
+    grey = "#555555"
+    ver = section("Verification", [({"t": "pt", "c": grey, "v": v}, S.VERIFICATION_STYLES[v]["label"])
+                                   for v in _present(prep.ver, VERIFICATION)])
+    items = []
+    for p in _present(prep.prec, GEO_PRECISION):
+        if p in ("exact", "near", "country"):
+            label = {"exact": "Exact point", "near": "Near (within a few km): outer ring",
+                     "country": "Country only: dashed ring, symbol at the stated point"}[p]
+            items.append(({"t": "pt", "c": grey, "v": "confirmed", "p": p}, label))
+        else:
+            word = LEVEL_WORDS[2 if p == "admin2" else 1]
+            items.append(({"t": "fill", "c": grey, "fc": grey, "fo": 0.12, "w": 1.6, "d": [6, 4]},
+                          f"Known only to the {word}: the {word} outlined"))
+    note = f"{prep.unlocated} event(s) without a location are not mapped." if prep.unlocated else None
+    return [ver, section("Location precision", items, note=note)]
+
+
+def _points_spec(ctx: LayerContext, show_cats: list[int], legend: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "data": ctx.data_key, "cats": S.category_table(), "vers": S.verification_table(),
+        "precs": S.precision_table(), "syms": S.symbol_table(), "show_cats": show_cats,
+        "point_precs": list(POINT_PRECS), "styles": S.styles(), "ramp": list(S.COUNT_RAMP), "legend": legend,
+    }
+
+
+def _cells_section(ctx: LayerContext) -> dict[str, Any]:
+    payload, _ = ctx.payload
+    counts = (np.frombuffer(base64.b64decode(payload["b64"]), dtype="<u4", count=payload["n"],
+                            offset=payload["cols"]["count"][0]) if payload["n"] else np.zeros(0))
+    top = int(counts.max()) if len(counts) else 1
+    k = len(S.COUNT_RAMP)
+    edges = [math.exp(i / k * math.log(1 + top)) - 1 for i in range(k + 1)]
+    items = []
+    for i, colour in enumerate(S.COUNT_RAMP):
+        lo, hi = math.ceil(edges[i]) if i else 1, math.ceil(edges[i + 1]) - 1 if i < k - 1 else top
+        if hi >= lo:
+            items.append(({"t": "fill", "fc": colour, "fo": 0.8, "c": colour}, f"{lo}–{hi}" if hi > lo else f"{lo}"))
+    items.append(({"t": "fill", "c": "#333333", "d": [2, 2]}, "Events located only to a country"))
+    return section(f"Events per {payload['cell']:g}° cell", items,
+                   note=f"{ctx.prepared.n:,} events in the window: aggregated; narrow the filters to see points.")
+
+
+def _points_layer(ctx: LayerContext, name: str, cats: list[str], main: dict[str, Any] | None) -> list[Any]:
+    """A canvas points layer for ``cats`` (nothing when the window has none of them)."""
+    prep = ctx.prepared
+    if prep is None or prep.n == 0:
+        return []
+    codes = [CAT[c] for c in cats]
+    mine = np.isin(prep.cat, codes)
+    if not mine.any():
+        return []
+    if main is None:
+        main = section("Events", [({"t": "pt", "c": S.CATEGORY_COLOURS[c], "v": "confirmed"}, S.CATEGORY_LABELS[c])
+                                  for c in _present(prep.cat[mine], CATEGORIES)])
+    legend = _legend(LAYERS[name].order, main, *_shared_sections(prep))
+    return [GeoLayer("points", _points_spec(ctx, codes, legend), layer_name=name)]
+
+
+def build_events(ctx: LayerContext) -> list[Any]:
+    if ctx.payload_mode == "cells":  # one aggregated layer for every category
+        return _points_layer(ctx, "events", list(CATEGORIES), _cells_section(ctx))
+    return _points_layer(ctx, "events", [c for c in CATEGORIES if c != "deployment"], None)
+
+
+def build_deployments(ctx: LayerContext) -> list[Any]:
+    prep = ctx.prepared
+    if ctx.payload_mode == "cells" or prep is None:
+        return []
+    kinds = _present(prep.sym[prep.cat == CAT["deployment"]], S.SYMBOL_KINDS)
+    colour = S.CATEGORY_COLOURS["deployment"]
+    symbols = section("Deployments", [({"t": "pt", "c": colour, "v": "confirmed", "s": S.SYMBOLS[k]["path"]},
+                                       S.SYMBOLS[k]["label"]) for k in kinds])
+    return _points_layer(ctx, "deployments", ["deployment"], symbols)
+
+
+def _ring_rows(ctx: LayerContext) -> pd.DataFrame:
+    """One row per ring to draw: system row, origin (rounded), approximate or not, events behind it."""
+    prep, ranges = ctx.prepared, ctx.ranges
+    empty = pd.DataFrame(columns=["range_row", "lat", "lon", "approx", "events", "precision"])
+    if prep is None or ranges is None or not len(ranges) or not prep.systems:
+        return empty
+    by_system = ranges.groupby("system").indices
+    rows = []
+    for k, found in prep.systems.items():
+        approx = bool(prep.prec[k] not in (PREC["exact"], PREC["near"]))
+        for system in found:
+            for r in by_system.get(system, []):
+                rows.append((int(r), round(float(prep.lat[k]), 3), round(float(prep.lon[k]), 3), approx,
+                             GEO_PRECISION[prep.prec[k]]))
+    if not rows:
+        return empty
+    frame = pd.DataFrame(rows, columns=["range_row", "lat", "lon", "approx", "precision"])
+    return (frame.groupby(["range_row", "lat", "lon", "approx"], as_index=False)
+            .agg(events=("precision", "size"), precision=("precision", "first"))
+            .sort_values(["events", "range_row"], ascending=[False, True], kind="stable"))
+
+
+def build_ranges(ctx: LayerContext) -> list[Any]:
+    rings = _ring_rows(ctx)
+    if not len(rings):
+        return []
+    dropped = max(len(rings) - MAX_RINGS, 0)
+    rings = rings.head(MAX_RINGS)
+    ranges = ctx.ranges
+    styles, style_index, features, kinds = [], {}, [], {}
+    for ring in rings.itertuples(index=False):
+        row = ranges.iloc[ring.range_row]
+        colour = RING_COLOURS.get(row["kind"], S.CATEGORY_COLOURS["deployment"])
+        key = (colour, bool(ring.approx))
+        if key not in style_index:
+            style_index[key] = len(styles)
+            styles.append({"color": colour, "weight": 1.2 if ring.approx else 1.6, "opacity": 0.65 if ring.approx else 0.9,
+                           "dashArray": "2 6" if ring.approx else "8 6", "fill": False})
+        kinds.setdefault(row["kind"], colour)
+        lat, lon = geodesic_ring(ring.lat, ring.lon, float(row["range_km"]), RING_VERTICES)
+        variant = f" ({row['variant']})" if row["variant"] else ""
+        low, high = row["range_low_km"], row["range_high_km"]
+        lines = [f"{row['system']}{variant}: {row['range_km']:g} km",
+                 f"published range {low:g}–{high:g} km · confidence {row['confidence']}" if pd.notna(low) and pd.notna(high) else f"confidence {row['confidence']}",
+                 (f"approximate origin: deployment known only to the {ring.precision} level" if ring.approx
+                  else "origin: the deployment's point"),
+                 f"source: {row['source']}"]
+        features.append({"g": [[encode_lines(lat, lon, np.array([0]), GEOMETRY_SCALE)[0]]], "s": style_index[key], "tt": lines})
+    items = [({"t": "line", "c": c, "w": 1.6, "d": [8, 6]}, f"{KIND_LABELS.get(k, k)}: maximum range") for k, c in kinds.items()]
+    if rings["approx"].any():
+        items.append(({"t": "line", "c": "#555555", "w": 1.2, "d": [2, 6], "o": 0.8}, "From an approximate origin"))
+    note = ("Geodesic rings at the maximum range from public sources (data/weapon_ranges.csv); figures are "
+            "uncertain. Deployments known only to a country or oblast are drawn from their stated point.")
+    if dropped:
+        note += f" {dropped} more ring(s) not drawn."
+    legend = _legend(LAYERS["ranges"].order, section("Weapon ranges", items, note=note))
+    return [_shapes("ranges", {"pane": "geoRings", "interactive": True, "styles": styles, "features": features,
+                               "legend": legend})]
+
+
+def build_heatmap(ctx: LayerContext) -> list[Any]:
+    prep = ctx.prepared
+    if prep is None or prep.n == 0:
+        return []
+    colours = [c for _k, c in sorted(S.HEAT_GRADIENT.items())]
+    legend = _legend(LAYERS["heatmap"].order, section(
+        "Heatmap", [({"t": "grad", "cs": colours}, "Density of located events (low → high)")],
+        note="Exact and near points only."))
+    spec = {"data": ctx.data_key, "point_precs": [PREC["exact"], PREC["near"]], "legend": legend,
+            "options": {"radius": 14, "blur": 18, "minOpacity": 0.25, "maxZoom": 10,
+                        "gradient": {str(k): v for k, v in S.HEAT_GRADIENT.items()}}}
+    return [GeoLayer("heat", spec, layer_name="heatmap", extra_js=[("leaflet-heat.js", HEAT_JS_URL)])]
+
+
+def class_breaks(values: np.ndarray, k: int = 5) -> list[int]:
+    """Upper bounds (inclusive) of up to ``k`` classes of positive counts: rounded quantiles, last = max."""
+    v = np.asarray(values, dtype=float)
+    v = v[v > 0]
+    if len(v) == 0:
+        return []
+    qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:-1])
+    bounds = sorted({int(math.ceil(q)) for q in qs} | {int(v.max())})
+    return [b for i, b in enumerate(bounds) if i == 0 or b > bounds[i - 1]]
+
+
+def _counts(ctx: LayerContext) -> pd.Series | None:
+    if ctx.counts is not None:
+        return ctx.counts
+    events, prep = ctx.events, ctx.prepared
+    if events is None or prep is None:
+        return None
+    fine = np.isin(prep.prec, [PREC["exact"], PREC["near"], PREC["admin2"]])  # a centroid does not count
+    if "adm2_id" in events.columns:
+        ids = events["adm2_id"].iloc[prep.rows[fine]].astype("string").dropna()
+    elif ctx.boundaries is not None:  # not joined: find the raions here
+        layer = prepared_layer(ctx.boundaries, 2)
+        pos = locate_units(layer, prep.lon[fine], prep.lat[fine])
+        ids = pd.Series(layer.ids[pos[pos >= 0]], dtype="string")
+    else:
+        return None
+    return ids.value_counts()
+
+
+def build_choropleth(ctx: LayerContext) -> list[Any]:
+    counts = _counts(ctx)
+    if ctx.boundaries is None or counts is None or not len(counts):
+        return []
+    layer = prepared_layer(ctx.boundaries, 2)
+    counts = counts[counts > 0]
+    bounds = class_breaks(counts.to_numpy())
+    if not bounds:
+        return []
+    ramp = S.COUNT_RAMP if len(bounds) >= len(S.COUNT_RAMP) else S.COUNT_RAMP[len(S.COUNT_RAMP) - len(bounds):]
+    styles = [{"color": "#555555", "weight": 0.5, "fillColor": c, "fillOpacity": 0.75} for c in ramp]
+    features, unknown = [], 0
+    for uid, n in counts.items():
+        p = layer.position.get(str(uid), -1)
+        if p < 0 or not layer.encoded[p]:
+            unknown += 1
+            continue
+        cls = int(np.searchsorted(bounds, n))
+        name, local = str(layer.names[p]), str(layer.locals[p])
+        features.append({"g": layer.encoded[p], "s": cls,
+                         "tt": [name + (f" / {local}" if local and local != name else ""), f"{int(n)} event(s) in the window"]})
+    items = [({"t": "fill", "fc": c, "fo": 0.75, "c": "#555555"},
+              f"{(bounds[i - 1] + 1) if i else 1}–{b}" if (b > ((bounds[i - 1] + 1) if i else 1)) else f"{b}")
+             for i, (c, b) in enumerate(zip(ramp, bounds))]
+    note = "Events with a point or located to the raion; not those known only to an oblast or country."
+    if unknown:
+        note += f" {unknown} unit id(s) not in the loaded boundaries."
+    legend = _legend(LAYERS["choropleth"].order, section("Events per raion", items, note=note))
+    return [_shapes("choropleth", {"pane": "geoChoro", "interactive": True, "styles": styles, "features": features,
+                                   "legend": legend})]
+
+
+def _column(frame: Any, *names: str) -> pd.Series | None:
+    return next((frame[n] for n in names if n in frame.columns), None)
+
+
+def build_areas(ctx: LayerContext) -> list[Any]:
+    areas = ctx.areas
+    if areas is None or not len(areas):
+        return []
+    if getattr(areas, "crs", None) is not None and areas.crs.to_epsg() != 4326:
+        areas = areas.to_crs(4326)
+    geoms = shapely.simplify(areas.geometry.to_numpy(), AREA_TOLERANCE, preserve_topology=True)
+    encoded = encode_geometries(geoms, GEOMETRY_SCALE)
+    kinds = _column(areas, "kind")
+    labels = _column(areas, "label", "name", "title")
+    dates = _column(areas, "date", "date_end", "as_of")
+    kind_values = kinds.astype("string").fillna("area").tolist() if kinds is not None else ["area"] * len(areas)
+    styles, style_of, features = [], {}, []
+    for i, enc in enumerate(encoded):
+        if not enc:
+            continue
+        kind = kind_values[i]
+        if kind not in style_of:
+            colour = S.AREA_COLOURS[len(style_of) % len(S.AREA_COLOURS)]
+            claimed = "claim" in kind.lower()
+            style_of[kind] = len(styles)
+            styles.append({"color": colour, "weight": 1.5, "opacity": 0.9, "fillColor": colour,
+                           "fillOpacity": 0.12 if claimed else 0.3, "dashArray": "6 4" if claimed else None})
+        lines = [str(labels.iloc[i]) if labels is not None and pd.notna(labels.iloc[i]) else kind, kind]
+        if dates is not None and pd.notna(dates.iloc[i]):
+            lines.append(f"as of {pd.Timestamp(dates.iloc[i]):%Y-%m-%d}")
+        features.append({"g": enc, "s": style_of[kind], "tt": lines})
+    items = [({"t": "fill", "c": st["color"], "fc": st["fillColor"], "fo": st["fillOpacity"],
+               "d": [6, 4] if st.get("dashArray") else None}, kind) for kind, st in
+             ((k, styles[v]) for k, v in style_of.items())]
+    legend = _legend(LAYERS["areas"].order, section("Areas", items, note="As of the end of the window; claimed areas dashed."))
+    return [_shapes("areas", {"pane": "geoAreas", "interactive": True, "styles": styles, "features": features,
+                              "legend": legend})]
+
+
+# --- the registry -------------------------------------------------------------------------------------
+
+LAYERS: dict[str, LayerSpec] = {
+    spec.name: spec
+    for spec in (
+        LayerSpec("countries", "Countries", True, "base", 100, build_countries),
+        LayerSpec("oblasts", "Oblasts / voblasts", True, "base", 101, build_oblasts),
+        LayerSpec("raions", "Raions / districts", True, "base", 102, build_raions),
+        LayerSpec("border_districts", "Border districts", True, "base", 103, build_border_districts),
+        LayerSpec("events", "Events", True, "events", 10, build_events, needs_data=True),
+        LayerSpec("deployments", "Deployments", True, "events", 20, build_deployments, needs_data=True),
+        LayerSpec("ranges", "Weapon ranges", True, "events", 30, build_ranges),
+        LayerSpec("heatmap", "Heatmap", False, "events", 40, build_heatmap, needs_data=True),
+        LayerSpec("choropleth", "Events per raion", False, "events", 50, build_choropleth),
+        LayerSpec("areas", "Areas (control, claims)", True, "events", 60, build_areas),
+    )
+}
+
+
+def data_element(ctx: LayerContext) -> GeoData:
+    """The events payload as one element; its key (a hash of the payload) goes into ``ctx.data_key``."""
+    payload, _nbytes = ctx.payload
+    element = GeoData(payload, layer_name="events")
+    ctx.data_key = element.key
+    return element

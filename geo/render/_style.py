@@ -1,0 +1,96 @@
+"""Colours, symbols and line styles shared by the canvas (JS), the legend (JS) and :func:`legend_html`."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION
+
+#: One colour per category (Okabe-Ito, distinguishable with the common colour-vision deficiencies).
+CATEGORY_COLOURS: Final[dict[str, str]] = {
+    "deployment": "#0072B2",
+    "airspace_incident": "#56B4E9",
+    "strike": "#D55E00",
+    "ground_combat": "#E69F00",
+    "territorial_change": "#009E73",
+    "statement": "#CC79A7",
+    "other": "#7F7F7F",
+}
+CATEGORY_LABELS: Final[dict[str, str]] = {
+    "deployment": "Deployment",
+    "airspace_incident": "Airspace incident",
+    "strike": "Strike",
+    "ground_combat": "Ground combat",
+    "territorial_change": "Territorial change",
+    "statement": "Statement",
+    "other": "Other",
+}
+
+#: Verification at a glance, as ISW separates assessed from claimed: fill opacity (0 = hollow),
+#: stroke width, dash pattern (px), stroke colour override, and a cross for disputed.
+VERIFICATION_STYLES: Final[dict[str, dict[str, Any]]] = {
+    "confirmed": {"fill": 0.9, "w": 1.2, "d": None, "sc": "#1a1a1a", "label": "Confirmed (solid)"},
+    "reported": {"fill": 0.4, "w": 1.6, "d": None, "sc": None, "label": "Reported (light fill)"},
+    "claimed": {"fill": 0.0, "w": 2.0, "d": [3, 2], "sc": None, "label": "Claimed (hollow, dashed)"},
+    "disputed": {"fill": 0.0, "w": 1.6, "d": [1, 2], "sc": None, "cross": True, "label": "Disputed (hollow, cross)"},
+}
+VERIFICATION_LABELS: Final = {"confirmed": "Confirmed", "reported": "Reported", "claimed": "Claimed", "disputed": "Disputed"}
+
+PRECISION_LABELS: Final[dict[str, str]] = {
+    "exact": "exact point",
+    "near": "near (within a few km)",
+    "admin2": "raion / district only",
+    "admin1": "oblast / region only",
+    "country": "country only",
+    "none": "no location",
+}
+
+#: Deployment kinds: label and an SVG path in a unit box (-1..1), drawn on canvas (Path2D) and in legends.
+#: Plain shapes, no icon font (fonts would be one more asset to serve).
+SYMBOLS: Final[dict[str, dict[str, str]]] = {
+    "troops": {"label": "Troops / ground units", "path": "M-1.2,-0.8H1.2V0.8H-1.2ZM-1.2,-0.8L1.2,0.8M-1.2,0.8L1.2,-0.8"},
+    "ballistic_missile": {"label": "Ballistic missiles (Iskander, Tochka)", "path": "M0,-1.3L0.45,-0.5V0.9L0.8,1.2H-0.8L-0.45,0.9V-0.5Z"},
+    "rocket_artillery": {"label": "Rocket artillery (Polonez, MLRS)", "path": "M-1.2,-0.3H1.2V0.9H-1.2ZM-0.8,-0.3L-0.5,-1.1L-0.2,-0.3M0.2,-0.3L0.5,-1.1L0.8,-0.3"},
+    "air_defence": {"label": "Air defence (S-300/S-400, Tor, Buk)", "path": "M-1.2,0.8A1.2,1.2 0 0 1 1.2,0.8Z"},
+    "aviation": {"label": "Aviation", "path": "M0,-1.2L0.25,-0.3L1.2,0.2V0.5L0.25,0.3L0.2,0.9L0.5,1.2H-0.5L-0.2,0.9L-0.25,0.3L-1.2,0.5V0.2L-0.25,-0.3Z"},
+    "other": {"label": "Other deployment", "path": "M0,-1.1L1.1,0L0,1.1L-1.1,0Z"},
+}
+SYMBOL_KINDS: Final = tuple(SYMBOLS)
+
+#: Sequential ramp (ColorBrewer YlOrRd 5): luminance falls monotonically, so it also reads in greyscale.
+COUNT_RAMP: Final = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+HEAT_GRADIENT: Final = {0.2: "#2c7bb6", 0.45: "#abd9e9", 0.65: "#ffffbf", 0.85: "#fdae61", 1.0: "#d7191c"}
+
+#: Area kinds get a colour in order of appearance; "claimed" kinds are drawn dashed with a lighter fill.
+AREA_COLOURS: Final = ("#b2182b", "#2166ac", "#762a83", "#1b7837", "#8c510a", "#4d4d4d")
+
+BOUNDARY_STYLES: Final[dict[str, dict[str, Any]]] = {
+    "countries": {"color": "#1a1a1a", "weight": 2.2, "opacity": 0.9, "fill": False},
+    "oblasts": {"color": "#555555", "weight": 1.2, "opacity": 0.8, "fill": False},
+    "raions": {"color": "#8a8a8a", "weight": 0.6, "opacity": 0.8, "fillOpacity": 0.0, "fillColor": "#000000"},
+    "border_districts": {"color": "#e66101", "weight": 1.2, "opacity": 0.9, "dashArray": "4 3",
+                         "fillColor": "#fdb863", "fillOpacity": 0.14},
+}
+RAION_HOVER: Final = {"color": "#333333", "weight": 1.6, "fillOpacity": 0.08}
+
+
+def category_table() -> list[dict[str, str]]:
+    """Categories in code order (the JS decodes category codes into this table)."""
+    return [{"name": c, "label": CATEGORY_LABELS[c], "colour": CATEGORY_COLOURS[c]} for c in CATEGORIES]
+
+
+def verification_table() -> list[dict[str, str]]:
+    return [{"name": v, "label": VERIFICATION_LABELS[v]} for v in VERIFICATION]
+
+
+def precision_table() -> list[dict[str, str]]:
+    return [{"name": p, "label": PRECISION_LABELS[p]} for p in GEO_PRECISION]
+
+
+def symbol_table() -> list[dict[str, str]]:
+    return [{"name": k, "label": s["label"], "path": s["path"]} for k, s in SYMBOLS.items()]
+
+
+def styles() -> dict[str, Any]:
+    """The style tables the JS needs for points and point swatches."""
+    return {"ver": {k: {kk: vv for kk, vv in v.items() if kk != "label"} for k, v in VERIFICATION_STYLES.items()}}

@@ -1,0 +1,94 @@
+"""Legend sections (shared with the JS legend) and :func:`legend_html` for exports and side panels.
+
+A section is ``{"title": str, "items": [{"sw": swatch, "label": str}], "note": str | None}``; a swatch is
+``{"t": "line"|"fill"|"pt"|"grad", ...}`` (see runtime.js ``swatch``). Every layer carries
+``{"order": int, "sections": [...]}``; the map legend shows the sections of the layers on the map.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from geo.render._style import VERIFICATION_STYLES
+
+Section = dict[str, Any]
+
+
+def section(title: str, items: Iterable[tuple[dict[str, Any], str]], note: str | None = None) -> Section:
+    return {"title": title, "items": [{"sw": sw, "label": label} for sw, label in items], "note": note}
+
+
+def _attrs(**attrs: Any) -> str:
+    return " ".join(f'{k.replace("_", "-")}="{html.escape(str(v), quote=True)}"' for k, v in attrs.items() if v is not None)
+
+
+def _dash(d: list[float] | None) -> str | None:
+    return " ".join(str(x) for x in d) if d else None
+
+
+def swatch_svg(sw: dict[str, Any]) -> str:
+    """The swatch as an inline SVG string (the same drawing as the JS legend)."""
+    t = sw.get("t")
+    if t == "pt":
+        v = VERIFICATION_STYLES.get(sw.get("v", "confirmed"), VERIFICATION_STYLES["confirmed"])
+        paint = _attrs(fill=sw["c"] if v["fill"] else "none", fill_opacity=v["fill"], stroke=v["sc"] or sw["c"],
+                       stroke_width=v["w"], stroke_dasharray=_dash(v["d"]))
+        body = (f'<path {_attrs(d=sw["s"], transform="scale(6)", vector_effect="non-scaling-stroke")} {paint}/>'
+                if sw.get("s") else f'<circle r="5" {paint}/>')
+        if v.get("cross"):
+            body += f'<path d="M-3,-3L3,3M-3,3L3,-3" {_attrs(stroke=sw["c"])} stroke-width="1.5"/>'
+        if sw.get("p") == "near":
+            body += f'<circle r="8.5" fill="none" {_attrs(stroke=sw["c"])} stroke-width="1" stroke-opacity="0.6"/>'
+        elif sw.get("p") == "country":
+            body += '<circle r="8.5" fill="none" stroke="#333" stroke-width="1.2" stroke-dasharray="2 2"/>'
+        return f'<svg width="22" height="18" viewBox="-11 -9 22 18">{body}</svg>'
+    if t == "line":
+        body = f'<path d="M1,7H21" fill="none" {_attrs(stroke=sw["c"], stroke_width=sw.get("w", 2), stroke_dasharray=_dash(sw.get("d")), stroke_opacity=sw.get("o"))}/>'
+    elif t == "grad":
+        stops = "".join(f'<stop {_attrs(offset=i / max(len(sw["cs"]) - 1, 1), stop_color=c)}/>' for i, c in enumerate(sw["cs"]))
+        body = f'<defs><linearGradient id="g">{stops}</linearGradient></defs><rect x="1" y="2" width="20" height="10" fill="url(#g)"/>'
+    else:
+        body = f'<rect x="2" y="2" width="18" height="10" {_attrs(fill=sw.get("fc") or "none", fill_opacity=sw.get("fo"), stroke=sw.get("c") or "none", stroke_width=sw.get("w", 1), stroke_dasharray=_dash(sw.get("d")))}/>'
+    return f'<svg width="22" height="14" viewBox="0 0 22 14">{body}</svg>'
+
+
+def _legends(objs: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    for obj in objs:
+        if isinstance(obj, dict) and "sections" in obj:
+            yield obj
+            continue
+        stack = [obj]
+        while stack:
+            el = stack.pop()
+            legend = getattr(el, "legend", None)
+            if isinstance(legend, dict) and legend.get("sections"):
+                yield legend
+            stack.extend(reversed(list(getattr(el, "_children", {}).values())))
+
+
+def legend_html(*objs: Any) -> str:
+    """HTML (escaped, inline SVG swatches) of the legends of the given maps, feature groups or legends.
+
+    Sections are ordered as on the map and a section title shown once (as the map legend does).
+    """
+    legends = sorted(_legends(objs), key=lambda lg: lg.get("order", 0))
+    seen: set[str] = set()
+    parts = ['<div class="geo-legend-html">']
+    for lg in legends:
+        for sec in lg["sections"]:
+            if sec["title"] in seen:
+                continue
+            seen.add(sec["title"])
+            parts.append(f'<div class="geo-ls"><div class="geo-lt"><b>{html.escape(sec["title"])}</b></div>')
+            for item in sec.get("items", []):
+                parts.append(
+                    '<div class="geo-li" style="display:flex;align-items:center;gap:6px">'
+                    f'{swatch_svg(item["sw"])}<span>{html.escape(item["label"])}</span></div>'
+                )
+            if sec.get("note"):
+                parts.append(f'<div class="geo-ln" style="color:#555;font-size:90%">{html.escape(sec["note"])}</div>')
+            parts.append("</div>")
+    parts.append("</div>")
+    return "".join(parts)

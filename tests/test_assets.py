@@ -1,0 +1,139 @@
+"""Offline assets: materialize, localize (no CDN left), standalone HTML (everything inlined)."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+
+import folium
+import folium.plugins
+import pytest
+from branca.colormap import LinearColormap
+from folium.elements import JSCSSMixin
+
+from geo import join
+from geo.assets import RUNTIME_URL, VENDOR_BASE_URL, asset_urls, localize, materialize, standalone_html
+from geo.errors import GeoError
+from geo.render import build_map
+from tests.factories import grid_boundaries
+from tests.render_factories import mixed_events, render, script_sources, stylesheet_links
+
+LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+
+
+@pytest.fixture(scope="module")
+def vendor(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, dict[str, str]]:
+    static = tmp_path_factory.mktemp("static")
+    return static, materialize(static)
+
+
+@pytest.fixture(scope="module")
+def full_map() -> folium.Map:
+    b = grid_boundaries()
+    return build_map(b, mixed_events(300, seed=3), index=join.prepare(b))
+
+
+def test_materialize_writes_real_leaflet_and_its_images(vendor) -> None:
+    static, mapping = vendor
+    local = mapping[LEAFLET_JS]
+    assert local.startswith(VENDOR_BASE_URL) and local.endswith(".js")
+    js = (static / "vendor" / local.rsplit("/", 1)[1]).read_text(encoding="utf-8")
+    assert "Leaflet 1.9.3" in js and len(js) > 100_000  # the real library, not a stub
+    css_name = mapping[LEAFLET_CSS].rsplit("/", 1)[1]
+    css = (static / "vendor" / css_name).read_text(encoding="utf-8")
+    for ref in re.findall(r"url\((images/[^)]+)\)", css):  # leaflet.css's relative images resolve
+        assert (static / "vendor" / ref).is_file(), ref
+    assert (static / "vendor" / "images" / "layers.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (static / "vendor" / "images" / "marker-icon.png").is_file()
+
+
+def test_materialize_names_files_for_their_content_type(vendor) -> None:
+    static, mapping = vendor
+    for url, local in mapping.items():
+        name = local.rsplit("/", 1)[1]
+        assert re.fullmatch(r"[A-Za-z0-9_.-]+\.(js|css)", name), name
+        kind, _ = mimetypes.guess_type(name)
+        assert kind in ("text/javascript", "application/javascript", "text/css"), (url, kind)
+        assert (static / "vendor" / name).is_file()
+    assert RUNTIME_URL in mapping and "geo-render" in mapping[RUNTIME_URL]
+    for needed in (folium.Map.default_js + folium.Map.default_css + folium.plugins.Fullscreen.default_js
+                   + folium.plugins.MeasureControl.default_js + folium.plugins.HeatMap.default_js
+                   + folium.plugins.MousePosition.default_js + folium.plugins.MarkerCluster.default_js):
+        assert needed[1] in mapping, needed
+
+
+def test_materialize_is_idempotent_and_takes_a_base_url(vendor, tmp_path) -> None:
+    static, mapping = vendor
+    files = sorted((static / "vendor").rglob("*"))
+    stamps = {p: p.stat().st_mtime_ns for p in files if p.is_file()}
+    assert materialize(static) == mapping
+    assert {p: p.stat().st_mtime_ns for p in files if p.is_file()} == stamps
+    other = materialize(tmp_path, base_url="/assets")
+    assert all(v.startswith("/assets/") for v in other.values())
+
+
+def test_localize_leaves_no_cdn_url_and_does_not_mutate(vendor, full_map) -> None:
+    _static, mapping = vendor
+    before = render(full_map)
+    local = localize(full_map, mapping)
+    html = render(local)
+    links = script_sources(html) + stylesheet_links(html)
+    assert links and all(u.startswith(VENDOR_BASE_URL) for u in links), [u for u in links if not u.startswith(VENDOR_BASE_URL)]
+    assert any("leaflet_heat" in u for u in links)  # the heat plugin (its layer is in the map) is local too
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    # the input map and the classes are untouched
+    assert script_sources(render(full_map)) == script_sources(before)
+    assert folium.Map.default_js[0][1] == LEAFLET_JS
+    assert any(u.startswith("https://") for u in script_sources(before))
+
+
+def test_localize_refuses_an_asset_without_a_local_copy(vendor) -> None:
+    _static, mapping = vendor
+
+    class NewPlugin(JSCSSMixin):
+        default_js = [("new_plugin", "https://cdn.example.org/new-plugin.min.js")]
+
+    m = folium.Map(tiles=None)
+    NewPlugin().add_to(m)
+    with pytest.raises(GeoError, match=r"https://cdn\.example\.org/new-plugin\.min\.js"):
+        localize(m, mapping)
+
+
+def test_localize_refuses_a_colormap(vendor) -> None:
+    _static, mapping = vendor
+    m = folium.Map(tiles=None)
+    LinearColormap(["red", "blue"]).add_to(m)
+    with pytest.raises(GeoError, match="d3"):
+        localize(m, mapping)
+
+
+def test_asset_urls_lists_what_the_map_needs(full_map) -> None:
+    urls = dict((u, k) for k, u in asset_urls(full_map))
+    assert urls[LEAFLET_JS] == "js" and urls[LEAFLET_CSS] == "css"
+    assert RUNTIME_URL in urls
+
+
+def test_standalone_html_inlines_everything(full_map) -> None:
+    html = standalone_html(full_map)
+    assert "<script src=" not in html
+    assert '<link rel="stylesheet"' not in html
+    assert "Leaflet 1.9.3" in html and "GeoRender" in html
+    assert "url(data:image/png;base64," in html  # leaflet.css images inlined
+    assert not re.search(r"url\((['\"]?)(https?:)?//", html)
+
+
+def test_standalone_html_from_a_localized_map(vendor, full_map) -> None:
+    _static, mapping = vendor
+    html = standalone_html(localize(full_map, mapping))
+    assert "<script src=" not in html and "Leaflet 1.9.3" in html
+
+
+def test_standalone_html_names_a_missing_asset() -> None:
+    class Unknown(JSCSSMixin):
+        default_js = [("x", "https://cdn.example.org/unknown.js")]
+
+    m = folium.Map(tiles=None)
+    Unknown().add_to(m)
+    with pytest.raises(GeoError, match="unknown.js"):
+        standalone_html(m)

@@ -1,0 +1,562 @@
+"""Map rendering: registry layers, compact payloads, escaping, precision honesty, rings, MGRS, legends."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod, Transformer
+
+import geo.render._layers as layers_module
+from geo import join
+from geo.assets import standalone_html
+from geo.boundaries import Provenance
+from geo.errors import GeoError
+from geo.render import (
+    BASEMAPS,
+    LAYERS,
+    base_map,
+    build_map,
+    class_breaks,
+    clicked_events,
+    event_layers,
+    fit_bounds,
+    geodesic_ring,
+    legend_html,
+    load_ranges,
+    payload_sizes,
+    to_mgrs,
+)
+from geo.render._events import PREC, deployment_kinds
+from geo.render._style import SYMBOL_KINDS
+from geo.render.mgrs import utm_zone
+from tests.factories import grid_boundaries, make_events
+from tests.render_factories import (
+    HOSTILE,
+    columns,
+    data_payload,
+    decode_line,
+    layer_specs,
+    mixed_events,
+    need_browser,
+    offline_page,
+    render,
+)
+
+GEOD = Geod(ellps="WGS84")
+
+
+@pytest.fixture(scope="module")
+def grid():
+    b = grid_boundaries()
+    return b, join.prepare(b)
+
+
+def _layer_control(html: str) -> tuple[list[str], list[str]]:
+    """(base layer names, overlay names) of the LayerControl in a rendered map."""
+    block = html[html.index("base_layers"):]
+    base = block[: block.index("overlays")]
+    overlays = block[block.index("overlays"): block.index("};")]
+    names = re.compile(r'"([^"]+)"\s*:')
+    return names.findall(base), names.findall(overlays)
+
+
+# --- the registry and the layer control ---------------------------------------------------------------
+
+
+def test_layer_control_lists_every_registry_layer(grid) -> None:
+    b, idx = grid
+    events = mixed_events(400, seed=1)
+    counts = events["id"].groupby(np.where(events["lon"] < 31, "AAA-SW", "BBB-SW")).size()
+    areas = gpd.GeoDataFrame({"kind": ["assessed control", "claimed advance"], "label": ["A", "B"],
+                              "date": pd.to_datetime(["2024-08-10", "2024-08-12"])},
+                             geometry=[shapely.box(30.2, 50.2, 30.4, 50.4), shapely.box(31.2, 50.6, 31.4, 50.8)], crs=4326)
+    m = build_map(b, events, index=idx, areas=areas, counts=counts)
+    base, overlays = _layer_control(render(m))
+    assert base == [BASEMAPS[k]["title"] for k in ("light", "standard", "satellite", "none")]
+    assert overlays == [spec.title for spec in LAYERS.values() if spec.group == "base"] + [
+        spec.title for spec in LAYERS.values() if spec.group == "events"]
+    assert set(LAYERS) == {"countries", "oblasts", "raions", "border_districts", "events", "deployments",
+                           "ranges", "heatmap", "choropleth", "areas"}
+
+
+def test_base_map_has_the_controls_and_the_attribution(grid) -> None:
+    b, idx = grid
+    prov = Provenance(iso3="AAA", level=0, source_url="x", file_url="x", licence="ODbL 1.0",
+                      boundary_source="OSM <b>x</b>", fetched_at="", sha256="", feature_count=1)
+    html = render(base_map(dataclasses.replace(b, provenance=(prov,)), index=idx, basemap="none"))
+    for needed in ("L.control.scale", "L.control.fullscreen", "L.Control.Measure", "GeoRender.cursor()",
+                   "GeoRender.attribution("):
+        assert needed in html, needed
+    assert "geoBoundaries (Runfola et al. 2020" in html and "<b>x</b>" not in html
+    base, overlays = _layer_control(html)
+    assert "No tiles" in base and overlays == ["Countries", "Oblasts / voblasts", "Raions / districts", "Border districts"]
+    with pytest.raises(GeoError, match="basemap"):
+        base_map(b, basemap="mars")
+
+
+def test_base_map_without_index_or_boundaries(grid) -> None:
+    b, _idx = grid
+    _base, overlays = _layer_control(render(base_map(b)))
+    assert "Border districts" not in overlays and "Raions / districts" in overlays
+    assert "GeoRender.cursor()" in render(base_map(None))
+
+
+def test_base_map_without_layer_control_for_streamlit_folium(grid) -> None:
+    b, idx = grid
+    assert "L.control.layers" not in render(base_map(b, index=idx, layer_control=False))
+
+
+def test_event_layers_return_one_group_per_layer_with_the_data_first(grid) -> None:
+    b, _idx = grid
+    groups = event_layers(mixed_events(500, seed=2), b)
+    names = [g.layer_name for g in groups]
+    assert names == ["Events", "Deployments", "Weapon ranges", "Heatmap", "Events per raion", "Areas (control, claims)"]
+    assert type(next(iter(groups[0]._children.values()))).__name__ == "GeoData"
+    assert all(type(el).__name__ != "GeoData" for g in groups[1:] for el in g._children.values())
+    assert [g.show for g in groups] == [True, True, True, False, False, True]
+    assert not groups[-1]._children  # no areas given: an empty group, so the groups stay stable across reruns
+    assert len(event_layers(make_events(1, category="strike"), b)) == len(groups)
+    assert [g.layer_name for g in event_layers(mixed_events(50), b, keep_empty=False)][-1] == "Events per raion"
+    only = event_layers(mixed_events(50, seed=2), b, layers=["heatmap"])
+    assert [g.layer_name for g in only] == ["Heatmap"] and "GeoData" in [type(e).__name__ for e in only[0]._children.values()]
+    with pytest.raises(GeoError, match="layer names"):
+        event_layers(mixed_events(5), b, layers=["nope"])
+    with pytest.raises(GeoError, match="mode"):
+        event_layers(mixed_events(5), b, mode="everything")  # type: ignore[arg-type]
+
+
+def test_inputs_are_not_mutated(grid) -> None:
+    b, idx = grid
+    events = join.enrich(mixed_events(200, seed=4), idx)
+    before = events.copy()
+    adm2 = b.adm2.copy()
+    build_map(b, events, index=idx)
+    pd.testing.assert_frame_equal(events, before)
+    pd.testing.assert_frame_equal(pd.DataFrame(b.adm2.drop(columns="geometry")), pd.DataFrame(adm2.drop(columns="geometry")))
+
+
+# --- payload ------------------------------------------------------------------------------------------
+
+
+def test_payload_per_event_at_100k_is_within_target() -> None:
+    n = 100_000
+    groups = event_layers(mixed_events(n, seed=5), ranges=load_ranges())
+    sizes = payload_sizes(*groups)
+    assert sizes["events"] / n <= 32.0, sizes
+    drawn = sum(1 for g in groups if g._children)
+    m = folium.Map(tiles=None)
+    for g in groups:
+        g.add_to(m)
+    script = render(m)
+    assert len(script) / n <= 32.0  # the whole page: data, layer specs, templates
+    assert "L.circleMarker" not in script and "L.marker(" not in script  # no per-event markers
+    assert script.count("GeoRender.layer(") == drawn
+
+
+def test_points_payload_decodes_to_the_events(grid) -> None:
+    b, _idx = grid
+    events = mixed_events(300, seed=6)
+    payload = data_payload(event_layers(events, b))
+    cols = columns(payload)
+    located = events["geo_precision"] != "none"
+    assert payload["mode"] == "points" and payload["n"] == located.sum()
+    np.testing.assert_allclose(cols["lon"] / 1e5, events.loc[located, "lon"], atol=6e-6)
+    np.testing.assert_allclose(cols["lat"] / 1e5, events.loc[located, "lat"], atol=6e-6)
+    day0 = pd.Timestamp(payload["day0"])
+    assert (day0 + pd.to_timedelta(cols["d0"], unit="D") == events.loc[located, "date_start"].to_numpy()).all()
+    assert payload["texts"]["title"][0] == "event 0"
+
+
+def test_aggregated_mode_above_the_threshold(monkeypatch) -> None:
+    monkeypatch.setattr(layers_module, "POINTS_MAX", 1_000)
+    events = mixed_events(5_000, seed=7)
+    groups = event_layers(events)
+    payload = data_payload(groups)
+    assert payload["mode"] == "cells" and payload["texts"] is None
+    cols = columns(payload)
+    point_like = events["geo_precision"].isin(["exact", "near", "country"]).sum()
+    assert cols["count"].sum() == point_like  # raion/oblast-only events are not in the cells
+    assert payload["n"] < point_like  # bounded by cells, not events
+    assert [g.layer_name for g in groups][0] == "Events"
+    assert not next(g for g in groups if g.layer_name == "Deployments")._children  # all in the cells
+    spec = layer_specs(groups[0], "points")[0]
+    assert len(spec["show_cats"]) == 7
+    assert "cell" in spec["legend"]["sections"][0]["title"]
+    assert data_payload(event_layers(mixed_events(50), mode="cells"))["mode"] == "cells"
+
+
+def test_cells_payload_is_bounded_for_a_million_events() -> None:
+    rng = np.random.default_rng(8)
+    n = 1_000_000
+    events = make_events(n, seed=8, lon=rng.uniform(22, 41, n), lat=rng.uniform(44, 57, n))
+    sizes = payload_sizes(*event_layers(events, layers=["events", "heatmap"]))
+    assert sum(sizes.values()) <= 10_000_000, sizes
+
+
+def test_full_texts_only_for_small_windows(monkeypatch) -> None:
+    monkeypatch.setattr(layers_module, "FULL_TEXT_MAX", 100)
+    assert data_payload(event_layers(mixed_events(100)))["texts"] is not None
+    assert data_payload(event_layers(mixed_events(101)))["texts"] is None
+
+
+# --- escaping -----------------------------------------------------------------------------------------
+
+
+def _hostile_events() -> pd.DataFrame:
+    return make_events(
+        3,
+        title=[HOSTILE, "</script><script>alert(2)</script>", "{{ 7*7 }} {% raw %}"],
+        description=["line\u2028break\u2029para <b>bold</b>", "<!-- comment", "{{ self }}"],
+        actors=["A & B", "'quoted' \"double\"", "<svg onload=alert(3)>"],
+        source_url=["javascript:alert(1)", "https://example.org/ok?a=1&b=2", "data:text/html,<b>x</b>"],
+        source_name=[HOSTILE, "ok", "x"],
+        location_name=["<i>loc</i>", "b", "c"],
+    )
+
+
+def test_hostile_texts_never_reach_the_page_unescaped(grid) -> None:
+    b, idx = grid
+    events = _hostile_events()
+    html = render(build_map(b, events, index=idx))
+    for raw in (HOSTILE, "<svg onload", "<b>bold</b>", "<!-- comment", "</script><script>alert(2)", "<i>loc</i>"):
+        assert raw not in html, raw
+    assert "\u2028" not in html and "\u2029" not in html
+    assert "49" not in re.findall(r"GeoRender\.register\([^\n]*", html)[0]  # {{ 7*7 }} is not evaluated
+    # the texts survive intact, as data
+    payload = data_payload(event_layers(events, b))
+    assert payload["texts"]["title"] == [HOSTILE, "</script><script>alert(2)</script>", "{{ 7*7 }} {% raw %}"]
+    assert payload["texts"]["description"][0] == "line\u2028break\u2029para <b>bold</b>"
+    urls = payload["texts"]["source_url"]
+    assert (urls if isinstance(urls, list) else [urls["v"][i] if i >= 0 else "" for i in urls["i"]]) == [
+        "", "https://example.org/ok?a=1&b=2", ""]
+
+
+def test_hostile_boundary_names_and_attribution_are_escaped() -> None:
+    b = grid_boundaries()
+    adm2 = b.adm2.copy()
+    adm2.loc[0, "name"] = HOSTILE
+    adm2.loc[1, "name_local"] = "</script><script>alert(5)</script>"
+    hostile = type(b)(b.adm0, b.adm1, adm2, countries=b.countries)
+    html = render(base_map(hostile, index=join.prepare(hostile)))
+    assert HOSTILE not in html and "</script><script>alert(5)" not in html
+    spec = next(s for s in layer_specs(base_map(hostile)) if s.get("pane") == "geoRaions")
+    assert spec["features"][0]["tt"][0] == HOSTILE
+
+
+def test_legend_html_escapes_and_lists_only_what_is_shown(grid) -> None:
+    b, _idx = grid
+    events = make_events(20, category="strike", verification="claimed")
+    areas = gpd.GeoDataFrame({"kind": [HOSTILE]}, geometry=[shapely.box(30.2, 50.2, 30.4, 50.4)], crs=4326)
+    text = legend_html(*event_layers(events, b, areas=areas))
+    assert "Strike" in text and "Ground combat" not in text and "Deployment" not in text
+    assert "Claimed" in text and "Confirmed" not in text
+    assert HOSTILE not in text and "&lt;img src=x" in text
+    assert text.count("<b>Verification</b>") == 1
+
+
+# --- precision honesty --------------------------------------------------------------------------------
+
+
+def test_admin_precision_events_are_units_not_points(grid) -> None:
+    b, idx = grid
+    events = join.enrich(make_events(
+        4, lon=[30.2, 30.3, 31.7, 30.6], lat=[50.2, 50.3, 50.8, 50.6],
+        geo_precision=["admin2", "admin2", "admin1", "exact"]), idx)
+    groups = event_layers(events, b)
+    payload = data_payload(groups)
+    spec = layer_specs(groups[0], "points")[0]
+    assert PREC["admin2"] not in spec["point_precs"] and PREC["admin1"] not in spec["point_precs"]
+    units = {u["name"]: u for u in payload["units"]}
+    assert units["AAA SW raion"]["n"] == 2 and units["AAA SW raion"]["what"] == "admin2"
+    assert units["BBB N Oblast"]["what"] == "admin1"
+    ring = decode_line(units["AAA SW raion"]["g"][0][0], payload["gscale"])
+    assert ring[:, 0].min() == pytest.approx(50.0) and ring[:, 1].max() == pytest.approx(30.5)  # the raion itself
+    cols = columns(payload)
+    prec = (cols["code"] >> 5) & 7
+    assert (cols["unit"][prec == PREC["exact"]] == 65535).all()
+    assert (cols["unit"][prec != PREC["exact"]] != 65535).all()
+
+
+def test_admin_precision_without_boundaries_gets_an_uncertainty_circle() -> None:
+    payload = data_payload(event_layers(make_events(2, geo_precision="admin1", lon=30.5, lat=50.5)))
+    (unit,) = payload["units"]
+    assert "g" not in unit and unit["r"] == 100_000 and unit["c"] == [50.5, 30.5] and unit["n"] == 2
+
+
+def test_unlocated_events_are_not_mapped_and_counted_in_the_legend() -> None:
+    events = make_events(3, geo_precision=["none", "exact", "exact"])
+    events.loc[2, "lon"] = np.nan
+    groups = event_layers(events)
+    assert data_payload(groups)["n"] == 1
+    assert "2 event(s) without a location" in legend_html(*groups)
+
+
+def test_country_precision_is_drawn_marked_as_approximate() -> None:
+    groups = event_layers(make_events(2, geo_precision="country"))
+    spec = layer_specs(groups[0], "points")[0]
+    assert PREC["country"] in spec["point_precs"]
+    assert "Country only" in legend_html(*groups)
+
+
+# --- deployments and ranges ---------------------------------------------------------------------------
+
+
+def test_deployment_kinds_from_equipment_and_text() -> None:
+    events = make_events(
+        7, category="deployment",
+        equipment=["Iskander-M", "Polonez", "S-400 Triumf", "", "", "Su-34 fighters", ""],
+        subcategory=["", "", "", "troop reinforcement", "", "", ""],
+        title=["", "", "", "", "Tor-M2 battery moved", "", "logistics"],
+    )
+    kinds = [SYMBOL_KINDS[k] for k in deployment_kinds(events, load_ranges())]
+    assert kinds == ["ballistic_missile", "rocket_artillery", "air_defence", "troops", "air_defence", "aviation", "other"]
+
+
+def test_geodesic_ring_vertices_are_at_the_range() -> None:
+    lat0, lon0 = 53.5292, 28.0265
+    lat, lon = geodesic_ring(lat0, lon0, 500.0, 192)
+    _az, _baz, dist = GEOD.inv(np.full(len(lat), lon0), np.full(len(lat), lat0), lon, lat)
+    assert len(lat) == 192
+    assert np.all(np.abs(np.asarray(dist) - 500_000) <= 500)  # ± 0.1 %
+
+
+def test_range_rings_in_the_map_are_geodesic_and_honest_about_origin(grid) -> None:
+    b, _idx = grid
+    events = make_events(2, category="deployment", equipment="Iskander-M", lon=[30.25, 31.75], lat=[50.25, 50.75],
+                         geo_precision=["exact", "country"])
+    (spec,) = [s for g in event_layers(events, b) for s in layer_specs(g) if s.get("pane") == "geoRings"]
+    assert len(spec["features"]) == 2
+    for feature, (lat0, lon0) in zip(spec["features"], [(50.25, 30.25), (50.75, 31.75)]):
+        ring = decode_line(feature["g"][0][0], spec["scale"])
+        _az, _baz, dist = GEOD.inv(np.full(len(ring), lon0), np.full(len(ring), lat0), ring[:, 1], ring[:, 0])
+        assert np.all(np.abs(np.asarray(dist) - 500_000) <= 500)
+        assert feature["tt"][0].startswith("Iskander-M")
+    exact, approx = spec["features"]
+    assert "origin: the deployment's point" in exact["tt"] and "approximate origin" in approx["tt"][2]
+    assert spec["styles"][exact["s"]]["dashArray"] != spec["styles"][approx["s"]]["dashArray"]
+
+
+def test_ranges_table_has_sources_for_every_row() -> None:
+    ranges = load_ranges()
+    assert {"Iskander-M", "Polonez", "Polonez-M", "Tochka-U", "S-400", "S-300PS", "Tor-M2", "BM-30 Smerch"} <= set(ranges["system"])
+    assert (ranges["source"].str.len() > 0).all() and ranges["source_url"].str.match(r"^https?://").all()
+    iskander = ranges.set_index("system").loc["Iskander-M"]
+    assert iskander["range_km"] == 500
+    s400 = ranges[ranges["system"] == "S-400"].set_index("variant")["range_km"]
+    assert s400["40N6 missile"] == 400 and s400["48N6 missile"] == 250
+
+
+# --- choropleth and areas -----------------------------------------------------------------------------
+
+
+def test_class_breaks() -> None:
+    assert class_breaks(np.array([0, 0])) == []
+    assert class_breaks(np.array([3, 3, 3])) == [3]
+    breaks = class_breaks(np.arange(1, 101))
+    assert breaks[-1] == 100 and breaks == sorted(set(breaks)) and len(breaks) == 5
+
+
+def test_choropleth_from_counts(grid) -> None:
+    b, _idx = grid
+    counts = pd.Series({"AAA-SW": 3, "BBB-NE": 40, "missing-id": 5})
+    (spec,) = [s for g in event_layers(make_events(1), b, counts=counts, layers=["choropleth"]) for s in layer_specs(g)]
+    assert len(spec["features"]) == 2
+    assert "1 unit id(s) not in the loaded boundaries" in spec["legend"]["sections"][0]["note"]
+    fills = [spec["styles"][f["s"]]["fillColor"] for f in spec["features"]]
+    assert fills[0] != fills[1]
+
+
+def test_areas_claimed_dashed(grid) -> None:
+    b, _idx = grid
+    areas = gpd.GeoDataFrame({"kind": ["assessed control", "claimed advance"], "name": ["x", "y"]},
+                             geometry=[shapely.box(30.2, 50.2, 30.4, 50.4), shapely.box(31.2, 50.6, 31.4, 50.8)], crs=4326)
+    (spec,) = [s for g in event_layers(make_events(1), b, areas=areas, layers=["areas"]) for s in layer_specs(g)]
+    styles = {f["tt"][1]: spec["styles"][f["s"]] for f in spec["features"]}
+    assert styles["claimed advance"]["dashArray"] and not styles["assessed control"]["dashArray"]
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def test_fit_bounds() -> None:
+    assert fit_bounds(make_events(2, geo_precision="none")) is None
+    events = make_events(3, lon=[30.0, 31.0, 99.0], lat=[50.0, 51.0, 10.0], geo_precision=["exact", "admin2", "none"])
+    assert fit_bounds(events) == [[50.0, 30.0], [51.0, 31.0]]
+    one = fit_bounds(make_events(1, lon=30.0, lat=50.0))
+    assert one is not None and one[1][0] - one[0][0] == pytest.approx(0.1)
+
+
+def test_clicked_events_finds_co_located_events() -> None:
+    events = make_events(3, lon=[30.123456, 30.123456, 31.0], lat=[50.5, 50.5, 50.5])
+    hit = clicked_events(events, {"lat": 50.5, "lng": 30.12346})
+    assert list(hit["id"]) == list(events["id"][:2])
+    assert clicked_events(events, None).empty
+
+
+# --- MGRS ---------------------------------------------------------------------------------------------
+
+
+def _reference_mgrs(lat: float, lon: float) -> str:
+    """pyproj UTM + the MGRS lettering rules, written independently of geo.render.mgrs."""
+    zone = utm_zone(lat, lon)
+    epsg = (32600 if lat >= 0 else 32700) + zone
+    e, n = Transformer.from_crs(4326, epsg, always_xy=True).transform(lon, lat)
+    band = "CDEFGHJKLMNPQRSTUVWXX"[int((lat + 80) // 8)]
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    column = letters[((zone - 1) % 3) * 8 + int(e // 100_000) - 1]
+    row = "ABCDEFGHJKLMNPQRSTUV"[(int(n // 100_000) + (5 if zone % 2 == 0 else 0)) % 20]
+    return f"{zone}{band} {column}{row} {int(e % 100_000):05d} {int(n % 100_000):05d}"
+
+
+def test_mgrs_known_points() -> None:
+    assert to_mgrs(50.45, 30.5234) == _reference_mgrs(50.45, 30.5234) == "36U UA 24181 91596"  # Kyiv
+    assert to_mgrs(53.35, 32.05).startswith("36U VE")  # Kostyukovichi
+    assert to_mgrs(60.0, 5.0).startswith("32V")  # Norway exception
+    assert to_mgrs(78.0, 15.0).startswith("33X")  # Svalbard
+    assert to_mgrs(85.0, 0.0) == "" and to_mgrs(50.45, 30.5234, 1) == "36U UA 2 9"
+
+
+def test_mgrs_twin_against_pyproj() -> None:
+    rng = np.random.default_rng(9)
+    for lat, lon in zip(rng.uniform(-79.9, 83.9, 400), rng.uniform(-180, 179.999, 400)):
+        ours, ref = to_mgrs(lat, lon), _reference_mgrs(lat, lon)
+        assert ours[:6] == ref[:6], (lat, lon, ours, ref)
+        e, n = (int(x) for x in ours.split()[2:])
+        re_, rn = (int(x) for x in ref.split()[2:])
+        assert abs(e - re_) <= 1 and abs(n - rn) <= 1, (lat, lon, ours, ref)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
+def test_mgrs_js_matches_the_python_twin() -> None:
+    from geo.assets import RUNTIME_PATH
+
+    rng = np.random.default_rng(10)
+    points = np.column_stack([rng.uniform(-79.9, 83.9, 300), rng.uniform(-180, 179.999, 300)]).tolist()
+    points.append([50.45, 30.5234])
+    script = f"const G = require({json.dumps(str(RUNTIME_PATH))}); process.stdout.write(JSON.stringify({json.dumps(points)}.map(p => G.mgrs(p[0], p[1]))));"
+    out = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout)
+    assert out == [to_mgrs(lat, lon) for lat, lon in points]
+
+
+# --- real boundaries ----------------------------------------------------------------------------------
+
+
+@pytest.mark.shared
+def test_real_boundaries_payload_is_bounded(real_boundaries) -> None:
+    sizes = payload_sizes(base_map(real_boundaries, index=join.prepare(real_boundaries)))
+    assert sizes["raions"] < 600_000 and sizes["oblasts"] < 300_000 and sizes["countries"] < 150_000, sizes
+    assert 0 < sizes["border_districts"] < sizes["raions"]
+
+
+@pytest.mark.shared
+def test_real_sample_map(real_boundaries) -> None:
+    from pathlib import Path
+
+    from geo.io import read_events
+
+    idx = join.prepare(real_boundaries)
+    events = join.enrich(read_events(Path(__file__).resolve().parents[1] / "data" / "sample_events.csv").frame, idx)
+    groups = event_layers(events, real_boundaries, index=idx)
+    payload = data_payload(groups)
+    names = {u["name"] for u in payload["units"]}
+    assert "Kostyukovichi" in names and any("Kursk" in n for n in names)
+    rings = [f["tt"][0] for g in groups for s in layer_specs(g) if s.get("pane") == "geoRings" for f in s["features"]]
+    assert any(r.startswith("Iskander-M") for r in rings) and any(r.startswith("Polonez") for r in rings)
+
+
+# --- in a browser -------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_standalone_map_in_an_offline_browser(grid, tmp_path) -> None:
+    need_browser()
+    b, idx = grid
+    events = pd.concat([_hostile_events(), mixed_events(200, seed=11)], ignore_index=True)
+    events.loc[0, ["lon", "lat"]] = [30.75, 50.75]
+    path = tmp_path / "map.html"
+    path.write_text(standalone_html(build_map(b, events, index=idx, basemap="none", fit=False)), encoding="utf-8")
+    with offline_page() as (page, blocked, errors):
+        page.goto(path.as_uri())
+        page.wait_for_function("() => document.querySelector('canvas.geo-points') !== null")
+        assert not errors and not blocked
+        assert page.evaluate("() => GeoRender.mgrs(50.45, 30.5234)") == to_mgrs(50.45, 30.5234)
+        legend = page.inner_text(".geo-legend")
+        assert "Verification" in legend and "Deployments" in legend
+        drawn = page.evaluate("""() => { const c = document.querySelector('canvas.geo-points');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }""")
+        assert drawn > 100
+        # click the hostile event: its title shows as text, no element is created from it
+        page.evaluate("""() => { const k = Object.keys(window).find(k => k.startsWith('map_'));
+            window.__m = window[k]; window.__m.setView([50.75, 30.75], 10, {animate: false}); }""")
+        page.wait_for_timeout(300)
+        x, y = page.evaluate("""() => { const p = window.__m.latLngToContainerPoint([50.75, 30.75]);
+            const r = window.__m.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }""")
+        page.mouse.click(x, y)
+        page.wait_for_selector(".geo-popup")
+        assert HOSTILE in page.inner_text(".geo-popup h4")
+        assert page.evaluate("() => document.querySelectorAll('.geo-popup img, .leaflet-popup img').length") == 0
+        assert not errors and not blocked
+
+
+@pytest.mark.browser
+def test_dynamic_layers_through_streamlit_folium(grid, tmp_path) -> None:
+    """The groups rendered the way streamlit-folium renders ``feature_group_to_add``, then re-rendered."""
+    need_browser()
+    sf = pytest.importorskip("streamlit_folium")
+    from geo.assets import asset_urls, materialize
+
+    b, idx = grid
+    mapping = materialize(tmp_path, base_url=(tmp_path / "vendor").as_uri() + "/")
+    m = base_map(b, index=idx, basemap="none", assets=mapping, layer_control=False)
+    m.get_root().render()
+    header, leaflet = sf._get_header(m), sf._get_map_string(m)
+
+    def dynamic(events: pd.DataFrame) -> str:
+        groups = event_layers(events, b, assets=mapping, index=idx)
+        fg = "".join(sf._get_feature_group_string(g, map=m, idx=i) for i, g in enumerate(groups))
+        return fg + sf._get_layer_control_string(folium.LayerControl(collapsed=False), m)
+
+    first = dynamic(mixed_events(300, seed=12))
+    second = dynamic(make_events(5, category="strike", lon=30.6, lat=50.6))
+    links = asset_urls(m)
+    assert all(u.startswith("file:") or u.startswith("data:") for _k, u in links)
+    page_html = "".join([
+        "<html><head>",
+        *(f'<link rel="stylesheet" href="{u}"/>' for k, u in links if k == "css"),
+        header, '</head><body><div id="map_div" style="width:900px;height:600px"></div>',
+        *(f'<script src="{u}"></script>' for k, u in links if k == "js"),
+        f"<script>{leaflet}\nwindow.map = map_div;</script>",
+        "<script>window.rerun = function (fg) { (window.feature_group || []).forEach(function (l) { window.map.removeLayer(l); });"
+        " if (window.layer_control) window.map.removeControl(window.layer_control); eval(fg); };</script>",
+        "</body></html>",
+    ])
+    path = tmp_path / "st_folium.html"
+    path.write_text(page_html, encoding="utf-8")
+    count = """() => { let n = 0; document.querySelectorAll('canvas.geo-points').forEach(c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4) if (d[i]) n++; }); return n; }"""
+    with offline_page() as (page, blocked, errors):
+        page.goto(path.as_uri())
+        page.evaluate("(fg) => window.rerun(fg)", first)
+        page.wait_for_timeout(300)
+        assert not errors and not blocked
+        assert page.evaluate(count) > 100
+        legend = page.inner_text(".geo-legend")
+        assert "Deployments" in legend and legend.count("Verification") == 1
+        page.evaluate("(fg) => window.rerun(fg)", second)
+        page.wait_for_timeout(300)
+        assert not errors
+        legend = page.inner_text(".geo-legend")
+        assert "Strike" in legend and "Deployments" not in legend
+        assert page.evaluate("() => document.querySelectorAll('canvas.geo-points').length") == 1
