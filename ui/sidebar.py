@@ -75,7 +75,7 @@ def _playback(window: tuple[date, date]) -> date | None:
     start, end = window
     day = st.session_state.get("play_day")
     c1, c2, c3, c4 = st.columns(4)
-    if c1.button("⏮", key="play-first", help="first day of the window"):
+    if c1.button("|◀", key="play-first", help="first day of the window"):
         day = start
     if c2.button("◀", key="play-back", help="previous day"):
         day = max(start, (day or start) - timedelta(days=1))

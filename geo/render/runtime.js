@@ -504,6 +504,7 @@
         map.on("click", this._onClick, this);
         map.on("mousemove", this._onMove, this);
         (map.__geoPoints = map.__geoPoints || []).push(this);
+        G._live.push(this);
         if (!this._units) this._units = this._buildUnits();
         this._units.addTo(map);
         this._redraw();
@@ -515,6 +516,7 @@
         map.off("mousemove", this._onMove, this);
         var self = this;
         map.__geoPoints = (map.__geoPoints || []).filter(function (l) { return l !== self; });
+        G._live = G._live.filter(function (l) { return l !== self; });
         if (this._canvas) L.DomUtil.remove(this._canvas);
         if (this._tip) map.closeTooltip(this._tip);
         map.removeLayer(this._units);
@@ -845,6 +847,14 @@
     if (!map.attributionControl || !txt) return;
     var esc = String(txt).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
     map.attributionControl.addAttribution(esc);
+  };
+
+  /** What the point layers on the page hold (for tests and diagnostics): {layers, events}. */
+  G._live = [];
+  G.stats = function () {
+    var n = 0;
+    G._live.forEach(function (l) { (l._groups || []).forEach(function (g) { n += g[1].length; }); });
+    return {layers: G._live.length, events: n};
   };
 
   root.GeoRender = G;

@@ -1,0 +1,166 @@
+"""The app driven through streamlit.testing: widgets change what the map, chart and table contain."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.store import EventStore
+from tests.boundary_factories import write_gbopen_mirror
+from tests.factories import make_events
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _events() -> pd.DataFrame:
+    return make_events(
+        4,
+        id=["early-strike", "late-combat", "long-deployment", "hostile"],
+        title=["Early strike", "Late combat", "Iskander brigade deployed", "<img src=x onerror=alert(1)>"],
+        category=["strike", "ground_combat", "deployment", "statement"],
+        date_start=[pd.Timestamp("2024-08-01"), pd.Timestamp("2024-08-20"), pd.Timestamp("2024-07-25"),
+                    pd.Timestamp("2024-08-12")],
+        date_end=[pd.NaT, pd.NaT, pd.Timestamp("2024-08-15"), pd.NaT],
+        lon=[0.5, 1.5, 0.7, 3.5],
+        lat=[0.5, 1.5, 0.4, 1.5],
+        equipment=["", "", "Iskander-M", ""],
+        country_iso=["AAA", "AAA", "AAA", "BBB"],
+    )
+
+
+@pytest.fixture
+def app_env(tmp_path, monkeypatch):
+    mirror = write_gbopen_mirror(tmp_path / "mirror")
+    monkeypatch.setenv("GEO_BOUNDARIES_SOURCE", str(mirror))
+    monkeypatch.setenv("GEO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GEO_COUNTRIES", "AAA,BBB")
+    monkeypatch.setenv("GEO_STORE", str(tmp_path / "events.gpkg"))
+    from geo.boundaries import load_boundaries
+    from geo.join import enrich, prepare
+
+    index = prepare(load_boundaries(countries=("AAA", "BBB")))
+    EventStore().add(enrich(_events(), index), source="fixture")
+    return tmp_path
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def app(app_env) -> AppTest:
+    return _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120))
+
+
+def _table(at: AppTest) -> pd.DataFrame:
+    for df in at.dataframe:
+        value = df.value
+        if "title" in value.columns and "category" in value.columns:
+            return value
+    raise AssertionError("events table not found")
+
+
+def _chart_rows(at: AppTest) -> pd.DataFrame:
+    charts = at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")
+    assert charts, "timeline chart not found"
+    proto = charts[0].proto
+    frames = [pa.ipc.open_stream(d.data.data).read_pandas() for d in proto.datasets]
+    if proto.HasField("data") and proto.data.data:
+        frames.append(pa.ipc.open_stream(proto.data.data).read_pandas())
+    return pd.concat(frames, ignore_index=True)
+
+
+def _map_args(at: AppTest) -> dict:
+    comps = [el for el in at.main.children.values() if getattr(el, "type", "") == "component_instance"]
+    comps += at.get("component_instance")
+    for c in comps:
+        args = json.loads(c.proto.json_args)
+        if "script" in args:
+            return args
+    raise AssertionError("map component not found")
+
+
+def _set_window(at: AppTest, start: date, end: date) -> AppTest:
+    at.date_input(key="w-from").set_value(start)
+    at.date_input(key="w-to").set_value(end)
+    return _run(at)
+
+
+def test_app_starts_on_the_store(app):
+    titles = set(_table(app)["title"])
+    assert titles == {"Early strike", "Late combat", "Iskander brigade deployed", "<img src=x onerror=alert(1)>"}
+    assert "store" in " ".join(c.value for c in app.caption)
+
+
+def test_window_changes_table_chart_and_map(app):
+    before_map = json.dumps(_map_args(app))
+    _set_window(app, date(2024, 8, 10), date(2024, 8, 20))
+    titles = set(_table(app)["title"])
+    assert "Early strike" not in titles
+    assert {"Late combat", "Iskander brigade deployed"} <= titles  # the deployment spans the window's start
+    chart = _chart_rows(app)
+    days = pd.to_datetime(chart["day"])
+    assert days.min() >= pd.Timestamp("2024-08-10") and days.max() <= pd.Timestamp("2024-08-20")
+    assert "strike" not in set(chart.loc[chart["events"] > 0, "category"])
+    after_map = json.dumps(_map_args(app))
+    assert after_map != before_map
+    assert "Early strike" not in after_map and "Late combat" in after_map
+
+
+def test_deployment_spanning_the_window_end_stays_visible(app):
+    _set_window(app, date(2024, 7, 20), date(2024, 7, 30))
+    assert set(_table(app)["title"]) == {"Iskander brigade deployed"}
+    assert "Iskander brigade deployed" in json.dumps(_map_args(app))
+
+
+def test_category_filter(app):
+    app.multiselect(key="f-cat").set_value(["strike"])
+    _run(app)
+    assert set(_table(app)["title"]) == {"Early strike"}
+
+
+def test_hostile_text_is_escaped_in_the_map(app):
+    args = _map_args(app)
+    code = args["script"] + (args.get("feature_group") or "")
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in code  # the text travels as an escaped JSON literal
+    assert "<img src=x" not in code  # the raw tag never reaches the map's script
+
+
+def _upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    uploader = at.file_uploader(key="imp-file")
+    uploader.set_value((name, content, "text/csv"))
+    return _run(at)
+
+
+def test_bad_upload_shows_a_clear_error_and_changes_nothing(app):
+    before = EventStore().read().sort_values("id").reset_index(drop=True)
+    _upload(app, "broken.csv", b"this,is,not\nan,event,file\n")
+    errors = " ".join(e.value for e in app.error)
+    assert "Cannot import broken.csv" in errors and "expected" in errors and "Nothing was stored" in errors
+    assert not [b for b in app.button if b.key == "imp-commit"]
+    after = EventStore().read().sort_values("id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_upload_shows_report_then_commits(app):
+    csv = (
+        b"id,date,latitude,longitude,category,title,verification\n"
+        b"n1,2024-08-21,0.5,1.5,strike,New strike,reported\n"
+        b"n2,2024-08-21,95,1.5,strike,Bad latitude,reported\n"
+    )
+    _upload(app, "new.csv", csv)
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["accepted"], metrics["rejected"]) == ("1", "1")
+    assert EventStore().count() == 4  # nothing stored before commit
+    app.button(key="imp-commit").click()
+    _run(app)
+    assert "Stored 1 new events" in " ".join(s.value for s in app.success)
+    assert EventStore().count() == 5
