@@ -150,18 +150,22 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def take_rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
-    """The rows at ``positions`` (a new RangeIndex); columns missing throughout are rebuilt, not gathered."""
+    """The rows at ``positions`` (a new RangeIndex); columns missing throughout are rebuilt, not gathered,
+    and Arrow-backed text is gathered by Arrow directly (several times faster than through pandas)."""
     if type(frame) is not pd.DataFrame:  # e.g. a GeoDataFrame: keep its class
         return frame.iloc[positions].reset_index(drop=True)
     n = len(positions)
+    indices = pa.array(np.asarray(positions, dtype=np.int64))
     data: dict[str, object] = {}
     for col in frame.columns:
         values = frame[col]
         dtype = str(values.dtype)
         if dtype in ("string", "Int64", "float64", "datetime64[ns]") and values.count() == 0:
             data[col] = _missing(n, dtype)
+        elif isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            data[col] = pd.array(pa.array(values.array).take(indices), dtype=values.dtype)
         else:
-            data[col] = values.take(positions).array
+            data[col] = values.array.take(positions)
     return pd.DataFrame(data, index=pd.RangeIndex(n))
 
 

@@ -232,16 +232,18 @@ def _drop_duplicates(frame: pd.DataFrame, km: float) -> tuple[pd.DataFrame, list
     dropped = first_of != np.arange(n)
     issues = []
     if dropped.any():
-        files = frame["import_file"].astype("string").fillna("<input>").to_numpy(dtype=object)
         rows = frame["import_row"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         rows = np.where(np.isnan(rows), np.arange(1, n + 1), rows).astype(np.int64)
-        idv = ids.fillna("").to_numpy(dtype=object)
-        for j in np.flatnonzero(dropped):
-            f = first_of[j]
+        # text of the rows named in the issues only (dropped rows and the rows they duplicate)
+        named = np.unique(np.concatenate([np.flatnonzero(dropped), first_of[dropped]]))
+        file_of = dict(zip(named.tolist(), frame["import_file"].astype("string").take(named).fillna("<input>")))
+        id_of = dict(zip(named.tolist(), ids.take(named).fillna("")))
+        for j in np.flatnonzero(dropped).tolist():
+            f = int(first_of[j])
             why = _DUP_REASONS[reason[j]].format(km=km)
             issues.append(
-                RowIssue(str(files[j]), int(rows[j]), "id", str(idv[j]),
-                         f"duplicate of row {rows[f]} (id {idv[f]}): {why}", "duplicate")
+                RowIssue(str(file_of[j]), int(rows[j]), "id", str(id_of[j]),
+                         f"duplicate of row {rows[f]} (id {id_of[f]}): {why}", "duplicate")
             )
     kept = take_rows(frame, np.flatnonzero(~dropped)) if dropped.any() else frame
     survivors = np.unique(first_of[dropped])
