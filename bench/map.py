@@ -33,7 +33,7 @@ from geo.boundaries import Boundaries  # noqa: E402
 from geo.render import event_layers, payload_sizes  # noqa: E402
 from geo.schema import CATEGORIES, VERIFICATION, empty_events  # noqa: E402
 
-TARGETS = {"bytes_per_event_100k": 32.0, "us_per_event_100k": 15.0, "total_mb_1m": 10.0}
+TARGETS = {"bytes_per_event_100k": 32.0, "us_per_event_100k": 15.0, "total_mb_1m": 10.0, "filter_s": 0.5}
 X0, X1, Y0, Y1, STEP = 22.0, 41.0, 44.0, 57.0, 0.5
 EQUIPMENT = ["Iskander-M", "Polonez", "S-400", "Tor-M2", "", "", "Su-34 fighter jets", "BM-30 Smerch"]
 
@@ -159,12 +159,41 @@ def main() -> int:
         ok &= _check("100k: build + render per event", upe, TARGETS["us_per_event_100k"], "µs")
     if 1_000_000 in results:
         ok &= _check("1M (aggregated): whole page", results[1_000_000]["page_b"] / 1e6, TARGETS["total_mb_1m"], "MB")
+    if 100_000 in args.sizes:
+        ok &= _check("filter change with 100k events (server side)", filter_change(boundaries), TARGETS["filter_s"], "s")
     sizes = base_sizes()
     if sizes:
         print("\nbase map over the real boundaries (BLR, UKR, RUS), embedded bytes per layer:")
         for k, v in sizes.items():
             print(f"  {k:>18}: {v:>10,}")
     return 0 if ok else 1
+
+
+def filter_change(boundaries: Boundaries, n: int = 100_000) -> float:
+    """What the app does server-side when a filter changes, 100k events in the store: filter, the event
+    layers rendered as st_folium sends them, the timeline and the counts. Median of 5 windows."""
+    import statistics
+
+    from geo import filter as evfilter
+
+    events = synthetic_events(n, seed=5)
+    times = []
+    for days in (60, 30, 14, 7, 1):
+        start = pd.Timestamp("2024-08-01").date()
+        end = (pd.Timestamp("2024-08-01") + pd.Timedelta(days=days - 1)).date()
+        f = evfilter.EventFilter(start=start, end=end, categories=("strike", "ground_combat", "deployment"))
+        t = time.perf_counter()
+        shown = evfilter.apply(events, f)
+        from geo import render as georender
+
+        rendered(georender.event_layers(shown, boundaries))
+        evfilter.timeline(shown, start, end)
+        evfilter.counts(shown)
+        times.append(time.perf_counter() - t)
+    med = statistics.median(times)
+    print(f"\nfilter change, {n:,} events in the store: median {med:.3f} s over windows of 60/30/14/7/1 days "
+          f"(max {max(times):.3f} s)")
+    return med
 
 
 def _check(label: str, value: float, target: float, unit: str) -> bool:
