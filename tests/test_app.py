@@ -164,3 +164,15 @@ def test_upload_shows_report_then_commits(app):
     _run(app)
     assert "Stored 1 new events" in " ".join(s.value for s in app.success)
     assert EventStore().count() == 5
+
+
+def test_playback_steps_day_by_day(app):
+    _set_window(app, date(2024, 8, 1), date(2024, 8, 20))
+    app.button(key="play-first").click()
+    _run(app)
+    assert set(_table(app)["title"]) == {"Early strike", "Iskander brigade deployed"}  # 1 Aug
+    for _ in range(11):
+        app.button(key="play-step").click()
+        _run(app)
+    assert app.session_state["play_day"] == date(2024, 8, 12)
+    assert set(_table(app)["title"]) == {"Iskander brigade deployed", "<img src=x onerror=alert(1)>"}

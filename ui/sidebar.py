@@ -70,6 +70,23 @@ def _window(events: pd.DataFrame) -> tuple[date, date]:
     return st.session_state["w-from"], st.session_state["w-to"]
 
 
+@st.fragment(run_every=1.5)
+def _ticker(end: date) -> None:
+    """While playing, advance one day every 1.5 s (the first call only arms the timer)."""
+    if not st.session_state.get("playing"):
+        return
+    if not st.session_state.get("tick-armed"):
+        st.session_state["tick-armed"] = True
+        return
+    day = st.session_state.get("play_day")
+    if day is None or day >= end:
+        st.session_state["playing"] = False
+        st.session_state["tick-armed"] = False
+    else:
+        st.session_state["play_day"] = day + timedelta(days=1)
+    st.rerun(scope="app")
+
+
 def _playback(window: tuple[date, date]) -> date | None:
     st.caption("Day-by-day playback")
     start, end = window
@@ -82,10 +99,13 @@ def _playback(window: tuple[date, date]) -> date | None:
     playing = st.session_state.get("playing", False)
     if c3.button("⏸" if playing else "▶", key="play-toggle", help="play / pause"):
         playing = not playing
+        st.session_state["tick-armed"] = False
         day = day or start
     if c4.button("▶|", key="play-step", help="next day"):
         day = min(end, (day or start) + timedelta(days=1))
     st.session_state["playing"] = playing
+    if playing:
+        _ticker(end)
     if day is not None:
         day = min(max(day, start), end)
         st.session_state["play_day"] = day
