@@ -38,6 +38,7 @@ import pyogrio
 import shapely
 
 from geo.errors import GeoError, InputFormatError, StoreError
+from geo.io._xml import child, local, text
 from geo.schema import CRS, RowIssue, stable_id
 from geo.store import default_path
 
@@ -232,19 +233,7 @@ def _props(record: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _local(tag: object) -> str:
-    return str(tag).rsplit("}", 1)[-1]
-
-
-def _child(el: ET.Element, name: str) -> ET.Element | None:
-    return next((c for c in el if _local(c.tag) == name), None)
-
-
-def _text(el: ET.Element | None) -> str | None:
-    if el is None:
-        return None
-    text = "".join(el.itertext()).strip()
-    return text or None
+_local, _child, _text = local, child, text
 
 
 def _plain(text: str | None) -> str | None:

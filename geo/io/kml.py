@@ -28,6 +28,7 @@ from geo.errors import InputFormatError
 from geo.io._columns import SYNONYMS, by_normalised_name, map_generic
 from geo.io._core import Builder, Context, ReadResult
 from geo.io._text import Table, guess_single_byte
+from geo.io._xml import child, local, text
 from geo.schema import RowIssue
 
 _XML_ENCODING: Final = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
@@ -114,19 +115,7 @@ def _kml_from_kmz(raw: bytes, file: str) -> bytes:
         raise InputFormatError(f"expected a KMZ (zip) archive, got {exc}", file=file) from exc
 
 
-def _local(tag: object) -> str:
-    return str(tag).rsplit("}", 1)[-1]
-
-
-def _child(el: ET.Element, name: str) -> ET.Element | None:
-    return next((c for c in el if _local(c.tag) == name), None)
-
-
-def _text(el: ET.Element | None) -> str | None:
-    if el is None:
-        return None
-    text = "".join(el.itertext()).strip()
-    return text or None
+_local, _child, _text = local, child, text
 
 
 def _record(placemark: ET.Element) -> dict[str, str | None]:
