@@ -47,17 +47,21 @@ def test_same_events_twice_add_nothing(store):
 
 
 def _tables(store: EventStore) -> dict[str, list[tuple]]:
+    """The lookup tables, the log and the schema of the events table and its view."""
     with sqlite3.connect(store.path) as con:
-        return {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in ("admin_units", "import_sources", "imports")}
+        out = {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in ("admin_units", "import_sources", "imports")}
+        out["schema"] = con.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
+        return out
 
 
 def test_failure_midway_leaves_store_exactly_as_before(store):
     index = join.prepare(grid_boundaries())
     store.add(join.enrich(make_events(2, seed=1), index))
     before, tables = store.read().sort_values("id").reset_index(drop=True), _tables(store)
-    # row 3 bypassed validation; the import also brings a new source file and new admin units
+    # row 3 bypassed validation; the import also brings a new source file, new admin units and a column
+    # no event had before
     bad = make_events(5, seed=2, lat=[50.1, 50.2, 95.0, 50.3, 50.8], lon=[30.2, 31.2, 30.3, 31.7, 30.6],
-                      import_file="other.csv")
+                      import_file="other.csv", description="seen from the road")
     with pytest.raises(StoreError, match="rolled back, nothing stored"):
         store.add(join.enrich(bad, index))
     after = store.read().sort_values("id").reset_index(drop=True)
