@@ -47,3 +47,5 @@ with tab_map:
             tables.plain(unlocated)
 with tab_import:
     importer.panel(loaded)
+    st.divider()
+    importer.areas_panel()

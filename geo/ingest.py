@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,15 +86,19 @@ def prepare_import(
     gazetteer: Any = None,
     geocode: bool = True,
     dayfirst: bool | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Read ``path`` and return the rows an import would add, with admin units when ``index`` is given.
 
+    ``progress`` is called with the name of each stage as it starts (for a progress bar).
     ``index`` is a :class:`geo.join.AdminIndex` (or None to skip the join); ``adm0`` the countries used to
     prove lat/lon swaps (defaults to the index's ADM0 layer).
     """
     from geo import io, join, validate
 
+    step = progress or (lambda _stage: None)
     read = io.read_events(path, format=format, dayfirst=dayfirst)
+    step("geocoding and validating")
     issues: list[RowIssue] = list(read.issues)
     frame = read.frame
     if geocode and _needs_geocoding(frame):
@@ -107,6 +112,7 @@ def prepare_import(
     issues.extend(checked.issues)
     frame = checked.frame
     if index is not None:
+        step("joining to the boundaries")
         frame = join.enrich(frame, index)
     issues.extend(_mismatch_issues(frame))
     return ImportReport(

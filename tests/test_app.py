@@ -176,3 +176,18 @@ def test_playback_steps_day_by_day(app):
         _run(app)
     assert app.session_state["play_day"] == date(2024, 8, 12)
     assert set(_table(app)["title"]) == {"Iskander brigade deployed", "<img src=x onerror=alert(1)>"}
+
+
+def test_area_layer_upload_shows_on_the_map_as_of_window_end(app):
+    square = {"type": "Polygon", "coordinates": [[[0.1, 0.1], [0.9, 0.1], [0.9, 0.9], [0.1, 0.9], [0.1, 0.1]]]}
+    fc = {"type": "FeatureCollection",
+          "features": [{"type": "Feature", "properties": {"name": "Assessed pocket"}, "geometry": square}]}
+    app.file_uploader(key="area-files").set_value([("2024-08-12.geojson", json.dumps(fc).encode(), "application/json")])
+    _run(app)
+    app.button(key="area-commit").click()
+    _run(app)
+    assert "Added 1 area polygons" in " ".join(s.value for s in app.success)
+    _set_window(app, date(2024, 8, 1), date(2024, 8, 20))
+    assert "Assessed pocket" in json.dumps(_map_args(app))
+    _set_window(app, date(2024, 8, 1), date(2024, 8, 10))  # before the snapshot: not shown
+    assert "Assessed pocket" not in json.dumps(_map_args(app))

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from geo.areas import AreaStore, read_areas
 from geo.errors import GeoError
 from geo.ingest import ImportReport, prepare_import
 from ui import data
@@ -32,16 +33,12 @@ def _save(upload: Any) -> Path:
 def _prepare(path: Path, fmt: str, loaded: data.Loaded) -> ImportReport:
     bar = st.progress(0.05, text=f"Reading {path.name}…")
     try:
-        stages = iter([(0.35, "Geocoding and validating…"), (0.7, "Joining to boundaries…")])
+        fractions = {"geocoding and validating": 0.35, "joining to the boundaries": 0.7}
 
         def progress(stage: str) -> None:
-            frac, text = next(stages, (0.9, stage))
-            bar.progress(frac, text=text)
+            bar.progress(fractions.get(stage, 0.9), text=f"{stage.capitalize()}…")
 
-        try:
-            return prepare_import(path, format=fmt, index=loaded.index, progress=progress)  # type: ignore[call-arg]
-        except TypeError:  # prepare_import without a progress hook
-            return prepare_import(path, format=fmt, index=loaded.index)
+        return prepare_import(path, format=fmt, index=loaded.index, progress=progress)
     finally:
         bar.empty()
 
@@ -87,6 +84,29 @@ def _report(report: ImportReport) -> None:
                             "geo_precision", "lon", "lat", "adm0_iso", "adm1_name", "adm2_name", "flags")
                 if c in report.frame.columns]
         st.dataframe(pd.DataFrame(report.frame[cols].head(200)), hide_index=True, width="stretch")
+
+
+def areas_panel() -> None:
+    """Dated area layers (assessed control, claimed advances): GeoJSON/KML/KMZ, one file per day or dated."""
+    st.subheader("Import area layers")
+    st.caption("Polygons with dates: one file per day (the date in the file name, e.g. 2024-08-12.geojson) "
+               "or a date property. The map shows, per kind, the latest snapshot up to the end of the window.")
+    kind = st.text_input("Kind (when the files do not say)", value="assessed control", key="area-kind")
+    files = st.file_uploader("Area files", type=["geojson", "json", "kml", "kmz", "gpkg"],
+                             accept_multiple_files=True, key="area-files")
+    if not files or not st.button(f"Add {len(files)} area file(s) to the store", key="area-commit"):
+        return
+    added, problems = 0, []
+    for upload in files:
+        try:
+            gdf, issues = read_areas(_save(upload), kind=kind or None)
+            added += AreaStore().add(gdf)
+            problems += [str(i) for i in issues]
+        except GeoError as exc:
+            problems.append(f"{upload.name}: {exc}")
+    for p in problems:
+        st.warning(p)
+    st.success(f"Added {added} area polygons.")
 
 
 def panel(loaded: data.Loaded) -> None:
