@@ -441,7 +441,7 @@ def _z_order(lon: np.ndarray, lat: np.ndarray, bits: int = 16) -> np.ndarray:
         for step, mask in ((8, 0x00FF00FF00FF00FF), (4, 0x0F0F0F0F0F0F0F0F), (2, 0x3333333333333333), (1, 0x5555555555555555)):
             v = (v | (v << np.uint64(step))) & np.uint64(mask)
         code |= v << np.uint64(shift)
-    return np.argsort(code, kind="stable")
+    return np.argsort(code)
 
 
 #: Below this many points the join runs in one piece; above, in one piece per core.

@@ -215,7 +215,8 @@ def _read_pyarrow(data: bytes, header: list[str], names: list[str], delimiter: s
     for name, col in zip(names, table.columns, strict=True):
         if col.type != pa.string():
             col = col.cast(pa.string())
-        columns[name] = pd.Series(pd.array(col, dtype="str"))
+        # one chunk per column: later gathers (take) on a 6-chunk column of 1M strings are 10x slower
+        columns[name] = pd.Series(pd.array(col.combine_chunks(), dtype="str"))
     return pd.DataFrame(columns)
 
 
