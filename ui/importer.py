@@ -83,7 +83,9 @@ def _report(report: ImportReport) -> None:
         cols = [c for c in ("id", "date_start", "date_end", "title", "category", "verification",
                             "geo_precision", "lon", "lat", "adm0_iso", "adm1_name", "adm2_name", "flags")
                 if c in report.frame.columns]
-        st.dataframe(pd.DataFrame(report.frame[cols].head(200)), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(report.frame[cols].head(200)), hide_index=True, width="stretch",
+                     column_config={"date_start": st.column_config.DateColumn("from"),
+                                    "date_end": st.column_config.DateColumn("to")})
 
 
 def areas_panel() -> None:
