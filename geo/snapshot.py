@@ -1,0 +1,969 @@
+"""Briefing snapshots: the current view (extent, layers, filters, window) as static and data exports.
+
+* :class:`View` is a small frozen value, saved as JSON (:meth:`View.to_json`) beside every export, so the
+  same JSON regenerates the same export.
+* :func:`render_figure` draws the view with matplotlib (Agg, vector layers only, never tiles) in a
+  Lambert azimuthal equal-area projection centred on the extent: boundaries, events (colour *and* marker
+  shape per category, fill per verification, so it reads in greyscale), deployments with a symbol per
+  kind, admin-precision events as their unit outline, legend (only what is shown), geodesic scale bar,
+  north arrow, inset locator, footer (sources, boundary attribution, generation time, opsec note) and the
+  marking at top and bottom; every element has its own fixed region of the page (no overlaps).
+* :func:`export` returns bytes for ``png svg pdf pptx html csv geojson gpkg kml``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import io
+import json
+import math
+import re
+import textwrap
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch, Rectangle  # noqa: E402
+from matplotlib.path import Path as MPath  # noqa: E402
+from pyproj import Geod, Transformer  # noqa: E402
+
+from geo.errors import GeoError  # noqa: E402
+from geo.filter import EventFilter, apply  # noqa: E402
+from geo.render._style import (  # noqa: E402
+    BOUNDARY_STYLES,
+    CATEGORY_COLOURS,
+    CATEGORY_LABELS,
+    SYMBOL_KINDS,
+    SYMBOLS,
+    VERIFICATION_STYLES,
+)
+from geo.schema import CATEGORIES, VERIFICATION  # noqa: E402
+
+BASE_LAYERS: Final = ("countries", "oblasts", "raions", "border_districts")
+EVENT_LAYERS: Final = ("events", "deployments")
+DEFAULT_LAYERS: Final = (*BASE_LAYERS, *EVENT_LAYERS)
+FORMATS: Final = ("png", "svg", "pdf", "pptx", "html", "csv", "geojson", "gpkg", "kml")
+PAPER_INCHES: Final = {"A4": (11.69, 8.27), "Letter": (11.0, 8.5)}
+DEFAULT_MARKING: Final = "UNCLASSIFIED // FOR TRAINING"
+
+#: Marker shape per category (colour alone does not survive a greyscale printer).
+CATEGORY_MARKERS: Final[dict[str, str]] = {
+    "deployment": "o",
+    "airspace_incident": "^",
+    "strike": "D",
+    "ground_combat": "o",
+    "territorial_change": "s",
+    "statement": "p",
+    "other": "h",
+}
+_INK: Final = "#1a1a1a"
+
+
+# --- the view -----------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    """What a snapshot shows; JSON-safe through :meth:`to_json` / :meth:`from_json`."""
+
+    title: str = "Situation snapshot"
+    subtitle: str | None = None  # None: the date window
+    bbox: tuple[float, float, float, float] | None = None  # minlon, minlat, maxlon, maxlat; None: fit
+    filter: EventFilter = dataclasses.field(default_factory=EventFilter)
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+    marking: str = DEFAULT_MARKING
+    labels: bool = False
+    opsec_decimals: int | None = None
+    paper: str = "A4"
+    orientation: str = "landscape"
+    dpi: int = 150
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        if isinstance(self.filter, dict):
+            set_(self, "filter", EventFilter.from_dict(self.filter))
+        if self.bbox is not None:
+            box = tuple(float(v) for v in self.bbox)
+            if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
+                raise GeoError(f"expected bbox as minlon,minlat,maxlon,maxlat with min < max, got {self.bbox!r}")
+            set_(self, "bbox", box)
+        layers = tuple(str(v) for v in self.layers)
+        unknown = [v for v in layers if v not in DEFAULT_LAYERS]
+        if unknown:
+            raise GeoError(f"expected layers among {list(DEFAULT_LAYERS)}, got {unknown}")
+        set_(self, "layers", layers)
+        if self.paper not in PAPER_INCHES:
+            raise GeoError(f"expected paper A4 or Letter, got {self.paper!r}")
+        if self.orientation not in ("landscape", "portrait"):
+            raise GeoError(f"expected orientation landscape or portrait, got {self.orientation!r}")
+        if self.opsec_decimals is not None:
+            decimals = int(self.opsec_decimals)
+            if not 0 <= decimals <= 6:
+                raise GeoError(f"expected opsec decimals between 0 and 6, got {self.opsec_decimals!r}")
+            set_(self, "opsec_decimals", decimals)
+        set_(self, "dpi", int(self.dpi))
+        set_(self, "labels", bool(self.labels))
+
+    @property
+    def window(self) -> str:
+        f = self.filter
+        if f.start is None and f.end is None:
+            return "All dates"
+        return f"{f.start.isoformat() if f.start else '…'} to {f.end.isoformat() if f.end else '…'}"
+
+    @property
+    def shown_subtitle(self) -> str:
+        return self.subtitle if self.subtitle else f"Window: {self.window}"
+
+    @property
+    def opsec_note(self) -> str:
+        if self.opsec_decimals is None:
+            return ""
+        return f"Coordinates rounded to {self.opsec_decimals} decimal places (opsec)"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["filter"] = self.filter.to_dict()
+        out["layers"] = list(self.layers)
+        out["bbox"] = list(self.bbox) if self.bbox is not None else None
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> View:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise GeoError(f"expected view keys among {sorted(known)}, got unknown {unknown}")
+        data = dict(data)
+        if "filter" in data:
+            data["filter"] = EventFilter.from_dict(data["filter"] or {})
+        if data.get("bbox") is not None:
+            data["bbox"] = tuple(data["bbox"])
+        if "layers" in data:
+            data["layers"] = tuple(data["layers"])
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> View:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GeoError(f"expected a view JSON object, got invalid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise GeoError("expected a view JSON object")
+        return cls.from_dict(data)
+
+    def replace(self, **changes: Any) -> View:
+        return dataclasses.replace(self, **changes)
+
+
+def view_path(path: str | Path) -> Path:
+    """Where an export's View JSON goes: ``FILE.view.json`` beside it."""
+    p = Path(path)
+    return p.with_name(p.name + ".view.json")
+
+
+# --- the events shown ---------------------------------------------------------------------------------
+
+
+def _floats(events: pd.DataFrame, col: str) -> np.ndarray:
+    values = events.get(col)
+    if values is None:
+        return np.full(len(events), np.nan)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _text(events: pd.DataFrame, col: str, default: str = "") -> pd.Series:
+    values = events.get(col)
+    if values is None:
+        return pd.Series([default] * len(events), index=events.index, dtype=object)
+    return values.astype("string").fillna(default).astype(object)
+
+
+def _located(events: pd.DataFrame) -> np.ndarray:
+    lon, lat = _floats(events, "lon"), _floats(events, "lat")
+    prec = _text(events, "geo_precision").str.lower().to_numpy()
+    return np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & (prec != "none")
+
+
+def select(events: pd.DataFrame, view: View) -> pd.DataFrame:
+    """Exactly the events the snapshot shows: the filter, then (with a bbox) the located events inside it."""
+    out = apply(events, view.filter)
+    if view.bbox is not None and len(out):
+        lon, lat = _floats(out, "lon"), _floats(out, "lat")
+        w, s, e, n = view.bbox
+        with np.errstate(invalid="ignore"):
+            inside = _located(out) & (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
+        out = out.loc[inside]
+    return out.reset_index(drop=True)
+
+
+def opsec(events: pd.DataFrame, view: View) -> pd.DataFrame:
+    """``events`` with lon/lat rounded to ``view.opsec_decimals`` and a ``coord_precision`` column."""
+    if view.opsec_decimals is None:
+        return events
+    out = events.copy()
+    for col in ("lon", "lat"):
+        if col in out.columns:
+            out[col] = np.round(_floats(out, col), view.opsec_decimals)
+    out["coord_precision"] = view.opsec_note
+    return out
+
+
+def _sources(events: pd.DataFrame) -> list[str]:
+    names = _text(events, "source_name").str.strip()
+    return sorted({n for n in names if n}, key=str.casefold)
+
+
+# --- projection and extent ----------------------------------------------------------------------------
+
+
+def _extent(events: pd.DataFrame, boundaries: Any, view: View) -> tuple[float, float, float, float]:
+    if view.bbox is not None:
+        return view.bbox
+    located = _located(events)
+    if located.any():
+        lon, lat = _floats(events, "lon")[located], _floats(events, "lat")[located]
+        w, e, s, n = lon.min(), lon.max(), lat.min(), lat.max()
+        pad_x, pad_y = max((e - w) * 0.08, 0.1), max((n - s) * 0.08, 0.08)
+        return (float(w - pad_x), float(s - pad_y), float(e + pad_x), float(n + pad_y))
+    adm0 = getattr(boundaries, "adm0", None)
+    if adm0 is not None and len(adm0):
+        w, s, e, n = (float(v) for v in adm0.total_bounds)
+        return (w, s, e, n)
+    return (23.0, 44.0, 41.0, 57.0)
+
+
+def _laea(lon0: float, lat0: float) -> str:
+    return f"+proj=laea +lat_0={lat0:.4f} +lon_0={lon0:.4f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+
+
+def _project(geoms: np.ndarray, tf: Transformer) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.column_stack(tf.transform(xy[:, 0], xy[:, 1])))
+
+
+def _projected_box(extent: tuple[float, float, float, float], tf: Transformer) -> tuple[float, float, float, float]:
+    w, s, e, n = extent
+    xs = np.concatenate([np.linspace(w, e, 21), np.full(21, e), np.linspace(w, e, 21), np.full(21, w)])
+    ys = np.concatenate([np.full(21, s), np.linspace(s, n, 21), np.full(21, n), np.linspace(s, n, 21)])
+    px, py = tf.transform(xs, ys)
+    return float(np.min(px)), float(np.min(py)), float(np.max(px)), float(np.max(py))
+
+
+def _fit_aspect(box: tuple[float, float, float, float], aspect: float) -> tuple[float, float, float, float]:
+    """``box`` grown (never shrunk) to width/height = ``aspect``."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    if w / h < aspect:
+        grow = (h * aspect - w) / 2
+        return x0 - grow, y0, x1 + grow, y1
+    grow = (w / aspect - h) / 2
+    return x0, y0 - grow, x1, y1 + grow
+
+
+# --- geometry to matplotlib ---------------------------------------------------------------------------
+
+
+def _rings(geoms: np.ndarray) -> list[np.ndarray]:
+    """Outline vertex arrays of (multi)polygons, for a LineCollection."""
+    geoms = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
+    if not len(geoms):
+        return []
+    lines = shapely.get_parts(shapely.boundary(shapely.get_parts(geoms)))
+    coords, idx = shapely.get_coordinates(lines, return_index=True)
+    if not len(coords):
+        return []
+    cuts = np.flatnonzero(np.diff(idx)) + 1
+    return [c for c in np.split(coords, cuts) if len(c) > 1]
+
+
+def _exteriors(geoms: np.ndarray) -> list[np.ndarray]:
+    parts = shapely.get_parts(geoms[~shapely.is_missing(geoms)])
+    parts = parts[shapely.get_type_id(parts) == 3]
+    return [shapely.get_coordinates(shapely.get_exterior_ring(p)) for p in parts]
+
+
+def _clip(frame: Any, clip_box: shapely.Geometry, tf: Transformer) -> np.ndarray:
+    if frame is None or not len(frame):
+        return np.empty(0, dtype=object)
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    hit = shapely.intersects(geoms, clip_box)
+    return _project(shapely.clip_by_rect(geoms[hit], *clip_box.bounds), tf)
+
+
+def _svg_marker(path: str) -> MPath:
+    """A matplotlib marker from the small SVG paths of :data:`SYMBOLS` (M L H V Z and half-circle A)."""
+    tokens = re.findall(r"[MLHVZA]|-?\d*\.?\d+", path)
+    verts: list[tuple[float, float]] = []
+    codes: list[int] = []
+    x = y = 0.0
+    start = (0.0, 0.0)
+    i, cmd = 0, "M"
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.isalpha():
+            cmd = tok
+            i += 1
+            if cmd == "Z":
+                verts.append(start)
+                codes.append(MPath.CLOSEPOLY)
+            continue
+        if cmd in ("M", "L"):
+            x, y = float(tokens[i]), float(tokens[i + 1])
+            i += 2
+            if cmd == "M":
+                start = (x, y)
+            verts.append((x, y))
+            codes.append(MPath.MOVETO if cmd == "M" else MPath.LINETO)
+            cmd = "L" if cmd == "M" else cmd
+        elif cmd in ("H", "V"):
+            if cmd == "H":
+                x = float(tok)
+            else:
+                y = float(tok)
+            i += 1
+            verts.append((x, y))
+            codes.append(MPath.LINETO)
+        elif cmd == "A":  # rx ry rot large sweep x y: drawn as the half circle between the end points
+            ex, ey = float(tokens[i + 5]), float(tokens[i + 6])
+            i += 7
+            cx, cy, r = (x + ex) / 2, (y + ey) / 2, math.hypot(ex - x, ey - y) / 2
+            a0 = math.atan2(y - cy, x - cx)
+            for t in np.linspace(0, math.pi, 12)[1:]:
+                verts.append((cx + r * math.cos(a0 + t), cy + r * math.sin(a0 + t)))
+                codes.append(MPath.LINETO)
+            x, y = ex, ey
+        else:
+            i += 1
+    return MPath([(vx, -vy) for vx, vy in verts], codes)  # SVG y runs down
+
+
+_SYMBOL_MARKERS: Final = {kind: _svg_marker(SYMBOLS[kind]["path"]) for kind in SYMBOL_KINDS}
+
+
+# --- the figure ---------------------------------------------------------------------------------------
+
+#: Page regions in figure fractions [left, bottom, width, height]: no element can overlap another.
+_REGIONS: Final = {
+    "landscape": {
+        "marking_top": [0.0, 0.967, 1.0, 0.033],
+        "title": [0.02, 0.885, 0.96, 0.08],
+        "map": [0.02, 0.135, 0.70, 0.745],
+        "inset": [0.745, 0.635, 0.235, 0.245],
+        "legend": [0.745, 0.135, 0.235, 0.49],
+        "footer": [0.02, 0.038, 0.96, 0.09],
+        "marking_bottom": [0.0, 0.0, 1.0, 0.033],
+    },
+    "portrait": {
+        "marking_top": [0.0, 0.975, 1.0, 0.025],
+        "title": [0.03, 0.91, 0.94, 0.06],
+        "map": [0.03, 0.40, 0.94, 0.505],
+        "inset": [0.03, 0.115, 0.36, 0.27],
+        "legend": [0.41, 0.115, 0.56, 0.27],
+        "footer": [0.03, 0.03, 0.94, 0.08],
+        "marking_bottom": [0.0, 0.0, 1.0, 0.025],
+    },
+}
+
+
+def _page_size(view: View) -> tuple[float, float]:
+    w, h = PAPER_INCHES[view.paper]
+    return (w, h) if view.orientation == "landscape" else (h, w)
+
+
+def _nice(value: float) -> float:
+    """The largest 1/2/5 x 10^k not above ``value``."""
+    if value <= 0:
+        return 1.0
+    exp = math.floor(math.log10(value))
+    for m in (5, 2, 1):
+        if m * 10**exp <= value:
+            return m * 10**exp
+    return 10**exp
+
+
+def _scale_bar(ax: Any, box: tuple[float, float, float, float], tf: Transformer, centre: tuple[float, float]) -> None:
+    """A scale bar whose length is measured geodesically (pyproj.Geod) at the map's centre latitude."""
+    x0, y0, x1, y1 = box
+    lon_c, lat_c = centre
+    geod = Geod(ellps="WGS84")
+    cx, cy = tf.transform(lon_c, lat_c)
+    probe = (x1 - x0) / 10
+    lon_a, lat_a = tf.transform(cx - probe / 2, cy, direction="INVERSE")
+    lon_b, lat_b = tf.transform(cx + probe / 2, cy, direction="INVERSE")
+    metres = geod.inv(lon_a, lat_a, lon_b, lat_b)[2]
+    per_unit = metres / probe  # ground metres per map unit at the centre
+    km = _nice((x1 - x0) * per_unit / 1000 / 4.5)
+    length = km * 1000 / per_unit
+    bx, by = x0 + (x1 - x0) * 0.03, y0 + (y1 - y0) * 0.04
+    bh = (y1 - y0) * 0.009
+    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.01, by - bh * 1.5), length + (x1 - x0) * 0.05, bh * 6.2,
+                           facecolor="white", edgecolor="none", alpha=0.8, zorder=20))
+    for k in range(4):
+        ax.add_patch(Rectangle((bx + k * length / 4, by), length / 4, bh, facecolor=_INK if k % 2 == 0 else "white",
+                               edgecolor=_INK, linewidth=0.6, zorder=21))
+    label = f"{km:g} km"
+    ax.text(bx, by + bh * 1.6, "0", fontsize=6.5, ha="center", va="bottom", zorder=22)
+    ax.text(bx + length, by + bh * 1.6, label, fontsize=6.5, ha="center", va="bottom", zorder=22)
+    ax.scale_km = km  # for tests
+
+
+def _north_arrow(ax: Any) -> None:
+    ax.annotate("", xy=(0.955, 0.95), xytext=(0.955, 0.86), xycoords="axes fraction",
+                arrowprops={"facecolor": _INK, "edgecolor": _INK, "width": 2.5, "headwidth": 9, "headlength": 9},
+                zorder=22)
+    ax.text(0.955, 0.835, "N", transform=ax.transAxes, ha="center", va="top", fontsize=9, fontweight="bold",
+            zorder=22, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+
+
+def _colour(category: str) -> str:
+    return CATEGORY_COLOURS.get(category, CATEGORY_COLOURS["other"])
+
+
+def _point_style(category: str, verification: str) -> dict[str, Any]:
+    colour = _colour(category)
+    ver = VERIFICATION_STYLES.get(verification, VERIFICATION_STYLES["reported"])
+    rgba = matplotlib.colors.to_rgba(colour, ver["fill"]) if ver["fill"] else "none"
+    dash = {"claimed": (0, (2.5, 1.5)), "disputed": (0, (1, 1.2))}.get(verification, "solid")
+    return {"facecolors": rgba, "edgecolors": ver["sc"] or colour, "linewidths": ver["w"] * 0.75,
+            "linestyles": dash}
+
+
+def _legend_point(category: str, verification: str, marker: Any, label: str) -> Line2D:
+    st = _point_style(category, verification)
+    return Line2D([], [], linestyle="none", marker=marker, markersize=7, label=label,
+                  markerfacecolor=st["facecolors"], markeredgecolor=st["edgecolors"], markeredgewidth=st["linewidths"])
+
+
+def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:
+    layer = getattr(boundaries, f"adm{level}", None)
+    if layer is None or not len(layer):
+        return {}
+    wanted = set(ids.dropna().astype(str))
+    rows = layer.loc[layer["unit_id"].astype(str).isin(wanted)]
+    return dict(zip(rows["unit_id"].astype(str), rows.geometry.to_numpy()))
+
+
+def render_figure(
+    events: pd.DataFrame,
+    boundaries: Any,
+    view: View,
+    *,
+    index: Any = None,
+    generated: dt.datetime | None = None,
+    ranges: pd.DataFrame | None = None,
+    max_labels: int = 40,
+    selected: bool = False,
+) -> Figure:
+    """The snapshot as a matplotlib Figure (page size from ``view.paper``/``orientation``).
+
+    ``events``: canonical (ideally joined) events, filtered here by ``view``; ``index``: the
+    :class:`geo.join.AdminIndex` (border districts); ``generated``: the time printed in the footer (UTC
+    now by default; tests pass a fixed one); ``selected``: ``events`` are already :func:`select`-ed.
+    """
+    shown = events.reset_index(drop=True) if selected else select(events, view)
+    generated = generated or dt.datetime.now(dt.timezone.utc)
+    extent = _extent(shown, boundaries, view)
+    lon_c, lat_c = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
+    tf = Transformer.from_crs("EPSG:4326", _laea(lon_c, lat_c), always_xy=True)
+
+    fig = Figure(figsize=_page_size(view), dpi=view.dpi)
+    regions = _REGIONS[view.orientation]
+    fig_w, fig_h = fig.get_size_inches()
+
+    # marking, title, subtitle
+    for key, va in (("marking_top", "center"), ("marking_bottom", "center")):
+        ax = fig.add_axes(regions[key])
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, view.marking, ha="center", va=va, fontsize=9, fontweight="bold", color="#8b0000")
+    tax = fig.add_axes(regions["title"])
+    tax.set_axis_off()
+    tax.text(0.0, 0.98, view.title, ha="left", va="top", fontsize=15, fontweight="bold")
+    tax.text(0.0, 0.08, view.shown_subtitle, ha="left", va="bottom", fontsize=10, color="#333333")
+
+    # the map
+    mx = fig.add_axes(regions["map"])
+    l_, b_, w_, h_ = regions["map"]
+    box = _fit_aspect(_projected_box(extent, tf), (w_ * fig_w) / (h_ * fig_h))
+    mx.set_xlim(box[0], box[2])
+    mx.set_ylim(box[1], box[3])
+    mx.set_aspect("equal", adjustable="box")
+    mx.set_xticks([])
+    mx.set_yticks([])
+    for spine in mx.spines.values():
+        spine.set_linewidth(0.8)
+    mx.set_facecolor("#fbfbf8")
+    # geographic clip box: the projected box back in lon/lat, with a margin
+    corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
+    clon, clat = tf.transform(corners[:, 0], corners[:, 1], direction="INVERSE")
+    clip_box = shapely.box(min(clon) - 0.5, min(clat) - 0.3, max(clon) + 0.5, max(clat) + 0.3)
+
+    boundary_handles: list[Any] = []
+    if "border_districts" in view.layers and index is not None:
+        bd = index.border_districts
+        if len(bd) and boundaries is not None and len(boundaries.adm2):
+            ids = set(bd["adm2_id"].astype(str))
+            rows = boundaries.adm2.loc[boundaries.adm2["unit_id"].astype(str).isin(ids)]
+            geoms = _clip(rows, clip_box, tf)
+            polys = _exteriors(geoms)
+            if polys:
+                s = BOUNDARY_STYLES["border_districts"]
+                mx.add_collection(PolyCollection(polys, facecolors=matplotlib.colors.to_rgba(s["fillColor"], 0.3),
+                                                 edgecolors=s["color"], linewidths=0.6, linestyles=(0, (4, 3)), zorder=1))
+                boundary_handles.append(Patch(facecolor=matplotlib.colors.to_rgba(s["fillColor"], 0.3),
+                                              edgecolor=s["color"], linestyle="--", label="Border district"))
+    for layer, level, lw, colour, label in (
+        ("raions", 2, 0.35, BOUNDARY_STYLES["raions"]["color"], "Raion / district (ADM2)"),
+        ("oblasts", 1, 0.8, BOUNDARY_STYLES["oblasts"]["color"], "Oblast / voblast (ADM1)"),
+        ("countries", 0, 1.8, BOUNDARY_STYLES["countries"]["color"], "Country (ADM0)"),
+    ):
+        if layer not in view.layers or boundaries is None:
+            continue
+        rings = _rings(_clip(getattr(boundaries, f"adm{level}", None), clip_box, tf))
+        if rings:
+            mx.add_collection(LineCollection(rings, colors=colour, linewidths=lw, zorder=2 + level * 0.1))
+            boundary_handles.append(Line2D([], [], color=colour, linewidth=lw, label=label))
+    boundary_handles.reverse()  # countries first
+
+    lon, lat = _floats(shown, "lon"), _floats(shown, "lat")
+    located = _located(shown) if len(shown) else np.zeros(0, dtype=bool)
+    cats = _text(shown, "category", "other").to_numpy()
+    vers = _text(shown, "verification", "reported").to_numpy()
+    prec = _text(shown, "geo_precision").str.lower().to_numpy()
+    is_dep = cats == "deployment"
+    cat_used: list[str] = []
+    ver_used: set[str] = set()
+    kinds_used: list[str] = []
+    unit_drawn = False
+
+    if "events" in view.layers and len(shown):
+        # events known only to a raion/oblast: drawn as that unit's outline
+        as_unit = np.zeros(len(shown), dtype=bool)
+        for level, p in ((2, "admin2"), (1, "admin1")):
+            col = f"adm{level}_id"
+            if col not in shown.columns or boundaries is None:
+                continue
+            rows = np.flatnonzero((prec == p) & ~is_dep & located)
+            if not len(rows):
+                continue
+            ids = shown[col].iloc[rows].astype("string")
+            geoms = _unit_geoms(boundaries, level, ids)
+            polys, colours = [], []
+            for r, uid in zip(rows, ids):
+                g = geoms.get(str(uid)) if uid is not pd.NA else None
+                if g is None:
+                    continue
+                for ring in _exteriors(_project(np.array([g], dtype=object), tf)):
+                    polys.append(ring)
+                    colours.append(_colour(cats[r]))
+                as_unit[r] = True
+                if cats[r] not in cat_used:
+                    cat_used.append(cats[r])
+            if polys:
+                mx.add_collection(PolyCollection(polys, facecolors=[matplotlib.colors.to_rgba(c, 0.12) for c in colours],
+                                                 edgecolors=colours, linewidths=1.4, hatch="///", zorder=3))
+                unit_drawn = True
+        px, py = tf.transform(lon, lat)
+        for cat in CATEGORIES:
+            for ver in VERIFICATION:
+                rows = np.flatnonzero(located & ~as_unit & ~is_dep & (cats == cat) & (vers == ver))
+                if not len(rows):
+                    continue
+                mx.scatter(px[rows], py[rows], s=34, marker=CATEGORY_MARKERS.get(cat, "h"), zorder=5,
+                           **_point_style(cat, ver))
+                if ver == "disputed":
+                    mx.scatter(px[rows], py[rows], s=22, marker="x", c=_colour(cat), linewidths=0.9, zorder=6)
+                if cat not in cat_used:
+                    cat_used.append(cat)
+                ver_used.add(ver)
+        other = np.flatnonzero(located & ~as_unit & ~is_dep & ~np.isin(cats, CATEGORIES))
+        if len(other):
+            mx.scatter(px[other], py[other], s=34, marker="h", zorder=5, **_point_style("other", "reported"))
+            if "other" not in cat_used:
+                cat_used.append("other")
+            ver_used.add("reported")
+    if "deployments" in view.layers and is_dep.any():
+        from geo.render._events import deployment_kinds
+        from geo.render.ranges import load_ranges
+
+        kinds = deployment_kinds(shown, load_ranges() if ranges is None else ranges)
+        px, py = tf.transform(lon, lat)
+        for k, kind in enumerate(SYMBOL_KINDS):
+            for ver in VERIFICATION:
+                rows = np.flatnonzero(located & is_dep & (kinds == k) & (vers == ver))
+                if not len(rows):
+                    continue
+                mx.scatter(px[rows], py[rows], s=95, marker=_SYMBOL_MARKERS[kind], zorder=7,
+                           **_point_style("deployment", ver))
+                if ver == "disputed":
+                    mx.scatter(px[rows], py[rows], s=30, marker="x", c=_colour("deployment"), linewidths=0.9, zorder=8)
+                ver_used.add(ver)
+                if kind not in kinds_used:
+                    kinds_used.append(kind)
+
+    if view.labels and len(shown):
+        px, py = tf.transform(lon, lat)
+        order = np.argsort(-pd.to_datetime(shown["date_start"]).to_numpy().astype("int64"), kind="stable")
+        titles = _text(shown, "title").to_numpy()
+        done = 0
+        for r in order:
+            if not located[r] or done >= max_labels:
+                continue
+            if not (box[0] <= px[r] <= box[2] and box[1] <= py[r] <= box[3]):
+                continue
+            text = textwrap.shorten(str(titles[r]), 34, placeholder="…")
+            mx.annotate(text, (px[r], py[r]), xytext=(5, 4), textcoords="offset points", fontsize=5.5, zorder=9,
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6}, clip_on=True)
+            done += 1
+
+    _scale_bar(mx, box, tf, (lon_c, lat_c))
+    _north_arrow(mx)
+    mx.text(0.995, 0.005, f"Lambert azimuthal equal-area, centre {lat_c:.2f}N {lon_c:.2f}E", transform=mx.transAxes,
+            ha="right", va="bottom", fontsize=5, color="#555555", zorder=22)
+
+    # inset locator: the loaded countries and the map's extent
+    ix = fig.add_axes(regions["inset"])
+    ix.set_xticks([])
+    ix.set_yticks([])
+    ix.set_facecolor("#f4f4f0")
+    adm0 = getattr(boundaries, "adm0", None)
+    inset_geoms = np.asarray(adm0.geometry.to_numpy(), dtype=object) if adm0 is not None and len(adm0) else np.empty(0, object)
+    if len(inset_geoms):
+        ibox0 = shapely.total_bounds(inset_geoms)
+        itf = Transformer.from_crs("EPSG:4326", _laea((ibox0[0] + ibox0[2]) / 2, (ibox0[1] + ibox0[3]) / 2), always_xy=True)
+        proj = _project(shapely.simplify(inset_geoms, 0.05), itf)
+        polys = _exteriors(proj)
+        ix.add_collection(PolyCollection(polys, facecolors="#e2e2dc", edgecolors="#555555", linewidths=0.5))
+        for iso, g in zip(adm0["iso3"].astype(str), proj):
+            if g is None or g.is_empty:
+                continue
+            p = shapely.point_on_surface(g)
+            ix.text(p.x, p.y, iso, fontsize=6, ha="center", va="center", color="#333333")
+        ib = shapely.total_bounds(proj)
+    else:
+        itf = tf
+        ib = np.array(box)
+    # the extent rectangle, drawn in the inset's projection
+    ex = _projected_box((min(clon), min(clat), max(clon), max(clat)), itf)
+    ib = (min(ib[0], ex[0]), min(ib[1], ex[1]), max(ib[2], ex[2]), max(ib[3], ex[3]))
+    l_, b_, w_, h_ = regions["inset"]
+    ib = _fit_aspect(ib, (w_ * fig_w) / (h_ * fig_h))
+    pad = (ib[2] - ib[0]) * 0.03
+    ix.set_xlim(ib[0] - pad, ib[2] + pad)
+    ix.set_ylim(ib[1] - pad, ib[3] + pad)
+    ix.set_aspect("equal", adjustable="box")
+    ix.add_patch(Rectangle((ex[0], ex[1]), ex[2] - ex[0], ex[3] - ex[1], fill=False, edgecolor="#c00000", linewidth=1.4))
+    ix.set_title("Location", fontsize=7, loc="left", pad=2)
+
+    # legend: only what is shown
+    lx = fig.add_axes(regions["legend"])
+    lx.set_axis_off()
+    blank = Patch(facecolor="none", edgecolor="none")
+    sections: list[tuple[str, list[Any]]] = []
+    cat_handles = [
+        _legend_point(c, "confirmed", CATEGORY_MARKERS.get(c, "h"), CATEGORY_LABELS.get(c, c.title()))
+        for c in CATEGORIES if c in cat_used
+    ]
+    if unit_drawn:
+        cat_handles.append(Patch(facecolor="#eeeeee", edgecolor="#555555", hatch="///", label="Known only to raion/oblast"))
+    if cat_handles:
+        sections.append(("Events (shape + colour)", cat_handles))
+    if kinds_used:
+        sections.append(("Deployments", [
+            _legend_point("deployment", "confirmed", _SYMBOL_MARKERS[k], SYMBOLS[k]["label"]) for k in SYMBOL_KINDS if k in kinds_used
+        ]))
+    if ver_used:
+        ver_handles = []
+        for v in VERIFICATION:
+            if v not in ver_used:
+                continue
+            ver_handles.append(_legend_point("other", v, "o", VERIFICATION_STYLES[v]["label"]))
+        sections.append(("Verification", ver_handles))
+    if boundary_handles:
+        sections.append(("Boundaries", boundary_handles))
+    items: list[Any] = []
+    labels: list[str] = []
+    for head, hs in sections:
+        items.append(blank)
+        labels.append(f"$\\bf{{{_tex_escape(head)}}}$")
+        for h in hs:
+            items.append(h)
+            labels.append(h.get_label())
+    n_rows = max(len(items), 1)
+    font = 7.0 if n_rows <= 22 else max(4.5, 7.0 * 22 / n_rows)
+    if items:
+        lx.legend(items, labels, loc="upper left", fontsize=font, frameon=False, borderaxespad=0.0,
+                  handlelength=1.6, labelspacing=0.45, borderpad=0.2)
+    lx.text(0.0, 0.0, f"{len(shown):,} events shown", transform=lx.transAxes, fontsize=7, va="bottom")
+
+    # footer
+    fx = fig.add_axes(regions["footer"])
+    fx.set_axis_off()
+    width_chars = int(regions["footer"][2] * fig_w * 72 / (5.8 * 0.55))
+    sources = _sources(shown)
+    src_text = "Sources: " + ("; ".join(sources) if sources else "none")
+    src_lines = textwrap.wrap(src_text, width_chars, max_lines=2, placeholder=f" … (+ more; {len(sources)} sources)")
+    attribution = (boundaries.attribution() if boundaries is not None and hasattr(boundaries, "attribution") else "")
+    attr_lines = textwrap.wrap(attribution or "Boundaries: none loaded", width_chars, max_lines=2, placeholder=" …")
+    stamp = generated.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if generated.tzinfo else generated.strftime("%Y-%m-%d %H:%M")
+    last = f"Generated {stamp} · vector layers only"
+    if view.opsec_note:
+        last += f" · {view.opsec_note}"
+    lines = [*src_lines, *attr_lines, last]
+    fx.text(0.0, 1.0, "\n".join(lines), ha="left", va="top", fontsize=5.8, color="#222222", linespacing=1.35,
+            transform=fx.transAxes)
+    fig.snapshot_events = len(shown)  # for tests and the CLI
+    return fig
+
+
+def _tex_escape(text: str) -> str:
+    return re.sub(r"([ _#%&$])", lambda m: "\\ " if m.group(1) == " " else "\\" + m.group(1), text)
+
+
+# --- exporters ----------------------------------------------------------------------------------------
+
+
+def _save(fig: Figure, fmt: str, dpi: int | None = None, **kwargs: Any) -> bytes:
+    buf = io.BytesIO()
+    rc = {"pdf.fonttype": 42, "svg.fonttype": "none", "svg.hashsalt": "geo-snapshot"}
+    with matplotlib.rc_context(rc):
+        fig.savefig(buf, format=fmt, dpi=dpi or fig.dpi, **kwargs)
+    return buf.getvalue()
+
+
+def to_png(fig: Figure, dpi: int | None = None) -> bytes:
+    return _save(fig, "png", dpi, metadata={"Software": None})
+
+
+def to_svg(fig: Figure) -> bytes:
+    return _save(fig, "svg", metadata={"Date": None})
+
+
+def to_pdf(fig: Figure, title: str = "") -> bytes:
+    """PDF at the figure's page size (A4/Letter, landscape/portrait: set by the View)."""
+    return _save(fig, "pdf", metadata={"Title": title, "CreationDate": None, "Creator": "geo-events"})
+
+
+def key_events(events: pd.DataFrame, n: int = 6) -> list[str]:
+    """The ``n`` latest events of the window as short lines ("2024-08-09 · title (verification)")."""
+    if not len(events):
+        return []
+    order = events.assign(_d=pd.to_datetime(events["date_start"], errors="coerce")).sort_values(
+        ["_d", "id"], ascending=[False, True], na_position="last", kind="stable")
+    out = []
+    for _, row in order.head(n).iterrows():
+        day = row["_d"].date().isoformat() if pd.notna(row["_d"]) else "undated"
+        title = textwrap.shorten(str(row.get("title") or row.get("id") or ""), 90, placeholder="…")
+        ver = row.get("verification")
+        out.append(f"{day} · {title}" + (f" ({ver})" if isinstance(ver, str) and ver else ""))
+    return out
+
+
+def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = None, *, top: int = 6) -> bytes:
+    """One 16:9 slide: title, the map picture, the key events of the window, sources in the speaker notes."""
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+    from pptx.util import Emu, Inches, Pt
+
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
+    slide.shapes.title.text = view.title
+    title = slide.shapes.title
+    title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.35), Inches(12.5), Inches(0.8)
+    title.text_frame.paragraphs[0].font.size = Pt(28)
+    for y in (Inches(0.02), Inches(7.5) - Inches(0.32)):
+        box = slide.shapes.add_textbox(Inches(0), y, prs.slide_width, Inches(0.3))
+        p = box.text_frame.paragraphs[0]
+        p.text = view.marking
+        p.font.size, p.font.bold = Pt(11), True
+        p.font.color.rgb = RGBColor(0x8B, 0, 0)
+        p.alignment = 2  # centre
+    png = to_png(fig, dpi=150)
+    w_in, h_in = fig.get_size_inches()
+    height = Inches(5.9)
+    width = Emu(int(height * w_in / h_in))
+    if width > Inches(8.4):
+        width = Inches(8.4)
+        height = Emu(int(width * h_in / w_in))
+    slide.shapes.add_picture(io.BytesIO(png), Inches(0.4), Inches(1.2), width=width, height=height)
+    left = Inches(0.4) + width + Inches(0.25)
+    body = slide.shapes.add_textbox(left, Inches(1.2), prs.slide_width - left - Inches(0.3), Inches(5.9))
+    tf = body.text_frame
+    tf.word_wrap = True
+    tf.paragraphs[0].text = view.shown_subtitle
+    tf.paragraphs[0].font.size, tf.paragraphs[0].font.bold = Pt(14), True
+    head = tf.add_paragraph()
+    head.text = "Key events (latest first)"
+    head.font.size, head.font.bold = Pt(12), True
+    lines = key_events(events, top) or ["No events in the window"]
+    for line in lines:
+        p = tf.add_paragraph()
+        p.text = "• " + line
+        p.level = 1
+        p.font.size = Pt(11)
+    notes = ["Sources:", *(f"- {s}" for s in _sources(events))]
+    if boundaries is not None and (attr := boundaries.attribution()):
+        notes.append(attr)
+    if view.opsec_note:
+        notes.append(view.opsec_note)
+    notes.append(f"{len(events)} events; window {view.window}; marking {view.marking}")
+    slide.notes_slide.notes_text_frame.text = "\n".join(notes)
+    buf = io.BytesIO()
+    prs.save(buf)
+    return buf.getvalue()
+
+
+def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = None) -> bytes:
+    """One self-contained HTML file (every asset inline, no tiles): the interactive map of the view."""
+    import folium
+
+    from geo.assets import standalone_html
+    from geo.render import build_map
+
+    layers = [n for n in view.layers if n in EVENT_LAYERS]
+    m = build_map(boundaries, events, index=index, basemap="none", fit=view.bbox is None, layers=layers)
+    if view.bbox is not None:
+        w, s, e, n = view.bbox
+        m.fit_bounds([[s, w], [n, e]])
+    head = (
+        '<div style="position:fixed;top:0;left:0;right:0;z-index:1000;text-align:center;font:bold 12px sans-serif;'
+        f'color:#8b0000;background:rgba(255,255,255,.85)">{html.escape(view.marking)}</div>'
+        '<div style="position:fixed;top:18px;left:60px;z-index:1000;font:14px sans-serif;background:rgba(255,255,255,.85);'
+        f'padding:2px 6px"><b>{html.escape(view.title)}</b> · {html.escape(view.shown_subtitle)}'
+        + (f" · {html.escape(view.opsec_note)}" if view.opsec_note else "") + "</div>"
+        '<div style="position:fixed;bottom:0;left:0;right:0;z-index:1000;text-align:center;font:bold 12px sans-serif;'
+        f'color:#8b0000;background:rgba(255,255,255,.85)">{html.escape(view.marking)}</div>'
+    )
+    m.get_root().html.add_child(folium.Element(head))
+    return standalone_html(m).encode("utf-8")
+
+
+def _kml_date(value: Any) -> str | None:
+    stamp = pd.to_datetime(value, errors="coerce")
+    return None if stamp is pd.NaT or pd.isna(stamp) else stamp.date().isoformat()
+
+
+def to_kml(events: pd.DataFrame, view: View | None = None) -> bytes:
+    """KML 2.2: one Placemark per event (name, description, TimeSpan, Point; id in ExtendedData)."""
+    ns = "http://www.opengis.net/kml/2.2"
+    ET.register_namespace("", ns)
+    q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
+    root = ET.Element(q("kml"))
+    doc = ET.SubElement(root, q("Document"))
+    ET.SubElement(doc, q("name")).text = view.title if view else "events"
+    if view is not None:
+        ET.SubElement(doc, q("description")).text = " · ".join(
+            t for t in (view.marking, view.shown_subtitle, view.opsec_note) if t)
+    lon, lat = _floats(events, "lon"), _floats(events, "lat")
+    located = _located(events) if len(events) else np.zeros(0, bool)
+    cols = {c: _text(events, c).to_numpy() for c in ("id", "title", "description", "category", "verification",
+                                                      "geo_precision", "source_name", "source_url")}
+    starts = events["date_start"] if "date_start" in events.columns else pd.Series([None] * len(events))
+    ends = events["date_end"] if "date_end" in events.columns else pd.Series([None] * len(events))
+    for i in range(len(events)):
+        pm = ET.SubElement(doc, q("Placemark"))
+        ET.SubElement(pm, q("name")).text = cols["title"][i] or cols["id"][i]
+        desc = [cols["description"][i], f"Category: {cols['category'][i]}", f"Verification: {cols['verification'][i]}",
+                f"Precision: {cols['geo_precision'][i]}", f"Source: {cols['source_name'][i]} {cols['source_url'][i]}".strip()]
+        if view is not None and view.opsec_note:
+            desc.append(view.opsec_note)
+        ET.SubElement(pm, q("description")).text = "\n".join(d for d in desc if d)
+        begin, end = _kml_date(starts.iloc[i]), _kml_date(ends.iloc[i])
+        if begin:
+            span = ET.SubElement(pm, q("TimeSpan"))
+            ET.SubElement(span, q("begin")).text = begin
+            ET.SubElement(span, q("end")).text = end or begin
+        ext = ET.SubElement(pm, q("ExtendedData"))
+        for key in ("id", "category", "verification", "geo_precision"):
+            data = ET.SubElement(ext, q("Data"), name=key)
+            ET.SubElement(data, q("value")).text = cols[key][i]
+        if located[i]:
+            point = ET.SubElement(pm, q("Point"))
+            ET.SubElement(point, q("coordinates")).text = f"{lon[i]!r},{lat[i]!r}"
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
+
+
+def export(
+    fmt: str,
+    events: pd.DataFrame,
+    boundaries: Any,
+    view: View,
+    *,
+    index: Any = None,
+    generated: dt.datetime | None = None,
+) -> bytes:
+    """The snapshot of ``view`` in format ``fmt`` (one of :data:`FORMATS`) as bytes.
+
+    Data formats hold exactly the events shown (:func:`select`), with lon/lat rounded when
+    ``view.opsec_decimals`` is set (and a ``coord_precision`` column/property saying so).
+    """
+    from geo import export as data_export
+
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise GeoError(f"expected a format among {', '.join(FORMATS)}, got {fmt!r}")
+    shown = opsec(select(events, view), view)
+    if fmt in ("csv", "geojson", "gpkg"):
+        return {"csv": data_export.to_csv_bytes, "geojson": data_export.to_geojson_bytes,
+                "gpkg": data_export.to_gpkg_bytes}[fmt](shown)
+    if fmt == "kml":
+        return to_kml(shown, view)
+    if fmt == "html":
+        return to_html(shown, boundaries, view, index=index)
+    # static formats: draw the already-selected (and rounded) events with the view's extent
+    fig = render_figure(shown, boundaries, view, index=index, generated=generated, selected=True)
+    if fmt == "png":
+        return to_png(fig, view.dpi)
+    if fmt == "svg":
+        return to_svg(fig)
+    if fmt == "pdf":
+        return to_pdf(fig, view.title)
+    return to_pptx(fig, shown, view, boundaries)
+
+
+def write(
+    path: str | Path,
+    events: pd.DataFrame,
+    boundaries: Any,
+    view: View,
+    *,
+    fmt: str | None = None,
+    index: Any = None,
+    generated: dt.datetime | None = None,
+    save_view: str | Path | bool | None = True,
+) -> Path:
+    """Write the export (format from ``fmt`` or the extension) and, unless ``save_view`` is falsy, its View
+    JSON (to ``save_view`` or ``FILE.view.json``)."""
+    out = Path(path)
+    fmt = fmt or out.suffix.lower().lstrip(".")
+    data = export(fmt, events, boundaries, view, index=index, generated=generated)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    if save_view:
+        target = view_path(out) if save_view is True else Path(save_view)
+        target.write_text(view.to_json(), encoding="utf-8")
+    return out
+
+
+__all__: Sequence[str] = [
+    "DEFAULT_LAYERS", "FORMATS", "View", "export", "key_events", "opsec", "render_figure", "select", "to_html",
+    "to_kml", "to_pdf", "to_png", "to_pptx", "to_svg", "view_path", "write",
+]
