@@ -73,6 +73,36 @@ def _parser() -> argparse.ArgumentParser:
     _date_order_args(j)
     _boundary_args(j)
     j.set_defaults(func=_cmd_join)
+
+    s = sub.add_parser(
+        "snapshot",
+        help="export a briefing snapshot of a view (map as PNG/SVG/PDF/PPTX/HTML, or its events as data)",
+        description="Render the events of a window (from the store, or the sample data while it is empty) "
+        "with vector boundary layers only (no tiles: works offline). --view reads a saved View JSON; the "
+        "other options override it. --save-view writes the View JSON that regenerates this export.",
+    )
+    s.add_argument("--start", help="first day of the window (YYYY-MM-DD)")
+    s.add_argument("--end", help="last day of the window (YYYY-MM-DD)")
+    ext = s.add_mutually_exclusive_group()
+    ext.add_argument("--bbox", help="extent minlon,minlat,maxlon,maxlat (events outside are left out)")
+    ext.add_argument("--fit", action="store_true", help="fit the extent to the events (default)")
+    s.add_argument("--categories", nargs="+", metavar="CATEGORY", help="keep only these categories")
+    s.add_argument("--title", help="title (default: 'Situation snapshot')")
+    s.add_argument("--subtitle", help="subtitle (default: the date window)")
+    s.add_argument("--marking", help="classification / handling marking printed top and bottom")
+    s.add_argument("--labels", action="store_true", default=None, help="label events with their titles")
+    s.add_argument("--view", metavar="VIEW.json", help="start from this saved view")
+    s.add_argument("--format", choices=("png", "svg", "pdf", "pptx", "html", "csv", "geojson", "gpkg", "kml"),
+                   help="output format (default: from --out's extension)")
+    s.add_argument("--out", required=True, metavar="FILE", help="output file")
+    s.add_argument("--save-view", metavar="VIEW.json", help="also write the View JSON here")
+    s.add_argument("--dpi", type=int, help="PNG resolution (e.g. 150 or 300)")
+    s.add_argument("--paper", choices=("A4", "Letter"))
+    s.add_argument("--orientation", choices=("landscape", "portrait"))
+    s.add_argument("--opsec-decimals", type=int, metavar="N", help="round exported coordinates to N decimals")
+    s.add_argument("--store", help="GeoPackage store (default: $GEO_STORE or data/events.gpkg)")
+    _boundary_args(s)
+    s.set_defaults(func=_cmd_snapshot)
     return p
 
 
@@ -182,4 +212,78 @@ def _cmd_join(args: argparse.Namespace) -> int:
         report.write_rejects(args.rejects)
     out = write_events(report.frame, args.out)
     print(f"wrote {len(report.frame)} events to {out}")
+    return 0
+
+
+def _snapshot_view(args: argparse.Namespace) -> Any:
+    from pathlib import Path
+
+    from geo.filter import EventFilter
+    from geo.snapshot import View
+
+    view = View.from_json(Path(args.view).read_text(encoding="utf-8")) if args.view else View()
+    changes: dict[str, Any] = {}
+    filt = view.filter.to_dict()
+    if args.start:
+        filt["start"] = args.start
+    if args.end:
+        filt["end"] = args.end
+    if args.categories:
+        filt["categories"] = args.categories
+    changes["filter"] = EventFilter.from_dict(filt)
+    if args.bbox:
+        try:
+            changes["bbox"] = tuple(float(v) for v in args.bbox.split(","))
+        except ValueError as exc:
+            raise GeoError(f"expected --bbox minlon,minlat,maxlon,maxlat, got {args.bbox!r}") from exc
+    elif args.fit:
+        changes["bbox"] = None
+    for name in ("title", "subtitle", "marking", "labels", "dpi", "paper", "orientation", "opsec_decimals"):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    return view.replace(**changes)
+
+
+def _snapshot_events(args: argparse.Namespace, index: Any) -> tuple[Any, str]:
+    from pathlib import Path
+
+    from geo import io
+    from geo.join import enrich
+    from geo.store import EventStore
+
+    store = EventStore(args.store)
+    if store.exists() and store.count() > 0:
+        return store.read(), f"store {store.path}"
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample_events.csv"
+    frame = io.read_events(sample).frame
+    if index is not None:
+        frame = enrich(frame, index)
+    return frame, f"sample data ({sample.name}; the store {store.path} is empty)"
+
+
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geo.boundaries import load_boundaries
+    from geo.join import prepare
+    from geo.snapshot import FORMATS, select, write
+
+    view = _snapshot_view(args)
+    fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise GeoError(f"expected --format or an --out extension among {', '.join(FORMATS)}, got {fmt!r}")
+    boundaries = load_boundaries(
+        countries=args.countries, levels=tuple(args.levels), source=args.source, cache_dir=args.cache_dir,
+        missing="skip",
+    )
+    for err in boundaries.errors:
+        print(f"warning: {err}", file=sys.stderr)
+    has_any = any(len(boundaries.layer(n)) for n in (0, 1, 2))
+    index = prepare(boundaries) if has_any else None
+    events, origin = _snapshot_events(args, index)
+    out = write(args.out, events, boundaries, view, fmt=fmt, index=index, save_view=args.save_view or False)
+    print(f"wrote {out} ({fmt}, {len(select(events, view))} of {len(events)} events from {origin})")
+    if args.save_view:
+        print(f"wrote view {args.save_view}")
     return 0

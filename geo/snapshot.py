@@ -644,10 +644,18 @@ def render_figure(
     ix.set_facecolor("#f4f4f0")
     adm0 = getattr(boundaries, "adm0", None)
     inset_geoms = np.asarray(adm0.geometry.to_numpy(), dtype=object) if adm0 is not None and len(adm0) else np.empty(0, object)
+    # the overview: the countries around the extent (a window of at least 16 x 10 degrees, so a huge
+    # country such as Russia does not shrink the extent rectangle to a dot)
+    half_w = max((max(clon) - min(clon)) * 2.0, 8.0)
+    half_h = max((max(clat) - min(clat)) * 2.0, 5.0)
+    window = shapely.box(lon_c - half_w, max(lat_c - half_h, -85), lon_c + half_w, min(lat_c + half_h, 85))
     if len(inset_geoms):
-        ibox0 = shapely.total_bounds(inset_geoms)
-        itf = Transformer.from_crs("EPSG:4326", _laea((ibox0[0] + ibox0[2]) / 2, (ibox0[1] + ibox0[3]) / 2), always_xy=True)
-        proj = _project(shapely.simplify(inset_geoms, 0.05), itf)
+        hit = shapely.intersects(inset_geoms, window)
+        adm0 = adm0.loc[hit]
+        inset_geoms = shapely.clip_by_rect(shapely.simplify(inset_geoms[hit], 0.02), *window.bounds)
+    if len(inset_geoms):
+        itf = Transformer.from_crs("EPSG:4326", _laea(lon_c, lat_c), always_xy=True)
+        proj = _project(inset_geoms, itf)
         polys = _exteriors(proj)
         ix.add_collection(PolyCollection(polys, facecolors="#e2e2dc", edgecolors="#555555", linewidths=0.5))
         for iso, g in zip(adm0["iso3"].astype(str), proj):
