@@ -904,7 +904,7 @@ def to_kml(events: pd.DataFrame, view: View | None = None) -> bytes:
             ET.SubElement(data, q("value")).text = cols[key][i]
         if located[i]:
             point = ET.SubElement(pm, q("Point"))
-            ET.SubElement(point, q("coordinates")).text = f"{lon[i]!r},{lat[i]!r}"
+            ET.SubElement(point, q("coordinates")).text = f"{float(lon[i])!r},{float(lat[i])!r}"
     ET.indent(root)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
 

@@ -1,0 +1,325 @@
+"""Briefing snapshots (geo/snapshot.py): View JSON, the static figure, every export format, the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from snapshot_factories import GENERATED, GOLDEN, snapshot_inputs
+
+from geo.errors import GeoError
+from geo.filter import EventFilter
+from geo.snapshot import View, export, render_figure, select, view_path, write
+
+ROOT = Path(__file__).resolve().parents[1]
+KML_NS = {"k": "http://www.opengis.net/kml/2.2"}
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return snapshot_inputs()
+
+
+def _ids(frame: pd.DataFrame) -> list[str]:
+    return sorted(frame["id"].astype(str))
+
+
+def _kml_ids(data: bytes) -> list[str]:
+    root = ET.fromstring(data)
+    return sorted(d.find("k:value", KML_NS).text for d in root.iterfind(".//k:Data[@name='id']", KML_NS))
+
+
+# --- View ---------------------------------------------------------------------------------------------
+
+
+def test_view_json_round_trips_and_regenerates_the_same_csv(inputs, tmp_path):
+    events, boundaries, index, _ = inputs
+    view = View(title="Ü title", bbox=(30.2, 50.1, 31.8, 50.9), filter=EventFilter(start="2024-08-07", end="2024-08-12",
+                categories=["strike", "ground_combat"]), layers=("countries", "events"), opsec_decimals=2,
+                paper="Letter", orientation="portrait", dpi=300, labels=True)
+    text = view.to_json()
+    assert json.loads(text)["filter"]["start"] == "2024-08-07"
+    again = View.from_json(text)
+    assert again == view and again.to_json() == text
+    first = write(tmp_path / "a.csv", events, boundaries, view, index=index)
+    second_view = View.from_json(view_path(first).read_text(encoding="utf-8"))
+    second = write(tmp_path / "b.csv", events, boundaries, second_view, index=index)
+    assert first.read_bytes() == second.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"bbox": (31, 50, 30, 51)}, {"layers": ("tiles",)}, {"paper": "A3"}, {"orientation": "up"}, {"opsec_decimals": 9}],
+)
+def test_view_rejects_bad_values(changes):
+    with pytest.raises(GeoError):
+        View(**changes)
+
+
+def test_view_json_rejects_unknown_keys():
+    with pytest.raises(GeoError, match="unknown"):
+        View.from_json('{"title": "x", "zoom": 5}')
+
+
+def test_subtitle_defaults_to_the_window():
+    assert View(filter=EventFilter(start="2024-08-06", end="2024-08-09")).shown_subtitle == "Window: 2024-08-06 to 2024-08-09"
+    assert View(subtitle="Kursk").shown_subtitle == "Kursk"
+
+
+# --- the figure ---------------------------------------------------------------------------------------
+
+
+def _legend_labels(fig) -> list[str]:
+    labels = []
+    for ax in fig.axes:
+        if (legend := ax.get_legend()) is not None:
+            labels += [t.get_text() for t in legend.get_texts()]
+    return labels
+
+
+def test_legend_lists_only_what_is_shown(inputs):
+    events, boundaries, index, view = inputs
+    fig = render_figure(events, boundaries, view.replace(filter=EventFilter(categories=["strike"])), index=index,
+                        generated=GENERATED)
+    labels = _legend_labels(fig)
+    assert "Strike" in labels
+    assert "Ground combat" not in labels and "Statement" not in labels
+    assert not any("Ballistic" in label for label in labels)
+    fig = render_figure(events, boundaries, view, index=index, generated=GENERATED)
+    labels = _legend_labels(fig)
+    assert {"Ground combat", "Strike", "Statement", "Border district", "Country (ADM0)"} <= set(labels)
+    assert any("Ballistic" in label for label in labels)
+
+
+def test_frame_regions_do_not_overlap(inputs):
+    events, boundaries, index, view = inputs
+    for orientation in ("landscape", "portrait"):
+        fig = render_figure(events, boundaries, view.replace(orientation=orientation), index=index, generated=GENERATED)
+        fig.canvas.draw()
+        boxes = [ax.get_position() for ax in fig.axes]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                overlap_w = min(a.x1, b.x1) - max(a.x0, b.x0)
+                overlap_h = min(a.y1, b.y1) - max(a.y0, b.y0)
+                assert overlap_w <= 1e-6 or overlap_h <= 1e-6, (orientation, a, b)
+
+
+def test_scale_bar_is_a_round_number_of_km(inputs):
+    events, boundaries, index, view = inputs
+    fig = render_figure(events, boundaries, view, index=index, generated=GENERATED)
+    km = next(ax.scale_km for ax in fig.axes if hasattr(ax, "scale_km"))
+    mantissa = km / 10 ** np.floor(np.log10(km))
+    assert mantissa in (1, 2, 5)
+    assert 5 <= km <= 50  # the map spans about 120 km
+
+
+@pytest.mark.slow
+def test_png_matches_the_golden_image(inputs):
+    from PIL import Image
+
+    if not GOLDEN.exists():
+        pytest.skip("no golden image: run python scripts/make_golden.py")
+    events, boundaries, index, view = inputs
+    data = export("png", events, boundaries, view, index=index, generated=GENERATED)
+    got = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=float)
+    want = np.asarray(Image.open(GOLDEN).convert("RGB"), dtype=float)
+    assert got.shape == want.shape
+    diff = np.abs(got - want).mean()
+    assert diff < 2.0, f"mean pixel difference {diff:.2f} (regenerate with scripts/make_golden.py if intended)"
+
+
+def test_png_dpi_sets_the_pixel_size(inputs):
+    from PIL import Image
+
+    events, boundaries, index, view = inputs
+    small = Image.open(io.BytesIO(export("png", events, boundaries, view.replace(dpi=50), index=index)))
+    assert abs(small.size[0] - 11.69 * 50) <= 1 and abs(small.size[1] - 8.27 * 50) <= 1
+
+
+# --- static exports -----------------------------------------------------------------------------------
+
+
+def _pdftotext(data: bytes, tmp_path: Path) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext not installed (apt-get install poppler-utils; scripts/test.sh installs it)")
+    path = tmp_path / "s.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_pdf_text_holds_title_window_marking_and_opsec_note(inputs, tmp_path):
+    events, boundaries, index, view = inputs
+    data = export("pdf", events, boundaries, view.replace(opsec_decimals=2, paper="Letter", orientation="portrait"),
+                  index=index, generated=GENERATED)
+    assert data.startswith(b"%PDF")
+    text = _pdftotext(data, tmp_path)
+    assert "Grid snapshot" in text
+    assert "2024-08-06 to 2024-08-15" in text
+    assert text.count("UNCLASSIFIED // FOR TRAINING") == 2
+    assert "rounded to 2 decimal places" in text
+    assert "Generated 2024-08-16 12:00 UTC" in text
+
+
+def test_pdf_page_size_follows_paper_and_orientation(inputs):
+    events, boundaries, index, view = inputs
+    for paper, orientation, (w, h) in (("A4", "landscape", (841.7, 595.4)), ("Letter", "portrait", (612, 792))):
+        data = export("pdf", events, boundaries, view.replace(paper=paper, orientation=orientation), index=index)
+        box = data.split(b"/MediaBox")[1].split(b"]")[0].strip(b" [").split()
+        assert abs(float(box[2]) - w) < 1.5 and abs(float(box[3]) - h) < 1.5
+
+
+def test_svg_keeps_text_as_text(inputs):
+    events, boundaries, index, view = inputs
+    data = export("svg", events, boundaries, view, index=index, generated=GENERATED).decode("utf-8")
+    assert "<svg" in data and "Grid snapshot" in data and "UNCLASSIFIED // FOR TRAINING" in data
+
+
+def test_pptx_has_picture_title_bullets_and_notes(inputs):
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    events, boundaries, index, view = inputs
+    data = export("pptx", events, boundaries, view, index=index, generated=GENERATED)
+    prs = Presentation(io.BytesIO(data))
+    assert len(prs.slides) == 1
+    slide = prs.slides[0]
+    assert slide.shapes.title.text == "Grid snapshot"
+    assert any(s.shape_type == MSO_SHAPE_TYPE.PICTURE for s in slide.shapes)
+    texts = "\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+    assert "Key events" in texts and "2024-08-15 ·" in texts or "2024-08-14 ·" in texts
+    assert texts.count("• ") == 6
+    assert "UNCLASSIFIED // FOR TRAINING" in texts
+    notes = slide.notes_slide.notes_text_frame.text
+    assert "Sources:" in notes and "Kyiv Independent" in notes and "Reuters" in notes
+
+
+def test_html_is_one_file_without_remote_assets(inputs):
+    events, boundaries, index, view = inputs
+    page = export("html", events, boundaries, view, index=index).decode("utf-8")
+    assert "<script src=\"http" not in page and "<link href=\"http" not in page
+    assert "UNCLASSIFIED // FOR TRAINING" in page and "Grid snapshot" in page
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_html_opens_offline_in_chromium(inputs, tmp_path):
+    from tests.browser_support import need_browser, offline_page
+
+    need_browser()
+    events, boundaries, index, view = inputs
+    page_html = export("html", events, boundaries, view, index=index).decode("utf-8")
+    with offline_page() as (page, blocked):
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.set_content(page_html, wait_until="load")
+        page.wait_for_selector(".leaflet-container", timeout=20_000)
+        page.wait_for_function("() => document.querySelector('canvas.geo-points') !== null", timeout=20_000)
+        assert page.evaluate("typeof L !== 'undefined'")
+        assert page.locator(".leaflet-pane path, .leaflet-pane canvas").count() > 1  # boundaries and events
+        drawn = page.evaluate("""() => { const c = document.querySelector('canvas.geo-points');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }""")
+        assert drawn > 50  # the events
+        assert not errors, errors
+        assert not blocked, blocked  # nothing asked for the network
+
+
+# --- data exports -------------------------------------------------------------------------------------
+
+
+def test_every_data_format_holds_exactly_the_shown_events(inputs, tmp_path):
+    import geopandas as gpd
+
+    events, boundaries, index, view = inputs
+    view = view.replace(filter=EventFilter(start="2024-08-08", end="2024-08-12"), bbox=(30.0, 50.0, 31.5, 51.0))
+    shown = select(events, view)
+    assert 0 < len(shown) < len(events)
+    want = _ids(shown)
+    csv = pd.read_csv(io.BytesIO(export("csv", events, boundaries, view)), encoding="utf-8-sig")
+    assert _ids(csv) == want
+    for fmt in ("geojson", "gpkg"):
+        path = tmp_path / f"e.{fmt}"
+        path.write_bytes(export(fmt, events, boundaries, view))
+        assert _ids(gpd.read_file(path)) == want
+    assert _kml_ids(export("kml", events, boundaries, view)) == want
+
+
+def test_kml_escapes_text_and_has_timespans(inputs):
+    events, boundaries, index, view = inputs
+    data = export("kml", events, boundaries, view)
+    root = ET.fromstring(data)  # parses: <, & and quotes in titles were escaped
+    names = [n.text for n in root.iterfind(".//k:Placemark/k:name", KML_NS)]
+    assert 'Event <0> & "quoted"' in names
+    spans = root.findall(".//k:Placemark/k:TimeSpan", KML_NS)
+    assert len(spans) == len(names)
+    assert spans[0].find("k:begin", KML_NS).text.startswith("2024-08-")
+
+
+def test_opsec_rounds_coordinates_in_every_data_file(inputs, tmp_path):
+    import geopandas as gpd
+
+    events, boundaries, index, view = inputs
+    view = view.replace(opsec_decimals=1)
+    csv = pd.read_csv(io.BytesIO(export("csv", events, boundaries, view)), encoding="utf-8-sig")
+    assert np.allclose(csv["lon"], csv["lon"].round(1)) and np.allclose(csv["lat"], csv["lat"].round(1))
+    assert set(csv["coord_precision"]) == {"Coordinates rounded to 1 decimal places (opsec)"}
+    path = tmp_path / "e.geojson"
+    path.write_bytes(export("geojson", events, boundaries, view))
+    gj = gpd.read_file(path)
+    assert np.allclose(gj.geometry.x, gj.geometry.x.round(1))
+    assert (gj["coord_precision"] == view.opsec_note).all()
+    kml = ET.fromstring(export("kml", events, boundaries, view))
+    for coords in kml.iterfind(".//k:coordinates", KML_NS):
+        lon, lat = (float(v) for v in coords.text.split(","))
+        assert lon == round(lon, 1) and lat == round(lat, 1)
+    assert "rounded to 1 decimal" in kml.find("k:Document/k:description", KML_NS).text
+    raw = pd.read_csv(io.BytesIO(export("csv", events, boundaries, view.replace(opsec_decimals=None))), encoding="utf-8-sig")
+    assert "coord_precision" not in raw.columns
+    assert not np.allclose(raw["lon"], raw["lon"].round(1))
+
+
+def test_write_puts_the_view_json_beside_the_export(inputs, tmp_path):
+    events, boundaries, index, view = inputs
+    out = write(tmp_path / "e.kml", events, boundaries, view)
+    assert View.from_json(view_path(out).read_text(encoding="utf-8")) == view
+
+
+def test_unknown_format_is_a_clear_error(inputs):
+    events, boundaries, index, view = inputs
+    with pytest.raises(GeoError, match="format"):
+        export("docx", events, boundaries, view)
+
+
+# --- CLI ----------------------------------------------------------------------------------------------
+
+
+def test_cli_snapshot_from_the_sample_without_boundaries(tmp_path, monkeypatch, capsys):
+    from geo.cli import main
+
+    monkeypatch.setenv("GEO_STORE", str(tmp_path / "empty.gpkg"))
+    empty = tmp_path / "gbOpen"
+    empty.mkdir()
+    args = ["snapshot", "--start", "2024-08-06", "--end", "2024-08-12", "--categories", "ground_combat", "strike",
+            "--source", str(empty), "--cache-dir", str(tmp_path / "cache"), "--opsec-decimals", "2",
+            "--save-view", str(tmp_path / "v.json")]
+    assert main([*args, "--format", "csv", "--out", str(tmp_path / "s.csv")]) == 0
+    csv = pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig")
+    assert len(csv) and set(csv["category"]) <= {"ground_combat", "strike"}
+    assert np.allclose(csv["lat"], csv["lat"].round(2))
+    view = View.from_json((tmp_path / "v.json").read_text(encoding="utf-8"))
+    assert view.filter.categories == ("ground_combat", "strike") and view.opsec_decimals == 2
+    # the saved view regenerates the same file
+    assert main(["snapshot", "--view", str(tmp_path / "v.json"), "--source", str(empty), "--cache-dir",
+                 str(tmp_path / "cache"), "--out", str(tmp_path / "again.csv")]) == 0
+    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "s.csv").read_bytes()
+    assert main([*args, "--out", str(tmp_path / "s.png"), "--dpi", "40"]) == 0
+    assert (tmp_path / "s.png").read_bytes().startswith(b"\x89PNG")
+    assert main([*args, "--out", str(tmp_path / "s.docx")]) == 1
+    assert "expected --format" in capsys.readouterr().err
