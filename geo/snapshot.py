@@ -33,6 +33,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
@@ -484,6 +485,7 @@ def render_figure(
     tf = Transformer.from_crs("EPSG:4326", _laea(lon_c, lat_c), always_xy=True)
 
     fig = Figure(figsize=_page_size(view), dpi=view.dpi)
+    FigureCanvasAgg(fig)
     regions = _REGIONS[view.orientation]
     fig_w, fig_h = fig.get_size_inches()
 
@@ -677,7 +679,7 @@ def render_figure(
     ix.set_ylim(ib[1] - pad, ib[3] + pad)
     ix.set_aspect("equal", adjustable="box")
     ix.add_patch(Rectangle((ex[0], ex[1]), ex[2] - ex[0], ex[3] - ex[1], fill=False, edgecolor="#c00000", linewidth=1.4))
-    ix.set_title("Location", fontsize=7, loc="left", pad=2)
+    ix.text(0.02, 0.97, "Location", transform=ix.transAxes, fontsize=7, ha="left", va="top", fontweight="bold")
 
     # legend: only what is shown
     lx = fig.add_axes(regions["legend"])
@@ -713,11 +715,8 @@ def render_figure(
         for h in hs:
             items.append(h)
             labels.append(h.get_label())
-    n_rows = max(len(items), 1)
-    font = 7.0 if n_rows <= 22 else max(4.5, 7.0 * 22 / n_rows)
     if items:
-        lx.legend(items, labels, loc="upper left", fontsize=font, frameon=False, borderaxespad=0.0,
-                  handlelength=1.6, labelspacing=0.45, borderpad=0.2)
+        _fit_legend(fig, lx, items, labels)
     lx.text(0.0, 0.0, f"{len(shown):,} events shown", transform=lx.transAxes, fontsize=7, va="bottom")
 
     # footer
@@ -738,6 +737,24 @@ def render_figure(
             transform=fx.transAxes)
     fig.snapshot_events = len(shown)  # for tests and the CLI
     return fig
+
+
+def _fit_legend(fig: Figure, ax: Any, items: list[Any], labels: list[str]) -> None:
+    """The legend in the upper part of ``ax`` (the last line is kept for the event count): in one column,
+    or two when the region is wide, at the largest font (7 pt down to 4 pt) whose box fits the region."""
+    renderer = fig.canvas.get_renderer()
+    region = ax.get_window_extent(renderer)
+    reserve = 14 * fig.dpi / 72  # the "N events shown" line
+    wide = region.width / fig.dpi > 4.0
+    for ncol in (1, 2) if wide else (1,):
+        for font in (7.0, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0):
+            legend = ax.legend(items, labels, loc="upper left", fontsize=font, frameon=False, borderaxespad=0.0,
+                               handlelength=1.6, labelspacing=0.45, borderpad=0.2, ncol=ncol, columnspacing=1.2)
+            box = legend.get_window_extent(renderer)
+            if box.height <= region.height - reserve and box.width <= region.width:
+                return
+            if ncol == 1 and wide and font <= 6.0:
+                break  # rather two columns than a tiny font
 
 
 def _tex_escape(text: str) -> str:
