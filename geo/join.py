@@ -125,6 +125,9 @@ def prepare(
         disputed, claimants, borders, districts = borders_job.result()
     xy, line, pair = _densify_borders(borders)
     attrs2["border_district"] = districts
+    for geoms in (geometry[0][0], geometry[1][0], geometry[2][0], disputed):  # after the borders thread is done
+        shapely.prepare(geoms)
+        _warm_up(geoms)
     levels = {
         0: _Level(attrs0, *geometry[0]),
         1: _Level(attrs1.reset_index(drop=True), *geometry[1]),
@@ -188,13 +191,23 @@ def _borders(
     return disputed, claimants, borders, _border_districts(adm2, borders, to_proj, tol_m)
 
 
+def _warm_up(polygons: np.ndarray) -> None:
+    """Build the point locators of prepared polygons now, on one thread.
+
+    GEOS builds them lazily on the first point test, which is not thread-safe; once built, concurrent point
+    tests only read them (enrich tests points on several threads).
+    """
+    if len(polygons):
+        minx, miny, maxx, maxy = shapely.bounds(polygons).T
+        shapely.intersects_xy(polygons, (minx + maxx) / 2, (miny + maxy) / 2)
+
+
 def _level_geometry(layer: pd.DataFrame, to_proj: Transformer) -> tuple[Any, ...]:
     """The geometry fields of a :class:`_Level` (all but ``attrs``), in their order."""
     geoms = layer["geometry"].to_numpy()
     empty = np.array([], dtype=np.int64)
     if len(geoms) == 0:
         return geoms, np.array([], dtype=object), empty, None, np.empty((0, 2)), empty, empty
-    shapely.prepare(geoms)
     parts, owner = shapely.get_parts(geoms, return_index=True)
     proj = _project(parts, to_proj)
     rings, ring_part = shapely.get_parts(shapely.boundary(proj), return_index=True)
@@ -460,19 +473,16 @@ def _join_valid(
     """The join of valid points (finite, in range): unit per level (-1: none), method code, distance (km),
     border distance (m) and pair code, disputed area (-1: none)."""
     m = len(lon)
-    if pts is None:
-        pts = shapely.points(lon, lat)
+    px, py = (lon, lat) if pts is None else (shapely.get_x(pts), shapely.get_y(pts))
 
     # unit index per level for every point (-1: none), finest level first
     unit = {lvl: np.full(m, -1, dtype=np.int64) for lvl in (0, 1, 2)}
     remaining = np.arange(m)
-    tree_all = STRtree(pts) if m else None
     for lvl in (2, 1, 0):
         level = idx.levels[lvl]
         if level.empty or len(remaining) == 0:
             continue
-        tree = tree_all if len(remaining) == m else STRtree(pts[remaining])
-        hit_pt, hit_unit = _covering(level, tree)
+        hit_pt, hit_unit = _covering(level.geoms, px[remaining], py[remaining])
         unit[lvl][remaining[hit_pt]] = hit_unit
         remaining = remaining[unit[lvl][remaining] < 0]
 
@@ -522,25 +532,61 @@ def _join_valid(
         border_m, border_pair = _border_distance(idx, x, y, workers)
 
     claim = np.full(m, -1, dtype=np.int64)
-    if tree_all is not None and len(idx.disputed):
-        area_i, pt_i = tree_all.query(idx.disputed, predicate="covers")
-        claim[pt_i] = area_i
+    if m and len(idx.disputed):
+        pt_i, area_i = _covering(idx.disputed, px, py, first=False)
+        claim[pt_i] = area_i  # several areas: the last one, as before
     return {
         "unit0": unit[0], "unit1": unit[1], "unit2": unit[2], "method": method, "distance": distance,
         "border_m": border_m, "border_pair": border_pair.astype(np.int64), "claim": claim,
     }
 
 
-def _covering(level: _Level, tree: STRtree) -> tuple[np.ndarray, np.ndarray]:
-    """(point positions in ``tree``, unit indices) of polygons covering the points; one unit per point."""
-    unit_i, pt_i = tree.query(level.geoms, predicate="covers")
-    if len(pt_i) == 0:
-        return pt_i, unit_i
-    # several units (border slivers, overlapping layers): keep the lowest unit index, deterministically
-    order = np.lexsort((unit_i, pt_i))
-    pt_i, unit_i = pt_i[order], unit_i[order]
-    first = np.unique(pt_i, return_index=True)[1]
-    return pt_i[first], unit_i[first]
+def _covering(
+    polygons: np.ndarray, x: np.ndarray, y: np.ndarray, *, first: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """(point positions, polygon indices) of the polygons covering points (x, y): with ``first``, one
+    polygon per point, the lowest index (border slivers, overlapping layers), deterministically.
+
+    No point geometries and no tree: the points are binned in a grid (at most 256 cells a side over their
+    extent); each polygon looks at the grid rows under its bounding box (one contiguous run of the sorted
+    points per row) and tests the candidates inside the box with the prepared polygon
+    (``intersects_xy``, the same answer as ``covers`` for a point, boundary included).
+    """
+    hits_pt, hits_poly = [], []
+    if len(x) and len(polygons):
+        x0, y0 = np.nanmin(x), np.nanmin(y)
+        cell = max(np.nanmax(x) - x0, np.nanmax(y) - y0, 1e-9) / 256
+        cx = np.floor((x - x0) / cell)
+        cy = np.floor((y - y0) / cell)
+        ncx, ncy = int(np.nanmax(cx)) + 1, int(np.nanmax(cy)) + 1
+        cid = np.where(np.isfinite(cx) & np.isfinite(cy), cy * ncx + cx, ncx * ncy).astype(np.int64)
+        order = np.argsort(cid, kind="stable")
+        starts = np.searchsorted(cid[order], np.arange(ncx * ncy + 1))
+        xs, ys = x[order], y[order]
+        for i, (bx0, by0, bx1, by1) in enumerate(shapely.bounds(polygons)):
+            i0, i1 = max(int((bx0 - x0) // cell), 0), min(int((bx1 - x0) // cell), ncx - 1)
+            j0, j1 = max(int((by0 - y0) // cell), 0), min(int((by1 - y0) // cell), ncy - 1)
+            if not (np.isfinite(bx0) and i0 <= i1 and j0 <= j1):
+                continue
+            rows = np.arange(j0, j1 + 1) * ncx
+            lo, count = starts[rows + i0], starts[rows + i1 + 1] - starts[rows + i0]
+            total = int(count.sum())
+            if total == 0:
+                continue
+            cand = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(total)
+            cand = cand[(xs[cand] >= bx0) & (xs[cand] <= bx1) & (ys[cand] >= by0) & (ys[cand] <= by1)]
+            inside = cand[shapely.intersects_xy(polygons[i], xs[cand], ys[cand])]
+            hits_pt.append(order[inside])
+            hits_poly.append(np.full(len(inside), i, dtype=np.int64))
+    if not hits_pt:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    pt_i, poly_i = np.concatenate(hits_pt), np.concatenate(hits_poly)
+    if not first:
+        return pt_i, poly_i
+    order = np.lexsort((poly_i, pt_i))
+    pt_i, poly_i = pt_i[order], poly_i[order]
+    keep = np.unique(pt_i, return_index=True)[1]
+    return pt_i[keep], poly_i[keep]
 
 
 def _nearest(
