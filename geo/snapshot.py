@@ -553,6 +553,7 @@ def render_figure(
     ver_used: set[str] = set()
     kinds_used: list[str] = []
     unit_drawn = False
+    unit_hatch: str | None = "///"
 
     if "events" in view.layers and len(shown):
         # events known only to a raion/oblast: drawn as that unit's outline
@@ -567,19 +568,25 @@ def render_figure(
             ids = shown[col].iloc[rows].astype("string")
             geoms = _unit_geoms(boundaries, level, ids)
             polys, colours = [], []
+            drawn: set[tuple[str, str]] = set()  # each (unit, category) once, however many events
             for r, uid in zip(rows, ids):
                 g = geoms.get(str(uid)) if uid is not pd.NA else None
                 if g is None:
                     continue
-                for ring in _exteriors(_project(np.array([g], dtype=object), tf)):
-                    polys.append(ring)
-                    colours.append(_colour(cats[r]))
                 as_unit[r] = True
                 if cats[r] not in cat_used:
                     cat_used.append(cats[r])
+                if (str(uid), cats[r]) in drawn:
+                    continue
+                drawn.add((str(uid), cats[r]))
+                for ring in _exteriors(_project(np.array([g], dtype=object), tf)):
+                    polys.append(ring)
+                    colours.append(_colour(cats[r]))
             if polys:
+                # hatching costs per polygon: many units get a light fill and a bold outline instead
+                hatch = unit_hatch = "///" if len(polys) <= 60 else None
                 mx.add_collection(PolyCollection(polys, facecolors=[matplotlib.colors.to_rgba(c, 0.12) for c in colours],
-                                                 edgecolors=colours, linewidths=1.4, hatch="///", zorder=3))
+                                                 edgecolors=colours, linewidths=1.4, hatch=hatch, zorder=3))
                 unit_drawn = True
         px, py = tf.transform(lon, lat)
         for cat in CATEGORIES:
@@ -691,7 +698,8 @@ def render_figure(
         for c in CATEGORIES if c in cat_used
     ]
     if unit_drawn:
-        cat_handles.append(Patch(facecolor="#eeeeee", edgecolor="#555555", hatch="///", label="Known only to raion/oblast"))
+        cat_handles.append(Patch(facecolor="#eeeeee", edgecolor="#555555", hatch=unit_hatch,
+                                 linewidth=1.4, label="Known only to raion/oblast"))
     if cat_handles:
         sections.append(("Events (shape + colour)", cat_handles))
     if kinds_used:
