@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import filter as evfilter
-from ui import data, importer, mapview, sidebar, tables
+from ui import data, exporter, importer, mapview, sidebar, tables
 
 st.set_page_config(page_title="geo-events: security events on the map", page_icon="🗺️", layout="wide")
 
@@ -32,7 +32,7 @@ st.caption(
     f" · source: {label}"
 )
 
-tab_map, tab_import = st.tabs(["Map", "Import"])
+tab_map, tab_import, tab_export = st.tabs(["Map", "Import", "Export"])
 with tab_map:
     mapview.show(shown, loaded, settings)
     left, right = st.columns([3, 2])
@@ -49,3 +49,5 @@ with tab_import:
     importer.panel(loaded)
     st.divider()
     importer.areas_panel()
+with tab_export:
+    exporter.panel(shown, loaded, settings)

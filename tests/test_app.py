@@ -191,3 +191,15 @@ def test_area_layer_upload_shows_on_the_map_as_of_window_end(app):
     assert "Assessed pocket" in json.dumps(_map_args(app))
     _set_window(app, date(2024, 8, 1), date(2024, 8, 10))  # before the snapshot: not shown
     assert "Assessed pocket" not in json.dumps(_map_args(app))
+
+
+def test_export_panel_previews_and_prepares_a_pdf(app):
+    app.toggle(key="x-preview").set_value(True)
+    _run(app)
+    assert app.get("imgs") or app.get("image"), "snapshot preview not shown"
+    app.selectbox(key="x-format").set_value("pdf")
+    _run(app)
+    app.button(key="x-prepare").click()
+    _run(app)
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert any(label.endswith(".pdf") for label in labels), labels
