@@ -9,20 +9,24 @@ Layout (store schema 2; GDAL, QGIS and any SQLite client read it):
   ``admin_key`` → ``admin_units`` (the units the event was joined to: ``adm0_iso`` … ``adm2_local``,
   ``adm0_disputed``, ``border_district``; a few hundred rows for a million events) and
   ``import_key`` → ``import_sources`` (``import_file``, ``import_sha256``, ``import_time``: one row per
-  imported file). Keeping these once instead of on every row is what makes a 1M-event import fast.
+  imported file). Keeping these once instead of on every row is what makes a 1M-event import fast; so does
+  the table having only the event columns some import has filled (GDAL binds every column of the table on
+  every row): it starts with ``id``, ``date_start``, ``lon``, ``lat`` and gains a column (ALTER TABLE) the
+  first time an import has values for it.
 * ``events_full``, a view registered as a point layer: every event with every column the product documents,
   by name, exactly what :meth:`EventStore.read` returns. This is the layer to open in QGIS.
 * ``imports``, the import log: one row per committed import (file, sha256, imported_at, offered, added).
 
 An import is one transaction: the events whose id is not stored yet are appended by GDAL (pyogrio, Arrow)
 inside a single SQLite transaction that is rolled back when any row fails. The few lookup rows it needs
-(new admin units, its import source) are committed just before the append and removed again if the append
-fails, so a failed import leaves the store exactly as before. A unique index on the event id backs
+(new admin units, its import source, new columns) are committed just before the append and removed again if
+the append fails, so a failed import leaves the store exactly as before. A unique index on the event id backs
 idempotence up (importing the same events twice adds nothing) and a CHECK constraint (``events_guard``)
 rejects rows without id or start date, or with lon/lat out of range, even from callers that skip validation.
 
-Stores written by the first layout (every column on every row) are upgraded in place on first use; the
-original file is kept next to it as ``<name>.v1.gpkg``.
+Stores written by the first layout (every column on every row) are rewritten in this one on first use
+(other layers, e.g. areas, kept); the original file is kept next to it as ``<name>.v1.gpkg``. New stores use
+32 KiB SQLite pages.
 """
 
 from __future__ import annotations
