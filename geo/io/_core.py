@@ -47,9 +47,8 @@ class Context:
 def constant(n: int, value: str | None) -> pd.Series:
     """A string column of ``n`` copies of ``value`` (built in C, not from a Python list)."""
     if value is None:
-        return pd.Series(index=pd.RangeIndex(n), dtype="string")
-    arr = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype="int32")), pa.array([value]))
-    return pd.Series(pd.array(arr.dictionary_decode(), dtype="string"))
+        return pd.Series(pd.array(pa.nulls(n, pa.large_string()), dtype="string"))
+    return pd.Series(pd.array(pa.repeat(pa.scalar(value, pa.large_string()), n), dtype="string"))
 
 
 def as_series(values: object, n: int) -> pd.Series:
