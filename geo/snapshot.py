@@ -718,7 +718,12 @@ def render_figure(
         for v in VERIFICATION:
             if v not in ver_used:
                 continue
-            ver_handles.append(_legend_point("other", v, "o", VERIFICATION_STYLES[v]["label"]))
+            handle = _legend_point("other", v, "o", VERIFICATION_STYLES[v]["label"])
+            if v == "disputed":  # the cross drawn over the hollow symbol, as on the map
+                cross = Line2D([], [], linestyle="none", marker="x", markersize=5, markeredgecolor=_colour("other"),
+                               markeredgewidth=0.9)
+                handle = (handle, cross)
+            ver_handles.append(handle)
         sections.append(("Verification", ver_handles))
     if boundary_handles:
         sections.append(("Boundaries", boundary_handles))
@@ -729,7 +734,7 @@ def render_figure(
         labels.append(f"$\\bf{{{_tex_escape(head)}}}$")
         for h in hs:
             items.append(h)
-            labels.append(h.get_label())
+            labels.append((h[0] if isinstance(h, tuple) else h).get_label())
     if items:
         _fit_legend(fig, lx, items, labels)
     lx.text(0.0, 0.0, f"{len(shown):,} events shown", transform=lx.transAxes, fontsize=7, va="bottom")
