@@ -223,6 +223,11 @@ class EventStore:
                         )}
                         keys = [k for k in keys if k not in used]
                     con.executemany(f"DELETE FROM {table} WHERE {key} = ?", [(k,) for k in keys])
+                    con.execute(  # AUTOINCREMENT's counter back where it was
+                        f"UPDATE sqlite_sequence SET seq = (SELECT coalesce(max({key}), 0) FROM {table}) "
+                        "WHERE name = ?",
+                        (table,),
+                    )
                 if fields:
                     con.execute(f'DROP VIEW IF EXISTS "{VIEW}"')
                     for field in fields:
@@ -306,9 +311,10 @@ def _build(path: Path) -> None:
         con.executescript(
             f"""
             CREATE UNIQUE INDEX "{LAYER}_id" ON "{LAYER}"(id);
-            CREATE TABLE admin_units (admin_key INTEGER PRIMARY KEY, {admin_cols});
+            CREATE TABLE admin_units (admin_key INTEGER PRIMARY KEY AUTOINCREMENT, {admin_cols});
             CREATE TABLE import_sources (
-                import_key INTEGER PRIMARY KEY, import_file TEXT, import_sha256 TEXT, import_time DATETIME);
+                import_key INTEGER PRIMARY KEY AUTOINCREMENT, import_file TEXT, import_sha256 TEXT,
+                import_time DATETIME);
             CREATE TABLE imports (
                 import_id INTEGER PRIMARY KEY AUTOINCREMENT, file TEXT, sha256 TEXT, imported_at TEXT,
                 offered INTEGER, added INTEGER);

@@ -49,7 +49,8 @@ def test_same_events_twice_add_nothing(store):
 def _tables(store: EventStore) -> dict[str, list[tuple]]:
     """The lookup tables, the log and the schema of the events table and its view."""
     with sqlite3.connect(store.path) as con:
-        out = {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in ("admin_units", "import_sources", "imports")}
+        tables = ("admin_units", "import_sources", "imports", "sqlite_sequence")
+        out = {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
         out["schema"] = con.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
         return out
 
