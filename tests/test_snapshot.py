@@ -323,3 +323,23 @@ def test_cli_snapshot_from_the_sample_without_boundaries(tmp_path, monkeypatch, 
     assert (tmp_path / "s.png").read_bytes().startswith(b"\x89PNG")
     assert main([*args, "--out", str(tmp_path / "s.docx")]) == 1
     assert "expected --format" in capsys.readouterr().err
+
+
+def test_the_same_view_json_regenerates_identical_static_exports(inputs):
+    events, boundaries, index, view = inputs
+    again = View.from_json(view.to_json())
+    for fmt in ("png", "pdf", "svg"):
+        first = export(fmt, events, boundaries, view, index=index, generated=GENERATED)
+        assert export(fmt, events, boundaries, again, index=index, generated=GENERATED) == first, fmt
+
+
+def test_pptx_shapes_do_not_overlap(inputs):
+    from pptx import Presentation
+
+    events, boundaries, index, view = inputs
+    slide = Presentation(io.BytesIO(export("pptx", events, boundaries, view, index=index))).slides[0]
+    boxes = [(s.name, s.left, s.top, s.left + s.width, s.top + s.height) for s in slide.shapes]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            overlap = min(a[3], b[3]) - max(a[1], b[1]) > 0 and min(a[4], b[4]) - max(a[2], b[2]) > 0
+            assert not overlap, (a, b)
