@@ -100,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--paper", choices=("A4", "Letter"))
     s.add_argument("--orientation", choices=("landscape", "portrait"))
     s.add_argument("--opsec-decimals", type=int, metavar="N", help="round exported coordinates to N decimals")
+    s.add_argument("--generated", metavar="TIME",
+                   help="generation time printed in the footer, ISO (default: now, UTC); fix it to reproduce a file")
     s.add_argument("--store", help="GeoPackage store (default: $GEO_STORE or data/events.gpkg)")
     _boundary_args(s)
     s.set_defaults(func=_cmd_snapshot)
@@ -282,7 +284,18 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     has_any = any(len(boundaries.layer(n)) for n in (0, 1, 2))
     index = prepare(boundaries) if has_any else None
     events, origin = _snapshot_events(args, index)
-    out = write(args.out, events, boundaries, view, fmt=fmt, index=index, save_view=args.save_view or False)
+    generated = None
+    if args.generated:
+        import datetime as dt
+
+        try:
+            generated = dt.datetime.fromisoformat(args.generated)
+        except ValueError as exc:
+            raise GeoError(f"expected --generated as an ISO time like 2024-08-16T12:00Z, got {args.generated!r}") from exc
+        if generated.tzinfo is None:
+            generated = generated.replace(tzinfo=dt.timezone.utc)
+    out = write(args.out, events, boundaries, view, fmt=fmt, index=index, generated=generated,
+                save_view=args.save_view or False)
     print(f"wrote {out} ({fmt}, {len(select(events, view))} of {len(events)} events from {origin})")
     if args.save_view:
         print(f"wrote view {args.save_view}")

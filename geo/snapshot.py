@@ -2,7 +2,8 @@
 
 * :class:`View` is a small frozen value, saved as JSON (:meth:`View.to_json`) beside every export, so the
   same JSON regenerates the same export.
-* :func:`render_figure` draws the view with matplotlib (Agg, vector layers only, never tiles) in a
+* :func:`render_figure` draws the view with matplotlib (its own Agg canvas: pyplot's backend is left
+  alone; vector layers only, never tiles) in a
   Lambert azimuthal equal-area projection centred on the extent: boundaries, events (colour *and* marker
   shape per category, fill per verification, so it reads in greyscale), deployments with a symbol per
   kind, admin-precision events as their unit outline, legend (only what is shown), geodesic scale bar,
@@ -27,23 +28,20 @@ from pathlib import Path
 from typing import Any, Final
 
 import matplotlib
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.path import Path as MPath
+from pyproj import Geod, Transformer
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch, Rectangle  # noqa: E402
-from matplotlib.path import Path as MPath  # noqa: E402
-from pyproj import Geod, Transformer  # noqa: E402
-
-from geo.errors import GeoError  # noqa: E402
-from geo.filter import EventFilter, apply  # noqa: E402
-from geo.render._style import (  # noqa: E402
+from geo.errors import GeoError
+from geo.filter import EventFilter, apply
+from geo.render._style import (
     BOUNDARY_STYLES,
     CATEGORY_COLOURS,
     CATEGORY_LABELS,
@@ -51,7 +49,7 @@ from geo.render._style import (  # noqa: E402
     SYMBOLS,
     VERIFICATION_STYLES,
 )
-from geo.schema import CATEGORIES, VERIFICATION  # noqa: E402
+from geo.schema import CATEGORIES, VERIFICATION
 
 BASE_LAYERS: Final = ("countries", "oblasts", "raions", "border_districts")
 EVENT_LAYERS: Final = ("events", "deployments")
