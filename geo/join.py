@@ -461,8 +461,15 @@ def _z_order(lon: np.ndarray, lat: np.ndarray, bits: int = 16) -> np.ndarray:
 _PIECE_MIN: Final = 100_000
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may use, not the machine's
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 def _pieces(n: int) -> list[slice]:
-    count = max(1, min(os.cpu_count() or 1, 8, n // _PIECE_MIN))
+    count = max(1, min(_cores(), 8, n // _PIECE_MIN))
     bounds = np.linspace(0, n, count + 1).astype(int)
     return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
