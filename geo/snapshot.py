@@ -443,7 +443,7 @@ def _point_style(category: str, verification: str) -> dict[str, Any]:
     colour = _colour(category)
     ver = VERIFICATION_STYLES.get(verification, VERIFICATION_STYLES["reported"])
     rgba = matplotlib.colors.to_rgba(colour, ver["fill"]) if ver["fill"] else "none"
-    dash = {"claimed": (0, (2.5, 1.5)), "disputed": (0, (1, 1.2))}.get(verification, "solid")
+    dash = {"claimed": (0, (3.0, 1.5)), "disputed": (0, (1.5, 1.0))}.get(verification, "solid")
     return {"facecolors": rgba, "edgecolors": ver["sc"] or colour, "linewidths": ver["w"] * 0.75,
             "linestyles": dash}
 
@@ -599,7 +599,8 @@ def render_figure(
                 rows = np.flatnonzero(located & ~as_unit & ~is_dep & (cats == cat) & (vers == ver))
                 if not len(rows):
                     continue
-                mx.scatter(px[rows], py[rows], s=34, marker=CATEGORY_MARKERS.get(cat, "h"), zorder=5,
+                size = 34 if ver in ("confirmed", "reported") else 46  # hollow symbols: larger, to stay legible
+                mx.scatter(px[rows], py[rows], s=size, marker=CATEGORY_MARKERS.get(cat, "h"), zorder=5,
                            **_point_style(cat, ver))
                 if ver == "disputed":
                     mx.scatter(px[rows], py[rows], s=22, marker="x", c=_colour(cat), linewidths=0.9, zorder=6)
