@@ -17,24 +17,17 @@ import pandas as pd
 
 from geo import schema
 from geo.io import _fields as f
-from geo.io._columns import drop_blank, require_columns
-from geo.io._core import Builder, Context, ReadResult, constant
+from geo.io._core import Context, ReadResult, constant
+from geo.io._export import open_export
 from geo.io._values import join_text, map_unique
-from geo.io.tabular import load_table
 
 REQUIRED: Final = ("event_id_cnty", "event_date", "latitude", "longitude")
 
 
 def read_acled(path: str | Path, raw: bytes, ctx: Context) -> ReadResult:
     """Events from an ACLED export."""
-    table, _ = drop_blank(load_table(path, raw, ctx.file))
-    col = require_columns(table.frame.columns, REQUIRED, "ACLED", ctx.file)
-    cells = f.Cells(table.frame)
-
-    def get(name: str) -> pd.Series | None:
-        return cells.get(col.get(name))
-
-    b = Builder(ctx, table.rows)
+    o = open_export(path, raw, ctx, REQUIRED, "ACLED")
+    table, col, cells, get, b = o.table, o.col, o.cells, o.get, o.builder
     for target, name in (
         ("location_name", "location"),
         ("src_adm1", "admin1"),

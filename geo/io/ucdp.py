@@ -17,14 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-import pandas as pd
-
 from geo import schema
 from geo.io import _fields as f
-from geo.io._columns import drop_blank, require_columns
-from geo.io._core import Builder, Context, ReadResult, constant
+from geo.io._core import Context, ReadResult, constant
+from geo.io._export import open_export, set_coordinates
 from geo.io._values import join_text, map_codes, truncate
-from geo.io.tabular import load_table
 
 REQUIRED: Final = ("id", "where_prec", "date_prec", "best", "date_start", "latitude", "longitude")
 VIOLENCE_CATEGORY: Final = {1: "ground_combat", 2: "ground_combat", 3: "other"}
@@ -48,24 +45,9 @@ GW_ISO3: Final = {
 
 def read_ucdp(path: str | Path, raw: bytes, ctx: Context) -> ReadResult:
     """Events from a UCDP GED CSV."""
-    table, _ = drop_blank(load_table(path, raw, ctx.file))
-    col = require_columns(table.frame.columns, REQUIRED, "UCDP GED", ctx.file)
-    cells = f.Cells(table.frame)
-
-    def get(name: str) -> pd.Series | None:
-        return cells.get(col.get(name))
-
-    b = Builder(ctx, table.rows)
-    lon, lat = f.coordinates(
-        b,
-        cells(col["latitude"]),
-        cells(col["longitude"]),
-        col["latitude"],
-        col["longitude"],
-        decimal_comma=table.delimiter != ",",
-    )
-    b.set("lon", lon)
-    b.set("lat", lat)
+    o = open_export(path, raw, ctx, REQUIRED, "UCDP GED")
+    table, col, cells, get, b = o.table, o.col, o.cells, o.get, o.builder
+    lon, lat = set_coordinates(o)
     f.coded(b, "geo_precision", cells(col["where_prec"]), col["where_prec"], schema.UCDP_WHERE_PREC, None)
     f.default_geo_precision(b, lon, lat)
     f.coded(b, "time_precision", cells(col["date_prec"]), col["date_prec"], schema.UCDP_DATE_PREC, "day")

@@ -21,10 +21,9 @@ import pandas as pd
 
 from geo import schema
 from geo.io import _fields as f
-from geo.io._columns import drop_blank, require_columns
 from geo.io._core import Builder, Context, ReadResult, constant
+from geo.io._export import open_export, set_coordinates
 from geo.io._values import join_text, truncate
-from geo.io.tabular import load_table
 
 REQUIRED: Final = ("event_id", "date", "latitude", "longitude")
 #: (category, flag names) in order of precedence
@@ -40,24 +39,9 @@ _T_FLAG: Final = re.compile(r"^t_(\w+)_b$")
 
 def read_viina(path: str | Path, raw: bytes, ctx: Context) -> ReadResult:
     """Events from a VIINA event CSV."""
-    table, _ = drop_blank(load_table(path, raw, ctx.file))
-    col = require_columns(table.frame.columns, REQUIRED, "VIINA", ctx.file)
-    cells = f.Cells(table.frame)
-
-    def get(name: str) -> pd.Series | None:
-        return cells.get(col.get(name))
-
-    b = Builder(ctx, table.rows)
-    lon, lat = f.coordinates(
-        b,
-        cells(col["latitude"]),
-        cells(col["longitude"]),
-        col["latitude"],
-        col["longitude"],
-        decimal_comma=table.delimiter != ",",
-    )
-    b.set("lon", lon)
-    b.set("lat", lat)
+    o = open_export(path, raw, ctx, REQUIRED, "VIINA")
+    table, col, cells, get, b = o.table, o.col, o.cells, o.get, o.builder
+    lon, lat = set_coordinates(o)
     precision = {k.upper(): v for k, v in schema.VIINA_GEO_PRECISION.items()}
     f.coded(
         b, "geo_precision", get("geo_precision"), col.get("geo_precision", "GEO_PRECISION"), precision, None
