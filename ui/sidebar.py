@@ -116,9 +116,15 @@ def _playback(window: tuple[date, date]) -> date | None:
     return day
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _options(_events: pd.DataFrame, key: tuple[int, int]) -> dict[str, list[Any]]:
+    """Widget choices, computed once per loaded event set (not on every rerun)."""
+    return options(_events)
+
+
 def read(events: pd.DataFrame) -> Settings:
     """Draw the sidebar and return the settings it holds."""
-    opts = options(events)
+    opts = _options(events, (id(events), len(events)))
     with st.sidebar:
         st.header("Filters")
         window = _window(events)
