@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     ext.add_argument("--bbox", help="extent minlon,minlat,maxlon,maxlat (events outside are left out)")
     ext.add_argument("--fit", action="store_true", help="fit the extent to the events (default)")
     s.add_argument("--categories", nargs="+", metavar="CATEGORY", help="keep only these categories")
+    s.add_argument("--layers", nargs="+", metavar="LAYER",
+                   help="layers to draw (default: the app map's visible ones; any of countries oblasts raions "
+                   "border_districts events deployments ranges heatmap choropleth areas)")
+    s.add_argument("--areas", nargs="+", metavar="FILE",
+                   help="dated area files (GeoJSON, KML/KMZ, GeoPackage, Shapefile) for the areas layer "
+                   "(default: the areas stored with the events)")
     s.add_argument("--title", help="title (default: 'Situation snapshot')")
     s.add_argument("--subtitle", help="subtitle (default: the date window)")
     s.add_argument("--marking", help="classification / handling marking printed top and bottom")
@@ -240,7 +246,7 @@ def _snapshot_view(args: argparse.Namespace) -> Any:
             raise GeoError(f"expected --bbox minlon,minlat,maxlon,maxlat, got {args.bbox!r}") from exc
     elif args.fit:
         changes["bbox"] = None
-    for name in ("title", "subtitle", "marking", "labels", "dpi", "paper", "orientation", "opsec_decimals"):
+    for name in ("title", "subtitle", "marking", "labels", "dpi", "paper", "orientation", "opsec_decimals", "layers"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value
@@ -264,6 +270,24 @@ def _snapshot_events(args: argparse.Namespace, index: Any) -> tuple[Any, str]:
     return frame, f"sample data ({sample.name}; the store {store.path} is empty)"
 
 
+def _snapshot_areas(args: argparse.Namespace) -> Any:
+    """The dated areas: from --areas files, else those stored beside the events (None if there are none)."""
+    import pandas as pd
+
+    from geo.areas import AreaStore, read_areas
+
+    if args.areas:
+        frames = []
+        for path in args.areas:
+            frame, issues = read_areas(path)
+            for issue in issues[:5]:
+                print(f"warning: {path}: {issue}", file=sys.stderr)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    store = AreaStore(args.store) if args.store else AreaStore()
+    return store.read() if store.exists() else None
+
+
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -284,6 +308,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     has_any = any(len(boundaries.layer(n)) for n in (0, 1, 2))
     index = prepare(boundaries) if has_any else None
     events, origin = _snapshot_events(args, index)
+    areas = _snapshot_areas(args) if "areas" in view.layers else None
     generated = None
     if args.generated:
         import datetime as dt
@@ -295,7 +320,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         if generated.tzinfo is None:
             generated = generated.replace(tzinfo=dt.timezone.utc)
     out = write(args.out, events, boundaries, view, fmt=fmt, index=index, generated=generated,
-                save_view=args.save_view or False)
+                save_view=args.save_view or False, areas=areas)
     print(f"wrote {out} ({fmt}, {len(select(events, view))} of {len(events)} events from {origin})")
     if args.save_view:
         print(f"wrote view {args.save_view}")

@@ -28,7 +28,18 @@ from geo.errors import GeoError
 from geo.render._elements import Attribution, CursorPosition
 from geo.render._events import FULL_TEXT_MAX, POINT_SCALE, POINTS_MAX
 from geo.render._geometry import prepared_layer
-from geo.render._layers import LAYERS, LayerContext, LayerSpec, Mode, class_breaks, data_element
+from geo.render._layers import (
+    KIND_LABELS,
+    LAYERS,
+    MAX_RINGS,
+    RING_COLOURS,
+    LayerContext,
+    LayerSpec,
+    Mode,
+    class_breaks,
+    data_element,
+    ring_origins,
+)
 from geo.render.legend import legend_html
 from geo.render.mgrs import to_mgrs
 from geo.render.ranges import geodesic_ring, load_ranges
@@ -36,8 +47,11 @@ from geo.render.ranges import geodesic_ring, load_ranges
 __all__ = [
     "BASEMAPS",
     "FULL_TEXT_MAX",
+    "KIND_LABELS",
     "LAYERS",
+    "MAX_RINGS",
     "POINTS_MAX",
+    "RING_COLOURS",
     "LayerSpec",
     "base_map",
     "build_map",
@@ -49,6 +63,7 @@ __all__ = [
     "legend_html",
     "load_ranges",
     "payload_sizes",
+    "ring_origins",
     "to_mgrs",
 ]
 

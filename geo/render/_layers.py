@@ -280,6 +280,12 @@ def _ring_rows(ctx: LayerContext) -> pd.DataFrame:
             .sort_values(["events", "range_row"], ascending=[False, True], kind="stable"))
 
 
+def ring_origins(events: pd.DataFrame, ranges: pd.DataFrame, boundaries: Any = None) -> pd.DataFrame:
+    """The range rings the map draws for ``events``: one row per ring (``range_row`` into ``ranges``,
+    origin ``lat``/``lon`` rounded to 0.001°, ``approx`` origin, ``events`` behind it), most events first."""
+    return _ring_rows(LayerContext(boundaries=boundaries, events=events, ranges=ranges))
+
+
 def build_ranges(ctx: LayerContext) -> list[Any]:
     rings = _ring_rows(ctx)
     if not len(rings):

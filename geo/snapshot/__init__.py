@@ -39,6 +39,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MPath
 from pyproj import Geod, Transformer
 
+from geo.areas import as_of
 from geo.errors import GeoError
 from geo.filter import EventFilter, apply
 from geo.render._style import (
@@ -50,10 +51,18 @@ from geo.render._style import (
     VERIFICATION_STYLES,
 )
 from geo.schema import CATEGORIES, VERIFICATION
+from geo.snapshot import _overlays as _ov
+from geo.snapshot._geometry import clip as _clip
+from geo.snapshot._geometry import exteriors as _exteriors
+from geo.snapshot._geometry import project as _project
+from geo.snapshot._geometry import rings as _rings
 
 BASE_LAYERS: Final = ("countries", "oblasts", "raions", "border_districts")
-EVENT_LAYERS: Final = ("events", "deployments")
-DEFAULT_LAYERS: Final = (*BASE_LAYERS, *EVENT_LAYERS)
+EVENT_LAYERS: Final = ("events", "deployments", "ranges", "heatmap", "choropleth", "areas")
+#: Every layer a snapshot can draw: the names of the app's map layers (``geo.render.LAYERS``).
+ALL_LAYERS: Final = (*BASE_LAYERS, *EVENT_LAYERS)
+#: The layers the app's map shows until the user hides one (heatmap and choropleth are off there too).
+DEFAULT_LAYERS: Final = (*BASE_LAYERS, "events", "deployments", "ranges", "areas")
 FORMATS: Final = ("png", "svg", "pdf", "pptx", "html", "csv", "geojson", "gpkg", "kml")
 PAPER_INCHES: Final = {"A4": (11.69, 8.27), "Letter": (11.0, 8.5)}
 DEFAULT_MARKING: Final = "UNCLASSIFIED // FOR TRAINING"
@@ -100,9 +109,9 @@ class View:
                 raise GeoError(f"expected bbox as minlon,minlat,maxlon,maxlat with min < max, got {self.bbox!r}")
             set_(self, "bbox", box)
         layers = tuple(str(v) for v in self.layers)
-        unknown = [v for v in layers if v not in DEFAULT_LAYERS]
+        unknown = [v for v in layers if v not in ALL_LAYERS]
         if unknown:
-            raise GeoError(f"expected layers among {list(DEFAULT_LAYERS)}, got {unknown}")
+            raise GeoError(f"expected layers among {list(ALL_LAYERS)}, got {unknown}")
         set_(self, "layers", layers)
         if self.paper not in PAPER_INCHES:
             raise GeoError(f"expected paper A4 or Letter, got {self.paper!r}")
@@ -253,10 +262,6 @@ def _laea(lon0: float, lat0: float) -> str:
     return f"+proj=laea +lat_0={lat0:.4f} +lon_0={lon0:.4f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
 
 
-def _project(geoms: np.ndarray, tf: Transformer) -> np.ndarray:
-    return shapely.transform(geoms, lambda xy: np.column_stack(tf.transform(xy[:, 0], xy[:, 1])))
-
-
 def _projected_box(extent: tuple[float, float, float, float], tf: Transformer) -> tuple[float, float, float, float]:
     w, s, e, n = extent
     xs = np.concatenate([np.linspace(w, e, 21), np.full(21, e), np.linspace(w, e, 21), np.full(21, w)])
@@ -277,37 +282,6 @@ def _fit_aspect(box: tuple[float, float, float, float], aspect: float) -> tuple[
 
 
 # --- geometry to matplotlib ---------------------------------------------------------------------------
-
-
-def _rings(geoms: np.ndarray) -> list[np.ndarray]:
-    """Outline vertex arrays of (multi)polygons, for a LineCollection."""
-    geoms = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
-    if not len(geoms):
-        return []
-    lines = shapely.get_parts(shapely.boundary(shapely.get_parts(geoms)))
-    coords, idx = shapely.get_coordinates(lines, return_index=True)
-    if not len(coords):
-        return []
-    cuts = np.flatnonzero(np.diff(idx)) + 1
-    return [c for c in np.split(coords, cuts) if len(c) > 1]
-
-
-def _exteriors(geoms: np.ndarray) -> list[np.ndarray]:
-    parts = shapely.get_parts(geoms[~shapely.is_missing(geoms)])
-    parts = parts[shapely.get_type_id(parts) == 3]
-    return [shapely.get_coordinates(shapely.get_exterior_ring(p)) for p in parts]
-
-
-def _clip(frame: Any, clip_box: shapely.Geometry, tf: Transformer, tol: float = 0.0) -> np.ndarray:
-    """The geometries of ``frame`` meeting ``clip_box``, clipped, simplified by ``tol`` degrees, projected."""
-    if frame is None or not len(frame):
-        return np.empty(0, dtype=object)
-    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
-    hit = shapely.intersects(geoms, clip_box)
-    clipped = shapely.clip_by_rect(geoms[hit], *clip_box.bounds)
-    if tol > 0:
-        clipped = shapely.simplify(clipped, tol)
-    return _project(clipped, tf)
 
 
 def _svg_marker(path: str) -> MPath:
@@ -473,12 +447,15 @@ def render_figure(
     ranges: pd.DataFrame | None = None,
     max_labels: int = 40,
     selected: bool = False,
+    areas: Any = None,
 ) -> Figure:
     """The snapshot as a matplotlib Figure (page size from ``view.paper``/``orientation``).
 
     ``events``: canonical (ideally joined) events, filtered here by ``view``; ``index``: the
     :class:`geo.join.AdminIndex` (border districts); ``generated``: the time printed in the footer (UTC
-    now by default; tests pass a fixed one); ``selected``: ``events`` are already :func:`select`-ed.
+    now by default; tests pass a fixed one); ``selected``: ``events`` are already :func:`select`-ed;
+    ``ranges``: the weapon ranges table (default ``data/weapon_ranges.csv``); ``areas``: the dated area
+    table (``geo.areas``), drawn as of the end of the window.
     """
     shown = events.reset_index(drop=True) if selected else select(events, view)
     generated = generated or dt.datetime.now(dt.timezone.utc)
@@ -519,6 +496,14 @@ def render_figure(
     clip_box = shapely.box(min(clon) - 0.5, min(clat) - 0.3, max(clon) + 0.5, max(clat) + 0.3)
     tol = (max(clon) - min(clon)) / 5000  # well under a pixel at 300 dpi
 
+    overlay_sections: list[tuple[str, list[Any]]] = []
+    if "choropleth" in view.layers and boundaries is not None:
+        overlay_sections.append(_ov.draw_choropleth(mx, shown, boundaries, clip_box, tf, tol))
+    if "areas" in view.layers and areas is not None and len(areas):
+        day = _ov.areas_day(view.filter.end, areas)
+        if day is not None:
+            overlay_sections.append(_ov.draw_areas(mx, as_of(areas, day), day, clip_box, tf, tol))
+
     boundary_handles: list[Any] = []
     if "border_districts" in view.layers and index is not None:
         bd = index.border_districts
@@ -557,10 +542,11 @@ def render_figure(
     kinds_used: list[str] = []
     unit_drawn = False
     unit_hatch: str | None = "///"
+    as_unit = np.zeros(len(shown), dtype=bool)
+    drawn_pt = np.zeros(len(shown), dtype=bool)  # drawn as a symbol at its point
 
     if "events" in view.layers and len(shown):
         # events known only to a raion/oblast: drawn as that unit's outline
-        as_unit = np.zeros(len(shown), dtype=bool)
         for level, p in ((2, "admin2"), (1, "admin1")):
             col = f"adm{level}_id"
             if col not in shown.columns or boundaries is None:
@@ -594,6 +580,7 @@ def render_figure(
                                                  edgecolors=colours, linewidths=1.4, hatch=hatch, zorder=3))
                 unit_drawn = True
         px, py = tf.transform(lon, lat)
+        drawn_pt |= located & ~as_unit & ~is_dep
         for cat in CATEGORIES:
             for ver in VERIFICATION:
                 rows = np.flatnonzero(located & ~as_unit & ~is_dep & (cats == cat) & (vers == ver))
@@ -619,6 +606,7 @@ def render_figure(
 
         kinds = deployment_kinds(shown, load_ranges() if ranges is None else ranges)
         px, py = tf.transform(lon, lat)
+        drawn_pt |= located & is_dep
         for k, kind in enumerate(SYMBOL_KINDS):
             for ver in VERIFICATION:
                 rows = np.flatnonzero(located & is_dep & (kinds == k) & (vers == ver))
@@ -632,8 +620,28 @@ def render_figure(
                 if kind not in kinds_used:
                     kinds_used.append(kind)
 
+    px, py = tf.transform(lon, lat)
+    precision_handles: list[Any] = []
+    if unit_drawn:
+        precision_handles.append(Patch(facecolor="#eeeeee", edgecolor="#555555", hatch=unit_hatch, linewidth=1.4,
+                                       label="Known only to a raion/oblast: the unit outlined"))
+    country = np.flatnonzero(drawn_pt & (prec == "country"))
+    if len(country):  # a country-level location is a stated point, not a place: say so on the map
+        mx.scatter(px[country], py[country], s=330, marker="o", facecolors="none", edgecolors=_INK,
+                   linewidths=0.8, linestyles=(0, (2.5, 2.0)), zorder=4.8)
+        precision_handles.append(Line2D([], [], linestyle="none", marker="o", markersize=11, markerfacecolor="none",
+                                        markeredgecolor=_INK, markeredgewidth=0.8,
+                                        label="Known only to the country: dashed ring, symbol at the stated point"))
+    if "heatmap" in view.layers and len(shown):
+        fine = located & np.isin(prec, ["exact", "near"])
+        overlay_sections.append(_ov.draw_heatmap(mx, px[fine], py[fine], box))
+    if "ranges" in view.layers and is_dep.any():
+        from geo.render.ranges import load_ranges
+
+        overlay_sections.append(_ov.draw_ranges(mx, shown, load_ranges() if ranges is None else ranges,
+                                                boundaries, tf, box))
+
     if view.labels and len(shown):
-        px, py = tf.transform(lon, lat)
         order = np.argsort(-pd.to_datetime(shown["date_start"]).to_numpy().astype("int64"), kind="stable")
         titles = _text(shown, "title").to_numpy()
         done = 0
@@ -703,9 +711,6 @@ def render_figure(
         _legend_point(c, "confirmed", CATEGORY_MARKERS.get(c, "h"), CATEGORY_LABELS.get(c, c.title()))
         for c in CATEGORIES if c in cat_used
     ]
-    if unit_drawn:
-        cat_handles.append(Patch(facecolor="#eeeeee", edgecolor="#555555", hatch=unit_hatch,
-                                 linewidth=1.4, label="Known only to raion/oblast"))
     if cat_handles:
         sections.append(("Events (shape + colour)", cat_handles))
     if kinds_used:
@@ -724,18 +729,25 @@ def render_figure(
                 handle = (handle, cross)
             ver_handles.append(handle)
         sections.append(("Verification", ver_handles))
+    if precision_handles:
+        sections.append(("Location precision", precision_handles))
+    sections.extend(sec for sec in overlay_sections if sec is not None)
     if boundary_handles:
         sections.append(("Boundaries", boundary_handles))
     items: list[Any] = []
     labels: list[str] = []
+    headings: list[int] = []
     for head, hs in sections:
+        headings.append(len(items))
         items.append(blank)
-        labels.append(f"$\\bf{{{_tex_escape(head)}}}$")
+        labels.append(head)
         for h in hs:
             items.append(h)
             labels.append((h[0] if isinstance(h, tuple) else h).get_label())
     if items:
-        _fit_legend(fig, lx, items, labels)
+        _fit_legend(fig, lx, items, labels, headings)
+    fig.snapshot_legend = {head: [(h[0] if isinstance(h, tuple) else h).get_label() for h in hs]
+                           for head, hs in sections}  # for tests
     lx.text(0.0, 0.0, f"{len(shown):,} events shown", transform=lx.transAxes, fontsize=7, va="bottom")
 
     # footer
@@ -749,6 +761,8 @@ def render_figure(
     attr_lines = textwrap.wrap(attribution or "Boundaries: none loaded", width_chars, max_lines=2, placeholder=" …")
     stamp = generated.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if generated.tzinfo else generated.strftime("%Y-%m-%d %H:%M")
     last = f"Generated {stamp} · vector layers only"
+    if any(sec is not None and sec[0].startswith("Weapon ranges") for sec in overlay_sections):
+        last += " · Ranges: published maximum ranges (data/weapon_ranges.csv), uncertain"
     if view.opsec_note:
         last += f" · {view.opsec_note}"
     lines = [*src_lines, *attr_lines, last]
@@ -758,7 +772,7 @@ def render_figure(
     return fig
 
 
-def _fit_legend(fig: Figure, ax: Any, items: list[Any], labels: list[str]) -> None:
+def _fit_legend(fig: Figure, ax: Any, items: list[Any], labels: list[str], headings: list[int]) -> None:
     """The legend in the upper part of ``ax`` (the last line is kept for the event count): in one column,
     or two when the region is wide, at the largest font (7 pt down to 4 pt) whose box fits the region."""
     renderer = fig.canvas.get_renderer()
@@ -768,16 +782,16 @@ def _fit_legend(fig: Figure, ax: Any, items: list[Any], labels: list[str]) -> No
     for ncol in (1, 2) if wide else (1,):
         for font in (7.0, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0):
             legend = ax.legend(items, labels, loc="upper left", fontsize=font, frameon=False, borderaxespad=0.0,
+                               handler_map=_ov.HANDLER_MAP,
                                handlelength=1.6, labelspacing=0.45, borderpad=0.2, ncol=ncol, columnspacing=1.2)
+            texts = legend.get_texts()
+            for i in headings:  # section headings in bold (plain text: no mathtext surprises with "-" or "$")
+                texts[i].set_fontweight("bold")
             box = legend.get_window_extent(renderer)
             if box.height <= region.height - reserve and box.width <= region.width:
                 return
             if ncol == 1 and wide and font <= 6.0:
                 break  # rather two columns than a tiny font
-
-
-def _tex_escape(text: str) -> str:
-    return re.sub(r"([ _#%&$])", lambda m: "\\ " if m.group(1) == " " else "\\" + m.group(1), text)
 
 
 # --- exporters ----------------------------------------------------------------------------------------
@@ -875,15 +889,20 @@ def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = Non
     return buf.getvalue()
 
 
-def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = None) -> bytes:
-    """One self-contained HTML file (every asset inline, no tiles): the interactive map of the view."""
+def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = None, areas: Any = None,
+            ranges: pd.DataFrame | None = None) -> bytes:
+    """One self-contained HTML file (every asset inline, no tiles): the interactive map of the view
+    (``areas``: the dated area table, shown as of the end of the window)."""
     import folium
 
     from geo.assets import standalone_html
     from geo.render import build_map
 
     layers = [n for n in view.layers if n in EVENT_LAYERS]
-    m = build_map(boundaries, events, index=index, basemap="none", fit=view.bbox is None, layers=layers)
+    day = _ov.areas_day(view.filter.end, areas) if areas is not None and len(areas) else None
+    shown_areas = as_of(areas, day) if day is not None else None
+    m = build_map(boundaries, events, index=index, basemap="none", fit=view.bbox is None, layers=layers,
+                  areas=shown_areas, ranges=ranges)
     if view.bbox is not None:
         w, s, e, n = view.bbox
         m.fit_bounds([[s, w], [n, e]])
@@ -954,8 +973,13 @@ def export(
     *,
     index: Any = None,
     generated: dt.datetime | None = None,
+    areas: Any = None,
+    ranges: pd.DataFrame | None = None,
 ) -> bytes:
     """The snapshot of ``view`` in format ``fmt`` (one of :data:`FORMATS`) as bytes.
+
+    ``areas``: the dated area table (:class:`geo.areas.AreaStore`), shown as of the end of the window
+    when ``view.layers`` has ``areas``; ``ranges``: the weapon ranges table (default the shipped one).
 
     Data formats hold exactly the events shown (:func:`select`), with lon/lat rounded when
     ``view.opsec_decimals`` is set (and a ``coord_precision`` column/property saying so).
@@ -972,9 +996,10 @@ def export(
     if fmt == "kml":
         return to_kml(shown, view)
     if fmt == "html":
-        return to_html(shown, boundaries, view, index=index)
+        return to_html(shown, boundaries, view, index=index, areas=areas, ranges=ranges)
     # static formats: draw the already-selected (and rounded) events with the view's extent
-    fig = render_figure(shown, boundaries, view, index=index, generated=generated, selected=True)
+    fig = render_figure(shown, boundaries, view, index=index, generated=generated, selected=True, areas=areas,
+                        ranges=ranges)
     if fmt == "png":
         return to_png(fig, view.dpi)
     if fmt == "svg":
@@ -994,12 +1019,14 @@ def write(
     index: Any = None,
     generated: dt.datetime | None = None,
     save_view: str | Path | bool | None = True,
+    areas: Any = None,
+    ranges: pd.DataFrame | None = None,
 ) -> Path:
     """Write the export (format from ``fmt`` or the extension) and, unless ``save_view`` is falsy, its View
     JSON (to ``save_view`` or ``FILE.view.json``)."""
     out = Path(path)
     fmt = fmt or out.suffix.lower().lstrip(".")
-    data = export(fmt, events, boundaries, view, index=index, generated=generated)
+    data = export(fmt, events, boundaries, view, index=index, generated=generated, areas=areas, ranges=ranges)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     if save_view:
@@ -1009,6 +1036,6 @@ def write(
 
 
 __all__: Sequence[str] = [
-    "DEFAULT_LAYERS", "FORMATS", "View", "export", "key_events", "opsec", "render_figure", "select", "to_html",
+    "ALL_LAYERS", "DEFAULT_LAYERS", "FORMATS", "View", "export", "key_events", "opsec", "render_figure", "select", "to_html",
     "to_kml", "to_pdf", "to_png", "to_pptx", "to_svg", "view_path", "write",
 ]

@@ -1,0 +1,69 @@
+"""Geometry for the static map: clip, simplify and project shapely geometries; rings and paths for
+matplotlib collections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+from matplotlib.path import Path as MPath
+from pyproj import Transformer
+
+
+def project(geoms: np.ndarray, tf: Transformer) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.column_stack(tf.transform(xy[:, 0], xy[:, 1])))
+
+
+def rings(geoms: np.ndarray) -> list[np.ndarray]:
+    """Outline vertex arrays of (multi)polygons, for a LineCollection."""
+    geoms = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
+    if not len(geoms):
+        return []
+    lines = shapely.get_parts(shapely.boundary(shapely.get_parts(geoms)))
+    coords, idx = shapely.get_coordinates(lines, return_index=True)
+    if not len(coords):
+        return []
+    cuts = np.flatnonzero(np.diff(idx)) + 1
+    return [c for c in np.split(coords, cuts) if len(c) > 1]
+
+
+def exteriors(geoms: np.ndarray) -> list[np.ndarray]:
+    parts = shapely.get_parts(geoms[~shapely.is_missing(geoms)])
+    parts = parts[shapely.get_type_id(parts) == 3]
+    return [shapely.get_coordinates(shapely.get_exterior_ring(p)) for p in parts]
+
+
+def polygon_paths(geom: Any) -> list[MPath]:
+    """One matplotlib Path per polygon part, holes included (as further closed sub-paths)."""
+    if geom is None or shapely.is_empty(geom):
+        return []
+    parts = shapely.get_parts(np.array([geom], dtype=object))
+    out = []
+    for part in parts[shapely.get_type_id(parts) == 3]:
+        loops = [shapely.get_coordinates(part.exterior)]
+        loops += [shapely.get_coordinates(r) for r in part.interiors]
+        loops = [c for c in loops if len(c) >= 4]
+        if loops:
+            out.append(MPath.make_compound_path(*(MPath(c, closed=True) for c in loops)))
+    return out
+
+
+def clip(frame: Any, clip_box: shapely.Geometry, tf: Transformer, tol: float = 0.0) -> np.ndarray:
+    """The geometries of ``frame`` meeting ``clip_box``, clipped, simplified by ``tol`` degrees, projected."""
+    if frame is None or not len(frame):
+        return np.empty(0, dtype=object)
+    return clip_geoms(np.asarray(frame.geometry.to_numpy(), dtype=object), clip_box, tf, tol)[1]
+
+
+def clip_geoms(
+    geoms: np.ndarray, clip_box: shapely.Geometry, tf: Transformer, tol: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(which of ``geoms`` meet ``clip_box``, those clipped, simplified by ``tol`` degrees and projected)."""
+    geoms = np.asarray(geoms, dtype=object)
+    hit = ~shapely.is_missing(geoms)
+    hit[hit] = shapely.intersects(geoms[hit], clip_box)
+    clipped = shapely.clip_by_rect(geoms[hit], *clip_box.bounds)
+    if tol > 0:
+        clipped = shapely.simplify(clipped, tol)
+    return hit, project(clipped, tf)

@@ -1,0 +1,230 @@
+"""The app's overlay layers on the static snapshot (geo/snapshot/_overlays.py): range rings, heatmap,
+choropleth, dated areas, and the country-precision marking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from matplotlib.collections import PathCollection
+from matplotlib.image import AxesImage
+from snapshot_factories import GENERATED, snapshot_inputs
+
+from geo.render import class_breaks
+from geo.snapshot import ALL_LAYERS, BASE_LAYERS, DEFAULT_LAYERS, View, export, render_figure, select
+from geo.snapshot._overlays import areas_day, density, raion_counts
+
+ALL_ON = ALL_LAYERS
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return snapshot_inputs()
+
+
+def _areas(*rows: tuple[str, str, str | None, shapely.Geometry]) -> gpd.GeoDataFrame:
+    """Dated areas in the shape of ``geo.areas`` tables: (kind, date_start, date_end, geometry)."""
+    return gpd.GeoDataFrame(
+        {"kind": [r[0] for r in rows], "name": [f"{r[0]} {r[1]}" for r in rows],
+         "date_start": pd.to_datetime([r[1] for r in rows]), "date_end": pd.to_datetime([r[2] for r in rows])},
+        geometry=[r[3] for r in rows], crs="EPSG:4326",
+    )
+
+
+WIDE = (24.0, 46.0, 38.0, 56.0)  # wide enough for the fixture's 200-500 km range rings
+
+
+def _figure(inputs, layers, areas=None, **view_changes):
+    events, boundaries, index, view = inputs
+    return render_figure(events, boundaries, view.replace(layers=layers, **view_changes), index=index,
+                         generated=GENERATED, areas=areas)
+
+
+def test_default_layers_are_the_app_maps_visible_layers():
+    from geo.render import LAYERS
+
+    assert set(ALL_LAYERS) == set(LAYERS)
+    assert set(DEFAULT_LAYERS) == {name for name, spec in LAYERS.items() if spec.show}
+
+
+@pytest.mark.parametrize(
+    ("layer", "heading"),
+    [("ranges", "Weapon ranges (public sources)"), ("heatmap", "Heatmap"), ("choropleth", "Events per raion")],
+)
+def test_each_overlay_is_drawn_and_listed_only_when_on(inputs, layer, heading):
+    on = _figure(inputs, (*BASE_LAYERS, "events", "deployments", layer), bbox=WIDE)
+    off = _figure(inputs, (*BASE_LAYERS, "events", "deployments"), bbox=WIDE)
+    assert heading in on.snapshot_legend
+    assert heading not in off.snapshot_legend
+
+
+def test_range_rings_follow_the_deployments_named_systems(inputs):
+    fig = _figure(inputs, (*BASE_LAYERS, "deployments", "ranges"), bbox=WIDE)
+    labels = fig.snapshot_legend["Weapon ranges (public sources)"]
+    # the fixture deploys an Iskander-M, a Polonez and an S-400: one ring kind each
+    assert {"Ballistic missile: maximum range", "Rocket artillery: maximum range", "Air defence: maximum range"} <= set(labels)
+    footer = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "weapon_ranges.csv" in footer
+
+
+def test_rings_outside_the_map_are_neither_drawn_nor_listed(inputs):
+    # fit to the events: the map spans about 120 km, inside every ring
+    fig = _figure(inputs, (*BASE_LAYERS, "deployments", "ranges"))
+    assert "Weapon ranges (public sources)" not in fig.snapshot_legend
+    assert not [t for ax in fig.axes for t in ax.texts if t.get_text().endswith(" km") and "Iskander" in t.get_text()]
+
+
+def test_ranges_without_named_systems_draw_nothing(inputs):
+    events, boundaries, index, view = inputs
+    plain = events.assign(equipment="", title="Troops seen", description="")
+    fig = render_figure(plain, boundaries, view.replace(layers=(*BASE_LAYERS, "deployments", "ranges"), bbox=WIDE),
+                        index=index, generated=GENERATED)
+    assert "Weapon ranges (public sources)" not in fig.snapshot_legend
+
+
+def test_heatmap_is_an_image_under_the_symbols(inputs):
+    fig = _figure(inputs, (*BASE_LAYERS, "events", "heatmap"))
+    images = [im for ax in fig.axes for im in ax.get_images() if isinstance(im, AxesImage)]
+    assert len(images) == 1
+    scatter_z = min(c.get_zorder() for ax in fig.axes for c in ax.collections if isinstance(c, PathCollection))
+    assert images[0].get_zorder() < scatter_z
+
+
+def test_density_peaks_at_the_points_and_is_scaled_to_one():
+    box = (0.0, 0.0, 100.0, 50.0)
+    grid = density(np.array([25.0, 25.0, 75.0]), np.array([25.0, 25.0, 25.0]), box, cells=100, sigma=0.03)
+    assert grid.shape == (50, 100)
+    assert grid.max() == pytest.approx(1.0)
+    row, col = np.unravel_index(np.argmax(grid), grid.shape)
+    assert (row, col) in {(24, 24), (24, 25), (25, 24), (25, 25)}  # the double point is the peak
+    assert grid[25, 75] == pytest.approx(0.5, abs=0.05)  # one point: half the double one
+    assert grid[5, 50] < 0.01
+
+
+def test_density_of_nothing_is_zero():
+    grid = density(np.array([]), np.array([]), (0.0, 0.0, 10.0, 10.0), cells=20)
+    assert grid.shape == (20, 20) and not grid.any()
+
+
+@pytest.mark.parametrize(
+    ("precision", "counted"),
+    [("exact", True), ("near", True), ("admin2", True), ("admin1", False), ("country", False), ("none", False)],
+)
+def test_raion_counts_take_points_and_raion_level_events_only(precision, counted):
+    events = pd.DataFrame({"adm2_id": ["R1", "R1", "R2"], "geo_precision": ["exact", precision, "exact"]})
+    counts = raion_counts(events)
+    assert counts["R1"] == (2 if counted else 1)
+    assert counts["R2"] == 1
+
+
+def test_choropleth_classes_are_the_apps_class_breaks(inputs):
+    events, _boundaries, _index, view = inputs
+    fig = _figure(inputs, (*BASE_LAYERS, "choropleth"))
+    counts = raion_counts(select(events, view))
+    bounds = class_breaks(counts.to_numpy())
+    assert len(bounds) >= 2
+    labels = fig.snapshot_legend["Events per raion"]
+    assert len(labels) == len(bounds)
+    assert labels[0].startswith("1") and labels[-1].endswith(str(bounds[-1]))
+
+
+def test_areas_are_shown_as_of_the_end_of_the_window(inputs):
+    west, east = shapely.box(30.1, 50.1, 30.6, 50.6), shapely.box(31.2, 50.2, 31.8, 50.8)
+    areas = _areas(("control", "2024-08-10", None, west), ("control", "2024-08-14", None, east),
+                   ("claimed", "2024-08-20", None, west))  # after the window: not shown
+    fig = _figure(inputs, (*BASE_LAYERS, "areas"), areas=areas)
+    assert fig.snapshot_legend["Areas as of 2024-08-15"] == ["control"]
+    # the later control snapshot replaces the earlier one: one polygon drawn, the eastern one
+    patches = [p for ax in fig.axes for c in ax.collections for p in getattr(c, "_paths", [])
+               if type(c).__name__ == "PatchCollection"]
+    assert len(patches) == 1
+    xs = patches[0].vertices[:, 0]
+    assert xs.min() > 0  # east of the map's centre (31 E) in the centred projection
+
+
+def test_areas_day_without_an_end_is_the_latest_area():
+    areas = _areas(("control", "2024-08-10", None, shapely.box(0, 0, 1, 1)),
+                   ("control", "2024-08-14", None, shapely.box(0, 0, 1, 1)))
+    assert areas_day(None, areas) == dt.date(2024, 8, 14)
+    assert areas_day(dt.date(2024, 8, 12), areas) == dt.date(2024, 8, 12)
+
+
+def test_area_kinds_and_text_are_not_interpreted(inputs):
+    areas = _areas(("<b>held</b> & $x$", "2024-08-10", None, shapely.box(30.2, 50.2, 30.8, 50.8)))
+    fig = _figure(inputs, (*BASE_LAYERS, "areas"), areas=areas)
+    assert fig.snapshot_legend["Areas as of 2024-08-15"] == ["<b>held</b> & $x$"]
+
+
+def test_country_precision_events_get_a_distinct_ring(inputs):
+    events, boundaries, index, view = inputs
+    heading = "Location precision"
+    ring = "Known only to the country: dashed ring, symbol at the stated point"
+    fig = render_figure(events, boundaries, view, index=index, generated=GENERATED)
+    assert ring not in fig.snapshot_legend.get(heading, [])
+    moved = events.copy()
+    moved.loc[moved["category"] == "strike", "geo_precision"] = "country"
+    fig = render_figure(moved, boundaries, view, index=index, generated=GENERATED)
+    assert ring in fig.snapshot_legend[heading]
+    rings = [c for ax in fig.axes for c in ax.collections
+             if isinstance(c, PathCollection) and len(c.get_sizes()) and np.allclose(c.get_sizes(), 330)]
+    in_window = select(moved, view)
+    assert len(rings) == 1 and len(rings[0].get_offsets()) == int((in_window["category"] == "strike").sum())
+
+
+def test_every_overlay_at_once_keeps_the_legend_inside_its_region(inputs):
+    areas = _areas(("control", "2024-08-10", None, shapely.box(30.2, 50.2, 30.8, 50.8)),
+                   ("claimed", "2024-08-12", None, shapely.box(31.2, 50.2, 31.8, 50.8)))
+    fig = _figure(inputs, ALL_ON, areas=areas, bbox=(28.0, 49.0, 33.0, 52.0))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        if (legend := ax.get_legend()) is not None:
+            region = ax.get_window_extent(renderer)
+            box = legend.get_window_extent(renderer)
+            assert box.x0 >= region.x0 - 1 and box.x1 <= region.x1 + 1
+            assert box.y0 >= region.y0 - 1 and box.y1 <= region.y1 + 1
+    for heading in ("Weapon ranges (public sources)", "Heatmap", "Events per raion", "Areas as of 2024-08-15"):
+        assert heading in fig.snapshot_legend
+
+
+def test_html_export_carries_the_areas_of_the_window(inputs):
+    events, boundaries, index, view = inputs
+    areas = _areas(("control", "2024-08-10", None, shapely.box(30.2, 50.2, 30.8, 50.8)),
+                   ("claimed", "2024-08-20", None, shapely.box(31.2, 50.2, 31.8, 50.8)))
+    page = export("html", events, boundaries, view.replace(layers=(*BASE_LAYERS, "events", "areas")), index=index,
+                  areas=areas).decode()
+    assert "control 2024-08-10" in page
+    assert "claimed 2024-08-20" not in page
+
+
+def test_cli_snapshot_draws_areas_from_a_file(tmp_path, monkeypatch, capsys):
+    from geo.cli import main
+
+    monkeypatch.setenv("GEO_STORE", str(tmp_path / "empty.gpkg"))
+    areas = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"kind": "control", "name": "Held area", "date": "2024-08-14"},
+        "geometry": {"type": "Polygon", "coordinates": [[[34.9, 51.0], [35.6, 51.0], [35.6, 51.4], [34.9, 51.0]]]}}]}
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps(areas), encoding="utf-8")
+    out = tmp_path / "snap.html"
+    code = main(["snapshot", "--start", "2024-08-01", "--end", "2024-08-31", "--layers", "events", "areas",
+                 "--areas", str(path), "--countries", "XXX", "--source", str(tmp_path / "nowhere"),
+                 "--out", str(out), "--save-view", str(tmp_path / "v.json")])
+    assert code == 0
+    assert "Held area" in out.read_text(encoding="utf-8")
+    assert json.loads((tmp_path / "v.json").read_text())["layers"] == ["events", "areas"]
+
+
+def test_view_with_overlays_regenerates_the_same_png(inputs):
+    events, boundaries, index, view = inputs
+    areas = _areas(("control", "2024-08-10", None, shapely.box(30.2, 50.2, 30.8, 50.8)))
+    v = View.from_json(view.replace(layers=ALL_ON).to_json())
+    first = export("png", events, boundaries, v, index=index, generated=GENERATED, areas=areas)
+    second = export("png", events, boundaries, View.from_json(v.to_json()), index=index, generated=GENERATED,
+                    areas=areas)
+    assert first == second
