@@ -198,6 +198,26 @@ def test_pptx_has_picture_title_bullets_and_notes(inputs):
     assert "UNCLASSIFIED // FOR TRAINING" in texts
     notes = slide.notes_slide.notes_text_frame.text
     assert "Sources:" in notes and "Kyiv Independent" in notes and "Reuters" in notes
+    assert "Generated 2024-08-16 12:00 UTC" in texts and "Sources: in the speaker notes" in texts
+
+
+def test_pptx_picture_is_the_map_without_the_pages_title_and_marking(inputs):
+    from PIL import Image
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    from geo.snapshot import SLIDE_PICTURE
+
+    events, boundaries, index, view = inputs
+    slide = Presentation(io.BytesIO(export("pptx", events, boundaries, view, index=index))).slides[0]
+    picture = next(s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE)
+    image = Image.open(io.BytesIO(picture.image.blob))
+    assert image.size[0] / image.size[1] == pytest.approx(SLIDE_PICTURE[0] / SLIDE_PICTURE[1], rel=0.01)
+    assert picture.width / picture.height == pytest.approx(SLIDE_PICTURE[0] / SLIDE_PICTURE[1], rel=0.01)
+    fig = render_figure(events, boundaries, view, index=index, generated=GENERATED, layout="slide")
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert view.marking not in texts and view.title not in texts  # the slide carries them once
+    assert any(ax.get_legend() is not None for ax in fig.axes)
 
 
 def test_html_is_one_file_without_remote_assets(inputs):

@@ -356,7 +356,15 @@ _REGIONS: Final = {
         "footer": [0.03, 0.03, 0.94, 0.08],
         "marking_bottom": [0.0, 0.0, 1.0, 0.025],
     },
+    # the picture on a slide: the slide itself carries title, marking and footer
+    "slide": {
+        "map": [0.01, 0.01, 0.63, 0.98],
+        "inset": [0.665, 0.70, 0.325, 0.29],
+        "legend": [0.665, 0.01, 0.325, 0.67],
+    },
 }
+#: Size of the slide picture (inches): the map and its legend, beside the key events on a 16:9 slide.
+SLIDE_PICTURE: Final = (8.7, 5.5)
 
 
 def _page_size(view: View) -> tuple[float, float]:
@@ -448,6 +456,7 @@ def render_figure(
     max_labels: int = 40,
     selected: bool = False,
     areas: Any = None,
+    layout: str = "page",
 ) -> Figure:
     """The snapshot as a matplotlib Figure (page size from ``view.paper``/``orientation``).
 
@@ -455,28 +464,32 @@ def render_figure(
     :class:`geo.join.AdminIndex` (border districts); ``generated``: the time printed in the footer (UTC
     now by default; tests pass a fixed one); ``selected``: ``events`` are already :func:`select`-ed;
     ``ranges``: the weapon ranges table (default ``data/weapon_ranges.csv``); ``areas``: the dated area
-    table (``geo.areas``), drawn as of the end of the window.
+    table (``geo.areas``), drawn as of the end of the window; ``layout``: ``page`` (the whole briefing page)
+    or ``slide`` (map, inset and legend only, at :data:`SLIDE_PICTURE`, for a slide that has the rest).
     """
+    if layout not in ("page", "slide"):
+        raise GeoError(f"expected layout 'page' or 'slide', got {layout!r}")
     shown = events.reset_index(drop=True) if selected else select(events, view)
     generated = generated or dt.datetime.now(dt.timezone.utc)
     extent = _extent(shown, boundaries, view)
     lon_c, lat_c = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
     tf = Transformer.from_crs("EPSG:4326", _laea(lon_c, lat_c), always_xy=True)
 
-    fig = Figure(figsize=_page_size(view), dpi=view.dpi)
+    fig = Figure(figsize=_page_size(view) if layout == "page" else SLIDE_PICTURE, dpi=view.dpi)
     FigureCanvasAgg(fig)
-    regions = _REGIONS[view.orientation]
+    regions = _REGIONS[view.orientation if layout == "page" else "slide"]
     fig_w, fig_h = fig.get_size_inches()
 
     # marking, title, subtitle
-    for key, va in (("marking_top", "center"), ("marking_bottom", "center")):
-        ax = fig.add_axes(regions[key])
-        ax.set_axis_off()
-        ax.text(0.5, 0.5, view.marking, ha="center", va=va, fontsize=9, fontweight="bold", color="#8b0000")
-    tax = fig.add_axes(regions["title"])
-    tax.set_axis_off()
-    tax.text(0.0, 0.98, view.title, ha="left", va="top", fontsize=15, fontweight="bold")
-    tax.text(0.0, 0.08, view.shown_subtitle, ha="left", va="bottom", fontsize=10, color="#333333")
+    if layout == "page":
+        for key in ("marking_top", "marking_bottom"):
+            ax = fig.add_axes(regions[key])
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, view.marking, ha="center", va="center", fontsize=9, fontweight="bold", color="#8b0000")
+        tax = fig.add_axes(regions["title"])
+        tax.set_axis_off()
+        tax.text(0.0, 0.98, view.title, ha="left", va="top", fontsize=15, fontweight="bold")
+        tax.text(0.0, 0.08, view.shown_subtitle, ha="left", va="bottom", fontsize=10, color="#333333")
 
     # the map
     mx = fig.add_axes(regions["map"])
@@ -750,26 +763,38 @@ def render_figure(
                            for head, hs in sections}  # for tests
     lx.text(0.0, 0.0, f"{len(shown):,} events shown", transform=lx.transAxes, fontsize=7, va="bottom")
 
-    # footer
-    fx = fig.add_axes(regions["footer"])
-    fx.set_axis_off()
-    width_chars = int(regions["footer"][2] * fig_w * 72 / (5.8 * 0.55))
-    sources = _sources(shown)
+    ranges_drawn = any(sec is not None and sec[0].startswith("Weapon ranges") for sec in overlay_sections)
+    fig.snapshot_footer = footer_lines(shown, boundaries, view, generated, ranges_drawn=ranges_drawn)
+    if "footer" in regions:
+        fx = fig.add_axes(regions["footer"])
+        fx.set_axis_off()
+        width_chars = int(regions["footer"][2] * fig_w * 72 / (5.8 * 0.55))
+        sources, attribution, last = fig.snapshot_footer
+        src_lines = textwrap.wrap(sources, width_chars, max_lines=2,
+                                  placeholder=f" … (+ more; {len(_sources(shown))} sources)")
+        attr_lines = textwrap.wrap(attribution, width_chars, max_lines=2, placeholder=" …")
+        fx.text(0.0, 1.0, "\n".join([*src_lines, *attr_lines, last]), ha="left", va="top", fontsize=5.8,
+                color="#222222", linespacing=1.35, transform=fx.transAxes)
+    fig.snapshot_events = len(shown)  # for tests and the CLI
+    return fig
+
+
+def footer_lines(events: pd.DataFrame, boundaries: Any, view: View, generated: dt.datetime, *,
+                 ranges_drawn: bool = False) -> tuple[str, str, str]:
+    """(sources of the events shown, boundary attribution, "Generated … · vector layers only …")."""
+    sources = _sources(events)
     src_text = "Sources: " + ("; ".join(sources) if sources else "none")
-    src_lines = textwrap.wrap(src_text, width_chars, max_lines=2, placeholder=f" … (+ more; {len(sources)} sources)")
     attribution = (boundaries.attribution() if boundaries is not None and hasattr(boundaries, "attribution") else "")
-    attr_lines = textwrap.wrap(attribution or "Boundaries: none loaded", width_chars, max_lines=2, placeholder=" …")
-    stamp = generated.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if generated.tzinfo else generated.strftime("%Y-%m-%d %H:%M")
+    if generated.tzinfo:
+        stamp = generated.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    else:
+        stamp = generated.strftime("%Y-%m-%d %H:%M")
     last = f"Generated {stamp} · vector layers only"
-    if any(sec is not None and sec[0].startswith("Weapon ranges") for sec in overlay_sections):
+    if ranges_drawn:
         last += " · Ranges: published maximum ranges (data/weapon_ranges.csv), uncertain"
     if view.opsec_note:
         last += f" · {view.opsec_note}"
-    lines = [*src_lines, *attr_lines, last]
-    fx.text(0.0, 1.0, "\n".join(lines), ha="left", va="top", fontsize=5.8, color="#222222", linespacing=1.35,
-            transform=fx.transAxes)
-    fig.snapshot_events = len(shown)  # for tests and the CLI
-    return fig
+    return src_text, attribution or "Boundaries: none loaded", last
 
 
 def _fit_legend(fig: Figure, ax: Any, items: list[Any], labels: list[str], headings: list[int]) -> None:
@@ -835,7 +860,8 @@ def key_events(events: pd.DataFrame, n: int = 6) -> list[str]:
 
 
 def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = None, *, top: int = 6) -> bytes:
-    """One 16:9 slide: title, the map picture, the key events of the window, sources in the speaker notes."""
+    """One 16:9 slide: marking top and bottom, title, the map picture (best drawn with ``layout="slide"``),
+    the window and the key events beside it, a footer line (attribution, time, opsec), sources in the notes."""
     from pptx import Presentation
     from pptx.dml.color import RGBColor
     from pptx.util import Emu, Inches, Pt
@@ -843,10 +869,12 @@ def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = Non
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
     slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
-    slide.shapes.title.text = view.title
     title = slide.shapes.title
-    title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.35), Inches(12.5), Inches(0.8)
+    title.text = view.title
+    title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.35), Inches(12.5), Inches(0.75)
     title.text_frame.paragraphs[0].font.size = Pt(28)
+    title.text_frame.paragraphs[0].font.bold = True
+    title.text_frame.paragraphs[0].alignment = 1  # left
     for y in (Inches(0.02), Inches(7.5) - Inches(0.32)):
         box = slide.shapes.add_textbox(Inches(0), y, prs.slide_width, Inches(0.3))
         p = box.text_frame.paragraphs[0]
@@ -854,29 +882,39 @@ def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = Non
         p.font.size, p.font.bold = Pt(11), True
         p.font.color.rgb = RGBColor(0x8B, 0, 0)
         p.alignment = 2  # centre
-    png = to_png(fig, dpi=150)
+    png = to_png(fig, dpi=max(fig.dpi, 150))
     w_in, h_in = fig.get_size_inches()
-    height = Inches(5.9)
+    height = Inches(5.5)
     width = Emu(int(height * w_in / h_in))
-    if width > Inches(8.4):
-        width = Inches(8.4)
+    if width > Inches(8.9):
+        width = Inches(8.9)
         height = Emu(int(width * h_in / w_in))
-    slide.shapes.add_picture(io.BytesIO(png), Inches(0.4), Inches(1.2), width=width, height=height)
-    left = Inches(0.4) + width + Inches(0.25)
-    body = slide.shapes.add_textbox(left, Inches(1.2), prs.slide_width - left - Inches(0.3), Inches(5.9))
+    slide.shapes.add_picture(io.BytesIO(png), Inches(0.3), Inches(1.2), width=width, height=height)
+    left = Inches(0.3) + width + Inches(0.25)
+    body = slide.shapes.add_textbox(left, Inches(1.2), prs.slide_width - left - Inches(0.3), Inches(5.5))
     tf = body.text_frame
     tf.word_wrap = True
     tf.paragraphs[0].text = view.shown_subtitle
-    tf.paragraphs[0].font.size, tf.paragraphs[0].font.bold = Pt(14), True
+    tf.paragraphs[0].font.size, tf.paragraphs[0].font.bold = Pt(13), True
     head = tf.add_paragraph()
     head.text = "Key events (latest first)"
     head.font.size, head.font.bold = Pt(12), True
+    head.space_before = Pt(8)
     lines = key_events(events, top) or ["No events in the window"]
     for line in lines:
         p = tf.add_paragraph()
         p.text = "• " + line
-        p.level = 1
         p.font.size = Pt(11)
+        p.space_before = Pt(4)
+    generated = getattr(fig, "snapshot_generated", None) or dt.datetime.now(dt.timezone.utc)
+    _sources_line, attribution, last = getattr(fig, "snapshot_footer", None) or footer_lines(
+        events, boundaries, view, generated)
+    foot = slide.shapes.add_textbox(Inches(0.3), Inches(6.76), prs.slide_width - Inches(0.6), Inches(0.4))
+    foot.text_frame.word_wrap = True
+    p = foot.text_frame.paragraphs[0]
+    p.text = f"{last} · Sources: in the speaker notes · {attribution}"
+    p.font.size = Pt(7)
+    p.font.color.rgb = RGBColor(0x33, 0x33, 0x33)
     notes = ["Sources:", *(f"- {s}" for s in _sources(events))]
     if boundaries is not None and (attr := boundaries.attribution()):
         notes.append(attr)
@@ -999,7 +1037,7 @@ def export(
         return to_html(shown, boundaries, view, index=index, areas=areas, ranges=ranges)
     # static formats: draw the already-selected (and rounded) events with the view's extent
     fig = render_figure(shown, boundaries, view, index=index, generated=generated, selected=True, areas=areas,
-                        ranges=ranges)
+                        ranges=ranges, layout="slide" if fmt == "pptx" else "page")
     if fmt == "png":
         return to_png(fig, view.dpi)
     if fmt == "svg":
