@@ -671,7 +671,8 @@ def render_figure(
     _scale_bar(mx, box, tf, (lon_c, lat_c))
     _north_arrow(mx)
     mx.text(0.995, 0.005, f"Lambert azimuthal equal-area, centre {lat_c:.2f}N {lon_c:.2f}E", transform=mx.transAxes,
-            ha="right", va="bottom", fontsize=5, color="#555555", zorder=22)
+            ha="right", va="bottom", fontsize=5, color="#555555", zorder=22,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.8})
 
     # inset locator: the loaded countries and the map's extent
     ix = fig.add_axes(regions["inset"])
