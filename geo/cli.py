@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     ext = s.add_mutually_exclusive_group()
     ext.add_argument("--bbox", help="extent minlon,minlat,maxlon,maxlat (events outside are left out)")
     ext.add_argument("--fit", action="store_true", help="fit the extent to the events (default)")
+    ext.add_argument("--extent", metavar="NAME",
+                     help="a named extent from the boundaries: 'BLR–UKR border', 'Border districts', an oblast "
+                     "('Kursk'); any unique part of a name works")
     s.add_argument("--categories", nargs="+", metavar="CATEGORY", help="keep only these categories")
     s.add_argument("--layers", nargs="+", metavar="LAYER",
                    help="layers to draw (default: the app map's visible ones; any of countries oblasts raions "
@@ -293,7 +296,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
     from geo.boundaries import load_boundaries
     from geo.join import prepare
-    from geo.snapshot import FORMATS, select, write
+    from geo.snapshot import FORMATS, preset_extent, select, write
 
     view = _snapshot_view(args)
     fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
@@ -307,6 +310,8 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         print(f"warning: {err}", file=sys.stderr)
     has_any = any(len(boundaries.layer(n)) for n in (0, 1, 2))
     index = prepare(boundaries) if has_any else None
+    if args.extent:
+        view = view.replace(bbox=preset_extent(args.extent, boundaries, index))
     events, origin = _snapshot_events(args, index)
     areas = _snapshot_areas(args) if "areas" in view.layers else None
     generated = None

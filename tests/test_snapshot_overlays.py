@@ -228,3 +228,60 @@ def test_view_with_overlays_regenerates_the_same_png(inputs):
     second = export("png", events, boundaries, View.from_json(v.to_json()), index=index, generated=GENERATED,
                     areas=areas)
     assert first == second
+
+
+# --- extent presets -----------------------------------------------------------------------------------
+
+
+def test_extent_presets_come_from_the_boundaries(inputs):
+    from geo.snapshot import extent_presets
+
+    _events, boundaries, index, _view = inputs
+    presets = extent_presets(boundaries, index)
+    assert list(presets)[0] == "All loaded raions / districts"
+    assert presets["All loaded raions / districts"] == (29.9, 49.9, 32.1, 51.1)
+    # the AAA-BBB border runs along 31 E from 50 to 51 N
+    border = presets["AAA–BBB border"]
+    assert border[0] < 31 < border[2] and border[1] <= 50 - 0.2 and border[3] >= 51 + 0.2
+    assert presets["AAA N Oblast (AAA)"] == (29.9, 50.4, 31.1, 51.1)
+    assert "Border districts" in presets
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("aaa n oblast (aaa)", (29.9, 50.4, 31.1, 51.1)), ("BBB S Oblast", (30.9, 49.9, 32.1, 50.6)),
+     ("aaa–bbb", None)],
+)
+def test_preset_extent_matches_names_loosely(inputs, name, expected):
+    from geo.snapshot import extent_presets, preset_extent
+
+    _events, boundaries, index, _view = inputs
+    got = preset_extent(name, boundaries, index)
+    assert got == (expected or extent_presets(boundaries, index)["AAA–BBB border"])
+
+
+@pytest.mark.parametrize(("name", "message"), [("Oblast", "did you mean"), ("Narnia", "presets, e.g.")])
+def test_preset_extent_unknown_or_ambiguous_is_a_clear_error(inputs, name, message):
+    from geo.errors import GeoError
+    from geo.snapshot import preset_extent
+
+    _events, boundaries, index, _view = inputs
+    with pytest.raises(GeoError, match=f"expected an extent preset name, got '{name}'.*{message}"):
+        preset_extent(name, boundaries, index)
+
+
+@pytest.mark.shared
+def test_cli_extent_preset_on_the_real_boundaries(shared_geodata, tmp_path, monkeypatch, capsys):
+    from geo.cli import main
+
+    monkeypatch.setenv("GEO_STORE", str(tmp_path / "empty.gpkg"))
+    out = tmp_path / "kursk.csv"
+    code = main(["snapshot", "--start", "2024-08-01", "--end", "2024-08-31", "--extent", "Kursk",
+                 "--source", str(shared_geodata / "gbOpen"), "--cache-dir", str(tmp_path / "cache"),
+                 "--out", str(out), "--save-view", str(tmp_path / "v.json")])
+    assert code == 0
+    w, s, e, n = json.loads((tmp_path / "v.json").read_text())["bbox"]
+    assert 33.5 < w < 34.5 and 38 < e < 39 and 50.5 < s < 51 and 52.3 < n < 53  # Kursk region, padded
+    shown = pd.read_csv(out)
+    assert len(shown) and shown["lon"].between(w, e).all() and shown["lat"].between(s, n).all()
+    assert "Sudzha" in " ".join(shown["title"].astype(str))  # the sample's Kursk events

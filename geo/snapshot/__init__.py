@@ -52,6 +52,7 @@ from geo.render._style import (
 )
 from geo.schema import CATEGORIES, VERIFICATION
 from geo.snapshot import _overlays as _ov
+from geo.snapshot._extent import extent_presets, preset_extent
 from geo.snapshot._geometry import clip as _clip
 from geo.snapshot._geometry import exteriors as _exteriors
 from geo.snapshot._geometry import project as _project
@@ -1075,6 +1076,6 @@ def write(
 
 
 __all__: Sequence[str] = [
-    "ALL_LAYERS", "DEFAULT_LAYERS", "FORMATS", "View", "export", "key_events", "opsec", "render_figure", "select", "to_html",
+    "ALL_LAYERS", "DEFAULT_LAYERS", "FORMATS", "extent_presets", "preset_extent", "View", "export", "key_events", "opsec", "render_figure", "select", "to_html",
     "to_kml", "to_pdf", "to_png", "to_pptx", "to_svg", "view_path", "write",
 ]
