@@ -22,6 +22,7 @@ if loaded.index is None:
                "Set GEO_BOUNDARIES_SOURCE to a mirror (see README, air-gapped use).")
 
 events, label = data.events(loaded)
+version = data.events_version(loaded)
 settings = sidebar.read(events)
 shown = evfilter.apply(events, settings.filter)
 
@@ -32,9 +33,11 @@ st.caption(
     f" · source: {label}"
 )
 
-tab_map, tab_import, tab_export = st.tabs(["Map", "Import", "Export"])
+# switching tabs reruns the app, so that the Export tab reads the map's latest extent (a pan reruns only
+# the map's fragment)
+tab_map, tab_import, tab_export = st.tabs(["Map", "Import", "Export"], key="tab", on_change="rerun")
 with tab_map:
-    mapview.show(shown, loaded, settings)
+    mapview.show(shown, loaded, settings, version)
     left, right = st.columns([3, 2])
     with left:
         tables.timeline(shown, settings)
@@ -50,4 +53,4 @@ with tab_import:
     st.divider()
     importer.areas_panel()
 with tab_export:
-    exporter.panel(shown, loaded, settings)
+    exporter.panel(shown, loaded, settings, version, active=tab_export.open is not False)

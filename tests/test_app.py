@@ -193,7 +193,22 @@ def test_area_layer_upload_shows_on_the_map_as_of_window_end(app):
     assert "Assessed pocket" not in json.dumps(_map_args(app))
 
 
+def test_every_event_rendering_mode_draws_the_map(app):
+    drawn = {}
+    for mode in ("aggregate", "points", "auto"):  # "aggregate" is the renderer's "cells"
+        app.radio(key="f-mode").set_value(mode)
+        _run(app)
+        drawn[mode] = _map_args(app)["feature_group"]
+    assert drawn["aggregate"] != drawn["points"] == drawn["auto"]
+
+
+def _open_tab(at: AppTest, label: str) -> AppTest:
+    at.session_state["tab"] = label  # what clicking the tab does (the tabs rerun the app)
+    return _run(at)
+
+
 def test_export_panel_previews_and_prepares_a_pdf(app):
+    _open_tab(app, "Export")
     app.toggle(key="x-preview").set_value(True)
     _run(app)
     assert app.get("imgs") or app.get("image"), "snapshot preview not shown"
@@ -203,3 +218,55 @@ def test_export_panel_previews_and_prepares_a_pdf(app):
     _run(app)
     labels = [b.proto.label for b in app.get("download_button")]
     assert any(label.endswith(".pdf") for label in labels), labels
+    app.text_input(key="x-title").set_value("Another title")  # another view: the prepared file is stale
+    _run(app)
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert not any(label.endswith(".pdf") for label in labels), labels
+
+
+def test_export_preview_is_drawn_only_while_its_tab_is_open(app):
+    app.toggle(key="x-preview").set_value(True)
+    _run(app)
+    assert not (app.get("imgs") or app.get("image")), "preview drawn in a hidden tab"
+    _open_tab(app, "Export")
+    assert app.get("imgs") or app.get("image"), "snapshot preview not shown"
+
+
+def test_export_extent_follows_the_map_until_chosen(app, monkeypatch):
+    from geo import snapshot
+
+    calls: list[tuple[snapshot.View, dict]] = []
+    real = snapshot.export
+
+    def export(fmt, events, boundaries, view, **kwargs):
+        calls.append((view, kwargs))
+        return real(fmt, events, boundaries, view, **kwargs)
+
+    monkeypatch.setattr(snapshot, "export", export)
+    assert app.radio(key="x-extent").value == "fit"  # no browser here: the map has not reported an extent
+    app.session_state["map-extent"] = (30.125, 50.1, 36.5, 52.9)  # what ui.mapview keeps from st_folium
+    _open_tab(app, "Export")
+    assert app.radio(key="x-extent").value == "map"
+    assert "30.12°E–36.50°E, 50.10°N–52.90°N" in " ".join(c.value for c in app.caption)
+    app.multiselect(key="x-layers").set_value(["countries", "events", "heatmap"])
+    app.toggle(key="x-preview").set_value(True)
+    _run(app)
+    view, kwargs = calls[-1]
+    assert view.bbox == (30.125, 50.1, 36.5, 52.9)
+    assert view.layers == ("countries", "events", "heatmap")
+    assert "areas" in kwargs  # the dated area table (None here: the store has none)
+    app.radio(key="x-extent").set_value("fit")
+    _run(app)
+    assert calls[-1][0].bbox is None
+    app.session_state["map-extent"] = (31.0, 51.0, 32.0, 52.0)
+    _run(app)
+    assert app.radio(key="x-extent").value == "fit"  # chosen by the user: the map no longer overrides it
+    app.radio(key="x-extent").set_value("box")
+    _run(app)
+    app.text_input(key="x-bbox").set_value("1,2,3")
+    _run(app)
+    assert any("Extent" in e.value for e in app.error)
+    app.text_input(key="x-bbox").set_value("0,0,2,2")
+    _run(app)
+    assert app.toggle(key="x-preview").value, "a typo in the box turned the preview off"
+    assert calls[-1][0].bbox == (0.0, 0.0, 2.0, 2.0)

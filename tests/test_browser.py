@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,70 @@ def test_map_renders_offline_with_events_and_boundaries(app_url):
     assert not [u for u in blocked if u.endswith((".js", ".css"))], blocked
     if os.environ.get("CI"):
         print(f"screenshot: {ARTIFACTS / 'app.png'}; blocked: {sorted(set(blocked))[:10]}")
+
+
+EXTENT_CAPTION = re.compile(
+    r"Map extent: ([\d.]+)°([EW])–([\d.]+)°([EW]), ([\d.]+)°([NS])–([\d.]+)°([NS])"
+)
+
+
+def _caption_extent(text: str) -> tuple[float, float, float, float] | None:
+    """(minlon, minlat, maxlon, maxlat) from the Export tab's "Map extent: 30.12°E–36.50°E, …" caption."""
+    m = EXTENT_CAPTION.search(text)
+    if m is None:
+        return None
+    w, we, e, ee, s, sh, n, nh = m.groups()
+
+    def signed(v: str, hemi: str) -> float:
+        return -float(v) if hemi in "WS" else float(v)
+
+    return signed(w, we), signed(s, sh), signed(e, ee), signed(n, nh)
+
+
+def test_export_snapshots_the_maps_current_extent(app_url):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with offline_page() as (page, blocked):
+        page.goto(app_url, wait_until="domcontentloaded")
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        frame.locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
+        page.wait_for_timeout(3000)  # the first reports of the map's extent
+        body = frame.locator("body")
+        # pan and zoom the Leaflet map (streamlit-folium keeps it as window.map) as a user would
+        body.evaluate("() => window.map.setView([52.4, 32.0], 7)")
+        page.wait_for_timeout(3000)  # the debounced report (250 ms) and the map fragment's rerun
+        bounds = body.evaluate(
+            "() => { const b = window.map.getBounds();"
+            " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+        )
+        assert body.evaluate("() => window.map.getZoom()") == 7, "the map jumped back after the pan"
+        page.get_by_role("tab", name="Export").click()
+        caption = page.get_by_text("Map extent:")
+        caption.wait_for(timeout=60_000)
+        shown = None
+        for _ in range(30):  # the tab's rerun may still be on its way
+            shown = _caption_extent(caption.text_content() or "")
+            if shown and all(abs(a - b) < 0.05 for a, b in zip(shown, bounds)):
+                break
+            page.wait_for_timeout(1000)
+        assert shown is not None and all(abs(a - b) < 0.05 for a, b in zip(shown, bounds)), (shown, bounds)
+        assert page.get_by_role("radio", name="The map's current extent").is_checked()
+        page.get_by_text("Preview the snapshot").click()
+        image = page.locator('[data-testid="stImage"] img').first
+        image.wait_for(timeout=120_000)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(),
+                               timeout=60_000)
+        natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+        image.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / "export.png"), full_page=False)
+        # back on the map: still where the user left it; "Fit to events" fits again (zoom 6 for the sample)
+        page.get_by_role("tab", name="Map").click()
+        page.wait_for_timeout(3000)
+        after = body.evaluate("() => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
+        page.get_by_role("button", name="Fit to events").click()
+        page.wait_for_timeout(3000)
+        fitted = body.evaluate("() => window.map.getZoom()")
+    assert after[0] == 7 and abs(after[1] - 52.4) < 0.01 and abs(after[2] - 32.0) < 0.01, after
+    assert fitted == 6, fitted
+    assert natural[0] > 1000 and natural[1] > 600, natural  # A4 landscape at 150 dpi
+    assert not [u for u in blocked if u.endswith((".js", ".css"))], blocked

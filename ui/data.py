@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import io, join
+from geo.areas import AreaStore
 from geo.boundaries import Boundaries, load_boundaries
 from geo.store import EventStore
 
@@ -85,9 +86,37 @@ def _events(version: tuple[str, float, int], sample_mtime: float, _index: Any, i
     return frame, f"sample data ({SAMPLE.name}; the store {s.path} is empty)"
 
 
+def _events_key(loaded: Loaded) -> tuple[tuple[str, float, int], float, int]:
+    return _store_version(), SAMPLE.stat().st_mtime, id(loaded.index)
+
+
 def events(loaded: Loaded) -> tuple[pd.DataFrame, str]:
     """All events (the store's, or the sample while the store is empty) and a label saying which."""
-    return _events(_store_version(), SAMPLE.stat().st_mtime, loaded.index, id(loaded.index))
+    version, sample_mtime, index_key = _events_key(loaded)
+    return _events(version, sample_mtime, loaded.index, index_key)
+
+
+def events_version(loaded: Loaded) -> str:
+    """Names the event set :func:`events` returns (changes when the store or the sample does): a cache key
+    for what is derived from it, stable across reruns unlike ``id()`` of a filtered frame."""
+    return repr(_events_key(loaded))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _areas(version: tuple[str, float, int]) -> Any:
+    store = AreaStore()
+    return store.read() if store.exists() else None
+
+
+def areas() -> tuple[Any, str]:
+    """The dated area table of the store (every snapshot; None when there is none) and its version."""
+    path = AreaStore().path
+    if not path.exists():
+        return None, "none"
+    stat = path.stat()
+    version = (str(path), stat.st_mtime, stat.st_size)
+    table = _areas(version)
+    return (table if table is not None and len(table) else None), repr(version)
 
 
 def reload_events() -> None:

@@ -1,6 +1,8 @@
 """The export panel: a preview of the briefing snapshot and downloads in every format.
 
-The snapshot is the current window and filters; the extent fits the filtered events or is typed as a box.
+The snapshot is the current window and filters, with the layers chosen here; its extent is the
+interactive map's current one (``st.session_state["map-extent"]``, kept by ``ui.mapview``), fits the
+filtered events, or is typed as a box. Dated areas are drawn as of the end of the window.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import snapshot
+from geo import render, snapshot
 from geo.errors import GeoError
 from ui import data
+from ui.mapview import EXTENT_KEY, Extent
 
 MIME = {
     "png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
@@ -21,6 +24,7 @@ MIME = {
     "html": "text/html", "csv": "text/csv", "geojson": "application/geo+json",
     "gpkg": "application/geopackage+sqlite3", "kml": "application/vnd.google-earth.kml+xml",
 }
+EXTENTS = {"map": "The map's current extent", "fit": "Fit to the events", "box": "Type a box"}
 
 
 def _bbox(text: str) -> tuple[float, float, float, float] | None:
@@ -30,6 +34,45 @@ def _bbox(text: str) -> tuple[float, float, float, float] | None:
     if len(parts) != 4 or parts[0] >= parts[2] or parts[1] >= parts[3]:
         raise ValueError("expected minlon,minlat,maxlon,maxlat with min < max")
     return (parts[0], parts[1], parts[2], parts[3])
+
+
+def describe(box: Extent) -> str:
+    """``30.12°E–36.50°E, 50.10°N–52.90°N`` for (minlon, minlat, maxlon, maxlat)."""
+    def lon(v: float) -> str:
+        return f"{abs(v):.2f}°{'W' if v < 0 else 'E'}"
+
+    def lat(v: float) -> str:
+        return f"{abs(v):.2f}°{'S' if v < 0 else 'N'}"
+
+    return f"{lon(box[0])}–{lon(box[2])}, {lat(box[1])}–{lat(box[3])}"
+
+
+def _touched() -> None:
+    st.session_state["x-extent-chosen"] = True
+
+
+def _extent() -> tuple[bool, Extent | None]:
+    """The extent radio: (valid, bbox); bbox None fits the events."""
+    current: Extent | None = st.session_state.get(EXTENT_KEY)
+    if not st.session_state.get("x-extent-chosen"):  # until the user picks one: the map's, once it is known
+        st.session_state["x-extent"] = "map" if current is not None else "fit"
+    choice = st.radio("Extent", list(EXTENTS), format_func=EXTENTS.__getitem__, key="x-extent",
+                      horizontal=True, on_change=_touched)
+    if choice == "map":
+        if current is None:
+            st.caption("The map has not reported its extent yet (open the Map tab): fitting to the events.")
+            return True, None
+        st.caption(f"Map extent: {describe(current)}")
+        return True, current
+    if choice == "fit":
+        return True, None
+    box = st.text_input("Box: minlon,minlat,maxlon,maxlat", key="x-bbox",
+                        placeholder="30.0,50.0,36.5,53.0")
+    try:
+        return True, _bbox(box)
+    except ValueError as exc:
+        st.error(f"Extent: {exc}, got {box!r}")
+        return False, None
 
 
 def _view(settings: Any) -> snapshot.View | None:
@@ -42,50 +85,56 @@ def _view(settings: Any) -> snapshot.View | None:
     dpi = c5.selectbox("PNG resolution (dpi)", [150, 300], key="x-dpi")
     opsec = c6.selectbox("Round exported coordinates (opsec)", ["no", "0.01° (~1 km)", "0.1° (~10 km)"],
                          key="x-opsec")
+    layers = st.multiselect("Layers", list(snapshot.ALL_LAYERS), default=list(snapshot.DEFAULT_LAYERS),
+                            format_func=lambda n: render.LAYERS[n].title, key="x-layers")
     labels = st.toggle("Label events", key="x-labels")
-    box = st.text_input("Extent (minlon,minlat,maxlon,maxlat); empty: fit to the events", key="x-bbox")
-    try:
-        bbox = _bbox(box)
-    except ValueError as exc:
-        st.error(f"Extent: {exc}, got {box!r}")
+    ok, bbox = _extent()
+    if not ok:
         return None
     decimals = {"no": None, "0.01° (~1 km)": 2, "0.1° (~10 km)": 1}[opsec]
     return snapshot.View(title=title, bbox=bbox, filter=settings.filter, marking=marking, labels=labels,
-                         opsec_decimals=decimals, paper=paper, orientation=orientation, dpi=int(dpi))
+                         layers=tuple(layers), opsec_decimals=decimals, paper=paper, orientation=orientation,
+                         dpi=int(dpi))
 
 
 @st.cache_data(show_spinner="Drawing the snapshot…", max_entries=8)
-def _export(fmt: str, view_json: str, version: int, _events: pd.DataFrame, _loaded: data.Loaded) -> bytes:
+def _export(fmt: str, view_json: str, version: str, areas_version: str, _events: pd.DataFrame,
+            _loaded: data.Loaded, _areas: Any) -> bytes:
     view = snapshot.View.from_json(view_json)
     return snapshot.export(fmt, _events, _loaded.boundaries, view, index=_loaded.index,
-                           generated=datetime.now(UTC))
+                           generated=datetime.now(UTC), areas=_areas)
 
 
-def panel(events: pd.DataFrame, loaded: data.Loaded, settings: Any) -> None:
+def panel(events: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str, active: bool = True) -> None:
+    """The panel for the filtered ``events`` (from the event set named ``version``); the preview is drawn
+    only while the panel is ``active`` (its tab open)."""
     st.subheader("Briefing export")
     st.caption("The snapshot shows the current window and filters. Works offline: vector layers only.")
     view = _view(settings)
-    if view is None:
-        return
-    version = id(events)
-    if st.toggle("Preview the snapshot", key="x-preview"):
+    areas, areas_version = data.areas()
+
+    def export(fmt: str, view: snapshot.View) -> bytes:
+        return _export(fmt, view.to_json(), version, areas_version, events, loaded, areas)
+
+    # the widgets below are drawn even when the view is invalid, so that a typo keeps their state
+    if st.toggle("Preview the snapshot", key="x-preview") and active and view is not None:
         try:
-            png = _export("png", view.to_json(), version, events, loaded)
+            st.image(export("png", view), caption="Preview (PNG)", width="stretch")
         except GeoError as exc:
             st.error(f"Cannot draw the snapshot: {exc}")
-            return
-        st.image(png, caption="Preview (PNG)", width="stretch")
     fmt = st.selectbox("Format", list(snapshot.FORMATS), key="x-format",
                        format_func=lambda f: f.upper())
+    if view is None:
+        return
     stem = "".join(c if c.isalnum() else "-" for c in view.title.lower()).strip("-") or "snapshot"
     if st.button(f"Prepare {fmt.upper()}", key="x-prepare"):
         try:
-            st.session_state["x-file"] = (fmt, _export(fmt, view.to_json(), version, events, loaded))
+            st.session_state["x-file"] = (fmt, view.to_json(), export(fmt, view))
         except GeoError as exc:
             st.error(f"Export failed: {exc}")
     ready = st.session_state.get("x-file")
-    if ready and ready[0] == fmt:
-        st.download_button(f"Download {stem}.{fmt}", ready[1], file_name=f"{stem}.{fmt}", mime=MIME[fmt],
+    if ready and ready[:2] == (fmt, view.to_json()):  # a file prepared for another format or view is stale
+        st.download_button(f"Download {stem}.{fmt}", ready[2], file_name=f"{stem}.{fmt}", mime=MIME[fmt],
                            key="x-download", type="primary")
     st.download_button("Download the view (JSON: regenerates the same export)", view.to_json().encode(),
                        file_name=f"{stem}.view.json", mime="application/json", key="x-view")

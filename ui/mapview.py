@@ -1,14 +1,19 @@
 """The map: a cached base map (boundaries, controls) plus the layers that follow the filters.
 
-The base map is built once per boundary set and kept (``st.cache_resource``); a filter change only
-rebuilds the event layers, which ``st_folium`` swaps in (``feature_group_to_add``) while keeping the
-map's centre and zoom. Every script and stylesheet is served by the app itself from ``./static``.
+The base map is built once per boundary set and kept (``st.cache_resource``); the event layers once per
+event set, filters, rendering mode and area snapshot, which ``st_folium`` swaps in
+(``feature_group_to_add``) while keeping the map's centre and zoom. The map runs in a fragment: a pan or
+zoom reports the new extent (kept in ``st.session_state["map-extent"]`` for the export) and reruns only
+the map, not the whole page. Every script and stylesheet is served by the app itself from ``./static``.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import math
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import folium
@@ -17,10 +22,17 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import assets, render
-from geo.areas import AreaStore, as_of
+from geo.areas import as_of
 from ui import data
 
 MAP_HEIGHT = 640
+EXTENT_KEY = "map-extent"
+MAX_LAT = 85.0
+#: sidebar "Event rendering" → ``render.event_layers`` mode
+MODES = {"auto": "auto", "points": "points", "aggregate": "cells"}
+
+Extent = tuple[float, float, float, float]
+CentreZoom = tuple[tuple[float, float] | None, float | None]
 
 
 @st.cache_resource(show_spinner=False)
@@ -36,21 +48,44 @@ def _base_map(_loaded: data.Loaded, key: int, basemap: str) -> folium.Map:
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _areas(version: tuple[str, float, int]) -> Any:
-    store = AreaStore()
-    return store.read() if store.exists() else None
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _event_layers(version: str, filter_key: str, mode: str, end: date | None, areas_version: str, loaded_key: int,
+                  _shown: pd.DataFrame, _loaded: data.Loaded, _areas: Any) -> list[folium.FeatureGroup]:
+    """The event layers of one event set, filters, mode and area snapshot (as of ``end``), built once: a
+    pan, or a rerun that changes none of those, reuses them."""
+    areas = as_of(_areas, end) if _areas is not None and end else None
+    return render.event_layers(_shown, _loaded.boundaries, areas=areas, mode=mode,  # type: ignore[arg-type]
+                               assets=local_assets(), index=_loaded.index)
 
 
-def _areas_at(day: Any) -> Any:
-    store = AreaStore()
-    if not store.path.exists():
+def _filter_key(settings: Any) -> str:
+    return json.dumps(settings.filter.to_dict(), sort_keys=True, default=str)
+
+
+def _layers(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) -> list[folium.FeatureGroup]:
+    table, areas_version = data.areas()
+    mode = MODES.get(settings.mode, settings.mode)
+    groups = _event_layers(version, _filter_key(settings), mode, settings.filter.end, areas_version, id(loaded),
+                           shown, loaded, table)
+    # st_folium attaches the groups it is given to its map: hand it copies, so the cache stays as built
+    return copy.deepcopy(groups)
+
+
+def extent(bounds: Mapping[str, Any] | None) -> Extent | None:
+    """(minlon, minlat, maxlon, maxlat) of Leaflet bounds ({"_southWest": {"lat", "lng"}, "_northEast": …}),
+    clamped to lon [-180, 180] and lat [-85, 85]; None when unknown or empty (a hidden map has no size)."""
+    try:
+        sw, ne = bounds["_southWest"], bounds["_northEast"]  # type: ignore[index]
+        w, s, e, n = (float(v) for v in (sw["lng"], sw["lat"], ne["lng"], ne["lat"]))
+    except (KeyError, TypeError, ValueError):
         return None
-    stat = store.path.stat()
-    areas = _areas((str(store.path), stat.st_mtime, stat.st_size))
-    if areas is None or len(areas) == 0:
+    if not all(math.isfinite(v) for v in (w, s, e, n)):
         return None
-    return as_of(areas, day)
+    w, e = (max(-180.0, min(180.0, v)) for v in (w, e))
+    s, n = (max(-MAX_LAT, min(MAX_LAT, v)) for v in (s, n))
+    if e - w < 1e-4 or n - s < 1e-4:
+        return None
+    return (round(w, 5), round(s, 5), round(e, 5), round(n, 5))
 
 
 def _zoom_for(bounds: list[list[float]]) -> tuple[tuple[float, float], int]:
@@ -75,36 +110,57 @@ def _selected(shown: pd.DataFrame) -> pd.Series | None:
     return match.iloc[0]
 
 
-def _view(shown: pd.DataFrame, settings: Any) -> tuple[tuple[float, float] | None, int | None]:
+def _view(shown: pd.DataFrame, settings: Any) -> CentreZoom:
+    """Centre and zoom to hand ``st_folium``: the chosen event, else the filtered events.
+
+    They are recomputed only when the filters, the table choice or a *Fit to events* click change; between
+    those the same values are passed, so that ``st_folium`` (which applies centre and zoom only when they
+    differ from the last ones) keeps where the user panned. Each recomputed view is nudged by a
+    negligible amount (1e-7°, 1e-6 zoom level, which Leaflet snaps away) so that it differs from the one
+    before even when it lands on the same numbers: a second *Fit to events* after a pan still fits.
+    """
     chosen = _selected(shown)
-    if chosen is not None:
-        return (float(chosen["lat"]), float(chosen["lon"])), 9
-    key = (settings.filter.to_dict().__repr__(), st.session_state.get("fit-clicks", 0))
-    if st.session_state.get("fit-key") != key:
-        st.session_state["fit-key"] = key
-        bounds = render.fit_bounds(shown)
-        if bounds is not None:
-            st.session_state["view"] = _zoom_for(bounds)
+    key = (_filter_key(settings), st.session_state.get("fit-clicks", 0), None if chosen is None else str(chosen["id"]))
+    if st.session_state.get("view-key") != key:
+        st.session_state["view-key"] = key
+        if chosen is not None:
+            target: tuple[tuple[float, float], int] | None = ((float(chosen["lat"]), float(chosen["lon"])), 9)
+        else:
+            bounds = render.fit_bounds(shown)
+            target = _zoom_for(bounds) if bounds is not None else None
+        if target is not None:
+            gen = st.session_state.get("view-gen", 0) + 1
+            nudge = gen % 2
+            (lat, lon), zoom = target
+            st.session_state["view-gen"] = gen
+            st.session_state["view"] = ((lat + nudge * 1e-7, lon), zoom + nudge * 1e-6)
     return st.session_state.get("view", (None, None))
 
 
-def show(shown: pd.DataFrame, loaded: data.Loaded, settings: Any) -> None:
-    """Draw the map for the filtered events, and the details of a clicked point below it."""
+def show(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) -> None:
+    """Draw the map for the filtered events, and the details of a clicked point below it.
+
+    ``version`` names the event set ``shown`` was filtered from (:func:`ui.data.events_version`).
+    """
+    _map_fragment(shown, loaded, settings, version)
+
+
+@st.fragment
+def _map_fragment(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) -> None:
     top = st.columns([4, 1, 1], vertical_alignment="bottom")
     basemap = top[1].selectbox("Base map", list(render.BASEMAPS), key="basemap",
                                format_func=lambda k: render.BASEMAPS[k]["title"])
     if top[2].button("Fit to events", key="fit", width="stretch"):
         st.session_state["fit-clicks"] = st.session_state.get("fit-clicks", 0) + 1
-    end = settings.filter.end
-    groups = render.event_layers(
-        shown, loaded.boundaries, areas=_areas_at(end) if end else None, mode=settings.mode,
-        assets=local_assets(), index=loaded.index,
-    )
+    groups = _layers(shown, loaded, settings, version)
     center, zoom = _view(shown, settings)
     # st_folium adds the dynamic groups and the layer control to the map it is given: hand it a copy of
     # the cached base map, so the cache stays as built (about 1 ms)
     base = copy.deepcopy(_base_map(loaded, id(loaded), basemap))
     out = _draw(base, groups, center, zoom)
+    current = extent((out or {}).get("bounds"))
+    if current is not None:
+        st.session_state[EXTENT_KEY] = current
     _details(shown, out)
 
 
@@ -118,7 +174,7 @@ def _draw(base: folium.Map, groups: list[Any], center: Any, zoom: Any) -> dict[s
         layer_control=folium.LayerControl(collapsed=True, position="topright"),
         center=center,
         zoom=zoom,
-        returned_objects=["last_object_clicked"],
+        returned_objects=["last_object_clicked", "bounds"],
     )
 
 
