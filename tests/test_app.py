@@ -49,6 +49,15 @@ def app_env(tmp_path, monkeypatch):
     return tmp_path
 
 
+def _loaded_boundaries(_at: AppTest) -> tuple[object, object]:
+    """The boundaries and index the app loaded (same mirror and countries, read again here)."""
+    from geo.boundaries import load_boundaries
+    from geo.join import prepare
+
+    boundaries = load_boundaries(countries=("AAA", "BBB"))
+    return boundaries, prepare(boundaries)
+
+
 def _run(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception, [e.message for e in at.exception]
@@ -261,6 +270,15 @@ def test_export_extent_follows_the_map_until_chosen(app, monkeypatch):
     app.session_state["map-extent"] = (31.0, 51.0, 32.0, 52.0)
     _run(app)
     assert app.radio(key="x-extent").value == "fit"  # chosen by the user: the map no longer overrides it
+    app.radio(key="x-extent").set_value("preset")
+    _run(app)
+    names = app.selectbox(key="x-preset").options
+    assert "Border districts" in names
+    app.selectbox(key="x-preset").set_value("Border districts")
+    _run(app)
+    from geo.snapshot import extent_presets
+
+    assert calls[-1][0].bbox == extent_presets(*_loaded_boundaries(app))["Border districts"]
     app.radio(key="x-extent").set_value("box")
     _run(app)
     app.text_input(key="x-bbox").set_value("1,2,3")

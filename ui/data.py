@@ -119,5 +119,17 @@ def areas() -> tuple[Any, str]:
     return (table if table is not None and len(table) else None), repr(version)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _presets(_loaded: Loaded, key: int) -> dict[str, tuple[float, float, float, float]]:
+    from geo.snapshot import extent_presets
+
+    return extent_presets(_loaded.boundaries, _loaded.index)
+
+
+def extent_presets(loaded: Loaded) -> dict[str, tuple[float, float, float, float]]:
+    """Named extents from the loaded boundaries (border lines, border districts, each oblast)."""
+    return _presets(loaded, id(loaded))
+
+
 def reload_events() -> None:
     _events.clear()

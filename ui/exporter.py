@@ -2,7 +2,8 @@
 
 The snapshot is the current window and filters, with the layers chosen here; its extent is the
 interactive map's current one (``st.session_state["map-extent"]``, kept by ``ui.mapview``), fits the
-filtered events, or is typed as a box. Dated areas are drawn as of the end of the window.
+filtered events, is a preset from the boundaries (a border, the border districts, an oblast), or is typed
+as a box. Dated areas are drawn as of the end of the window.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ MIME = {
     "html": "text/html", "csv": "text/csv", "geojson": "application/geo+json",
     "gpkg": "application/geopackage+sqlite3", "kml": "application/vnd.google-earth.kml+xml",
 }
-EXTENTS = {"map": "The map's current extent", "fit": "Fit to the events", "box": "Type a box"}
+EXTENTS = {"map": "The map's current extent", "fit": "Fit to the events", "preset": "A preset",
+           "box": "Type a box"}
 
 
 def _bbox(text: str) -> tuple[float, float, float, float] | None:
@@ -51,8 +53,8 @@ def _touched() -> None:
     st.session_state["x-extent-chosen"] = True
 
 
-def _extent() -> tuple[bool, Extent | None]:
-    """The extent radio: (valid, bbox); bbox None fits the events."""
+def _extent(presets: dict[str, Extent]) -> tuple[bool, Extent | None]:
+    """The extent radio: (valid, bbox); bbox None fits the events. ``presets``: name → extent."""
     current: Extent | None = st.session_state.get(EXTENT_KEY)
     if not st.session_state.get("x-extent-chosen"):  # until the user picks one: the map's, once it is known
         st.session_state["x-extent"] = "map" if current is not None else "fit"
@@ -66,6 +68,14 @@ def _extent() -> tuple[bool, Extent | None]:
         return True, current
     if choice == "fit":
         return True, None
+    if choice == "preset":
+        if not presets:
+            st.caption("No presets: no boundaries are loaded. Fitting to the events.")
+            return True, None
+        name = st.selectbox("Preset extent", list(presets), key="x-preset",
+                            help="Border lines, border districts and every oblast of the loaded boundaries")
+        st.caption(f"Extent: {describe(presets[name])}")
+        return True, presets[name]
     box = st.text_input("Box: minlon,minlat,maxlon,maxlat", key="x-bbox",
                         placeholder="30.0,50.0,36.5,53.0")
     try:
@@ -75,7 +85,7 @@ def _extent() -> tuple[bool, Extent | None]:
         return False, None
 
 
-def _view(settings: Any) -> snapshot.View | None:
+def _view(settings: Any, presets: dict[str, Extent]) -> snapshot.View | None:
     c1, c2 = st.columns(2)
     title = c1.text_input("Title", value="Belarus–Ukraine–Kursk situation", key="x-title")
     marking = c2.text_input("Marking (top and bottom)", value="UNCLASSIFIED // FOR TRAINING", key="x-marking")
@@ -88,7 +98,7 @@ def _view(settings: Any) -> snapshot.View | None:
     layers = st.multiselect("Layers", list(snapshot.ALL_LAYERS), default=list(snapshot.DEFAULT_LAYERS),
                             format_func=lambda n: render.LAYERS[n].title, key="x-layers")
     labels = st.toggle("Label events", key="x-labels")
-    ok, bbox = _extent()
+    ok, bbox = _extent(presets)
     if not ok:
         return None
     decimals = {"no": None, "0.01° (~1 km)": 2, "0.1° (~10 km)": 1}[opsec]
@@ -110,7 +120,7 @@ def panel(events: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str
     only while the panel is ``active`` (its tab open)."""
     st.subheader("Briefing export")
     st.caption("The snapshot shows the current window and filters. Works offline: vector layers only.")
-    view = _view(settings)
+    view = _view(settings, data.extent_presets(loaded) if loaded.index is not None else {})
     areas, areas_version = data.areas()
 
     def export(fmt: str, view: snapshot.View) -> bytes:
