@@ -572,6 +572,9 @@ def render_figure(
             geoms = _unit_geoms(boundaries, level, ids)
             polys, colours = [], []
             drawn: set[tuple[str, str]] = set()  # each (unit, category) once, however many events
+            units = list(geoms)  # simplified and projected once per unit, however many categories
+            outlines = _project(shapely.simplify(np.array([geoms[u] for u in units], dtype=object), tol), tf)
+            unit_rings = {u: _exteriors(np.array([o], dtype=object)) for u, o in zip(units, outlines)}
             for r, uid in zip(rows, ids):
                 g = geoms.get(str(uid)) if uid is not pd.NA else None
                 if g is None:
@@ -582,7 +585,7 @@ def render_figure(
                 if (str(uid), cats[r]) in drawn:
                     continue
                 drawn.add((str(uid), cats[r]))
-                for ring in _exteriors(_project(np.array([shapely.simplify(g, tol)], dtype=object), tf)):
+                for ring in unit_rings[str(uid)]:
                     polys.append(ring)
                     colours.append(_colour(cats[r]))
             if polys:
