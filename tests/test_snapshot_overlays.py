@@ -285,3 +285,12 @@ def test_cli_extent_preset_on_the_real_boundaries(shared_geodata, tmp_path, monk
     shown = pd.read_csv(out)
     assert len(shown) and shown["lon"].between(w, e).all() and shown["lat"].between(s, n).all()
     assert "Sudzha" in " ".join(shown["title"].astype(str))  # the sample's Kursk events
+
+
+def test_html_export_has_only_the_views_boundary_layers(inputs):
+    events, boundaries, index, view = inputs
+    full = export("html", events, boundaries, view, index=index).decode()
+    lean = export("html", events, boundaries, view.replace(layers=("countries", "events")), index=index).decode()
+    assert "AAA NW raion" in full  # raion names travel with the raions layer
+    assert "AAA NW raion" not in lean
+    assert "Raions / districts" in full and "Raions / districts" not in lean

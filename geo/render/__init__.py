@@ -217,10 +217,12 @@ def build_map(
     basemap: str = "light",
     assets: Mapping[str, str] | None = None,
     fit: bool = True,
+    base_layers: Iterable[str] | None = None,
     **layer_options: Any,
 ) -> folium.Map:
-    """Base map plus the event layers and one layer control listing all (exports, bench, tests)."""
-    m = base_map(boundaries, index=index, basemap=basemap, assets=assets, layer_control=False)
+    """Base map plus the event layers and one layer control listing all (exports, bench, tests);
+    ``base_layers``: the boundary layers to include (default all)."""
+    m = base_map(boundaries, index=index, basemap=basemap, assets=assets, layer_control=False, layers=base_layers)
     if events is not None:
         for group in event_layers(events, boundaries, assets=assets, index=index, keep_empty=False, **layer_options):
             group.add_to(m)

@@ -945,7 +945,7 @@ def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = N
     day = _ov.areas_day(view.filter.end, areas) if areas is not None and len(areas) else None
     shown_areas = as_of(areas, day) if day is not None else None
     m = build_map(boundaries, events, index=index, basemap="none", fit=view.bbox is None, layers=layers,
-                  areas=shown_areas, ranges=ranges)
+                  base_layers=[n for n in view.layers if n in BASE_LAYERS], areas=shown_areas, ranges=ranges)
     if view.bbox is not None:
         w, s, e, n = view.bbox
         m.fit_bounds([[s, w], [n, e]])
