@@ -549,6 +549,20 @@ def as_of(areas: pd.DataFrame, day: object) -> gpd.GeoDataFrame:
     return areas.loc[keep]
 
 
+def for_window(areas: pd.DataFrame | None, end: object) -> tuple[dt.date | None, gpd.GeoDataFrame | None]:
+    """What a map of a window ending on ``end`` shows: (the day, :func:`as_of` that day). An open window
+    (``end`` None) shows the latest snapshot of each kind. (None, None) when there are no areas."""
+    if areas is None or len(areas) == 0:
+        return None, None
+    day = parse_day(end) if end is not None else None
+    if day is None:
+        latest = pd.to_datetime(areas["date_start"], errors="coerce").max() if "date_start" in areas else pd.NaT
+        if pd.isna(latest):
+            return None, None
+        day = latest.date()
+    return day, as_of(areas, day)
+
+
 # --- the store ----------------------------------------------------------------------------------------
 
 

@@ -287,7 +287,7 @@ def _snapshot_areas(args: argparse.Namespace) -> Any:
                 print(f"warning: {path}: {issue}", file=sys.stderr)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    store = AreaStore(args.store) if args.store else AreaStore()
+    store = AreaStore(args.store)
     return store.read() if store.exists() else None
 
 

@@ -204,11 +204,11 @@ def test_area_layer_upload_shows_on_the_map_as_of_window_end(app):
 
 def test_every_event_rendering_mode_draws_the_map(app):
     drawn = {}
-    for mode in ("aggregate", "points", "auto"):  # "aggregate" is the renderer's "cells"
+    for mode in ("cells", "points", "auto"):  # "cells" is shown as "aggregate"
         app.radio(key="f-mode").set_value(mode)
         _run(app)
         drawn[mode] = _map_args(app)["feature_group"]
-    assert drawn["aggregate"] != drawn["points"] == drawn["auto"]
+    assert drawn["cells"] != drawn["points"] == drawn["auto"]
 
 
 def _open_tab(at: AppTest, label: str) -> AppTest:

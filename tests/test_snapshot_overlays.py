@@ -15,9 +15,10 @@ from matplotlib.collections import PathCollection
 from matplotlib.image import AxesImage
 from snapshot_factories import GENERATED, snapshot_inputs
 
+from geo.areas import for_window
 from geo.render import class_breaks
 from geo.snapshot import ALL_LAYERS, BASE_LAYERS, DEFAULT_LAYERS, View, export, render_figure, select
-from geo.snapshot._overlays import areas_day, density, raion_counts
+from geo.snapshot._overlays import density, raion_counts
 
 ALL_ON = ALL_LAYERS
 
@@ -150,8 +151,8 @@ def test_areas_are_shown_as_of_the_end_of_the_window(inputs):
 def test_areas_day_without_an_end_is_the_latest_area():
     areas = _areas(("control", "2024-08-10", None, shapely.box(0, 0, 1, 1)),
                    ("control", "2024-08-14", None, shapely.box(0, 0, 1, 1)))
-    assert areas_day(None, areas) == dt.date(2024, 8, 14)
-    assert areas_day(dt.date(2024, 8, 12), areas) == dt.date(2024, 8, 12)
+    assert for_window(areas, None)[0] == dt.date(2024, 8, 14)
+    assert for_window(areas, dt.date(2024, 8, 12))[0] == dt.date(2024, 8, 12)
 
 
 def test_area_kinds_and_text_are_not_interpreted(inputs):

@@ -22,14 +22,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import assets, render
-from geo.areas import as_of
+from geo.areas import for_window
 from ui import data
 
 MAP_HEIGHT = 640
 EXTENT_KEY = "map-extent"
 MAX_LAT = 85.0
-#: sidebar "Event rendering" → ``render.event_layers`` mode
-MODES = {"auto": "auto", "points": "points", "aggregate": "cells"}
 
 Extent = tuple[float, float, float, float]
 CentreZoom = tuple[tuple[float, float] | None, float | None]
@@ -53,7 +51,7 @@ def _event_layers(version: str, filter_key: str, mode: str, end: date | None, ar
                   _shown: pd.DataFrame, _loaded: data.Loaded, _areas: Any) -> list[folium.FeatureGroup]:
     """The event layers of one event set, filters, mode and area snapshot (as of ``end``), built once: a
     pan, or a rerun that changes none of those, reuses them."""
-    areas = as_of(_areas, end) if _areas is not None and end else None
+    _day, areas = for_window(_areas, end)
     return render.event_layers(_shown, _loaded.boundaries, areas=areas, mode=mode,  # type: ignore[arg-type]
                                assets=local_assets(), index=_loaded.index)
 
@@ -64,8 +62,7 @@ def _filter_key(settings: Any) -> str:
 
 def _layers(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) -> list[folium.FeatureGroup]:
     table, areas_version = data.areas()
-    mode = MODES.get(settings.mode, settings.mode)
-    groups = _event_layers(version, _filter_key(settings), mode, settings.filter.end, areas_version, id(loaded),
+    groups = _event_layers(version, _filter_key(settings), settings.mode, settings.filter.end, areas_version, id(loaded),
                            shown, loaded, table)
     # st_folium attaches the groups it is given to its map: hand it copies, so the cache stays as built
     return copy.deepcopy(groups)

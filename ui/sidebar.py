@@ -140,7 +140,9 @@ def read(events: pd.DataFrame) -> Settings:
         border_only = st.toggle("Border districts only", key="f-border")
         search = st.text_input("Search text", key="f-search", placeholder="title, place, actor, source…")
         st.divider()
-        mode = st.radio("Event rendering", ["auto", "points", "aggregate"], horizontal=True, key="f-mode",
+        # the options are the renderer's own modes (``render.event_layers``); "cells" reads "aggregate"
+        mode = st.radio("Event rendering", ["auto", "points", "cells"], horizontal=True, key="f-mode",
+                        format_func=lambda m: "aggregate" if m == "cells" else m,
                         help="auto: points up to 200,000 events in the window, an aggregated grid above")
     flt = EventFilter(
         start=window[0], end=window[1], categories=categories, actors=actors, verification=verification,

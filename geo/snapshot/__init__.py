@@ -39,9 +39,10 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MPath
 from pyproj import Geod, Transformer
 
-from geo.areas import as_of
+from geo.areas import for_window
 from geo.errors import GeoError
 from geo.filter import EventFilter, apply
+from geo.render._events import deployment_kinds
 from geo.render._style import (
     BOUNDARY_STYLES,
     CATEGORY_COLOURS,
@@ -50,6 +51,7 @@ from geo.render._style import (
     SYMBOLS,
     VERIFICATION_STYLES,
 )
+from geo.render.ranges import load_ranges
 from geo.schema import CATEGORIES, VERIFICATION
 from geo.snapshot import _overlays as _ov
 from geo.snapshot._extent import extent_presets, preset_extent
@@ -514,9 +516,9 @@ def render_figure(
     if "choropleth" in view.layers and boundaries is not None:
         overlay_sections.append(_ov.draw_choropleth(mx, shown, boundaries, clip_box, tf, tol))
     if "areas" in view.layers and areas is not None and len(areas):
-        day = _ov.areas_day(view.filter.end, areas)
+        day, shown_areas = for_window(areas, view.filter.end)
         if day is not None:
-            overlay_sections.append(_ov.draw_areas(mx, as_of(areas, day), day, clip_box, tf, tol))
+            overlay_sections.append(_ov.draw_areas(mx, shown_areas, day, clip_box, tf, tol))
 
     boundary_handles: list[Any] = []
     if "border_districts" in view.layers and index is not None:
@@ -551,6 +553,9 @@ def render_figure(
     vers = _text(shown, "verification", "reported").to_numpy()
     prec = _text(shown, "geo_precision").str.lower().to_numpy()
     is_dep = cats == "deployment"
+    px, py = tf.transform(lon, lat)  # projected once for every layer below
+    if ranges is None and is_dep.any() and {"deployments", "ranges"} & set(view.layers):
+        ranges = load_ranges()  # read once for the symbols and the rings
     cat_used: list[str] = []
     ver_used: set[str] = set()
     kinds_used: list[str] = []
@@ -596,7 +601,6 @@ def render_figure(
                 mx.add_collection(PolyCollection(polys, facecolors=fills,
                                                  edgecolors=colours, linewidths=1.4, hatch=hatch, zorder=3))
                 unit_drawn = True
-        px, py = tf.transform(lon, lat)
         drawn_pt |= located & ~as_unit & ~is_dep
         for cat in CATEGORIES:
             for ver in VERIFICATION:
@@ -618,11 +622,7 @@ def render_figure(
                 cat_used.append("other")
             ver_used.add("reported")
     if "deployments" in view.layers and is_dep.any():
-        from geo.render._events import deployment_kinds
-        from geo.render.ranges import load_ranges
-
-        kinds = deployment_kinds(shown, load_ranges() if ranges is None else ranges)
-        px, py = tf.transform(lon, lat)
+        kinds = deployment_kinds(shown, ranges)
         drawn_pt |= located & is_dep
         for k, kind in enumerate(SYMBOL_KINDS):
             for ver in VERIFICATION:
@@ -637,7 +637,6 @@ def render_figure(
                 if kind not in kinds_used:
                     kinds_used.append(kind)
 
-    px, py = tf.transform(lon, lat)
     precision_handles: list[Any] = []
     if unit_drawn:
         precision_handles.append(Patch(facecolor="#eeeeee", edgecolor="#555555", hatch=unit_hatch, linewidth=1.4,
@@ -653,10 +652,7 @@ def render_figure(
         fine = located & np.isin(prec, ["exact", "near"])
         overlay_sections.append(_ov.draw_heatmap(mx, px[fine], py[fine], box))
     if "ranges" in view.layers and is_dep.any():
-        from geo.render.ranges import load_ranges
-
-        overlay_sections.append(_ov.draw_ranges(mx, shown, load_ranges() if ranges is None else ranges,
-                                                boundaries, tf, box))
+        overlay_sections.append(_ov.draw_ranges(mx, shown, ranges, boundaries, tf, box))
 
     if view.labels and len(shown):
         order = np.argsort(-pd.to_datetime(shown["date_start"]).to_numpy().astype("int64"), kind="stable")
@@ -942,8 +938,7 @@ def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = N
     from geo.render import build_map
 
     layers = [n for n in view.layers if n in EVENT_LAYERS]
-    day = _ov.areas_day(view.filter.end, areas) if areas is not None and len(areas) else None
-    shown_areas = as_of(areas, day) if day is not None else None
+    _day, shown_areas = for_window(areas, view.filter.end)
     m = build_map(boundaries, events, index=index, basemap="none", fit=view.bbox is None, layers=layers,
                   base_layers=[n for n in view.layers if n in BASE_LAYERS], areas=shown_areas, ranges=ranges)
     if view.bbox is not None:

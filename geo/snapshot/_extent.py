@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import shapely
 
+from geo.errors import GeoError
+
 Box = tuple[float, float, float, float]
 
 #: Margin around a preset's shapes, in degrees (so that the events on its edge are not on the frame).
@@ -55,8 +57,6 @@ def extent_presets(boundaries: Any, index: Any = None) -> dict[str, Box]:
 
 def preset_extent(name: str, boundaries: Any, index: Any = None) -> Box:
     """The preset called ``name``: case-insensitive, and any unique part of a name works ("kursk")."""
-    from geo.errors import GeoError
-
     presets = extent_presets(boundaries, index)
     wanted = name.strip().casefold()
     exact = [k for k in presets if k.casefold() == wanted]

@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from pyproj import Transformer
 
+from geo.render import KIND_LABELS, MAX_RINGS, RING_COLOURS, class_breaks, geodesic_ring, ring_origins
 from geo.render._style import AREA_COLOURS, COUNT_RAMP
 from geo.snapshot._geometry import clip_geoms, exteriors, polygon_paths
 
@@ -49,8 +50,6 @@ def raion_counts(events: pd.DataFrame) -> pd.Series:
 
 def draw_choropleth(ax: Any, events: pd.DataFrame, boundaries: Any, clip_box: Any, tf: Transformer,
                     tol: float) -> Section | None:
-    from geo.render import class_breaks
-
     adm2 = getattr(boundaries, "adm2", None)
     counts = raion_counts(events)
     if adm2 is None or not len(adm2) or not len(counts):
@@ -83,18 +82,8 @@ def draw_choropleth(ax: Any, events: pd.DataFrame, boundaries: Any, clip_box: An
 # --- areas --------------------------------------------------------------------------------------------
 
 
-def areas_day(view_end: dt.date | None, areas: pd.DataFrame) -> dt.date | None:
-    """The day the areas are shown for: the end of the window, or (no end) the latest area's start."""
-    if view_end is not None:
-        return view_end
-    if not len(areas) or "date_start" not in areas.columns:
-        return None
-    latest = pd.to_datetime(areas["date_start"], errors="coerce").max()
-    return None if pd.isna(latest) else latest.date()
-
-
 def draw_areas(ax: Any, areas: Any, day: dt.date | None, clip_box: Any, tf: Transformer, tol: float) -> Section | None:
-    """Areas already selected for ``day`` (:func:`geo.areas.as_of`): a colour per kind in order of
+    """Areas already selected for ``day`` (:func:`geo.areas.for_window`): a colour per kind in order of
     appearance (as in the app); claimed kinds lighter and dashed."""
     if areas is None or not len(areas):
         return None
@@ -193,8 +182,6 @@ def draw_heatmap(ax: Any, px: np.ndarray, py: np.ndarray, box: tuple[float, floa
 def draw_ranges(ax: Any, events: pd.DataFrame, ranges: pd.DataFrame, boundaries: Any, tf: Transformer,
                 box: tuple[float, float, float, float]) -> Section | None:
     """Geodesic rings at the maximum range of the systems named in the deployments (the app's rings)."""
-    from geo.render import KIND_LABELS, MAX_RINGS, RING_COLOURS, geodesic_ring, ring_origins
-
     rings = ring_origins(events, ranges, boundaries)
     if not len(rings):
         return None
