@@ -1,26 +1,37 @@
 #!/usr/bin/env bash
 # The test command (README "Run the tests"; .ci/run calls exactly this).
-# Installs what the tests need on a fresh machine, then runs ruff and the whole pytest suite.
+#
+# Runs the suite the way a user's machine would see the project: in a virtual environment WITHOUT system
+# site-packages (default ./.venv; GEO_VENV=DIR to choose), holding only requirements-dev.txt and what it
+# pulls in. Under CI (CI=true) or with GEO_FRESH_VENV=1 the environment is created anew, so a runtime import
+# missing from requirements.txt fails here as it fails for a user. Then ruff and the whole pytest suite.
+#
 # Tests that need ../shared/geodata skip with a reason when it is absent; browser tests need Chromium,
 # installed here from Debian when missing, and poppler-utils (pdftotext) for the snapshot PDF test
-# (set GEO_SKIP_APT=1 to skip that step).
+# (GEO_SKIP_APT=1 skips that step). Arguments are passed on to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-
-if ! command -v chromium >/dev/null 2>&1 && [ "${GEO_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing Debian chromium for the browser tests" >&2
-  SUDO=""; [ "$(id -u)" = "0" ] || SUDO="sudo"
-  $SUDO apt-get update -qq >/dev/null && $SUDO apt-get install -y -qq chromium >/dev/null || \
-    echo "warning: could not install chromium; browser tests will skip" >&2
+VENV="${GEO_VENV:-.venv}"
+PY="$VENV/bin/python"
+if [ "${CI:-}" = "true" ] || [ "${GEO_FRESH_VENV:-0}" = "1" ] || [ ! -x "$PY" ] \
+   || ! grep -qE '^include-system-site-packages *= *false' "$VENV/pyvenv.cfg" 2>/dev/null; then
+  echo "creating a fresh virtual environment in $VENV (no system site-packages)" >&2
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
 fi
-if ! command -v pdftotext >/dev/null 2>&1 && [ "${GEO_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing Debian poppler-utils (pdftotext) for the snapshot PDF test" >&2
-  SUDO=""; [ "$(id -u)" = "0" ] || SUDO="sudo"
-  $SUDO apt-get update -qq >/dev/null && $SUDO apt-get install -y -qq poppler-utils >/dev/null || \
-    echo "warning: could not install poppler-utils; the PDF text test will skip" >&2
-fi
+"$PY" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
-python3 -m ruff check .
-python3 -m pytest "$@"
+apt_install() {  # apt_install COMMAND PACKAGE WHY
+  if ! command -v "$1" >/dev/null 2>&1 && [ "${GEO_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian $2 for $3" >&2
+    local sudo=""; [ "$(id -u)" = "0" ] || sudo="sudo"
+    $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq "$2" >/dev/null || \
+      echo "warning: could not install $2; $3 will skip" >&2
+  fi
+}
+apt_install chromium chromium "the browser tests"
+apt_install pdftotext poppler-utils "the snapshot PDF text test"
+
+"$PY" -m ruff check .
+GEO_TEST_VENV=1 "$PY" -m pytest "$@"
