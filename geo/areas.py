@@ -38,6 +38,7 @@ import pyogrio
 import shapely
 
 from geo.errors import GeoError, InputFormatError, StoreError
+from geo.io._dates import OUT_OF_RANGE, Bounds, check_day, date_range
 from geo.io._xml import child, local, text
 from geo.schema import CRS, RowIssue, stable_id
 from geo.store import default_path
@@ -101,44 +102,69 @@ _NAME_YMD: Final = re.compile(r"(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)")
 _NAME_DMY: Final = re.compile(r"(?<!\d)(\d{2})([-_.])(\d{2})\2(\d{4})(?!\d)")
 
 
-def _checked(day: dt.date) -> dt.date:
-    if not 1900 <= day.year <= 2100:
-        raise ValueError(f"expected a date between 1900 and 2100, got {day.isoformat()}")
-    return day
+_EPOCH: Final = dt.datetime(1970, 1, 1)
+#: Numbers smaller than this are not Unix times (1e8 s is 1973-03-03): 5 or 2024 is not a date.
+_MIN_EPOCH: Final = 1e8
 
 
 def _utc_day(stamp: pd.Timestamp) -> dt.date:
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC")
-    return _checked(stamp.date())
+    return stamp.date()
 
 
 def _from_number(value: float) -> dt.date:
-    """YYYYMMDD, else Unix time in milliseconds (ArcGIS exports) or seconds."""
-    if float(value).is_integer() and 19000101 <= value <= 21001231:
+    """YYYYMMDD (eight digits making a real date, any year: the range is checked after), else Unix time
+    in milliseconds (ArcGIS exports, from 1e11) or seconds (from 1e8); OverflowError far outside."""
+    if value.is_integer() and 10_000_101 <= value <= 99_991_231:
         text = str(int(value))
         try:
             return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
             pass
-    unit = "ms" if abs(value) >= 1e11 else "s"
-    return _utc_day(pd.Timestamp(float(value), unit=unit, tz="UTC"))
+    if not math.isfinite(value) or abs(value) < _MIN_EPOCH:
+        raise ValueError(f"expected a date, got the number {value!r}")
+    seconds = value / 1000 if abs(value) >= 1e11 else value
+    return (_EPOCH + dt.timedelta(seconds=seconds)).date()
 
 
-def parse_day(value: object) -> dt.date | None:
-    """A day from a property value; None when empty; ValueError when it is not a date.
+def parse_day(value: object, bounds: Bounds | None = None) -> dt.date | None:
+    """A day from a property value; None when empty; ValueError when it is not a date, or is a day
+    outside the accepted range (``bounds``, default :func:`geo.io._dates.date_range`).
 
     ISO dates and timestamps (a time zone offset gives the UTC day), YYYYMMDD, DD.MM.YYYY, DD/MM/YYYY
     (month-first only when the second field exceeds 12), "12 August 2024", Unix time (s or ms).
     """
     if value is None or value is pd.NaT or value is pd.NA:
         return None
+    shown = _shown(value)
+    try:
+        day = _day(value)
+    except (ValueError, OverflowError, ArithmeticError, TypeError) as exc:
+        if isinstance(exc, OverflowError | pd.errors.OutOfBoundsDatetime):  # a real date, far out
+            first, last = bounds or date_range()
+            raise ValueError(OUT_OF_RANGE.format(first=first, last=last, value=shown)) from exc
+        raise ValueError(f"expected a date like 2024-08-12, got {shown!r}") from exc
+    return None if day is None else check_day(day, shown, bounds)
+
+
+def _shown(value: object) -> object:
+    """A property value as a message shows it: text stripped, 29990101.0 as 29990101, days as ISO text."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float | np.floating) and float(value).is_integer() and abs(value) < 1e15:
+        return int(value)
+    return str(value) if isinstance(value, dt.date | np.datetime64) else value
+
+
+def _day(value: object) -> dt.date | None:
+    """The day ``value`` names, without the range check; ValueError (or OverflowError) otherwise."""
     if isinstance(value, bool):
         raise ValueError(f"expected a date, got {value!r}")
     if isinstance(value, dt.datetime | pd.Timestamp):
         return _utc_day(pd.Timestamp(value))
     if isinstance(value, dt.date):
-        return _checked(value)
+        return value
     if isinstance(value, np.datetime64):
         return None if np.isnat(value) else _utc_day(pd.Timestamp(value))
     if isinstance(value, int | float | np.integer | np.floating):
@@ -146,23 +172,20 @@ def parse_day(value: object) -> dt.date | None:
     text = str(value).strip()
     if not text:
         return None
-    try:
-        if _COMPACT.match(text) or (_NUMBER.match(text) and len(text) >= 9):
-            return _from_number(float(text))
-        if _ISO.match(text):
-            return _utc_day(pd.Timestamp(text))
-        if m := _DOTTED.match(text):
-            return _checked(dt.date(int(m[3]), int(m[2]), int(m[1])))
-        if m := _SLASHED.match(text):
-            a, b = int(m[1]), int(m[2])
-            day, month = (b, a) if b > 12 else (a, b)
-            return _checked(dt.date(int(m[3]), month, day))
-        if re.search(r"[A-Za-z]", text) and re.search(r"(?<!\d)\d{1,2}(?!\d)", text) and re.search(
-            r"(?<!\d)\d{4}(?!\d)", text
-        ):
-            return _utc_day(pd.Timestamp(text))
-    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
-        raise ValueError(f"expected a date like 2024-08-12, got {text!r}") from exc
+    if _COMPACT.match(text) or (_NUMBER.match(text) and len(text) >= 9):
+        return _from_number(float(text))
+    if _ISO.match(text):
+        return _utc_day(pd.Timestamp(text))
+    if m := _DOTTED.match(text):
+        return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    if m := _SLASHED.match(text):
+        a, b = int(m[1]), int(m[2])
+        day, month = (b, a) if b > 12 else (a, b)
+        return dt.date(int(m[3]), month, day)
+    if re.search(r"[A-Za-z]", text) and re.search(r"(?<!\d)\d{1,2}(?!\d)", text) and re.search(
+        r"(?<!\d)\d{4}(?!\d)", text
+    ):
+        return _utc_day(pd.Timestamp(text))
     raise ValueError(f"expected a date like 2024-08-12, got {text!r}")
 
 
@@ -174,7 +197,7 @@ def date_from_name(name: str) -> dt.date | None:
         for m in pattern.finditer(stem):
             y, mo, d = (int(m.group(i)) for i in order)
             try:
-                found.append((m.start(), _checked(dt.date(y, mo, d))))
+                found.append((m.start(), check_day(dt.date(y, mo, d), m.group(0))))
             except ValueError:
                 continue
     return min(found)[1] if found else None
@@ -432,7 +455,7 @@ def read_areas(
             start = given_day or _first_day(feat.start_candidates())[1] or name_day
             end_key, end = _first_day(feat.end_candidates())
         except _BadDate as bad:
-            issues.append(RowIssue(file, feat.row, bad.key, str(bad.value)[:80], bad.reason))
+            issues.append(RowIssue(file, feat.row, bad.key, str(_shown(bad.value))[:80], bad.reason))
             continue
         if start is None:
             issues.append(RowIssue(file, feat.row, "date", "", NO_DATE))

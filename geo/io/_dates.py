@@ -15,10 +15,19 @@ Day/month order of slash dates is decided per column: a first field > 12 proves 
 field > 12 proves month-first. If both occur, the rows contradicting the majority are rejected; if
 neither occurs the column is ambiguous and is read day-first (ACLED and European convention) unless
 ``dayfirst`` says otherwise, with one file-level warning naming the column.
+
+Range: a day outside :func:`date_range` (1900-01-01..2100-12-31 unless ``$GEO_DATE_RANGE`` or the
+``bounds`` argument says otherwise) is rejected ("expected a date between 1900-01-01 and 2100-12-31,
+got '2999-01-01'"), never converted: days are computed at second resolution and checked before they
+become the schema's nanosecond timestamps, which end in 2262 (a year like 2999 used to wrap to 1829).
+The area readers (``geo.areas``) check their days with the same rule (:func:`check_day`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,9 +35,24 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from geo.errors import GeoError
 from geo.io._values import arrow_text
 
 EXPECTED: Final = "expected a date like 2024-08-06, 06/08/2024, 6 August 2024 or 20240806, got {value!r}"
+
+#: The days every reader accepts by default (inclusive). Events of the past century and the next are
+#: plausible; anything else is a typo or a wrapped timestamp and is rejected with :data:`OUT_OF_RANGE`.
+DATE_MIN: Final = dt.date(1900, 1, 1)
+DATE_MAX: Final = dt.date(2100, 12, 31)
+#: Environment variable overriding the range: "FIRST..LAST", days as YYYY-MM-DD.
+DATE_RANGE_ENV: Final = "GEO_DATE_RANGE"
+#: What a configured range may span: the days a datetime64[ns] holds (1677-09-21..2262-04-11), whole years.
+_NS_MIN: Final = dt.date(1678, 1, 1)
+_NS_MAX: Final = dt.date(2261, 12, 31)
+OUT_OF_RANGE: Final = "expected a date between {first} and {last}, got {value!r}"
+_RANGE_TEXT: Final = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$")
+
+Bounds = tuple[dt.date, dt.date]
 
 _TIME_SUFFIX: Final = (
     r"^(.*?\d)[ T]+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|UTC|GMT)?$"
@@ -61,30 +85,72 @@ _MONTHS: Final = {
     for name in names
 }
 
-_NAT: Final = np.datetime64("NaT", "ns")
+_NAT: Final = np.datetime64("NaT", "s")  # days are computed in seconds: no overflow
 
 
 @dataclass(frozen=True)
 class ParsedDates:
     """Dates of one column, aligned with its rows."""
 
-    values: np.ndarray  # datetime64[ns] at midnight; NaT where empty or unreadable
+    values: np.ndarray  # datetime64[ns] at midnight; NaT where empty, unreadable or out of range
     bad: np.ndarray  # bool: a value was given but could not be read (the row should be rejected)
     reasons: np.ndarray  # object: the rejection reason where ``bad``, else None
     ambiguous: np.ndarray  # bool: read under an assumed day/month order (and day != month)
     warnings: tuple[str, ...]
 
 
-def parse_dates(raw: pd.Series, column: str, dayfirst: bool | None = None) -> ParsedDates:
-    """Parse a column of date text (stripped, missing = NA) to days; see the module docstring."""
+def date_range(text: str | None = None) -> Bounds:
+    """The accepted days (first, last): ``text`` or ``$GEO_DATE_RANGE`` ("1900-01-01..2100-12-31"),
+    else :data:`DATE_MIN`..:data:`DATE_MAX`. GeoError when the text is not such a range."""
+    if text is None:
+        text = os.environ.get(DATE_RANGE_ENV) or None
+    if text is None:
+        return DATE_MIN, DATE_MAX
+    expected = (
+        f"expected {DATE_RANGE_ENV} as FIRST..LAST days between {_NS_MIN} and {_NS_MAX} "
+        f"(e.g. {DATE_MIN}..{DATE_MAX}), got {text!r}"
+    )
+    m = _RANGE_TEXT.match(text)
+    try:
+        first, last = (dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])) if m else (None, None)
+    except ValueError:
+        first = last = None
+    if first is None or last is None or not _NS_MIN <= first <= last <= _NS_MAX:
+        raise GeoError(expected)
+    return first, last
+
+
+def check_day(day: dt.date, value: object, bounds: Bounds | None = None) -> dt.date:
+    """``day`` if it lies in the accepted range, else ValueError(:data:`OUT_OF_RANGE` with ``value``)."""
+    first, last = bounds or date_range()
+    if not first <= day <= last:
+        raise ValueError(OUT_OF_RANGE.format(first=first, last=last, value=value))
+    return day
+
+
+def parse_dates(
+    raw: pd.Series, column: str, dayfirst: bool | None = None, bounds: Bounds | None = None
+) -> ParsedDates:
+    """Parse a column of date text (stripped, missing = NA) to days; see the module docstring.
+
+    ``bounds``: the accepted days (default :func:`date_range`); other days are rejected, not converted.
+    """
+    first, last = bounds or date_range()
     text = _strip_times(raw)
     codes, uniques = pd.factorize(text)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     u_values, u_reasons, u_ambiguous, warnings = _parse_uniques(
         np.asarray(uniques, dtype=object), counts, column, dayfirst
     )
+    outside = ~np.isnat(u_values) & (
+        (u_values < np.datetime64(first, "s")) | (u_values > np.datetime64(last, "s"))
+    )
+    for i in np.flatnonzero(outside):
+        u_reasons[i] = OUT_OF_RANGE.format(first=first, last=last, value=uniques[i])
+    u_values[outside] = _NAT
+    u_values = u_values.astype("datetime64[ns]")  # safe: every remaining day lies in the range
     taken = codes >= 0
-    values = np.full(len(codes), _NAT)
+    values = np.full(len(codes), np.datetime64("NaT", "ns"))
     values[taken] = u_values[codes[taken]]
     bad = taken & np.isnat(values)
     reasons = np.full(len(codes), None, dtype=object)
@@ -109,7 +175,7 @@ def _to_days(year: pd.Series, month: pd.Series, day: pd.Series) -> np.ndarray:
     out = np.full(len(parts), _NAT)
     if ok.any():
         sub = parts[ok].astype("int64")
-        out[ok] = pd.to_datetime(sub, errors="coerce").to_numpy(dtype="datetime64[ns]")
+        out[ok] = pd.to_datetime(sub, errors="coerce").to_numpy(dtype="datetime64[s]")
     return out
 
 
@@ -147,7 +213,7 @@ def _parse_uniques(
     rest = ~done & s.str.match(_ISO_TZ).to_numpy()
     if rest.any():
         parsed = pd.to_datetime(s[rest], format="ISO8601", utc=True, errors="coerce")
-        values[rest] = parsed.dt.tz_localize(None).dt.floor("D").to_numpy(dtype="datetime64[ns]")
+        values[rest] = parsed.dt.tz_localize(None).dt.floor("D").to_numpy(dtype="datetime64[s]")
     return values, reasons, ambiguous, warnings
 
 

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
+from io_factories import (
+    ACLED_COLUMNS,
+    UCDP_COLUMNS,
+    VIINA_COLUMNS,
+    acled_row,
+    csv_text,
+    ucdp_row,
+    viina_row,
+)
 
+from geo.areas import date_from_name, parse_day, read_areas
+from geo.errors import GeoError
 from geo.io import read_events
-from geo.io._dates import parse_dates
+from geo.io._dates import DATE_RANGE_ENV, date_range, parse_dates
 
 DAY = pd.Timestamp("2024-08-06")
 
@@ -198,3 +214,220 @@ def test_bad_source_date_is_a_note_not_a_rejection(write_text) -> None:
     assert len(result.frame) == 1 and pd.isna(result.frame.loc[0, "source_date"])
     (issue,) = result.issues
     assert issue.kind == "flag" and issue.field == "source_date"
+
+
+# --- the accepted range: dates outside are rejected, never converted to another year ----------------
+
+FAR = "expected a date between 1900-01-01 and 2100-12-31, got {!r}"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("2999-01-01", "2999-01-01"),
+        ("29990101", "29990101"),
+        ("01/01/2999", "01/01/2999"),
+        ("01.01.2999", "01.01.2999"),
+        ("1 May 2999", "1 May 2999"),
+        ("May 1, 2999", "May 1, 2999"),
+        ("2999-01-01 14:30", "2999-01-01"),  # the time is dropped before the day is read
+        ("2999-01-01T10:00:00+02:00", "2999-01-01T10:00:00+02:00"),
+        ("2262-04-12", "2262-04-12"),  # just past the last nanosecond timestamp
+        ("9999-12-31", "9999-12-31"),
+        ("0001-01-01", "0001-01-01"),
+        ("1899-12-31", "1899-12-31"),
+        ("2101-01-01", "2101-01-01"),
+        ("2100-12-31T23:30:00-01:00", "2100-12-31T23:30:00-01:00"),  # the UTC day is 2101-01-01
+    ],
+)
+def test_dates_outside_the_range_are_rejected_not_wrapped(text: str, shown: str) -> None:
+    parsed = parse_dates(pd.Series([text, "2024-08-06"]), "d")
+    assert parsed.bad.tolist() == [True, False]
+    assert pd.isna(parsed.values[0]) and pd.Timestamp(parsed.values[1]) == DAY
+    assert parsed.reasons[0] == FAR.format(shown)
+    assert parsed.values.dtype == "datetime64[ns]"
+
+
+@pytest.mark.parametrize("text", ["1900-01-01", "2100-12-31", "01/01/1900", "31 December 2100", "21001231"])
+def test_the_range_ends_are_inclusive(text: str) -> None:
+    parsed = parse_dates(pd.Series([text]), "d")
+    assert not parsed.bad.any()
+    assert pd.Timestamp(parsed.values[0]).year in (1900, 2100)
+
+
+def test_bounds_argument_and_environment_move_the_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = pd.Series(["1850-06-01", "2199-01-01", "2024-08-06"])
+    assert parse_dates(values, "d").bad.tolist() == [True, True, False]
+    wide = parse_dates(values, "d", bounds=(dt.date(1800, 1, 1), dt.date(2200, 12, 31)))
+    assert not wide.bad.any()
+    assert [pd.Timestamp(v).year for v in wide.values] == [1850, 2199, 2024]
+    monkeypatch.setenv(DATE_RANGE_ENV, "2024-01-01..2024-12-31")
+    assert date_range() == (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    narrow = parse_dates(pd.Series(["2023-12-31", "2024-08-06"]), "d")
+    assert narrow.bad.tolist() == [True, False]
+    assert narrow.reasons[0] == "expected a date between 2024-01-01 and 2024-12-31, got '2023-12-31'"
+
+
+@pytest.mark.parametrize(
+    "text", ["1900-01-01", "1900-01-01..", "2100-12-31..1900-01-01", "1000-01-01..2000-01-01",
+             "1900-01-01..2999-01-01", "1900-13-01..2000-01-01", "yesterday..today"]
+)
+def test_a_bad_configured_range_is_named(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setenv(DATE_RANGE_ENV, text)
+    with pytest.raises(GeoError, match=r"expected GEO_DATE_RANGE as FIRST\.\.LAST days between 1678-01-01 "
+                       r"and 2261-12-31 \(e\.g\. 1900-01-01\.\.2100-12-31\), got"):
+        date_range()
+
+
+def _xlsx(path: Path, rows: list[list[object]], formats: dict[str, str] | None = None) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    for cell, number_format in (formats or {}).items():
+        sheet[cell].number_format = number_format
+    book.save(path)
+    return path
+
+
+def _gpkg(path: Path, **columns: list[object]) -> Path:
+    import geopandas as gpd
+    import shapely
+
+    n = len(next(iter(columns.values())))
+    frame = gpd.GeoDataFrame(columns, geometry=[shapely.Point(30.52, 50.45)] * n, crs="EPSG:4326")
+    frame.to_file(path, engine="pyogrio")
+    return path
+
+
+def _far_files(tmp_path: Path) -> list[tuple[str, Path, str, str, str]]:
+    """(label, path, field, raw value, the day the reason shows) of files whose second row holds a day
+    outside the range; the first row holds 2024-08-06."""
+    feature = '{{"type":"Feature","geometry":{{"type":"Point","coordinates":[30.52,50.45]}},"properties":{}}}'
+    files = []
+    write = tmp_path.joinpath
+
+    p = write("plain.csv")
+    p.write_text("date,lat,lon\n2024-08-06,50.45,30.52\n2999-01-01,50.45,30.52\n", encoding="utf-8")
+    files.append(("csv", p, "date", "2999-01-01", "2999-01-01"))
+    p = write("stamp.csv")
+    p.write_text("date,lat,lon\n2024-08-06 10:00,50.45,30.52\n2999-01-01 23:59:59,50.45,30.52\n", encoding="utf-8")
+    files.append(("csv with times", p, "date", "2999-01-01 23:59:59", "2999-01-01"))
+    p = write("acled.csv")
+    p.write_text(csv_text(ACLED_COLUMNS, [acled_row(event_date="2024-08-06"),
+                                          acled_row(event_id_cnty="RUS9002", event_date="2999-01-01")]))
+    files.append(("acled", p, "event_date", "2999-01-01", "2999-01-01"))
+    p = write("ged.csv")
+    p.write_text(csv_text(UCDP_COLUMNS, [ucdp_row(date_start="2024-08-06"),
+                                         ucdp_row(id=900002, date_start="2024-08-06", date_end="2999-01-01")]))
+    files.append(("ucdp end", p, "date_end", "2999-01-01", "2999-01-01"))
+    p = write("viina.csv")
+    p.write_text(csv_text(VIINA_COLUMNS, [viina_row(date=20240806), viina_row(event_id="ev_2", date=29990101)]))
+    files.append(("viina YYYYMMDD", p, "date", "29990101", "29990101"))
+    p = write("e.geojson")
+    features = [feature.format('{"date": 20240806}'), feature.format('{"date": 29990101}')]
+    p.write_text('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}")
+    files.append(("geojson integer", p, "date", "29990101", "29990101"))
+    p = write("e.kml")
+    placemark = "<Placemark><TimeStamp><when>{}</when></TimeStamp><Point><coordinates>30.52,50.45</coordinates></Point></Placemark>"
+    p.write_text('<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+                 + placemark.format("2024-08-06T10:00:00Z") + placemark.format("2999-01-01T10:00:00Z")
+                 + "</Document></kml>")
+    files.append(("kml when", p, "date_start", "2999-01-01T10:00:00Z", "2999-01-01"))
+    p = _xlsx(write("cells.xlsx"), [["date", "lat", "lon"], [dt.datetime(2024, 8, 6, 9, 30), 50.45, 30.52],
+                                    [dt.datetime(2999, 1, 1, 12, 0), 50.45, 30.52]])
+    files.append(("xlsx datetime", p, "date", "2999-01-01 12:00:00", "2999-01-01"))
+    p = _xlsx(write("serial.xlsx"), [["date", "lat", "lon"], [45510, 50.45, 30.52], [400000, 50.45, 30.52]],
+              {"A2": "yyyy-mm-dd", "A3": "yyyy-mm-dd"})  # Excel serial days: 45510 = 2024-08-06, 400000 = 2995
+    files.append(("xlsx serial", p, "date", "2995-02-27", "2995-02-27"))
+    p = _gpkg(write("d.gpkg"), date=[dt.date(2024, 8, 6), dt.date(2999, 1, 1)])
+    files.append(("gpkg date", p, "date", "2999-01-01", "2999-01-01"))
+    p = _gpkg(write("t.gpkg"), date=[dt.datetime(2024, 8, 6, 10), dt.datetime(2999, 1, 1, 10)])
+    files.append(("gpkg datetime", p, "date", "2999-01-01 10:00:00", "2999-01-01"))
+    return files
+
+
+def test_every_reader_rejects_far_dates_with_file_row_field_and_value(tmp_path: Path) -> None:
+    files = _far_files(tmp_path)
+    assert len(files) == 11
+    for label, path, field, value, shown in files:
+        result = read_events(path)
+        assert result.frame["date_start"].tolist() == [DAY], label
+        (issue,) = [i for i in result.issues if i.kind == "reject"]
+        assert (issue.file, issue.row, issue.field, issue.value) == (str(path), 2, field, value), label
+        assert issue.reason == FAR.format(shown), label
+
+
+def test_an_excel_serial_number_without_a_date_format_is_not_a_date(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "n.xlsx", [["date", "lat", "lon"], [45510, 50.45, 30.52]])
+    result = read_events(path)
+    assert result.frame.empty
+    assert result.issues[0].reason == (
+        "expected a date like 2024-08-06, 06/08/2024, 6 August 2024 or 20240806, got '45510'"
+    )
+
+
+def test_a_far_source_date_is_dropped_with_a_note_and_the_row_kept(write_text) -> None:
+    path = write_text("e.csv", "date,lat,lon,source_date\n2024-08-06,50.45,30.52,2999-01-01\n")
+    result = read_events(path)
+    assert result.frame["date_start"].tolist() == [DAY]
+    assert pd.isna(result.frame.loc[0, "source_date"])
+    (issue,) = result.issues
+    assert (issue.kind, issue.row, issue.field, issue.value) == ("flag", 1, "source_date", "2999-01-01")
+    assert issue.reason == FAR.format("2999-01-01")
+
+
+def test_the_environment_range_reaches_the_readers(write_text, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_text("e.csv", "date,lat,lon\n2199-01-01,50.45,30.52\n")
+    assert read_events(path).frame.empty
+    monkeypatch.setenv(DATE_RANGE_ENV, "1900-01-01..2200-12-31")
+    assert read_events(path).frame["date_start"].tolist() == [pd.Timestamp("2199-01-01")]
+
+
+# --- area layers read their days with the same rule ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("2999-01-01", "'2999-01-01'"),
+        ("2999-01-01T10:00:00Z", "'2999-01-01T10:00:00Z'"),
+        (29990101, "29990101"),
+        ("29990101", "'29990101'"),
+        ("01.01.2999", "'01.01.2999'"),
+        ("1 May 2999", "'1 May 2999'"),
+        (1e20, "1e+20"),  # Unix seconds far beyond any calendar
+        (32503680000000, "32503680000000"),  # Unix milliseconds of 3000-01-01
+        (dt.date(1800, 1, 1), "'1800-01-01'"),
+        (pd.Timestamp("2999-01-01"), "'2999-01-01 00:00:00'"),
+    ],
+)
+def test_area_days_outside_the_range_are_rejected(value: object, shown: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"expected a date between 1900-01-01 and 2100-12-31, got {shown}")):
+        parse_day(value)
+
+
+@pytest.mark.parametrize("value", [5, 2024, -1.5, float("inf"), "Jan 1 12345"])
+def test_small_numbers_are_not_area_days(value: object) -> None:
+    with pytest.raises(ValueError, match="expected a date"):
+        parse_day(value)
+
+
+def test_area_features_with_far_days_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    square = [[30.0, 50.0], [31.0, 50.0], [31.0, 51.0], [30.0, 51.0], [30.0, 50.0]]
+    features = [
+        {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [square]}}
+        for props in ({"date": "2024-08-06", "name": "a"}, {"date": "2999-01-01", "name": "b"},
+                      {"date": "2024-08-06", "end_date": 29990101, "name": "c"})
+    ]
+    path = tmp_path / "control_2999-01-01.geojson"  # a far day in the name is no date either
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    areas, issues = read_areas(path)
+    assert areas["name"].tolist() == ["a"]
+    assert [(i.row, i.field, i.value, i.reason) for i in issues] == [
+        (2, "date", "2999-01-01", FAR.format("2999-01-01")),
+        (3, "end_date", "29990101", "expected a date between 1900-01-01 and 2100-12-31, got 29990101"),
+    ]
+    assert date_from_name(path.name) is None
