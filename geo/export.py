@@ -1,6 +1,15 @@
 """Exports of event frames as bytes or files: CSV, GeoJSON, GeoPackage (chosen by file extension).
 
 Functions return bytes (the app wraps them in download buttons) or write a path (the CLI).
+
+Two rules hold for every file written here, and every CSV the tool writes goes through :func:`csv_bytes`:
+
+* **No formulas** (OWASP CSV injection): a text cell that starts with ``=``, ``+``, ``-``, ``@``, tab or CR
+  is prefixed with a single quote, so a spreadsheet shows it as text instead of running it
+  (:func:`safe_csv_frame`). Numeric columns are left alone, and so is a text cell that is a plain number
+  (``-12.5``, ``+7``).
+* **No provenance unless asked**: ``import_file`` (a local path), ``import_sha256``, ``import_time`` and
+  ``import_row`` are dropped from exports unless ``provenance=True`` (:func:`ordered`).
 """
 
 from __future__ import annotations
@@ -25,22 +34,84 @@ LEADING: Final = (
     "border_distance_km", "border_pair", "admin_mismatch",
 )
 FORMATS: Final = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg"}
+#: Where an event came from on this machine: local file path, file hash, import time, row in the file.
+PROVENANCE: Final = ("import_file", "import_sha256", "import_time", "import_row")
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+#: A text cell that is just a number ("-12.5", "+7", "-1e3") is read as that number, never as a formula.
+_PLAIN_NUMBER: Final = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 
 
-def ordered(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the leading columns first (those present), geometry dropped."""
+def ordered(frame: pd.DataFrame, *, provenance: bool = False) -> pd.DataFrame:
+    """``frame`` with the leading columns first (those present), geometry dropped, and the
+    :data:`PROVENANCE` columns dropped unless ``provenance``."""
+    dropped = {"geometry"} if provenance else {"geometry", *PROVENANCE}
     cols = [c for c in LEADING if c in frame.columns]
-    rest = [c for c in frame.columns if c not in cols and c != "geometry"]
+    rest = [c for c in frame.columns if c not in cols and c not in dropped]
     return pd.DataFrame(frame[cols + rest])
 
 
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with BOM, so spreadsheet programs read Cyrillic right); dates as ISO."""
-    return ordered(frame).to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+def _is_text(values: pd.Series) -> bool:
+    return values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
 
 
-def _geoframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    flat = ordered(frame)
+def safe_cells(values: pd.Series) -> pd.Series:
+    """``values`` with every text cell that a spreadsheet would run as a formula prefixed with ``'``.
+
+    Only text columns change (object, string, categorical of text); a cell is changed when it starts with
+    one of :data:`FORMULA_STARTS` and is not a plain number. Vectorised: the first character of every cell
+    is looked at once, the number pattern only on the few cells that start like a formula.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        if not _is_text(pd.Series(cats)):
+            return values
+        fixed = safe_cells(pd.Series(cats, dtype=object))
+        if fixed.is_unique:  # the distinct values only: 1M rows of a few names cost nothing
+            return values.cat.rename_categories(fixed.tolist())
+        values = values.astype(object)
+    if not _is_text(values):
+        return values
+    text = values.astype("string").reset_index(drop=True)
+    risky = text.str.slice(0, 1).isin(FORMULA_STARTS).to_numpy(dtype=bool, na_value=False, copy=True)
+    if not risky.any():
+        return values
+    pos = np.flatnonzero(risky)
+    number = text.iloc[pos].str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool, na_value=False)
+    risky[pos[number]] = False
+    if not risky.any():
+        return values
+    fixed = text.where(~risky, "'" + text)
+    fixed.index = values.index
+    return fixed.rename(values.name)
+
+
+def safe_csv_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with :func:`safe_cells` applied to every column and to the header."""
+    flat = table.reset_index(drop=True)
+    out = pd.DataFrame({pos: safe_cells(flat.iloc[:, pos]) for pos in range(flat.shape[1])}, index=flat.index)
+    out.columns = safe_cells(pd.Series([str(c) for c in flat.columns], dtype=object)).tolist()
+    return out
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """Any table as UTF-8 CSV (with BOM, so spreadsheet programs read Cyrillic right), dates as ISO, formula
+    cells neutralised (:func:`safe_csv_frame`): the one CSV writer of the tool.
+
+    Lines end in CRLF (RFC 4180): the csv module quotes a cell holding a character of the line terminator,
+    so with CRLF a lone CR inside a cell is quoted too and cannot start a new row (and a formula) in a reader.
+    """
+    frame = safe_csv_frame(table)
+    return frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n").encode("utf-8-sig")
+
+
+def to_csv_bytes(frame: pd.DataFrame, *, provenance: bool = False) -> bytes:
+    """Events as CSV (:func:`csv_bytes`), leading columns first; provenance columns only if asked."""
+    return csv_bytes(ordered(frame, provenance=provenance))
+
+
+def _geoframe(frame: pd.DataFrame, provenance: bool) -> gpd.GeoDataFrame:
+    flat = ordered(frame, provenance=provenance)
     for col in flat.columns:
         if isinstance(flat[col].dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(flat[col]) or str(flat[col].dtype) == "boolean":
             flat[col] = flat[col].astype(object).where(flat[col].notna(), None)
@@ -50,30 +121,35 @@ def _geoframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(flat, geometry=gpd.GeoSeries(geom, crs=CRS), crs=CRS)
 
 
-def _via_file(frame: pd.DataFrame, driver: str, suffix: str) -> bytes:
+def _via_file(frame: pd.DataFrame, driver: str, suffix: str, provenance: bool) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"events{suffix}"
-        pyogrio.write_dataframe(_geoframe(frame), path, driver=driver, layer="events")
+        pyogrio.write_dataframe(_geoframe(frame, provenance), path, driver=driver, layer="events")
         return path.read_bytes()
 
 
-def to_geojson_bytes(frame: pd.DataFrame) -> bytes:
+def to_geojson_bytes(frame: pd.DataFrame, *, provenance: bool = False) -> bytes:
     """GeoJSON FeatureCollection (RFC 7946, EPSG:4326); events with no location have null geometry."""
-    return _via_file(frame, "GeoJSON", ".geojson")
+    return _via_file(frame, "GeoJSON", ".geojson", provenance)
 
 
-def to_gpkg_bytes(frame: pd.DataFrame) -> bytes:
+def to_gpkg_bytes(frame: pd.DataFrame, *, provenance: bool = False) -> bytes:
     """A GeoPackage with one layer ``events``."""
-    return _via_file(frame, "GPKG", ".gpkg")
+    return _via_file(frame, "GPKG", ".gpkg", provenance)
 
 
-def write_events(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``frame`` to ``path`` in the format its extension names (.csv, .geojson/.json, .gpkg)."""
+#: Events as bytes, per data format.
+WRITERS: Final = {"csv": to_csv_bytes, "geojson": to_geojson_bytes, "gpkg": to_gpkg_bytes}
+
+
+def write_events(frame: pd.DataFrame, path: str | os.PathLike[str], *, provenance: bool = False) -> Path:
+    """Write ``frame`` to ``path`` in the format its extension names (.csv, .geojson/.json, .gpkg);
+    provenance columns only if ``provenance``."""
     out = Path(path)
     kind = FORMATS.get(out.suffix.lower())
     if kind is None:
         raise GeoError(f"{out}: expected an output file ending in {', '.join(FORMATS)}, got {out.suffix!r}")
-    data = {"csv": to_csv_bytes, "geojson": to_geojson_bytes, "gpkg": to_gpkg_bytes}[kind](frame)
+    data = WRITERS[kind](frame, provenance=provenance)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(data)

@@ -57,10 +57,12 @@ class ImportReport:
         return pd.DataFrame([i.as_dict() for i in self.issues], columns=cols)
 
     def write_rejects(self, path: str | os.PathLike[str]) -> Path:
-        """Write the rejected and dropped rows with their reasons as CSV."""
+        """Write the rejected and dropped rows with their reasons as CSV (formula cells neutralised)."""
+        from geo.export import csv_bytes
+
         out = Path(path)
         table = self.issues_frame()
-        table.loc[table["kind"].isin(DROPPING)].to_csv(out, index=False)
+        out.write_bytes(csv_bytes(table.loc[table["kind"].isin(DROPPING)]))
         return out
 
     def summary(self) -> str:

@@ -12,6 +12,7 @@ import streamlit as st
 
 from geo.areas import AreaStore, read_areas
 from geo.errors import GeoError
+from geo.export import csv_bytes
 from geo.ingest import ImportReport, prepare_import
 from ui import data
 
@@ -74,7 +75,7 @@ def _report(report: ImportReport) -> None:
         st.dataframe(issues, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(issues)))
         st.download_button(
             "Download the rejects report (CSV)",
-            issues.to_csv(index=False).encode("utf-8-sig"),
+            csv_bytes(issues),
             file_name=f"{Path(report.file).stem}-rejects.csv",
             mime="text/csv",
         )
