@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     j.add_argument("--out", required=True, metavar="OUTPUT", help="output file (.csv, .geojson, .gpkg)")
     j.add_argument("--format", choices=FORMAT_CHOICES, default="auto", help="input format (default: detect)")
     j.add_argument("--rejects", metavar="CSV", help="write rejected/duplicate rows with reasons to this CSV")
+    _provenance_arg(j)
     _date_order_args(j)
     _boundary_args(j)
     j.set_defaults(func=_cmd_join)
@@ -108,7 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--dpi", type=int, help="PNG resolution (e.g. 150 or 300)")
     s.add_argument("--paper", choices=("A4", "Letter"))
     s.add_argument("--orientation", choices=("landscape", "portrait"))
-    s.add_argument("--opsec-decimals", type=int, metavar="N", help="round exported coordinates to N decimals")
+    s.add_argument("--opsec-decimals", type=int, metavar="N",
+                   help="round exported coordinates to N decimals, and the distances derived from them to the same step")
+    _provenance_arg(s)
     s.add_argument("--generated", metavar="TIME",
                    help="generation time printed in the footer, ISO (default: now, UTC); fix it to reproduce a file")
     s.add_argument("--store", help="GeoPackage store (default: $GEO_STORE or data/events.gpkg)")
@@ -122,6 +125,12 @@ def _boundary_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--levels", nargs="+", type=int, choices=(0, 1, 2), default=[0, 1, 2], help="ADM levels")
     p.add_argument("--source", help="boundary source (default: $GEO_BOUNDARIES_SOURCE or the geoBoundaries API)")
     p.add_argument("--cache-dir", help="boundary cache (default: $GEO_CACHE_DIR or ~/.cache/geo-events)")
+
+
+def _provenance_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--provenance", action="store_true", default=None,
+                   help="keep import_file (a local path), import_sha256, import_time and import_row in the output "
+                   "(default: left out)")
 
 
 def _date_order_args(p: argparse.ArgumentParser) -> None:
@@ -221,7 +230,7 @@ def _cmd_join(args: argparse.Namespace) -> int:
     _print_report(report)
     if args.rejects:
         report.write_rejects(args.rejects)
-    out = write_events(report.frame, args.out)
+    out = write_events(report.frame, args.out, provenance=bool(args.provenance))
     print(f"wrote {len(report.frame)} events to {out}")
     return 0
 
@@ -249,7 +258,8 @@ def _snapshot_view(args: argparse.Namespace) -> Any:
             raise GeoError(f"expected --bbox minlon,minlat,maxlon,maxlat, got {args.bbox!r}") from exc
     elif args.fit:
         changes["bbox"] = None
-    for name in ("title", "subtitle", "marking", "labels", "dpi", "paper", "orientation", "opsec_decimals", "layers"):
+    for name in ("title", "subtitle", "marking", "labels", "dpi", "paper", "orientation", "opsec_decimals", "layers",
+                 "provenance"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value
@@ -296,7 +306,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
     from geo.boundaries import load_boundaries
     from geo.join import prepare
-    from geo.snapshot import FORMATS, preset_extent, select, write
+    from geo.snapshot import FORMATS, opsec_warnings, preset_extent, select, write
 
     view = _snapshot_view(args)
     fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
@@ -327,6 +337,8 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     out = write(args.out, events, boundaries, view, fmt=fmt, index=index, generated=generated,
                 save_view=args.save_view or False, areas=areas)
     print(f"wrote {out} ({fmt}, {len(select(events, view))} of {len(events)} events from {origin})")
+    for warning in opsec_warnings(events, view, index):
+        print(f"warning: {warning}", file=sys.stderr)
     if args.save_view:
         print(f"wrote view {args.save_view}")
     return 0

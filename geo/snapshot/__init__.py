@@ -41,6 +41,7 @@ from pyproj import Geod, Transformer
 
 from geo.areas import for_window
 from geo.errors import GeoError
+from geo.export import PROVENANCE, WRITERS
 from geo.filter import EventFilter, apply
 from geo.render._events import deployment_kinds
 from geo.render._style import (
@@ -98,6 +99,7 @@ class View:
     marking: str = DEFAULT_MARKING
     labels: bool = False
     opsec_decimals: int | None = None
+    provenance: bool = False  # data exports carry import_file/_sha256/_time/_row only when True
     paper: str = "A4"
     orientation: str = "landscape"
     dpi: int = 150
@@ -127,6 +129,7 @@ class View:
             set_(self, "opsec_decimals", decimals)
         set_(self, "dpi", int(self.dpi))
         set_(self, "labels", bool(self.labels))
+        set_(self, "provenance", bool(self.provenance))
 
     @property
     def window(self) -> str:
@@ -225,16 +228,69 @@ def select(events: pd.DataFrame, view: View) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+#: Columns computed from an event's coordinates that would give the precise point back: rounded with it.
+DERIVED_KM: Final = ("join_distance_km", "border_distance_km")
+
+
 def opsec(events: pd.DataFrame, view: View) -> pd.DataFrame:
-    """``events`` with lon/lat rounded to ``view.opsec_decimals`` and a ``coord_precision`` column."""
+    """``events`` with lon/lat rounded to ``view.opsec_decimals``, the distances derived from them
+    (:data:`DERIVED_KM`) rounded to the same step, point geometries dropped, and a ``coord_precision`` column.
+
+    ``d`` decimals of a degree are a step of about 111 km × 10^-d (1° of latitude ≈ 111 km), so distances
+    are rounded to 10^(2-d) km: 1 km at 2 decimals, 10 km at 1, 100 km at 0.
+    """
     if view.opsec_decimals is None:
         return events
-    out = events.copy()
+    decimals = view.opsec_decimals
+    out = pd.DataFrame(events.drop(columns=["geometry"], errors="ignore"))
     for col in ("lon", "lat"):
         if col in out.columns:
-            out[col] = np.round(_floats(out, col), view.opsec_decimals)
+            out[col] = np.round(_floats(out, col), decimals)
+    for col in DERIVED_KM:
+        if col in out.columns:
+            out[col] = np.round(_floats(out, col), decimals - 2)
     out["coord_precision"] = view.opsec_note
     return out
+
+
+def opsec_warnings(events: pd.DataFrame, view: View, index: Any) -> list[str]:
+    """What opsec rounding does to the countries of the events ``view`` shows: a warning naming the events
+    whose rounded point leaves the country they were joined to (``adm0_iso``; at 0 decimals a point 40 km
+    inside Russia can land in Ukraine). Empty without rounding, ADM0 boundaries or joined events."""
+    if view.opsec_decimals is None or index is None or index.levels[0].empty:
+        return []
+    shown = select(events, view)
+    iso = _text(shown, "adm0_iso").to_numpy(dtype=object)
+    check = np.flatnonzero(_located(shown) & (iso != "")) if len(shown) else np.zeros(0, int)
+    if not len(check):
+        return []
+    level = index.levels[0]
+    countries = level.attrs["adm0_iso"].astype(str).to_numpy(dtype=object)
+    tree = shapely.STRtree(level.geoms)
+    lon, lat = _floats(shown, "lon")[check], _floats(shown, "lat")[check]
+    own = iso[check]
+
+    def landing(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per point: inside its own country?; a country it lies in ("" for none)."""
+        pi, gi = tree.query(shapely.points(x, y), predicate="intersects")
+        inside = np.zeros(len(x), bool)
+        inside[pi[countries[gi] == own[pi]]] = True
+        where = np.full(len(x), "", dtype=object)
+        where[pi] = countries[gi]
+        return inside, where
+
+    was_inside, _ = landing(lon, lat)
+    now_inside, now_where = landing(np.round(lon, view.opsec_decimals), np.round(lat, view.opsec_decimals))
+    moved = np.flatnonzero(was_inside & ~now_inside)
+    if not len(moved):
+        return []
+    pairs = pd.Series([f"{a}→{b or 'no loaded country'}" for a, b in zip(own[moved], now_where[moved])])
+    ids = _text(shown, "id").to_numpy(dtype=object)[check][moved]
+    return [
+        f"opsec rounding to {view.opsec_decimals} decimal places moves {len(moved)} of {len(shown)} events out of "
+        f"the country they were joined to ({', '.join(f'{k} {v}' for k, v in pairs.value_counts().items())}), "
+        f"e.g. {', '.join(map(str, ids[:3]))}: keep more decimals, or say so where the file goes"
+    ]
 
 
 def _sources(events: pd.DataFrame) -> list[str]:
@@ -962,38 +1018,71 @@ def _kml_date(value: Any) -> str | None:
     return None if stamp is pd.NaT or pd.isna(stamp) else stamp.date().isoformat()
 
 
+#: The balloon of every event: its name and description only (no ExtendedData table, whose values Google
+#: Earth would not escape, and no directions links). ``$[name]``/``$[description]`` are filled in by Google Earth.
+KML_BALLOON: Final = "<b>$[name]</b><br/><br/>$[description]"
+
+
+def kml_text(text: str) -> str:
+    """``text`` as a KML ``<description>`` that every balloon shows as exactly ``text``, never as markup.
+
+    Google Earth renders a description as HTML after the XML layer is undone: ``&lt;b&gt;`` in the file
+    (ElementTree's escaping) is ``<b>`` to it, and so is a CDATA section. So the text is HTML-escaped
+    once more (the file holds ``&amp;lt;b&amp;gt;``; the balloon shows ``<b>`` as characters), and
+    ``$[`` is written ``&#36;[`` so Google Earth's entity replacement (``$[name]``, ``$[id]``) cannot pull
+    another field in. Newlines stay: Google Earth shows them as line breaks.
+    """
+    return html.escape(text, quote=True).replace("$[", "&#36;[")
+
+
+def kml_label(text: str) -> str:
+    """``text`` as a KML ``<name>``: shown as plain text in the Places panel but put into the balloon's HTML
+    (``$[name]``), so it must be text in both: ``<`` and ``>`` become ``‹`` and ``›``, no tag can form."""
+    return text.replace("<", "\u2039").replace(">", "\u203a")
+
+
 def to_kml(events: pd.DataFrame, view: View | None = None) -> bytes:
-    """KML 2.2: one Placemark per event (name, description, TimeSpan, Point; id in ExtendedData)."""
+    """KML 2.2: one Placemark per event (name, description, TimeSpan, Point; id in ExtendedData).
+
+    Names and descriptions are plain text whatever the events hold (:func:`kml_label`, :func:`kml_text`);
+    every Placemark uses one BalloonStyle (:data:`KML_BALLOON`). ExtendedData holds the import provenance
+    only when ``view.provenance``.
+    """
     ns = "http://www.opengis.net/kml/2.2"
     ET.register_namespace("", ns)
     q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
     root = ET.Element(q("kml"))
     doc = ET.SubElement(root, q("Document"))
-    ET.SubElement(doc, q("name")).text = view.title if view else "events"
+    ET.SubElement(doc, q("name")).text = kml_label(view.title if view else "events")
     if view is not None:
-        ET.SubElement(doc, q("description")).text = " · ".join(
-            t for t in (view.marking, view.shown_subtitle, view.opsec_note) if t)
+        ET.SubElement(doc, q("description")).text = kml_text(" · ".join(
+            t for t in (view.marking, view.shown_subtitle, view.opsec_note) if t))
+    style = ET.SubElement(doc, q("Style"), id="event")
+    ET.SubElement(ET.SubElement(style, q("BalloonStyle")), q("text")).text = KML_BALLOON
     lon, lat = _floats(events, "lon"), _floats(events, "lat")
     located = _located(events) if len(events) else np.zeros(0, bool)
-    cols = {c: _text(events, c).to_numpy() for c in ("id", "title", "description", "category", "verification",
-                                                      "geo_precision", "source_name", "source_url")}
+    data_keys = ["id", "category", "verification", "geo_precision"]
+    if view is not None and view.provenance:
+        data_keys += [c for c in PROVENANCE if c in events.columns]
+    cols = {c: _text(events, c).to_numpy() for c in {*data_keys, "title", "description", "source_name", "source_url"}}
     starts = events["date_start"] if "date_start" in events.columns else pd.Series([None] * len(events))
     ends = events["date_end"] if "date_end" in events.columns else pd.Series([None] * len(events))
     for i in range(len(events)):
         pm = ET.SubElement(doc, q("Placemark"))
-        ET.SubElement(pm, q("name")).text = cols["title"][i] or cols["id"][i]
+        ET.SubElement(pm, q("name")).text = kml_label(cols["title"][i] or cols["id"][i])
         desc = [cols["description"][i], f"Category: {cols['category'][i]}", f"Verification: {cols['verification'][i]}",
                 f"Precision: {cols['geo_precision'][i]}", f"Source: {cols['source_name'][i]} {cols['source_url'][i]}".strip()]
         if view is not None and view.opsec_note:
             desc.append(view.opsec_note)
-        ET.SubElement(pm, q("description")).text = "\n".join(d for d in desc if d)
+        ET.SubElement(pm, q("description")).text = kml_text("\n".join(d for d in desc if d))
         begin, end = _kml_date(starts.iloc[i]), _kml_date(ends.iloc[i])
         if begin:
             span = ET.SubElement(pm, q("TimeSpan"))
             ET.SubElement(span, q("begin")).text = begin
             ET.SubElement(span, q("end")).text = end or begin
+        ET.SubElement(pm, q("styleUrl")).text = "#event"
         ext = ET.SubElement(pm, q("ExtendedData"))
-        for key in ("id", "category", "verification", "geo_precision"):
+        for key in data_keys:
             data = ET.SubElement(ext, q("Data"), name=key)
             ET.SubElement(data, q("value")).text = cols[key][i]
         if located[i]:
@@ -1019,18 +1108,16 @@ def export(
     ``areas``: the dated area table (:class:`geo.areas.AreaStore`), shown as of the end of the window
     when ``view.layers`` has ``areas``; ``ranges``: the weapon ranges table (default the shipped one).
 
-    Data formats hold exactly the events shown (:func:`select`), with lon/lat rounded when
-    ``view.opsec_decimals`` is set (and a ``coord_precision`` column/property saying so).
+    Data formats hold exactly the events shown (:func:`select`), with lon/lat and the distances derived
+    from them rounded when ``view.opsec_decimals`` is set (:func:`opsec`; a ``coord_precision``
+    column/property says so), and the import provenance only when ``view.provenance``.
     """
-    from geo import export as data_export
-
     fmt = fmt.lower().lstrip(".")
     if fmt not in FORMATS:
         raise GeoError(f"expected a format among {', '.join(FORMATS)}, got {fmt!r}")
     shown = opsec(select(events, view), view)
-    if fmt in ("csv", "geojson", "gpkg"):
-        return {"csv": data_export.to_csv_bytes, "geojson": data_export.to_geojson_bytes,
-                "gpkg": data_export.to_gpkg_bytes}[fmt](shown)
+    if fmt in WRITERS:
+        return WRITERS[fmt](shown, provenance=view.provenance)
     if fmt == "kml":
         return to_kml(shown, view)
     if fmt == "html":
@@ -1074,6 +1161,7 @@ def write(
 
 
 __all__: Sequence[str] = [
-    "ALL_LAYERS", "DEFAULT_LAYERS", "FORMATS", "extent_presets", "preset_extent", "View", "export", "key_events", "opsec", "render_figure", "select", "to_html",
+    "ALL_LAYERS", "DEFAULT_LAYERS", "FORMATS", "extent_presets", "preset_extent", "View", "export", "key_events", "kml_label", "kml_text",
+    "opsec", "opsec_warnings", "render_figure", "select", "to_html",
     "to_kml", "to_pdf", "to_png", "to_pptx", "to_svg", "view_path", "write",
 ]
