@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 import math
 import os
 import re
 import sqlite3
-import xml.etree.ElementTree as ET
-import zipfile
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
@@ -40,6 +37,7 @@ import shapely
 from geo.errors import GeoError, InputFormatError, StoreError
 from geo.io._dates import OUT_OF_RANGE, Bounds, check_day, date_range
 from geo.io._xml import child, local, text
+from geo.io.kml import BadGeometry, kml_bytes, kml_shape, parse_kml
 from geo.schema import CRS, RowIssue, stable_id
 from geo.store import default_path
 
@@ -267,51 +265,8 @@ def _plain(text: str | None) -> str | None:
     return plain or None
 
 
-def _kml_coords(el: ET.Element) -> list[tuple[float, float]]:
-    text = _text(_child(el, "coordinates")) or ""
-    out = []
-    for chunk in text.split():
-        values = chunk.split(",")
-        try:
-            out.append((float(values[0]), float(values[1])))
-        except (ValueError, IndexError):
-            raise ValueError(f"expected coordinates 'lon,lat[,alt]', got {chunk!r}") from None
-    return out
-
-
-def _kml_shape(el: ET.Element) -> shapely.Geometry | None:
-    kind = _local(el.tag)
-    if kind == "Point":
-        coords = _kml_coords(el)
-        return shapely.Point(coords[0]) if coords else None
-    if kind in ("LineString", "LinearRing"):
-        return shapely.LineString(_kml_coords(el))
-    if kind == "Polygon":
-        outer: list[tuple[float, float]] = []
-        holes: list[list[tuple[float, float]]] = []
-        for boundary in el:
-            rings = [r for r in boundary if _local(r.tag) == "LinearRing"]
-            if _local(boundary.tag) == "outerBoundaryIs" and rings:
-                outer = _kml_coords(rings[0])
-            elif _local(boundary.tag) == "innerBoundaryIs":  # one or several rings per innerBoundaryIs
-                holes.extend(_kml_coords(r) for r in rings)
-        if not outer:
-            return None
-        try:
-            return shapely.Polygon(outer, holes)
-        except (ValueError, shapely.errors.GEOSException) as exc:
-            raise ValueError(f"expected closed rings of at least 4 positions, got {exc}") from None
-    parts = [p for p in (_kml_shape(c) for c in el if _local(c.tag) in _KML_GEOMETRIES) if p is not None]
-    return shapely.GeometryCollection(parts) if parts else None
-
-
 def _kml_features(raw: bytes, file: str) -> list[_Feature]:
-    try:
-        root = ET.fromstring(raw)
-    except ET.ParseError as exc:
-        raise InputFormatError(f"expected KML (XML), got invalid XML ({exc})", file=file) from exc
-    if _local(root.tag) != "kml":
-        raise InputFormatError(f"expected a <kml> document, got <{_local(root.tag)}>", file=file)
+    _, root = parse_kml(kml_bytes(raw, file), file)
     features: list[_Feature] = []
     placemarks = [el for el in root.iter() if _local(el.tag) == "Placemark"]
     for row, pm in enumerate(placemarks, start=1):
@@ -336,22 +291,11 @@ def _kml_features(raw: bytes, file: str) -> list[_Feature]:
         geom_el = next((c for c in pm if _local(c.tag) in _KML_GEOMETRIES), None)
         feature = _Feature(row, props, None, times)
         try:
-            feature.geometry = None if geom_el is None else _kml_shape(geom_el)
-        except ValueError as exc:
-            feature.issue = RowIssue(file, row, "geometry", _text(geom_el)[:80] if _text(geom_el) else "", str(exc))
+            feature.geometry = None if geom_el is None else kml_shape(geom_el)
+        except BadGeometry as exc:
+            feature.issue = RowIssue(file, row, "geometry", exc.value[:80], exc.reason)
         features.append(feature)
     return features
-
-
-def _kmz_bytes(raw: bytes, file: str) -> bytes:
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            names = [n for n in archive.namelist() if n.lower().endswith(".kml")]
-            if not names:
-                raise InputFormatError("expected a KMZ holding a .kml file, got a zip without one", file=file)
-            return archive.read("doc.kml" if "doc.kml" in names else names[0])
-    except zipfile.BadZipFile as exc:
-        raise InputFormatError(f"expected a KMZ (zip) archive, got {exc}", file=file) from exc
 
 
 def _ogr_layer(path: Path) -> str | None:
@@ -391,7 +335,7 @@ def _features(path: Path, file: str) -> list[_Feature]:
             raw = path.read_bytes()
         except OSError as exc:
             raise InputFormatError(f"expected a readable file, got {exc}", file=file) from exc
-        return _kml_features(_kmz_bytes(raw, file) if raw.startswith(b"PK") else raw, file)
+        return _kml_features(raw, file)
     return _ogr_features(path, file)
 
 

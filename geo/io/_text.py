@@ -22,12 +22,17 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from geo.errors import InputFormatError
+from geo.io._limits import MAX_LINE, check_columns, check_lines
 from geo.schema import RowIssue
 
 DELIMITERS: Final = (",", ";", "\t", "|")
 _SAMPLE: Final = 1 << 16
 _NULLS: Final = ["", "NULL", "null", "NaN", "nan", "N/A", "n/a", "#N/A", "None"]
 _HIGH_RUN: Final = re.compile(rb"[\x80-\xff]+")
+
+# The csv module refuses fields over 128 KiB; lines are bounded by MAX_LINE (checked before parsing), so a
+# field may be as long as a line. Only ever raised, never lowered.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE))
 
 
 @dataclass(frozen=True)
@@ -151,34 +156,44 @@ def sniff_delimiter(sample: str, prefer: str | None = None) -> str:
     return best
 
 
-def header_names(names: list[str]) -> list[str]:
-    """Stripped, unique, non-empty column names (duplicates get _2, _3 ...)."""
+def header_names(names: list[str], file: str) -> list[str]:
+    """Stripped, unique, non-empty column names (duplicates get _2, _3 ...); at most MAX_COLUMNS.
+
+    Linear: each name remembers the next suffix to try, so 30,000 equal names do not try 30,000² suffixes.
+    """
+    check_columns(len(names), file)
     out: list[str] = []
     seen: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for i, name in enumerate(names):
         base = (name or "").strip().lstrip("\ufeff") or f"column_{i + 1}"
-        candidate, k = base, 2
+        candidate, k = base, next_suffix.get(base, 2)
         while candidate in seen:
             candidate, k = f"{base}_{k}", k + 1
+        next_suffix[base] = k
         seen.add(candidate)
         out.append(candidate)
     return out
 
 
 def read_delimited(raw: bytes, file: str, *, prefer: str | None = None) -> Table:
-    """Parse delimited text (any of , ; TAB |) to a Table of strings."""
+    """Parse delimited text (any of , ; TAB |) to a Table of strings. Lines longer than MAX_LINE and
+    headers of more than MAX_COLUMNS columns are refused before parsing (InputFormatError)."""
     if not raw or raw.isspace():
         raise InputFormatError("expected a header row, got an empty file", file=file)
+    check_lines(raw, file)
     text, encoding = decode(raw, file)
     sample = text[:_SAMPLE]
+    head = text[: MAX_LINE + 2]  # holds the whole header line (check_lines bounds it)
     utf8 = raw[3:] if encoding == "utf-8-sig" else raw if encoding == "utf-8" else text.encode("utf-8")
     del text  # the fast path needs only the bytes; the slow path decodes again
     delimiter = sniff_delimiter(sample, prefer)
     try:
-        header = next(csv.reader(csv_lines(sample), delimiter=delimiter))
+        header = next(csv.reader(csv_lines(head), delimiter=delimiter))
     except (StopIteration, csv.Error) as exc:
         raise InputFormatError(f"expected a header row, got {exc or 'nothing'}", file=file) from exc
-    names = header_names(header)
+    del head
+    names = header_names(header, file)
     frame = _read_pyarrow(utf8, header, names, delimiter)
     if frame is not None:
         return Table(frame, np.arange(1, len(frame) + 1, dtype="int64"), encoding, delimiter)

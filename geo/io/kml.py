@@ -5,8 +5,10 @@
 * ExtendedData ``Data/value`` and ``SchemaData/SimpleData`` fields are mapped like CSV columns.
 * TimeStamp/when -> date_start; TimeSpan begin/end -> date_start/date_end (they win over ExtendedData).
 * Point ``lon,lat[,alt]``; other geometries follow the GeoJSON rule (rejected unless a precision is given).
-* KMZ: the zip's doc.kml, else its first .kml file. Encoding: as declared; undeclared non-UTF-8 text is
-  taken as cp1251 or cp1252 (guessed as for CSV).
+* KMZ: the zip's doc.kml, else its first .kml file, expanded to at most ``_limits.max_unzipped()`` bytes.
+  Encoding: as declared; undeclared non-UTF-8 text is taken as cp1251 or cp1252 (guessed as for CSV).
+* Bounds (``_limits``): MultiGeometry nested at most MAX_NESTING deep; at most MAX_COLUMNS distinct
+  ExtendedData names.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import shapely
 from geo.errors import InputFormatError
 from geo.io._columns import SYNONYMS, by_normalised_name, map_generic
 from geo.io._core import Builder, Context, ReadResult
+from geo.io._limits import MAX_NESTING, check_columns, read_member
 from geo.io._text import Table, guess_single_byte
 from geo.io._xml import child, local, text
 from geo.schema import RowIssue
@@ -40,34 +43,24 @@ _STRUCTURED: Final = ("title", "description", "location_name", "date_start", "da
 
 def read_kml(path: str | Path, raw: bytes, ctx: Context) -> ReadResult:
     """Events from a KML or KMZ file."""
-    if raw.startswith(b"PK"):
-        raw = _kml_from_kmz(raw, ctx.file)
-    match = _XML_ENCODING.search(raw[:200])
-    encoding = match.group(1).decode("ascii").lower() if match else "utf-8"
-    if not match and not raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:  # undeclared Windows code page: guess it as for CSV
-            encoding = guess_single_byte(raw)
-            raw = raw.decode(encoding, errors="replace").encode("utf-8")
-    try:
-        root = ET.fromstring(raw)
-    except ET.ParseError as exc:
-        raise InputFormatError(f"expected KML (XML), got invalid XML ({exc})", file=ctx.file) from exc
-    if _local(root.tag) != "kml":
-        raise InputFormatError(f"expected a <kml> document, got <{_local(root.tag)}>", file=ctx.file)
+    raw = kml_bytes(raw, ctx.file)
+    encoding, root = parse_kml(raw, ctx.file)
     records: list[dict[str, str | None]] = []
     geoms: list[object] = []
     rows: list[int] = []
     issues: list[RowIssue] = []
+    names: set[str] = set()
     placemarks = [el for el in root.iter() if _local(el.tag) == "Placemark"]
     for number, placemark in enumerate(placemarks, start=1):
         try:
             geom = _geometry(placemark)
-        except ValueError as exc:
-            issues.append(RowIssue(ctx.file, number, "coordinates", str(exc.args[1])[:80], str(exc.args[0])))
+        except BadGeometry as exc:
+            issues.append(RowIssue(ctx.file, number, "coordinates", exc.value[:80], exc.reason))
             continue
-        records.append(_record(placemark))
+        record = _record(placemark)
+        names.update(record)
+        check_columns(len(names), ctx.file, f"distinct ExtendedData names (Placemark {number})")
+        records.append(record)
         geoms.append(geom)
         rows.append(number)
     if not records:
@@ -103,16 +96,37 @@ def _fill_structured(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _kml_from_kmz(raw: bytes, file: str) -> bytes:
+def kml_bytes(raw: bytes, file: str) -> bytes:
+    """The KML document of a KML file, or of a KMZ (zip: its doc.kml, else its first .kml), bounded."""
+    if not raw.startswith(b"PK"):
+        return raw
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             names = [n for n in archive.namelist() if n.lower().endswith(".kml")]
             if not names:
                 raise InputFormatError("expected a KMZ holding a .kml file, got a zip without one", file=file)
-            name = "doc.kml" if "doc.kml" in names else names[0]
-            return archive.read(name)
-    except zipfile.BadZipFile as exc:
-        raise InputFormatError(f"expected a KMZ (zip) archive, got {exc}", file=file) from exc
+            return read_member(archive, "doc.kml" if "doc.kml" in names else names[0], file)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        raise InputFormatError(f"expected a KMZ (zip) archive, got {type(exc).__name__}: {exc}", file=file) from exc
+
+
+def parse_kml(raw: bytes, file: str) -> tuple[str, ET.Element]:
+    """(encoding, root <kml> element) of a KML document; InputFormatError when it is not one."""
+    match = _XML_ENCODING.search(raw[:200])
+    encoding = match.group(1).decode("ascii").lower() if match else "utf-8"
+    if not match and not raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:  # undeclared Windows code page: guess it as for CSV
+            encoding = guess_single_byte(raw)
+            raw = raw.decode(encoding, errors="replace").encode("utf-8")
+    try:
+        root = ET.fromstring(raw)
+    except (ET.ParseError, ValueError, LookupError) as exc:  # also an encoding expat cannot read
+        raise InputFormatError(f"expected KML (XML), got invalid XML ({exc})", file=file) from exc
+    if _local(root.tag) != "kml":
+        raise InputFormatError(f"expected a <kml> document, got <{_local(root.tag)}>", file=file)
+    return encoding, root
 
 
 _local, _child, _text = local, child, text
@@ -144,44 +158,66 @@ def _record(placemark: ET.Element) -> dict[str, str | None]:
     return record
 
 
-def _coords(el: ET.Element) -> list[tuple[float, ...]]:
+class BadGeometry(ValueError):
+    """A KML geometry that cannot be read: the reason and the text it was read from."""
+
+    def __init__(self, reason: str, value: str) -> None:
+        self.reason, self.value = reason, value
+        super().__init__(reason)
+
+
+def coords(el: ET.Element) -> list[tuple[float, float]]:
+    """The ``lon,lat[,alt]`` tuples of ``el``'s <coordinates> (altitude dropped); BadGeometry if not numbers."""
     text = _text(_child(el, "coordinates")) or ""
     out = []
     for chunk in text.split():
+        values = chunk.split(",")
+        if len(values) < 2:
+            raise BadGeometry("expected coordinates 'lon,lat[,alt]', got a single number", text)
         try:
-            out.append(tuple(float(v) for v in chunk.split(",")[:2]))
+            out.append((float(values[0]), float(values[1])))
         except ValueError:
-            raise ValueError(
-                "expected coordinates 'lon,lat[,alt]', got text that is not numbers", text
-            ) from None
-        if len(out[-1]) != 2:
-            raise ValueError("expected coordinates 'lon,lat[,alt]', got a single number", text)
+            raise BadGeometry("expected coordinates 'lon,lat[,alt]', got text that is not numbers", text) from None
     return out
 
 
 def _geometry(placemark: ET.Element) -> object:
     """The Placemark's geometry as a shapely object (None if it has none)."""
     geom = next((c for c in placemark if _local(c.tag) in _GEOMETRIES), None)
-    return None if geom is None else _shape(geom)
+    return None if geom is None else kml_shape(geom)
 
 
-def _shape(geom: ET.Element) -> object:
+def kml_shape(geom: ET.Element, depth: int = 0) -> shapely.Geometry | None:
+    """A KML geometry element as shapely (None when empty); BadGeometry when it cannot be one.
+
+    Polygon: the outerBoundaryIs ring with every innerBoundaryIs ring as a hole; MultiGeometry: a
+    GeometryCollection of its parts (a single Point stays a Point), nested at most MAX_NESTING deep.
+    """
     kind = _local(geom.tag)
-    if kind == "Point":
-        coords = _coords(geom)
-        return shapely.Point(coords[0]) if coords else None
-    if kind in ("LineString", "LinearRing"):
-        return shapely.LineString(_coords(geom))
-    if kind == "Polygon":
-        rings = [
-            _coords(r)
-            for b in geom
-            if _local(b.tag) in ("outerBoundaryIs", "innerBoundaryIs")
-            for r in b
-            if _local(r.tag) == "LinearRing"
-        ]
-        return shapely.Polygon(rings[0], rings[1:]) if rings else None
-    parts = [p for p in (_shape(c) for c in geom if _local(c.tag) in _GEOMETRIES) if p is not None]
+    try:
+        if kind == "Point":
+            points = coords(geom)
+            return shapely.Point(points[0]) if points else None
+        if kind in ("LineString", "LinearRing"):
+            return shapely.LineString(coords(geom))
+        if kind == "Polygon":
+            outer: list[tuple[float, float]] = []
+            holes: list[list[tuple[float, float]]] = []
+            for boundary in geom:
+                rings = [r for r in boundary if _local(r.tag) == "LinearRing"]
+                if _local(boundary.tag) == "outerBoundaryIs" and rings:
+                    outer = coords(rings[0])
+                elif _local(boundary.tag) == "innerBoundaryIs":  # one or several rings per innerBoundaryIs
+                    holes.extend(coords(r) for r in rings)
+            return shapely.Polygon(outer, holes) if outer else None
+    except BadGeometry:
+        raise
+    except (ValueError, shapely.errors.ShapelyError) as exc:
+        raise BadGeometry(f"expected a valid {kind} (closed rings of at least 4 positions), got {exc}",
+                          _text(geom) or "") from None
+    if depth >= MAX_NESTING:
+        raise BadGeometry(f"expected MultiGeometry nested at most {MAX_NESTING} deep, got deeper", "")
+    parts = [p for p in (kml_shape(c, depth + 1) for c in geom if _local(c.tag) in _GEOMETRIES) if p is not None]
     if len(parts) == 1 and parts[0].geom_type == "Point":
         return parts[0]
     return shapely.GeometryCollection(parts) if parts else None

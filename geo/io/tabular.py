@@ -65,7 +65,7 @@ def load_xlsx(path: str | Path, file: str) -> Table:
             if not filled.any():
                 continue
             head = int(np.flatnonzero(filled)[0])
-            names = header_names([text_cell(v) or "" for v in sheet.iloc[head].tolist()])
+            names = header_names([text_cell(v) or "" for v in sheet.iloc[head].tolist()], file)
             body = sheet.iloc[head + 1 :].reset_index(drop=True)
             body.columns = names
             frame = pd.DataFrame({n: text_column(body[n]) for n in names})
