@@ -205,9 +205,16 @@ def date_from_name(name: str) -> dt.date | None:
 
 
 def _flatten(geom: shapely.Geometry) -> list[shapely.Geometry]:
-    if geom.geom_type in ("MultiPolygon", "MultiPoint", "MultiLineString", "GeometryCollection"):
-        return [p for part in shapely.get_parts(geom) for p in _flatten(part)]
-    return [geom]
+    """The single parts of ``geom``, collections opened at any depth (iteratively: no recursion limit)."""
+    out: list[shapely.Geometry] = []
+    stack = [geom]
+    while stack:
+        g = stack.pop()
+        if g.geom_type in ("MultiPolygon", "MultiPoint", "MultiLineString", "GeometryCollection"):
+            stack.extend(reversed(shapely.get_parts(g)))
+        else:
+            out.append(g)
+    return out
 
 
 def _polygonal(geom: object) -> tuple[shapely.Geometry | None, list[str]]:
@@ -318,8 +325,14 @@ def _ogr_features(path: Path, file: str) -> list[_Feature]:
             f"expected a readable GeoJSON, KML, KMZ or GeoPackage file, got {type(exc).__name__}: {exc}",
             file=file,
         ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputFormatError("expected a layer with geometries, got a table without a geometry column", file=file)
     if frame.crs is not None and not frame.crs.equals(CRS):
-        frame = frame.to_crs(CRS)
+        try:
+            frame = frame.to_crs(CRS)
+        except Exception as exc:  # pyproj raises several types
+            raise InputFormatError(f"expected a coordinate reference system that converts to {CRS}, got "
+                                   f"{frame.crs.name!r} ({exc})", file=file) from exc
     records = pd.DataFrame(frame.drop(columns=frame.geometry.name)).astype(object)
     records = records.where(records.notna(), None).to_dict("records")
     return [

@@ -9,6 +9,7 @@ from typing import Final
 from geo.errors import InputFormatError
 from geo.io._columns import normalise_name
 from geo.io._text import check_file, csv_lines, decode, sniff_delimiter
+from geo.io.tabular import check_workbook
 
 FORMATS: Final = ("acled", "ucdp", "viina", "csv", "xlsx", "geojson", "kml", "gpkg")
 
@@ -84,6 +85,7 @@ def _xlsx_header(path: Path) -> list[str]:
     try:
         import openpyxl
 
+        check_workbook(path, str(path))  # a zip bomb is refused before openpyxl opens it
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             for sheet in book.worksheets:

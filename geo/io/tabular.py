@@ -18,6 +18,7 @@ import pandas as pd
 from geo.errors import InputFormatError
 from geo.io._columns import map_generic
 from geo.io._core import Context, ReadResult
+from geo.io._limits import check_zip
 from geo.io._text import Table, header_names, read_delimited
 
 _DELIMITER_HINTS = {".tsv": "\t", ".tab": "\t", ".psv": "|"}
@@ -52,15 +53,21 @@ def load_xlsx(path: str | Path, file: str) -> Table:
         raise InputFormatError(
             "expected an .xlsx workbook, got a legacy .xls file (save it as .xlsx)", file=file
         )
+    check_workbook(path, file)
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on a malformed workbook
         raise InputFormatError(
             f"expected an .xlsx workbook, got {type(exc).__name__}: {exc}", file=file
         ) from exc
     with book:
         for name in book.sheet_names:
-            sheet = pd.read_excel(book, sheet_name=name, header=None, dtype=object)
+            try:
+                sheet = pd.read_excel(book, sheet_name=name, header=None, dtype=object)
+            except Exception as exc:  # noqa: BLE001 - as above
+                raise InputFormatError(
+                    f"expected a readable worksheet {name!r}, got {type(exc).__name__}: {exc}", file=file
+                ) from exc
             filled = sheet.notna().any(axis=1).to_numpy()
             if not filled.any():
                 continue
@@ -71,6 +78,21 @@ def load_xlsx(path: str | Path, file: str) -> Table:
             frame = pd.DataFrame({n: text_column(body[n]) for n in names})
             return Table(frame, np.arange(1, len(frame) + 1, dtype="int64"))
     raise InputFormatError("expected a worksheet with a header row, got an empty workbook", file=file)
+
+
+def check_workbook(path: str | Path, file: str) -> None:
+    """Refuse a workbook that is not a zip, or whose parts expand past ``_limits.max_unzipped()`` bytes.
+
+    openpyxl reads parts through ``zipfile``, which never yields more than the size a part states: so
+    checking the stated sizes bounds what is decompressed.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_zip(archive, file)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise InputFormatError(
+            f"expected an .xlsx workbook (a zip), got {type(exc).__name__}: {exc}", file=file
+        ) from exc
 
 
 def text_cell(value: object) -> str | None:

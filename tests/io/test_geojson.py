@@ -123,7 +123,7 @@ def test_empty_collection_gives_empty_frame(tmp_path: Path) -> None:
     [
         ("{not json", r"expected GeoJSON \(a FeatureCollection\), got invalid JSON"),
         ('{"type": "Topology"}', r"expected a GeoJSON FeatureCollection or Feature, got 'Topology'"),
-        ("[1, 2]", r"expected a GeoJSON FeatureCollection or Feature, got 'list'"),
+        ("[1, 2]", r"expected a GeoJSON FeatureCollection or Feature, got an array"),
     ],
 )
 def test_not_geojson_raises(tmp_path: Path, content: str, message: str) -> None:
