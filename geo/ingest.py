@@ -2,28 +2,41 @@
 
 :func:`prepare_import` returns an :class:`ImportReport` (accepted rows enriched with admin units, every
 issue, counts) that the CLI prints and the app shows *before* anything is committed to the store.
+
+Nothing is lost on the way: every row read is accepted, rejected (with its reasons) or a true duplicate
+(same id and content as an earlier row, or a possible duplicate the analyst left out with
+:meth:`ImportReport.without`); ``read = accepted + rejected + duplicates`` is checked on every report.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from geo.schema import RowIssue
+from geo.errors import GeoError
+from geo.schema import RowIssue, take_rows
 
 #: Issue kinds that remove a row from the import.
 DROPPING = ("reject", "duplicate")
+#: Fields shown for a possible duplicate and the event it points at, side by side.
+PAIR_FIELDS = ("import_row", "id", "date_start", "category", "title", "location_name", "lon", "lat",
+               "geo_precision", "source_name")
 
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import would add, and everything found on the way."""
+    """What an import would add, and everything found on the way.
+
+    ``read_rows`` is the reader's own count; constructing a report whose rows do not add up
+    (read = accepted + rejected + duplicates) raises GeoError rather than show counts that lie.
+    """
 
     file: str
     format: str
@@ -35,16 +48,41 @@ class ImportReport:
     encoding: str | None = None
     delimiter: str | None = None
 
+    def __post_init__(self) -> None:
+        counted = self.accepted + self.rejected + self.duplicates
+        if counted != self.read_rows:
+            raise GeoError(
+                f"{self.file}: expected rows read = accepted + rejected + duplicates, got {self.read_rows} read "
+                f"but {self.accepted} + {self.rejected} + {self.duplicates} = {counted}; nothing imported"
+            )
+
     @property
     def accepted(self) -> int:
+        """Rows that a commit would offer to the store."""
         return len(self.frame)
 
     def count(self, kind: str) -> int:
+        """Issues of ``kind`` (a rejected row can have several)."""
         return sum(1 for i in self.issues if i.kind == kind)
+
+    def _rows(self, kind: str) -> int:
+        return len({(i.file, i.row) for i in self.issues if i.kind == kind})
 
     @property
     def rejected(self) -> int:
-        return self.count("reject")
+        """Rows rejected (each with one or more reasons)."""
+        return self._rows("reject")
+
+    @property
+    def duplicates(self) -> int:
+        """Rows dropped as true duplicates (or left out by the analyst as duplicates)."""
+        return self._rows("duplicate")
+
+    @property
+    def possible_duplicates(self) -> int:
+        """Accepted rows flagged as possibly repeating an earlier event (kept: the analyst decides)."""
+        col = self.frame.get("possible_duplicate_of")
+        return 0 if col is None else int(col.notna().sum())
 
     @property
     def mismatches(self) -> int:
@@ -65,18 +103,74 @@ class ImportReport:
         out.write_bytes(csv_bytes(table.loc[table["kind"].isin(DROPPING)]))
         return out
 
-    def summary(self) -> str:
+    def flagged(self) -> dict[str, int]:
+        """Accepted rows carrying each kind of flag (a row can carry several)."""
         kinds = Counter(i.kind for i in self.issues)
-        parts = [
-            f"{self.file} ({self.format}): {self.read_rows} rows read",
-            f"{self.accepted} accepted",
-            f"{kinds['reject']} rejected",
-            f"{kinds['duplicate']} duplicates dropped",
-            f"{kinds['swap']} lat/lon swaps fixed",
-            f"{kinds['geocoded']} geocoded",
-            f"{self.mismatches} admin mismatches",
-        ]
-        return ", ".join(parts)
+        return {
+            "possible duplicates": self.possible_duplicates,
+            "admin mismatches": self.mismatches,
+            "lat/lon swaps fixed": kinds["swap"],
+            "geocoded": kinds["geocoded"],
+        }
+
+    def summary(self) -> str:
+        flagged = ", ".join(f"{n} {label}" for label, n in self.flagged().items())
+        return (
+            f"{self.file} ({self.format}): {self.read_rows} rows read = {self.accepted} accepted + "
+            f"{self.rejected} rejected + {self.duplicates} duplicates dropped; flagged: {flagged}"
+        )
+
+    def possible_duplicate_pairs(self) -> pd.DataFrame:
+        """Each possible duplicate beside the event it points at: the :data:`PAIR_FIELDS` of the flagged row,
+        then the same fields of the earlier event as ``earlier <field>``; one row per flagged row."""
+        frame = self.frame
+        of = frame["possible_duplicate_of"] if "possible_duplicate_of" in frame else pd.Series(dtype="string")
+        flagged = np.flatnonzero(of.notna().to_numpy(dtype=bool))
+        earlier = pd.Index(frame["id"].astype("string")).get_indexer(of.iloc[flagged].astype("string"))
+        fields = [c for c in PAIR_FIELDS if c in frame.columns]
+        this = take_rows(pd.DataFrame(frame[fields]), flagged)
+        other = take_rows(pd.DataFrame(frame[fields]), np.maximum(earlier, 0))
+        other.loc[earlier < 0] = None  # the earlier event was itself left out (see without)
+        return pd.concat([this, other.add_prefix("earlier ")], axis=1)
+
+    def without(self, ids: Iterable[str]) -> ImportReport:
+        """This report with the possible duplicates ``ids`` left out by the analyst: they are no longer
+        accepted and are counted as duplicates (an issue of kind "duplicate" naming the earlier event).
+        Raises GeoError for an id that is not a possible duplicate of this import."""
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        if not wanted:
+            return self
+        frame = self.frame
+        ident = frame["id"].astype("string")
+        of = frame["possible_duplicate_of"].astype("string")
+        flagged = set(ident[of.notna()])
+        unknown = [i for i in wanted if i not in flagged]
+        if unknown:
+            raise GeoError(
+                f"{self.file}: expected ids of possible duplicates to leave out, got "
+                f"{', '.join(repr(i) for i in unknown[:5])}" + (" ..." if len(unknown) > 5 else "")
+            )
+        drop = ident.isin(wanted).to_numpy(dtype=bool)
+        positions = np.flatnonzero(drop)
+        earlier = pd.Index(ident).get_indexer(of.iloc[positions])
+        rows = frame["import_row"].to_numpy(dtype=object)
+        dismissed = []
+        for pos, other in zip(positions.tolist(), earlier.tolist(), strict=True):
+            where = f"row {rows[other]} " if other >= 0 else ""
+            dismissed.append(
+                RowIssue(
+                    str(frame["import_file"].iat[pos]), int(rows[pos]), "id", str(ident.iat[pos]),
+                    f"left out by the analyst as a duplicate of {where}(id {of.iat[pos]})",
+                    "duplicate",
+                )
+            )
+        gone = {(d.file, d.row) for d in dismissed}
+        kept = [i for i in self.issues if not (i.kind == "possible_duplicate" and (i.file, i.row) in gone)]
+        return replace(
+            self,
+            frame=take_rows(frame, np.flatnonzero(~drop)),
+            issues=sorted([*kept, *dismissed], key=lambda i: (i.row, i.field)),
+        )
 
 
 def prepare_import(
@@ -121,7 +215,7 @@ def prepare_import(
         file=str(read.file),
         format=read.format,
         sha256=read.sha256,
-        read_rows=len(read.frame) + sum(1 for i in read.issues if i.kind == "reject"),
+        read_rows=read.read_rows,
         frame=frame,
         issues=sorted(issues, key=lambda i: (i.row, i.field)),
         warnings=list(read.warnings),

@@ -57,7 +57,8 @@ EVENT_DTYPES: Final[dict[str, str]] = {
     "fatalities": "Int64",
     "fatalities_low": "Int64",
     "fatalities_high": "Int64",
-    "flags": "string",  # ";"-separated machine flags, e.g. "latlon_swapped;geocoded"
+    "flags": "string",  # ";"-separated machine flags, e.g. "latlon_swapped;geocoded;possible_duplicate"
+    "possible_duplicate_of": "string",  # id of the earlier event this one may repeat (see geo.validate)
     "import_file": "string",
     "import_sha256": "string",
     "import_row": "Int64",  # 1-based data row in the source file (header not counted)
@@ -95,7 +96,7 @@ class RowIssue:
     field: str
     value: str
     reason: str
-    kind: str = "reject"  # reject | flag | duplicate | geocoded | swap | mismatch
+    kind: str = "reject"  # reject | flag | duplicate | possible_duplicate | geocoded | swap | mismatch
 
     def __str__(self) -> str:
         return f"{self.file}, row {self.row}, field {self.field!r}: {self.reason} (value {self.value!r})"

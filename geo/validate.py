@@ -1,11 +1,16 @@
-"""Validation of canonical event frames: bad rows out, swaps fixed only when the geometry proves them, dups.
+"""Validation of canonical event frames: bad rows out, swaps fixed only when the geometry proves them, and
+duplicates told apart from events that merely look alike.
 
 :func:`validate` never mutates its input. It returns the rows kept and one :class:`geo.schema.RowIssue`
-per problem, each naming file, row, field and value.
+per problem, each naming file, row, field and value. A row leaves the import only as a rejection (kind
+"reject", with its reason) or as a true duplicate (kind "duplicate": same id and same content as an earlier
+row); events that are merely alike (same day, category and place) are kept and flagged
+``possible_duplicate``, with ``possible_duplicate_of`` naming the earlier event, for the analyst to decide.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -13,9 +18,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.schema import RowIssue, take_rows
+from geo.schema import EVENT_COLUMNS, RowIssue, take_rows
 
-#: Two events of the same day and category closer than this (km) are one event reported twice.
+#: Two events of the same day and category closer than this (km) may be one event reported twice.
 DUPLICATE_KM: Final = 1.0
 _COARSE: Final = ("admin2", "admin1", "country")
 
@@ -32,7 +37,7 @@ class Validated:
 
 
 def validate(frame: pd.DataFrame, *, adm0: Any = None, duplicate_km: float = DUPLICATE_KM) -> Validated:
-    """Check coordinates and dates, fix proven lat/lon swaps, drop duplicates.
+    """Check coordinates and dates, fix proven lat/lon swaps, drop true duplicates, flag possible ones.
 
     ``adm0`` is an optional GeoDataFrame of countries (columns ``iso3``, ``geometry``, EPSG:4326): with it, a
     row whose point lies outside its declared ``country_iso`` but whose swapped point lies inside is
@@ -46,8 +51,9 @@ def validate(frame: pd.DataFrame, *, adm0: Any = None, duplicate_km: float = DUP
     keep &= _check_coordinates(out, issues, adm0)
     if not keep.all():
         out = take_rows(out, np.flatnonzero(keep))
-    out, dup_issues = _drop_duplicates(out, duplicate_km)
-    issues.extend(dup_issues)
+    out, id_issues = _same_ids(out)
+    issues.extend(id_issues)
+    issues.extend(_flag_possible_duplicates(out, duplicate_km))
     return Validated(out, issues)
 
 
@@ -65,12 +71,17 @@ def _issue(frame: pd.DataFrame, pos: int, fld: str, value: object, reason: str, 
 
 
 def _add_flag(frame: pd.DataFrame, positions: np.ndarray, flag: str) -> None:
-    """Append ``flag`` to the ``flags`` of the rows at ``positions`` (the other rows keep theirs, even none)."""
+    """Append ``flag`` to the ``flags`` of the rows at ``positions`` that lack it (the other rows keep theirs,
+    even none)."""
     if len(positions) == 0:
         return
     flags = frame["flags"].astype("string")
     mask = np.zeros(len(frame), dtype=bool)
     mask[positions] = True
+    has = flags.fillna("").str.contains(f"(?:^|;){re.escape(flag)}(?:;|$)", regex=True).to_numpy(dtype=bool)
+    mask &= ~has
+    if not mask.any():
+        return
     current = flags[mask]
     flags[mask] = (current + ";" + flag).where(current.notna() & (current != ""), flag)
     frame["flags"] = flags
@@ -167,90 +178,158 @@ def _swap_proven(lon: np.ndarray, lat: np.ndarray, iso: np.ndarray, adm0: Any) -
     return result
 
 
-def _drop_duplicates(frame: pd.DataFrame, km: float) -> tuple[pd.DataFrame, list[RowIssue]]:
-    """Keep the first of each group of duplicates (same id; or same day, category and place within km)."""
+def _same_ids(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """A source's id names one event: of the rows sharing an id the first is kept; a later one is a true
+    duplicate (dropped, kind "duplicate") when its content equals the first's, else it is rejected with a
+    reason naming both rows (the id says one event, the content two: not provably the same record)."""
     n = len(frame)
-    if n == 0:
-        return frame, []
-    first_of = np.arange(n)
-    reason = np.zeros(n, dtype=np.int8)  # index into _DUP_REASONS
-
     ids = frame["id"].astype("string")
-    codes, _ = pd.factorize(ids, use_na_sentinel=True)
-    dup_id = pd.Series(codes).duplicated(keep="first").to_numpy() & (codes >= 0)
-    if dup_id.any():
-        first_pos = pd.Series(np.arange(n)).groupby(codes).transform("first").to_numpy()
-        first_of[dup_id] = first_pos[dup_id]
-        reason[dup_id] = 1
-
-    day = frame["date_start"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    cat = pd.factorize(frame["category"].astype("string"), use_na_sentinel=False)[0]
-    prec = frame["geo_precision"].astype("string").fillna("").isin(_COARSE).to_numpy()
-    lon, lat = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
-    located = np.isfinite(lon) & np.isfinite(lat)
-    has = located & ~dup_id
-    if has.sum() > 1:
-        pos = np.flatnonzero(has)
-        # equirectangular metres (exact enough at 1 km); only same-day, same-category points can pair
-        rad = np.radians
-        x = 6371008.8 * rad(lon[pos]) * np.cos(rad(lat[pos]))
-        y = 6371008.8 * rad(lat[pos])
-        group = pd.factorize(day[pos] * (int(cat.max()) + 1) + cat[pos])[0]
-        a, b = _near_pairs(x, y, group, km * 1000.0)
-        if len(a):
-            i, j = pos[a], pos[b]
-            same = np.ones(len(i), dtype=bool)
-            # an admin-unit or country centroid is not a place: there, only the same title is the same event
-            coarse = prec[i] | prec[j]
-            if coarse.any():
-                title = frame["title"].astype("string").fillna("").str.strip().str.casefold().to_numpy(dtype=object)
-                same &= ~coarse | (title[i] == title[j])
-            i, j = i[same], j[same]
-            if len(i):
-                best = pd.Series(i).groupby(j).min()
-                tgt = best.index.to_numpy()
-                first_of[tgt] = np.minimum(first_of[tgt], best.to_numpy())
-                reason[tgt] = 2
-    # events with a place name but no coordinates: same day, category and place name
-    named = ~located & ~dup_id
-    if named.any():
-        place = frame["location_name"].astype("string").str.strip().str.casefold().to_numpy(dtype=object)
-        pos = np.flatnonzero(named)
-        key = pd.DataFrame({"d": day[pos], "c": cat[pos], "p": place[pos]})
-        dupl = key.duplicated(keep="first").to_numpy() & key["p"].notna().to_numpy()
-        if dupl.any():
-            first = key.assign(i=pos).groupby(["d", "c", "p"], dropna=False)["i"].transform("first").to_numpy()
-            first_of[pos[dupl]] = first[dupl]
-            reason[pos[dupl]] = 3
-    # pointer jumping: a duplicate of a duplicate belongs to the first of the group
-    while True:
-        nxt = first_of[first_of]
-        if np.array_equal(nxt, first_of):
-            break
-        first_of = nxt
-
-    dropped = first_of != np.arange(n)
+    codes = pd.factorize(ids, use_na_sentinel=True)[0]
+    later = pd.Series(codes).duplicated(keep="first").to_numpy() & (codes >= 0)
+    if not later.any():
+        return frame, []
+    first_pos = pd.Series(np.arange(n)).groupby(codes).transform("first").to_numpy()
+    pos = np.flatnonzero(later)
+    first = first_pos[pos]
+    differs = _differences(frame, pos, first)  # (rows, columns): True where the content differs
+    same = ~differs.any(axis=1)
+    rows, files = _rows(frame), _files(frame)
     issues = []
-    if dropped.any():
-        rows = frame["import_row"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-        rows = np.where(np.isnan(rows), np.arange(1, n + 1), rows).astype(np.int64)
-        # text of the rows named in the issues only (dropped rows and the rows they duplicate)
-        named = np.unique(np.concatenate([np.flatnonzero(dropped), first_of[dropped]]))
-        file_of = dict(zip(named.tolist(), frame["import_file"].astype("string").take(named).fillna("<input>")))
-        id_of = dict(zip(named.tolist(), ids.take(named).fillna("")))
-        for j in np.flatnonzero(dropped).tolist():
-            f = int(first_of[j])
-            why = _DUP_REASONS[reason[j]].format(km=km)
-            issues.append(
-                RowIssue(str(file_of[j]), int(rows[j]), "id", str(id_of[j]),
-                         f"duplicate of row {rows[f]} (id {id_of[f]}): {why}", "duplicate")
+    for k, (j, f) in enumerate(zip(pos.tolist(), first.tolist(), strict=True)):
+        ident = str(ids.iat[j])
+        if same[k]:
+            reason = f"duplicate of row {rows[f]} (id {ident}): same id and same content"
+            issues.append(RowIssue(str(files.iat[j]), int(rows[j]), "id", ident, reason, "duplicate"))
+        else:
+            fields = ", ".join(c for c, d in zip(_CONTENT, differs[k], strict=True) if d)
+            reason = (
+                f"expected a unique id or a repeat of row {rows[f]}, got id {ident} on row {rows[f]} and here "
+                f"with different {fields}: not provably the same event; give one of them another id"
             )
-    kept = take_rows(frame, np.flatnonzero(~dropped)) if dropped.any() else frame
-    survivors = np.unique(first_of[dropped])
-    if len(survivors):
-        remap = np.cumsum(~dropped) - 1
-        _add_flag(kept, remap[survivors], "has_duplicates")
-    return kept, issues
+            issues.append(RowIssue(str(files.iat[j]), int(rows[j]), "id", ident, reason, "reject"))
+    return take_rows(frame, np.flatnonzero(~later)), issues
+
+
+#: What a row says about its event (every canonical column but its id and provenance): equal content under
+#: one id is the same record.
+_CONTENT: Final = tuple(
+    c for c in EVENT_COLUMNS
+    if c not in ("id", "possible_duplicate_of", "import_file", "import_sha256", "import_row", "import_time")
+)
+
+
+def _differences(frame: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(len(a), len(_CONTENT)) booleans: row a[k] and row b[k] differ in that column (missing = missing)."""
+    out = np.zeros((len(a), len(_CONTENT)), dtype=bool)
+    for c, col in enumerate(_CONTENT):
+        if col not in frame.columns:
+            continue
+        values = frame[col]
+        left, right = values.take(a).reset_index(drop=True), values.take(b).reset_index(drop=True)
+        na_l, na_r = left.isna().to_numpy(), right.isna().to_numpy()
+        equal = (left == right).fillna(False).to_numpy(dtype=bool)
+        out[:, c] = ~((na_l & na_r) | (~na_l & ~na_r & equal))
+    return out
+
+
+def _rows(frame: pd.DataFrame) -> np.ndarray:
+    """The 1-based source row of every row (its position + 1 where the frame does not say)."""
+    n = len(frame)
+    if "import_row" not in frame:
+        return np.arange(1, n + 1)
+    rows = frame["import_row"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(rows), np.arange(1, n + 1), rows).astype(np.int64)
+
+
+def _files(frame: pd.DataFrame) -> pd.Series:
+    """The source file of every row ("<input>" where the frame does not say)."""
+    if "import_file" not in frame:
+        return pd.Series("<input>", index=frame.index, dtype="string")
+    return frame["import_file"].astype("string").fillna("<input>")
+
+
+def _flag_possible_duplicates(frame: pd.DataFrame, km: float) -> list[RowIssue]:
+    """Flag (never drop) each event that may repeat an earlier one: same day and category and within ``km``
+    (admin-unit or country centroids only with the same title), or, without coordinates, the same place
+    name. The later row gets the flag "possible_duplicate" and ``possible_duplicate_of`` = the id of the
+    earliest such event; one issue (kind "possible_duplicate") each. Sets the column on ``frame``."""
+    n = len(frame)
+    partner = np.full(n, -1, dtype=np.int64)  # earliest earlier event this one pairs with
+    reason = np.zeros(n, dtype=np.int8)  # index into _PAIR_REASONS
+    if n > 1:
+        day = frame["date_start"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+        cat = pd.factorize(frame["category"].astype("string"), use_na_sentinel=False)[0]
+        lon, lat = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
+        located = np.isfinite(lon) & np.isfinite(lat)
+        _pair_by_place(frame, located, day, cat, lon, lat, km, partner, reason)
+        _pair_by_name(frame, ~located, day, cat, partner, reason)
+    flagged = np.flatnonzero(partner >= 0)
+    ids = frame["id"].astype("string")
+    of = pd.Series(pd.NA, index=frame.index, dtype="string")
+    issues = []
+    if len(flagged):
+        of.iloc[flagged] = ids.take(partner[flagged]).to_numpy()
+        rows, files = _rows(frame), _files(frame)
+        for j in flagged.tolist():
+            f = int(partner[j])
+            why = _PAIR_REASONS[reason[j]].format(km=km)
+            issues.append(
+                RowIssue(
+                    str(files.iat[j]), int(rows[j]), "id", str(ids.iat[j]),
+                    f"possible duplicate of row {rows[f]} (id {ids.iat[f]}): {why}; kept, flagged",
+                    "possible_duplicate",
+                )
+            )
+    frame["possible_duplicate_of"] = of
+    _add_flag(frame, flagged, "possible_duplicate")
+    return issues
+
+
+def _pair_by_place(
+    frame: pd.DataFrame, located: np.ndarray, day: np.ndarray, cat: np.ndarray, lon: np.ndarray,
+    lat: np.ndarray, km: float, partner: np.ndarray, reason: np.ndarray,
+) -> None:
+    """Same day and category, within ``km``: the later event's ``partner`` is the earliest such one."""
+    if located.sum() < 2:
+        return
+    pos = np.flatnonzero(located)
+    # equirectangular metres (exact enough at 1 km); only same-day, same-category points can pair
+    rad = np.radians
+    x = 6371008.8 * rad(lon[pos]) * np.cos(rad(lat[pos]))
+    y = 6371008.8 * rad(lat[pos])
+    group = pd.factorize(day[pos] * (int(cat.max()) + 1) + cat[pos])[0]
+    a, b = _near_pairs(x, y, group, km * 1000.0)
+    if not len(a):
+        return
+    i, j = pos[a], pos[b]
+    # an admin-unit or country centroid is not a place: there, only the same title is the same event
+    coarse = frame["geo_precision"].astype("string").fillna("").isin(_COARSE).to_numpy()
+    either = coarse[i] | coarse[j]
+    if either.any():
+        title = frame["title"].astype("string").fillna("").str.strip().str.casefold().to_numpy(dtype=object)
+        same = ~either | (title[i] == title[j])
+        i, j = i[same], j[same]
+    if len(i):
+        best = pd.Series(i).groupby(j).min()
+        partner[best.index.to_numpy()] = best.to_numpy()
+        reason[best.index.to_numpy()] = 1
+
+
+def _pair_by_name(
+    frame: pd.DataFrame, unlocated: np.ndarray, day: np.ndarray, cat: np.ndarray, partner: np.ndarray,
+    reason: np.ndarray,
+) -> None:
+    """Without coordinates: same day, category and place name; the later events point at the first."""
+    if unlocated.sum() < 2:
+        return
+    place = frame["location_name"].astype("string").str.strip().str.casefold().to_numpy(dtype=object)
+    pos = np.flatnonzero(unlocated)
+    key = pd.DataFrame({"d": day[pos], "c": cat[pos], "p": place[pos]})
+    later = key.duplicated(keep="first").to_numpy() & key["p"].notna().to_numpy()
+    if later.any():
+        first = key.assign(i=pos).groupby(["d", "c", "p"], dropna=False)["i"].transform("first").to_numpy()
+        partner[pos[later]] = first[later]
+        reason[pos[later]] = 2
 
 
 def _near_pairs(x: np.ndarray, y: np.ndarray, group: np.ndarray, r: float) -> tuple[np.ndarray, np.ndarray]:
@@ -290,11 +369,4 @@ def _near_pairs(x: np.ndarray, y: np.ndarray, group: np.ndarray, r: float) -> tu
     return np.concatenate(found_i), np.concatenate(found_j)
 
 
-_DUP_REASONS: Final = (
-    "", "same id", "same day, category and place within {km:g} km", "same day, category and place name"
-)
-
-
-def _row(frame: pd.DataFrame, pos: int) -> int:
-    row = frame["import_row"].iat[pos] if "import_row" in frame else pd.NA
-    return int(row) if row is not pd.NA and row is not None else pos + 1
+_PAIR_REASONS: Final = ("", "same day, category and place within {km:g} km", "same day, category and place name")

@@ -19,7 +19,7 @@ from geo.io._values import join_text
 #: Canonical field -> accepted column names (normalised: lower case, runs of other characters -> "_"),
 #: best first. Every canonical column name is accepted for itself, so exports re-import.
 SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
-    "id": ("id", "event_id", "eventid", "uid", "event_uid"),
+    "id": ("id", "event_id", "eventid", "uid", "event_uid", "uuid", "guid", "record_id", "incident_id"),
     "lat": ("lat", "latitude", "y", "lat_dd", "y_coord", "ycoord"),
     "lon": ("lon", "lng", "long", "longitude", "x", "lon_dd", "x_coord", "xcoord"),
     "wkt": ("wkt", "geometry", "geom", "the_geom", "geom_wkt", "wkt_geom"),
@@ -213,8 +213,55 @@ def map_generic(
         position_raw = pd.Series([None] * b.n, dtype=object)
     f.require_position(b, lon, lat, position_field, position_raw, precision_given)
     f.title_fallback(b)
-    f.ids(b, prefix, cells.get(cols.get("id")))
+    f.ids(b, prefix, cells.get(id_column(table.frame, cols, cells, b, geometry)), table.frame, geometry)
     return b
+
+
+#: A word of a column name that marks an identifier ("event_no_id", "ID_event", "record_key", "uid",
+#: "EventID", "OBJECTID").
+_ID_WORD: Final = re.compile(
+    r"(?:^|_)(?:id|uid|uuid|guid|key|pk|fid|gid|oid|objectid|globalid|eventid|recordid|rowid|featureid)(?:_|$)"
+)
+_CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def id_column(
+    frame: pd.DataFrame, cols: dict[str, str], cells: f.Cells, b: Builder, geometry: np.ndarray | None = None
+) -> str | None:
+    """The column that holds the source's id: a known id name (SYNONYMS["id"]) as it is; else the first
+    column named like an id (``_ID_WORD``) with two or more values where no two different rows share a value
+    (a row repeated whole may repeat it), said in a file-level warning. None: no such column; ids are then
+    hashes of the whole row (:func:`geo.io._fields.row_hashes`)."""
+    if "id" in cols:
+        return cols["id"]
+    used = set(cols.values())
+    repeated = []
+    for col in frame.columns:
+        if col in used or not _ID_WORD.search(normalise_name(_CAMEL.sub("_", str(col)))):
+            continue
+        values = cells(col).dropna()
+        if len(values) < 2:
+            continue
+        if _identifies(frame, values, geometry):
+            b.warn(f"no column named id: column {col!r} used as the event id (no two different rows share a value)")
+            return col
+        repeated.append(col)
+    if repeated:
+        b.warn(
+            f"column(s) {', '.join(repr(c) for c in repeated)} look like ids but repeat values: not used; each "
+            "row's id is a hash of the whole row"
+        )
+    return None
+
+
+def _identifies(frame: pd.DataFrame, values: pd.Series, geometry: np.ndarray | None) -> bool:
+    """True when rows sharing a value of ``values`` (positions as index) are the same whole raw row."""
+    shared = values.duplicated(keep=False).to_numpy()
+    if not shared.any():
+        return True
+    pos = values.index.to_numpy()[shared]
+    hashes = f.row_hashes(frame.iloc[pos], None if geometry is None else np.asarray(geometry, dtype=object)[pos])
+    return bool((hashes.groupby(values.to_numpy()[shared]).nunique() == 1).all())
 
 
 def _actors(b: Builder, cells: f.Cells, cols: dict[str, str]) -> None:

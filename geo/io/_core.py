@@ -26,6 +26,7 @@ class ReadResult:
     encoding: str | None = None
     delimiter: str | None = None
     warnings: list[str] = field(default_factory=list)  # file-level notes
+    read_rows: int = 0  # data rows the reader saw: kept + rejected (blank rows are not rows)
 
     @property
     def rejected(self) -> list[RowIssue]:
@@ -157,4 +158,5 @@ class Builder:
             encoding=encoding,
             delimiter=delimiter,
             warnings=list(self.warnings),
+            read_rows=self.n + len({i.row for i in issues if i.kind == "reject"}),  # + rows dropped before
         )

@@ -8,6 +8,7 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from geo import schema
@@ -259,9 +260,12 @@ def title_fallback(b: Builder, limit: int = 120) -> None:
     b.set("title", short if title is None else title.fillna(short))
 
 
-def ids(b: Builder, prefix: str, values: pd.Series | None) -> None:
-    """``source_id(prefix, v)`` from the source's id; rows without one get ``stable_id`` of their content
-    (date, lon, lat, title, location, source) - a per-row hash, the only per-row Python step."""
+def ids(
+    b: Builder, prefix: str, values: pd.Series | None, raw: pd.DataFrame, geometry: np.ndarray | None = None
+) -> None:
+    """``source_id(prefix, v)`` from the source's id (``values``); rows without one get
+    ``<prefix>-<row_hashes(...)>``: a hash of the whole raw row (every cell of ``raw`` and the geometry), so
+    rows identical in every column share an id and rows that differ anywhere do not."""
     out = (
         source_ids(prefix, values)
         if values is not None
@@ -270,27 +274,35 @@ def ids(b: Builder, prefix: str, values: pd.Series | None) -> None:
     need = out.isna().to_numpy() & ~b.rejected
     if need.any():
         idx = np.flatnonzero(need)
-
-        def col(name: str) -> list[object]:
-            series = b.columns.get(name)
-            if series is None:
-                return [None] * len(idx)
-            picked = series.iloc[idx]
-            if name.startswith("date"):
-                picked = pd.Series(picked.to_numpy(dtype="datetime64[ns]")).dt.strftime("%Y-%m-%d")
-            return [None if v is None or v is pd.NA or v != v else v for v in picked.tolist()]
-
-        parts = zip(
-            col("date_start"),
-            col("lon"),
-            col("lat"),
-            col("title"),
-            col("location_name"),
-            col("source_name"),
-            strict=True,
-        )
-        out.iloc[idx] = [schema.stable_id(prefix, *p) for p in parts]
+        geoms = None if geometry is None else np.asarray(geometry, dtype=object)[idx]
+        hashed = prefix + "-" + row_hashes(raw.iloc[idx], geoms)
+        out = out.copy()
+        out.iloc[idx] = hashed.to_numpy()
     b.set("id", out)
+
+
+_HEX: Final = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def row_hashes(raw: pd.DataFrame, geometry: np.ndarray | None = None) -> pd.Series:
+    """A 64-bit hash (16 hex digits) of each whole row: every cell's raw text in column order, then the
+    geometry's WKB. Vectorised (pandas' SipHash-2-4 with its fixed key, per distinct value, combined in
+    column order): the same row gives the same hash in every run and process."""
+    n = len(raw)
+    cells = pd.DataFrame(
+        {i: raw.iloc[:, i].astype("string").array for i in range(raw.shape[1])}, index=pd.RangeIndex(n)
+    )
+    if geometry is not None:
+        cells[raw.shape[1]] = pd.array(shapely.to_wkb(geometry, hex=True), dtype="string")
+    if not len(cells.columns):
+        cells[0] = pd.array([pd.NA] * n, dtype="string")
+    hashed = pd.util.hash_pandas_object(cells, index=False).to_numpy(dtype=np.uint64)
+    digits = hashed.astype(">u8").view(np.uint8).reshape(n, 8)
+    chars = np.empty((n, 16), dtype=np.uint8)
+    chars[:, 0::2] = _HEX[digits >> 4]
+    chars[:, 1::2] = _HEX[digits & 15]
+    text = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), n, [None, pa.py_buffer(chars.tobytes())])
+    return pd.Series(pd.array(text.cast(pa.binary()).cast(pa.large_string()), dtype="string"))
 
 
 def require_position(

@@ -84,5 +84,5 @@ def read_acled(path: str | Path, raw: bytes, ctx: Context) -> ReadResult:
     if "fatalities" in col:
         f.set_number(b, "fatalities", cells(col["fatalities"]), col["fatalities"])
     b.set("verification", constant(b.n, "reported"))
-    f.ids(b, "acled", cells(col["event_id_cnty"]))
+    f.ids(b, "acled", cells(col["event_id_cnty"]), table.frame)
     return b.result("acled", encoding=table.encoding, delimiter=table.delimiter, issues=table.issues)

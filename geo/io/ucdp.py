@@ -91,5 +91,5 @@ def read_ucdp(path: str | Path, raw: bytes, ctx: Context) -> ReadResult:
         b.set("country_iso", map_codes(cells(col["country_id"]), GW_ISO3).astype("string"))
     f.country(b, get("country"), col.get("country"))
     b.set("verification", constant(b.n, "reported"))
-    f.ids(b, "ucdp", cells(col["id"]))
+    f.ids(b, "ucdp", cells(col["id"]), table.frame)
     return b.result("ucdp", encoding=table.encoding, delimiter=table.delimiter, issues=table.issues)

@@ -72,7 +72,7 @@ def read_viina(path: str | Path, raw: bytes, ctx: Context) -> ReadResult:
     if actors:
         b.set("actors", join_text(actors))
     b.set("verification", constant(b.n, "reported"))
-    f.ids(b, "viina", cells(col["event_id"]))
+    f.ids(b, "viina", cells(col["event_id"]), table.frame)
     return b.result("viina", encoding=table.encoding, delimiter=table.delimiter, issues=table.issues)
 
 

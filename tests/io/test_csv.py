@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -222,13 +223,14 @@ def test_categories_unknown_kept_as_other(
     assert result.issues == []
 
 
-def test_ids_from_source_id_else_stable_content_hash(write_csv) -> None:
+def test_ids_from_source_id_else_a_hash_of_the_whole_row(write_csv) -> None:
     path = write_csv("e.csv", COLUMNS, [kyiv(id=" A b/7 "), kyiv(id="")])
     frame = read_events(path).frame
     assert frame.loc[0, "id"] == schema.source_id("csv", " A b/7 ") == "csv:A_b_7"
-    assert frame.loc[1, "id"] == schema.stable_id(
-        "csv", "2024-08-06", 30.52, 50.45, "Drone strike", None, "Synthetic"
-    )
+    assert re.fullmatch(r"csv-[0-9a-f]{16}", frame.loc[1, "id"])
+    other = read_events(write_csv("f.csv", COLUMNS, [kyiv(id="", verification="reported"), kyiv(id="")])).frame
+    assert other.loc[1, "id"] == frame.loc[1, "id"]  # the row's content, not its file or position
+    assert other.loc[0, "id"] != frame.loc[1, "id"]  # one cell differs: another event
     again = read_events(path).frame
     assert again["id"].tolist() == frame["id"].tolist()
 
