@@ -175,6 +175,37 @@ def test_upload_shows_report_then_commits(app):
     assert EventStore().count() == 5
 
 
+def test_import_report_lets_the_analyst_leave_out_possible_duplicates(app):
+    csv = (
+        b"id,date,latitude,longitude,category,title,verification\n"
+        b"u1,2024-08-21,0.5,1.5,strike,Strike one,reported\n"
+        b"u2,2024-08-21,0.5,1.5,strike,Strike two,reported\n"
+        b"u3,2024-08-21,0.5,1.5,strike,Strike three,reported\n"
+        b"u2,2024-08-21,0.5,1.5,strike,Strike two,reported\n"  # the same row again: a true duplicate
+    )
+    _upload(app, "same-place.csv", csv)
+
+    def counts() -> tuple[str, ...]:
+        metrics = {m.label: m.value for m in app.metric}
+        return tuple(metrics[k] for k in ("rows read", "accepted", "rejected", "duplicates", "possible duplicates"))
+
+    assert counts() == ("4", "3", "0", "1", "2")  # distinct ids on one day and place: all kept, two flagged
+    pairs = next(d.value for d in app.dataframe if "earlier id" in d.value.columns)
+    assert pairs[["id", "earlier id"]].values.tolist() == [["csv:u2", "csv:u1"], ["csv:u3", "csv:u1"]]
+    assert pairs[["title", "earlier title"]].values.tolist()[1] == ["Strike three", "Strike one"]
+    choice = app.multiselect(key="imp-leave-out")
+    assert choice.value == [] and choice.options == ["row 2: Strike two (like row 1)", "row 3: Strike three (like row 1)"]
+    choice.set_value(["csv:u3"])
+    _run(app)
+    assert counts() == ("4", "2", "0", "2", "1")  # left out: counted as a duplicate, the sum still holds
+    assert "4 rows read = 2 accepted + 0 rejected + 2 duplicates" in " ".join(c.value for c in app.caption)
+    app.button(key="imp-commit").click()
+    _run(app)
+    assert "Stored 2 new events" in " ".join(s.value for s in app.success)
+    stored = set(EventStore().read()["id"])
+    assert {"csv:u1", "csv:u2"} <= stored and "csv:u3" not in stored and len(stored) == 6
+
+
 def test_playback_steps_day_by_day(app):
     _set_window(app, date(2024, 8, 1), date(2024, 8, 20))
     app.button(key="play-first").click()

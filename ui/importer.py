@@ -45,24 +45,20 @@ def _prepare(path: Path, fmt: str, loaded: data.Loaded) -> ImportReport:
 
 
 def _report(report: ImportReport) -> None:
-    kinds = report.issues_frame()["kind"].value_counts()
-    cols = st.columns(7)
-    for col, (label, value) in zip(
-        cols,
-        [
-            ("rows read", report.read_rows),
-            ("accepted", report.accepted),
-            ("rejected", int(kinds.get("reject", 0))),
-            ("duplicates", int(kinds.get("duplicate", 0))),
-            ("lat/lon swaps fixed", int(kinds.get("swap", 0))),
-            ("geocoded", int(kinds.get("geocoded", 0))),
-            ("admin mismatches", report.mismatches),
-        ],
-        strict=True,
-    ):
-        col.metric(label, f"{value:,}")
+    flagged = report.flagged()
+    counts = [
+        ("rows read", report.read_rows),
+        ("accepted", report.accepted),
+        ("rejected", report.rejected),
+        ("duplicates", report.duplicates),
+        *flagged.items(),
+    ]
+    for row in (counts[:4], counts[4:]):
+        for col, (label, value) in zip(st.columns(4), row, strict=True):
+            col.metric(label, f"{value:,}")
     st.caption(
-        f"Format {report.format}"
+        f"{report.read_rows:,} rows read = {report.accepted:,} accepted + {report.rejected:,} rejected + "
+        f"{report.duplicates:,} duplicates. Format {report.format}"
         + (f", encoding {report.encoding}" if report.encoding else "")
         + (f", delimiter {report.delimiter!r}" if report.delimiter else "")
         + f", sha256 {report.sha256[:12]}…"
@@ -82,11 +78,29 @@ def _report(report: ImportReport) -> None:
     if report.accepted:
         st.subheader("Accepted rows (first 200)")
         cols = [c for c in ("id", "date_start", "date_end", "title", "category", "verification",
-                            "geo_precision", "lon", "lat", "adm0_iso", "adm1_name", "adm2_name", "flags")
+                            "geo_precision", "lon", "lat", "adm0_iso", "adm1_name", "adm2_name", "flags",
+                            "possible_duplicate_of")
                 if c in report.frame.columns]
         st.dataframe(pd.DataFrame(report.frame[cols].head(200)), hide_index=True, width="stretch",
                      column_config={"date_start": st.column_config.DateColumn("from"),
                                     "date_end": st.column_config.DateColumn("to")})
+
+
+def _possible_duplicates(report: ImportReport) -> None:
+    """Each possible duplicate beside the event it points at; the analyst picks those to leave out."""
+    pairs = report.possible_duplicate_pairs()
+    if not len(pairs):
+        return
+    st.subheader(f"Possible duplicates ({len(pairs):,})")
+    st.caption("Same day, category and place (within 1 km, or the same place name) as an earlier event, but "
+               "with their own id: kept unless you leave them out here. Left-out rows count as duplicates.")
+    st.dataframe(pairs, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(pairs)))
+    label = {
+        str(r["id"]): f"row {r['import_row']}: {r['title']} (like row {r['earlier import_row']})"
+        for r in pairs.to_dict("records")
+    }
+    st.multiselect("Leave out these possible duplicates", list(label), format_func=label.get,
+                   key="imp-leave-out")
 
 
 def areas_panel() -> None:
@@ -126,6 +140,7 @@ def panel(loaded: data.Loaded) -> None:
     if st.session_state.get("imp-key") != key:
         st.session_state.pop("imp-report", None)
         st.session_state.pop("imp-error", None)
+        st.session_state.pop("imp-leave-out", None)
         try:
             st.session_state["imp-report"] = _prepare(path, fmt, loaded)
         except GeoError as exc:
@@ -134,8 +149,10 @@ def panel(loaded: data.Loaded) -> None:
     if st.session_state.get("imp-error"):
         st.error(f"Cannot import {upload.name}: {st.session_state['imp-error']}. Nothing was stored.")
         return
-    report: ImportReport = st.session_state["imp-report"]
+    prepared: ImportReport = st.session_state["imp-report"]
+    report = prepared.without(st.session_state.get("imp-leave-out", []))  # the analyst's choice, counted
     _report(report)
+    _possible_duplicates(prepared)
     if not report.accepted:
         st.info("No row to store.")
         return
