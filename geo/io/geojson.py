@@ -68,7 +68,7 @@ def read_geojson(path: str | Path, raw: bytes, ctx: Context) -> ReadResult:
     names: set[str] = set()
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            got = f"type {_snippet(feature.get('type'))}" if isinstance(feature, dict) else _json_type(feature)
+            got = f"type {feature.get('type')!r}"[:80] if isinstance(feature, dict) else _json_type(feature)
             issues.append(RowIssue(ctx.file, number, "feature", _snippet(feature),
                                    f"expected a Feature object, got {got}"))
             continue
