@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -262,6 +264,30 @@ def test_export_panel_previews_and_prepares_a_pdf(app):
     _run(app)
     labels = [b.proto.label for b in app.get("download_button")]
     assert not any(label.endswith(".pdf") for label in labels), labels
+
+
+def _prepared(at: AppTest) -> tuple[dict, list[str]]:
+    """The view and the CSV header of the file the Export tab prepared (what its download button holds)."""
+    at.button(key="x-prepare").click()
+    _run(at)
+    fmt, view_json, data, _warnings = at.session_state["x-file"]
+    assert fmt == "csv"
+    return json.loads(view_json), next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_export_provenance_checkbox_puts_the_import_columns_in_data_files(app):
+    provenance = {"import_file", "import_sha256", "import_time", "import_row"}
+    _open_tab(app, "Export")
+    app.selectbox(key="x-format").set_value("csv")
+    _run(app)
+    assert not app.checkbox(key="x-provenance").value  # left out unless asked
+    view, header = _prepared(app)
+    assert view["provenance"] is False and "title" in header and not provenance & set(header)
+    app.checkbox(key="x-provenance").check()
+    _run(app)
+    assert not any(b.proto.label.endswith(".csv") for b in app.get("download_button"))  # another view: stale
+    view, header = _prepared(app)
+    assert view["provenance"] is True and provenance <= set(header)
 
 
 def test_export_preview_is_drawn_only_while_its_tab_is_open(app):

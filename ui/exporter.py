@@ -97,14 +97,18 @@ def _view(settings: Any, presets: dict[str, Extent]) -> snapshot.View | None:
                          key="x-opsec")
     layers = st.multiselect("Layers", list(snapshot.ALL_LAYERS), default=list(snapshot.DEFAULT_LAYERS),
                             format_func=lambda n: render.LAYERS[n].title, key="x-layers")
-    labels = st.toggle("Label events", key="x-labels")
+    c7, c8 = st.columns(2)
+    labels = c7.toggle("Label events", key="x-labels")
+    provenance = c8.checkbox("Include import provenance", key="x-provenance",
+                             help="Data files (CSV, GeoJSON, GPKG, KML) then carry import_file (a path on this "
+                             "machine), import_sha256, import_time and import_row. Left out by default.")
     ok, bbox = _extent(presets)
     if not ok:
         return None
     decimals = {"no": None, "0.01° (~1 km)": 2, "0.1° (~10 km)": 1}[opsec]
     return snapshot.View(title=title, bbox=bbox, filter=settings.filter, marking=marking, labels=labels,
-                         layers=tuple(layers), opsec_decimals=decimals, paper=paper, orientation=orientation,
-                         dpi=int(dpi))
+                         layers=tuple(layers), opsec_decimals=decimals, provenance=provenance, paper=paper,
+                         orientation=orientation, dpi=int(dpi))
 
 
 @st.cache_data(show_spinner="Drawing the snapshot…", max_entries=8)
@@ -139,11 +143,14 @@ def panel(events: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str
     stem = "".join(c if c.isalnum() else "-" for c in view.title.lower()).strip("-") or "snapshot"
     if st.button(f"Prepare {fmt.upper()}", key="x-prepare"):
         try:
-            st.session_state["x-file"] = (fmt, view.to_json(), export(fmt, view))
+            warnings = snapshot.opsec_warnings(events, view, loaded.index)
+            st.session_state["x-file"] = (fmt, view.to_json(), export(fmt, view), warnings)
         except GeoError as exc:
             st.error(f"Export failed: {exc}")
     ready = st.session_state.get("x-file")
     if ready and ready[:2] == (fmt, view.to_json()):  # a file prepared for another format or view is stale
+        for warning in ready[3]:
+            st.warning(warning)
         st.download_button(f"Download {stem}.{fmt}", ready[2], file_name=f"{stem}.{fmt}", mime=MIME[fmt],
                            key="x-download", type="primary")
     st.download_button("Download the view (JSON: regenerates the same export)", view.to_json().encode(),
