@@ -14,6 +14,7 @@ Two rules hold for every file written here, and every CSV the tool writes goes t
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from pathlib import Path
@@ -39,7 +40,8 @@ PROVENANCE: Final = ("import_file", "import_sha256", "import_time", "import_row"
 #: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 #: A text cell that is just a number ("-12.5", "+7", "-1e3") is read as that number, never as a formula.
-_PLAIN_NUMBER: Final = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+#: ASCII digits only: ``\d`` would also take "-٣" (an Arabic-Indic digit), which no spreadsheet reads as a number.
+_PLAIN_NUMBER: Final = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 
 
 def ordered(frame: pd.DataFrame, *, provenance: bool = False) -> pd.DataFrame:
@@ -100,9 +102,12 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
 
     Lines end in CRLF (RFC 4180): the csv module quotes a cell holding a character of the line terminator,
     so with CRLF a lone CR inside a cell is quoted too and cannot start a new row (and a formula) in a reader.
+    Every text cell is quoted (numbers are not, so they stay numbers): a spreadsheet whose list separator is
+    ``;`` splits an unquoted ``a;=1+1`` into a second cell ``=1+1``, a formula; quoted, it stays one cell.
     """
     frame = safe_csv_frame(table)
-    return frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n").encode("utf-8-sig")
+    return frame.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n",
+                        quoting=csv.QUOTE_NONNUMERIC).encode("utf-8-sig")
 
 
 def to_csv_bytes(frame: pd.DataFrame, *, provenance: bool = False) -> bytes:

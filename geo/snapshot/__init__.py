@@ -1030,15 +1030,18 @@ def kml_text(text: str) -> str:
     (ElementTree's escaping) is ``<b>`` to it, and so is a CDATA section. So the text is HTML-escaped
     once more (the file holds ``&amp;lt;b&amp;gt;``; the balloon shows ``<b>`` as characters), and
     ``$[`` is written ``&#36;[`` so Google Earth's entity replacement (``$[name]``, ``$[id]``) cannot pull
-    another field in. Newlines stay: Google Earth shows them as line breaks.
+    another field in. A newline becomes ``<br/>`` (HTML would run the lines together): the only tag there is.
     """
-    return html.escape(text, quote=True).replace("$[", "&#36;[")
+    return html.escape(text, quote=True).replace("$[", "&#36;[").replace("\n", "<br/>\n")
 
 
 def kml_label(text: str) -> str:
     """``text`` as a KML ``<name>``: shown as plain text in the Places panel but put into the balloon's HTML
-    (``$[name]``), so it must be text in both: ``<`` and ``>`` become ``‹`` and ``›``, no tag can form."""
-    return text.replace("<", "\u2039").replace(">", "\u203a")
+    (``$[name]``), so it must be text in both: ``<`` and ``>`` become ``‹`` and ``›``, no tag can form
+    (an ``&lt;`` in a name is decoded by the HTML to a ``<`` character, never to a tag). ``$[`` gets an
+    invisible word joiner (U+2060) between its two characters, so a name cannot ask the balloon for another
+    field (``$[id]``)."""
+    return text.replace("<", "\u2039").replace(">", "\u203a").replace("$[", "$\u2060[")
 
 
 def to_kml(events: pd.DataFrame, view: View | None = None) -> bytes:
@@ -1070,8 +1073,9 @@ def to_kml(events: pd.DataFrame, view: View | None = None) -> bytes:
     for i in range(len(events)):
         pm = ET.SubElement(doc, q("Placemark"))
         ET.SubElement(pm, q("name")).text = kml_label(cols["title"][i] or cols["id"][i])
+        source = " ".join(t for t in (cols["source_name"][i], cols["source_url"][i]) if t)
         desc = [cols["description"][i], f"Category: {cols['category'][i]}", f"Verification: {cols['verification'][i]}",
-                f"Precision: {cols['geo_precision'][i]}", f"Source: {cols['source_name'][i]} {cols['source_url'][i]}".strip()]
+                f"Precision: {cols['geo_precision'][i]}", f"Source: {source}" if source else ""]
         if view is not None and view.opsec_note:
             desc.append(view.opsec_note)
         ET.SubElement(pm, q("description")).text = kml_text("\n".join(d for d in desc if d))
