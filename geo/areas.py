@@ -39,7 +39,7 @@ from geo.io._dates import OUT_OF_RANGE, Bounds, check_day, date_range
 from geo.io._xml import child, local, text
 from geo.io.kml import BadGeometry, kml_bytes, kml_shape, parse_kml
 from geo.schema import CRS, RowIssue, stable_id
-from geo.store import default_path
+from geo.store import append_layer, default_path, inspect
 
 LAYER: Final = "areas"
 DEFAULT_KIND: Final = "area"
@@ -108,6 +108,8 @@ _MIN_EPOCH: Final = 1e8
 def _utc_day(stamp: pd.Timestamp) -> dt.date:
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC")
+    if not 1 <= stamp.year <= 9999:  # 9999-12-31T23:00-12:00 is a day of year 10000: no Python date
+        raise OverflowError(f"year {stamp.year} is out of range")
     return stamp.date()
 
 
@@ -549,8 +551,10 @@ def for_window(areas: pd.DataFrame | None, end: object) -> tuple[dt.date | None,
 class AreaStore:
     """Areas in their own layer "areas" of the events GeoPackage; each area_id is stored once.
 
-    The "events" layer is never created or changed here. An append is one GDAL transaction (all or
-    nothing); a unique index on area_id backs up the deduplication.
+    The "events" layer is never created or changed here. An append is one SQLite transaction (all or
+    nothing, also when the process is killed), a missing file is created whole, and a unique index on area_id
+    backs up the deduplication (see :func:`geo.store.append_layer`). A file that is not a store is a
+    :class:`StoreError` everywhere, never "no areas" (:func:`geo.store.inspect`).
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0) -> None:
@@ -558,12 +562,9 @@ class AreaStore:
         self.timeout = timeout
 
     def exists(self) -> bool:
-        if not self.path.exists():
-            return False
-        try:
-            return LAYER in {str(n) for n, _ in pyogrio.list_layers(self.path)}
-        except Exception:
-            return False
+        """Whether the store holds the areas layer; :class:`StoreError` when the file is not a store."""
+        tables = inspect(self.path, self.timeout)
+        return tables is not None and LAYER in tables
 
     def count(self) -> int:
         return len(self._ids())
@@ -582,32 +583,8 @@ class AreaStore:
     def add(self, areas: gpd.GeoDataFrame) -> int:
         """Append the areas whose area_id is not stored yet (one transaction); returns how many."""
         frame = _to_storage(areas)
-        if len(frame) == 0:
-            return 0
-        stored = self._ids()
-        new = frame.loc[~frame["area_id"].isin(stored) & ~frame["area_id"].duplicated()]
-        if len(new) == 0:
-            return 0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            pyogrio.write_dataframe(
-                new,
-                self.path,
-                layer=LAYER,
-                driver="GPKG",
-                geometry_type="MultiPolygon",
-                promote_to_multi=True,
-                append=True,  # creates the layer when missing, leaves the other layers alone
-                layer_options={"SPATIAL_INDEX": "NO", "GEOMETRY_NAME": "geom"},
-            )
-        except Exception as exc:  # GDAL raises several types; its transaction was rolled back
-            raise StoreError(f"adding areas to {self.path} failed and was rolled back, nothing stored: {exc}") from exc
-        try:
-            with closing(sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)) as con:
-                con.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "{LAYER}_area_id" ON "{LAYER}"(area_id)')
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot index the areas of {self.path}: {exc}") from exc
-        return len(new)
+        new = frame.loc[~frame["area_id"].duplicated()]
+        return append_layer(self.path, new, LAYER, key="area_id", geometry_type="MultiPolygon", timeout=self.timeout)
 
     def _ids(self) -> pd.Series:
         if not self.exists():

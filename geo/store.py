@@ -10,19 +10,33 @@ Layout (store schema 2; GDAL, QGIS and any SQLite client read it):
   ``adm0_disputed``, ``border_district``; a few hundred rows for a million events) and
   ``import_key`` → ``import_sources`` (``import_file``, ``import_sha256``, ``import_time``: one row per
   imported file). Keeping these once instead of on every row is what makes a 1M-event import fast; so does
-  the table having only the event columns some import has filled (GDAL binds every column of the table on
-  every row): it starts with ``id``, ``date_start``, ``lon``, ``lat`` and gains a column (ALTER TABLE) the
-  first time an import has values for it.
+  the table having only the event columns some import has filled: it starts with ``id``, ``date_start``,
+  ``lon``, ``lat`` and gains a column (ALTER TABLE) the first time an import has values for it.
 * ``events_full``, a view registered as a point layer: every event with every column the product documents,
   by name, exactly what :meth:`EventStore.read` returns. This is the layer to open in QGIS.
 * ``imports``, the import log: one row per committed import (file, sha256, imported_at, offered, added).
 
-An import is one transaction: the events whose id is not stored yet are appended by GDAL (pyogrio, Arrow)
-inside a single SQLite transaction that is rolled back when any row fails. The few lookup rows it needs
-(new admin units, its import source, new columns) are committed just before the append and removed again if
-the append fails, so a failed import leaves the store exactly as before. A unique index on the event id backs
-idempotence up (importing the same events twice adds nothing) and a CHECK constraint (``events_guard``)
-rejects rows without id or start date, or with lon/lat out of range, even from callers that skip validation.
+Guarantees:
+
+* **An import is one SQLite transaction on one connection** (SQLite's rollback journal): the new columns,
+  lookup rows, events, the import log row and the GeoPackage bookkeeping (feature count, extent, last change)
+  commit together or not at all. GDAL writes the new rows into a private scratch GeoPackage next to the store
+  (it builds the GeoPackage geometry blobs); the transaction copies them in with ``INSERT … SELECT`` from the
+  attached scratch. A process killed at any point (even ``kill -9``) leaves either the store as it was or the
+  whole import; the next open rolls a half-written transaction back (SQLite's hot journal).
+* **A new store appears whole**: it is built, first import included, under a unique scratch name in the
+  store's directory and then hard-linked to its name, which fails if the name exists; so two imports creating
+  the same store at once both succeed (the later one appends to the earlier one's store).
+* **A store that cannot be read is an error**, never "empty": :func:`inspect` raises :class:`StoreError`
+  naming the file and what is wrong for anything but a GeoPackage with an ``events`` table (or one holding
+  only the ``areas`` layer of :class:`geo.areas.AreaStore`, whose events table the first import adds): an empty
+  file, a file that is not SQLite, a truncated or damaged database, an SQLite file without the table, a file
+  that may not be read.
+* A unique index on the event id backs idempotence up (importing the same events twice adds nothing) and a
+  CHECK constraint (``events_guard``) rejects rows without id or start date, or with lon/lat out of range,
+  even from callers that skip validation; the transaction is then rolled back whole.
+* Scratch files are named ``.<store name>.<pid>@<host>.<random>.<kind>.gpkg``; those of a process that no
+  longer runs (killed during an import) are removed by the next write.
 
 Stores written by the first layout (every column on every row) are rewritten in this one on first use
 (other layers, e.g. areas, kept); the original file is kept next to it as ``<name>.v1.gpkg``. New stores use
@@ -32,11 +46,16 @@ Stores written by the first layout (every column on every row) are rewritten in 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
 import sqlite3
-from contextlib import closing
+import struct
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_hex
 from typing import Any, Final
 
 import geopandas as gpd
@@ -45,6 +64,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyogrio
+import shapely
 from pyogrio.raw import write_arrow
 
 from geo.errors import StoreError
@@ -52,8 +72,10 @@ from geo.schema import CRS, EVENT_DTYPES, JOIN_DTYPES, conform
 
 LAYER: Final = "events"
 VIEW: Final = "events_full"
+AREAS: Final = "areas"  # the layer of geo.areas.AreaStore: a GeoPackage holding only it is a store too
 SCHEMA_VERSION: Final = "2"
 DEFAULT_PATH: Final = Path(__file__).resolve().parents[1] / "data" / "events.gpkg"
+EXPECTED: Final = "expected a GeoPackage with an events table"
 _COLUMNS: Final = {**EVENT_DTYPES, **JOIN_DTYPES}
 _REQUIRED: Final = ("id", "date_start", "lon", "lat")
 
@@ -75,11 +97,77 @@ _GUARD: Final = (
     "AND (lon IS NULL OR lon BETWEEN -180 AND 180)"
 )
 _GUARD_HINT: Final = "an event without id or start date, or with lon/lat out of range"
+#: Per-import codes of the lookup rows, carried by the scratch rows and mapped to keys in the transaction.
+_CODES: Final = {"import_key": "source_code", "admin_key": "admin_code"}
+_RETRIES: Final = 3  # an import retried when a concurrent one stored some of its ids first
 
 
 def default_path() -> Path:
     """``$GEO_STORE`` or ``data/events.gpkg`` in the project."""
     return Path(os.environ.get("GEO_STORE") or DEFAULT_PATH)
+
+
+def inspect(path: Path, timeout: float = 30.0) -> frozenset[str] | None:
+    """The tables of the store file ``path``; None when there is no file. :class:`StoreError` naming the file
+    and what is wrong when it is not a store (see the module docstring). Opening rolls back what a killed
+    import left half-written."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _not_a_store(path, f"a path that cannot be examined ({exc.strerror or exc})") from exc
+    if not path.is_file():
+        raise _not_a_store(path, "a directory" if path.is_dir() else "something that is not a file")
+    if info.st_size == 0:
+        raise _not_a_store(path, "an empty file (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise _not_a_store(path, "a file this user may not read (permission denied)")
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(16)
+    except OSError as exc:
+        raise _not_a_store(path, f"a file that cannot be read ({exc.strerror or exc})") from exc
+    if magic != b"SQLite format 3\x00":
+        raise _not_a_store(path, f"a file that is not an SQLite database (it starts with {magic[:8]!r})")
+    try:
+        with closing(_connect(path, timeout)) as con:  # SQLite checks the header's page count against the file
+            tables = frozenset(r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            raise StoreError(f"cannot open the event store {path}, nothing stored: {exc}") from exc
+        short = _truncated(path)
+        reason = f"a truncated database ({short})" if short else f"a damaged or unreadable SQLite database ({exc})"
+        raise _not_a_store(path, reason) from exc
+    if LAYER in tables and "gpkg_contents" in tables:
+        return tables
+    if "gpkg_contents" not in tables:
+        listed = ", ".join(sorted(t for t in tables if not t.startswith("sqlite_"))) or "none"
+        raise _not_a_store(path, f"an SQLite database that is not a GeoPackage (tables: {listed})")
+    if AREAS in tables:
+        return tables  # areas stored before any event
+    layers = ", ".join(sorted(t for t in tables if not t.startswith(("gpkg_", "sqlite_", "rtree_")))) or "none"
+    raise _not_a_store(path, f"a GeoPackage without one (tables: {layers})")
+
+
+def _not_a_store(path: Path, reason: str) -> StoreError:
+    return StoreError(f"cannot open the event store {path}: {EXPECTED}, got {reason}")
+
+
+def _truncated(path: Path) -> str | None:
+    """How much is missing when the file is shorter than the page count its header declares (where SQLite
+    keeps that count valid), else None: the reason SQLite gives for such a file is only "malformed"."""
+    with open(path, "rb") as fh:
+        header = fh.read(100)
+        size = fh.seek(0, os.SEEK_END)
+    if len(header) < 100 or header[92:96] != header[24:28]:
+        return None if len(header) == 100 else f"{size} bytes, shorter than its 100-byte header"
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    if size < page_size * pages:
+        return f"{size} bytes of the {page_size * pages} its header declares"
+    return None
 
 
 @dataclass(frozen=True)
@@ -104,19 +192,24 @@ class EventStore:
     # -- reading ---------------------------------------------------------------------------------------
 
     def exists(self) -> bool:
-        return self.path.exists() and LAYER in _layers(self.path)
+        """Whether the store holds an events table; :class:`StoreError` when the file is not a store."""
+        tables = inspect(self.path, self.timeout)
+        return tables is not None and LAYER in tables
 
     def count(self) -> int:
         if not self.exists():
             return 0
-        with closing(_connect(self.path, self.timeout)) as con:
-            return int(con.execute(f'SELECT count(*) FROM "{LAYER}"').fetchone()[0])
+        try:
+            with closing(_connect(self.path, self.timeout)) as con:
+                return int(con.execute(f'SELECT count(*) FROM "{LAYER}"').fetchone()[0])
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the event store {self.path}: {exc}") from exc
 
     def read(self) -> gpd.GeoDataFrame:
         """Every stored event as a GeoDataFrame (EPSG:4326) in the canonical + join columns."""
-        if not self.exists():
+        tables = self._open()
+        if tables is None or LAYER not in tables:
             return _empty_frame()
-        self._upgrade()
         try:
             raw = pyogrio.read_dataframe(
                 self.path, layer=LAYER, use_arrow=True, read_geometry=False, fid_as_index=False
@@ -130,134 +223,235 @@ class EventStore:
 
     def imports(self) -> pd.DataFrame:
         """The import log: one row per committed import."""
-        if not self.exists():
+        tables = self._open()
+        if tables is None or LAYER not in tables:
             return pd.DataFrame(columns=["file", "sha256", "imported_at", "offered", "added"])
-        self._upgrade()
-        with closing(_connect(self.path, self.timeout)) as con:
-            return pd.read_sql_query(
-                "SELECT file, sha256, imported_at, offered, added FROM imports ORDER BY import_id", con
-            )
+        try:
+            with closing(_connect(self.path, self.timeout)) as con:
+                return pd.read_sql_query(
+                    "SELECT file, sha256, imported_at, offered, added FROM imports ORDER BY import_id", con
+                )
+        except (sqlite3.Error, pd.errors.DatabaseError) as exc:
+            raise StoreError(f"cannot read the import log of {self.path}: {exc}") from exc
 
     # -- writing ---------------------------------------------------------------------------------------
 
     def add(self, events: pd.DataFrame, *, source: str = "", sha256: str = "") -> AddResult:
-        """Add ``events`` in one transaction; events whose id is already stored are skipped."""
+        """Add ``events`` in one transaction, with a row in the import log; events whose id is already stored
+        are skipped. A missing store is created (atomically: see the module docstring)."""
         frame = events if set(EVENT_DTYPES) <= set(events.columns) else conform(events)
         frame = frame.reset_index(drop=True)
-        self._ensure()
-        offered = len(frame)
-        if offered == 0:
-            return AddResult(0, 0)
-        rows = self._new_rows(frame)
-        if len(rows) < offered:
-            frame = frame.take(rows).reset_index(drop=True)
-        if len(frame):
-            table = _to_storage(frame)
-            admin_codes, admin_rows = _combinations(frame, ADMIN_COLUMNS)
-            source_codes, source_rows = _combinations(frame, SOURCE_COLUMNS)
-            fields = [c for c in table.column_names if c != "geom"]
-            fields += [key for key, codes in (("import_key", source_codes), ("admin_key", admin_codes)) if (codes >= 0).any()]
+        log = [(source, sha256, len(frame))] if len(frame) else []
+        for _ in range(_RETRIES):
+            tables = self._open()
             try:
-                with closing(_connect(self.path, self.timeout)) as con:
-                    con.execute("BEGIN IMMEDIATE")
-                    new_fields = _add_fields(con, fields)
-                    admin_keys, new_admin = _lookup_keys(con, "admin_units", "admin_key", admin_rows)
-                    source_keys, new_sources = _lookup_keys(con, "import_sources", "import_key", source_rows)
-                    con.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot write to the event store {self.path}, nothing stored: {exc}") from exc
-            if "import_key" in fields:
-                table = table.append_column("import_key", _keys(source_codes, source_keys))
-            if "admin_key" in fields:
-                table = table.append_column("admin_key", _keys(admin_codes, admin_keys))
-            try:
-                _append(table, self.path)
-            except Exception as exc:  # GDAL raises several types; its transaction was rolled back
-                self._forget(new_admin, new_sources, new_fields)
-                hint = f" ({_GUARD_HINT})" if "events_guard" in str(exc) else ""
-                raise StoreError(
-                    f"import into {self.path} failed and was rolled back, nothing stored: {exc}{hint}"
-                ) from exc
-        with closing(_connect(self.path, self.timeout)) as con:
-            con.execute(
-                "INSERT INTO imports (file, sha256, imported_at, offered, added) VALUES (?, ?, ?, ?, ?)",
-                (source, sha256, pd.Timestamp.now(tz="UTC").isoformat(), offered, len(frame)),
-            )
-        return AddResult(offered, len(frame))
+                if tables is None:
+                    added = self._create(frame, log)
+                    if added is not None:
+                        return AddResult(len(frame), added)
+                    continue  # another process created the store meanwhile: import into it
+                if not len(frame) and LAYER in tables:
+                    return AddResult(0, 0)
+                return AddResult(len(frame), _write(self.path, frame, tables, log, self.timeout))
+            except _IdTaken:
+                continue  # a concurrent import stored some of these ids first: filter again
+        raise StoreError(f"import into {self.path} kept colliding with concurrent imports of the same events; "
+                         "nothing stored")
 
-    def _new_rows(self, frame: pd.DataFrame) -> np.ndarray:
-        """Positions of the rows to append: first of their id in ``frame``, id not stored yet."""
-        codes = pd.factorize(frame["id"])[0]
-        first = np.empty(codes.max() + 2 if len(codes) else 1, dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # last write wins: the first row of each id
-        keep = first[codes] == np.arange(len(codes))
-        try:
-            stored = (
-                pyogrio.read_arrow(self.path, layer=LAYER, columns=["id"], read_geometry=False)[1].column("id")
-                if self.count()
-                else None
-            )
-        except Exception as exc:  # GDAL and sqlite3 raise several types
-            raise StoreError(f"cannot read the event store {self.path}, nothing stored: {exc}") from exc
-        if stored is not None:
-            ids = _arrow(frame["id"], pa.large_string())
-            known = pc.is_in(ids, value_set=stored.combine_chunks().cast(pa.large_string()))
-            keep &= ~known.to_numpy(zero_copy_only=False)
-        return np.flatnonzero(keep)
-
-    def _forget(self, admin_keys: list[int], source_keys: list[int], fields: list[str]) -> None:
-        """Undo what an import that then failed added around the events: lookup rows (unless another
-        import uses them) and the columns it added to the events table."""
-        if not admin_keys and not source_keys and not fields:
-            return
-        try:
-            with closing(_connect(self.path, self.timeout)) as con:
-                con.execute("BEGIN IMMEDIATE")
-                for table, key, keys in (
-                    ("admin_units", "admin_key", admin_keys), ("import_sources", "import_key", source_keys)
-                ):
-                    if keys and key in _fields(con):
-                        marks = ",".join("?" * len(keys))
-                        used = {r[0] for r in con.execute(
-                            f'SELECT DISTINCT {key} FROM "{LAYER}" WHERE {key} IN ({marks})', keys
-                        )}
-                        keys = [k for k in keys if k not in used]
-                    con.executemany(f"DELETE FROM {table} WHERE {key} = ?", [(k,) for k in keys])
-                    con.execute(  # AUTOINCREMENT's counter back where it was
-                        f"UPDATE sqlite_sequence SET seq = (SELECT coalesce(max({key}), 0) FROM {table}) "
-                        "WHERE name = ?",
-                        (table,),
-                    )
-                if fields:
-                    con.execute(f'DROP VIEW IF EXISTS "{VIEW}"')
-                    for field in fields:
-                        con.execute(f'ALTER TABLE "{LAYER}" DROP COLUMN "{field}"')
-                    con.execute(_view_sql(_fields(con)))
-                con.execute("COMMIT")
-        except sqlite3.Error:
-            pass  # an unreferenced lookup row or an empty column changes nothing that read() returns
-
-    def _ensure(self) -> None:
-        if self.exists():
-            self._upgrade()
-            return
+    def _create(self, frame: pd.DataFrame, log: list[tuple[str, str, int]]) -> int | None:
+        """Build a new store with ``frame`` in it under a scratch name and give it the store's name; None when
+        a store of that name appeared meanwhile."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            _create(self.path)
-        except Exception as exc:
-            raise StoreError(f"cannot create the event store {self.path}: {exc}") from exc
+        with _scratch(self.path, "new") as fresh:
+            try:
+                _build(fresh)
+            except Exception as exc:  # GDAL raises several types
+                raise StoreError(f"cannot create the event store {self.path}: {exc}") from exc
+            added = _write(fresh, frame, frozenset({LAYER}), log, self.timeout, name=self.path)
+            return added if _publish(fresh, self.path) else None
 
-    def _upgrade(self) -> None:
-        """Rewrite a store of the first layout (every column on every event row) in the current one."""
-        try:
-            with closing(_connect(self.path, self.timeout)) as con:
-                first_layout = con.execute(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'store_meta'"
-                ).fetchone()[0] == 0
-            if first_layout:
+    def _open(self) -> frozenset[str] | None:
+        """The store's tables after rewriting a store of the first layout (None: no store); StoreError when
+        the file is not a store."""
+        tables = inspect(self.path, self.timeout)
+        if tables is not None and LAYER in tables and "store_meta" not in tables:
+            try:
                 _upgrade_v1(self.path, self.timeout)
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open the event store {self.path}, nothing stored: {exc}") from exc
+            except (sqlite3.Error, OSError) as exc:
+                raise StoreError(f"cannot open the event store {self.path}, nothing stored: {exc}") from exc
+            tables = inspect(self.path, self.timeout)
+        return tables
+
+
+class _IdTaken(Exception):
+    """A concurrent import committed some of the ids being imported (the unique index said so)."""
+
+
+def _write(
+    path: Path, frame: pd.DataFrame, tables: frozenset[str], log: Sequence[tuple[str, str, int]], timeout: float,
+    *, name: Path | None = None,
+) -> int:
+    """Append the events of ``frame`` whose id ``path`` does not hold yet, in one transaction that also writes
+    ``log`` (rows of file, sha256, offered) to the import log and, when ``tables`` has no events table, the
+    store's layout. How many were added. ``name`` is the store's name in messages (``path`` may be scratch)."""
+    name = name or path
+    rows = _unstored(path, frame, LAYER in tables, timeout)
+    frame = frame.take(rows).reset_index(drop=True) if len(rows) < len(frame) else frame
+    batch = _Batch.of(frame) if len(frame) else None
+    with _scratch(name, "rows") as scratch, _scratch(name, "layout") as template:
+        attach = {}
+        if batch is not None:
+            try:
+                _write_rows(batch.table, scratch)
+            except Exception as exc:  # GDAL raises several types
+                hint = f" ({_GUARD_HINT})" if "events_guard" in str(exc) else ""
+                raise StoreError(f"import into {name} failed, nothing stored: {exc}{hint}") from exc
+            attach["rows"] = scratch
+        if LAYER not in tables:
+            _build(template)
+            attach["layout"] = template
+        try:
+            with _transaction(path, timeout, attach) as con:
+                if LAYER not in tables and not _has_table(con, LAYER):
+                    _replicate(con, "layout", _OWN, rows=("store_meta",))
+                added = _insert_events(con, batch) if batch is not None else 0
+                now = pd.Timestamp.now(tz="UTC").isoformat()
+                con.executemany(
+                    "INSERT INTO imports (file, sha256, imported_at, offered, added) VALUES (?, ?, ?, ?, ?)",
+                    [(file, digest, now, offered, added) for file, digest, offered in log],
+                )
+        except sqlite3.Error as exc:
+            hint = f" ({_GUARD_HINT})" if "events_guard" in str(exc) else ""
+            raise StoreError(f"import into {name} failed and was rolled back, nothing stored: {exc}{hint}") from exc
+    return added
+
+
+def _unstored(path: Path, frame: pd.DataFrame, has_events: bool, timeout: float) -> np.ndarray:
+    """Positions of the rows to append: first of their id in ``frame``, id not stored yet (the unique index
+    catches an id a concurrent import stores after this look)."""
+    codes = pd.factorize(frame["id"])[0]
+    first = np.empty(codes.max() + 2 if len(codes) else 1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # last write wins: the first row of each id
+    keep = first[codes] == np.arange(len(codes))
+    if not has_events or not len(frame):
+        return np.flatnonzero(keep)
+    try:
+        stored = pyogrio.read_arrow(path, layer=LAYER, columns=["id"], read_geometry=False)[1].column("id")
+    except Exception as exc:  # GDAL raises several types
+        raise StoreError(f"cannot read the event store {path}, nothing stored: {exc}") from exc
+    if len(stored):
+        ids = _arrow(frame["id"], pa.large_string())
+        known = pc.is_in(ids, value_set=stored.combine_chunks().cast(pa.large_string()))
+        keep &= ~known.to_numpy(zero_copy_only=False)
+    return np.flatnonzero(keep)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """The rows of one import as the scratch layer holds them, and the lookup rows they refer to."""
+
+    table: pa.Table  # event columns, per-import lookup codes, WKB geometry
+    fields: list[str]  # the events table's columns the rows fill (lookup keys included)
+    admin_rows: pd.DataFrame
+    source_rows: pd.DataFrame
+    bounds: tuple[float, float, float, float] | None
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Batch:
+        table = _to_storage(frame)
+        admin_codes, admin_rows = _combinations(frame, ADMIN_COLUMNS)
+        source_codes, source_rows = _combinations(frame, SOURCE_COLUMNS)
+        fields = [c for c in table.column_names if c != "geom"]
+        for key, codes in (("import_key", source_codes), ("admin_key", admin_codes)):
+            if (codes >= 0).any():
+                fields.append(key)
+                table = table.append_column(_CODES[key], pa.array(codes, mask=codes < 0, type=pa.int64()))
+        lon = frame["lon"].to_numpy(dtype=float, na_value=np.nan)
+        lat = frame["lat"].to_numpy(dtype=float, na_value=np.nan)
+        located = np.isfinite(lon) & np.isfinite(lat)
+        bounds = (
+            (float(lon[located].min()), float(lat[located].min()), float(lon[located].max()), float(lat[located].max()))
+            if located.any() else None
+        )
+        return cls(table, fields, admin_rows, source_rows, bounds)
+
+
+def _write_rows(table: pa.Table, scratch: Path) -> None:
+    """The rows into a new scratch GeoPackage, by GDAL (fast, and it writes the GeoPackage geometry blobs)."""
+    write_arrow(
+        table, scratch, layer=LAYER, driver="GPKG", geometry_name="geom", geometry_type="Point", crs=CRS,
+        layer_options={"SPATIAL_INDEX": "NO"}, dataset_options={"METADATA_TABLES": "NO"},
+    )
+
+
+def _insert_events(con: sqlite3.Connection, batch: _Batch) -> int:
+    """Inside the import's transaction: the columns and lookup rows the batch needs, then its rows (from the
+    attached scratch ``rows``) with their lookup keys."""
+    _add_fields(con, batch.fields)
+    selects, joins = ["r.geom"], []
+    columns = ["geom"]
+    for field in batch.fields:
+        columns.append(field)
+        if field not in _CODES:
+            selects.append(f'r."{field}"')
+            continue
+        table, key, combos = (
+            ("import_sources", field, batch.source_rows) if field == "import_key"
+            else ("admin_units", field, batch.admin_rows)
+        )
+        keys = _lookup_keys(con, table, key, combos)
+        con.execute(f"CREATE TEMP TABLE {key}_map (code INTEGER PRIMARY KEY, key INTEGER NOT NULL)")
+        con.executemany(f"INSERT INTO temp.{key}_map VALUES (?, ?)", enumerate(keys.tolist()))
+        joins.append(f" LEFT JOIN temp.{key}_map m_{key} ON m_{key}.code = r.{_CODES[field]}")
+        selects.append(f"m_{key}.key")
+    targets = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO main."{LAYER}" ({targets}) SELECT {", ".join(selects)} FROM rows."{LAYER}" r{"".join(joins)} ORDER BY r.fid'
+    try:
+        return _insert_features(con, LAYER, sql, bounds=batch.bounds)
+    except sqlite3.IntegrityError as exc:
+        if f"UNIQUE constraint failed: {LAYER}.id" in str(exc):
+            raise _IdTaken from exc
+        raise
+
+
+def append_layer(
+    path: Path, frame: gpd.GeoDataFrame, layer: str, *, key: str, geometry_type: str, timeout: float = 30.0
+) -> int:
+    """Append the features of ``frame`` whose ``key`` the layer does not hold yet to ``layer`` of the store
+    file ``path``, in one transaction (the layer and a unique index on ``key`` are made when missing; a missing
+    file is created whole). How many were added. For layers other than the events (areas)."""
+    tables = inspect(path, timeout)
+    if not len(frame):
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bounds = tuple(float(v) for v in frame.total_bounds)
+    with _scratch(path, layer) as scratch:
+        try:
+            pyogrio.write_dataframe(
+                frame, scratch, layer=layer, driver="GPKG", geometry_type=geometry_type, promote_to_multi=True,
+                layer_options={"SPATIAL_INDEX": "NO", "GEOMETRY_NAME": "geom"},
+            )
+            with closing(_connect(scratch, timeout)) as con:
+                con.execute(f'CREATE UNIQUE INDEX "{layer}_{key}" ON "{layer}"("{key}")')
+        except Exception as exc:  # GDAL raises several types
+            raise StoreError(f"adding {layer} to {path} failed, nothing stored: {exc}") from exc
+        if tables is None and _publish(scratch, path):
+            return len(frame)
+        try:
+            with _transaction(path, timeout, {"rows": scratch}) as con:
+                if not _has_table(con, layer):
+                    _replicate(con, "rows", (layer,))
+                con.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS "{layer}_{key}" ON "{layer}"("{key}")')
+                columns = ", ".join(f'"{c}"' for c in _table_columns(con, "rows", layer) if c != "fid")
+                return _insert_features(
+                    con, layer,
+                    f'INSERT INTO main."{layer}" ({columns}) SELECT {columns} FROM rows."{layer}" '
+                    f'WHERE "{key}" NOT IN (SELECT "{key}" FROM main."{layer}" WHERE "{key}" IS NOT NULL) '
+                    "ORDER BY fid",
+                    bounds=bounds,
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"adding {layer} to {path} failed and was rolled back, nothing stored: {exc}") from exc
 
 
 # --- layout -------------------------------------------------------------------------------------------
@@ -270,21 +464,6 @@ def _arrow_type(col: str) -> pa.DataType:
     if dtype.startswith("datetime"):
         return pa.timestamp("ms")
     return {"float64": pa.float64(), "Int64": pa.int64(), "boolean": pa.bool_()}.get(dtype, pa.string())
-
-
-def _create(path: Path) -> None:
-    """Add the store's layout to ``path``: a new GeoPackage, or one that already holds other layers (areas)."""
-    scratch = path.with_name(f"{path.stem}.new{path.suffix}")
-    for p in (scratch, Path(f"{scratch}-journal")):
-        p.unlink(missing_ok=True)
-    try:
-        _build(scratch)
-        if not path.exists():
-            os.replace(scratch, path)
-        else:
-            _replicate(scratch, path)
-    finally:
-        scratch.unlink(missing_ok=True)
 
 
 def _build(path: Path) -> None:
@@ -304,29 +483,27 @@ def _build(path: Path) -> None:
         )]
         sql = sql.rstrip()
         admin_cols = ", ".join(f"{c} {'BOOLEAN' if c == 'border_district' else 'TEXT'}" for c in ADMIN_COLUMNS)
+        con.execute("BEGIN")
         con.execute(f'DROP TABLE "{LAYER}"')
         con.execute(sql[: sql.rindex(")")] + f", CONSTRAINT events_guard CHECK ({_GUARD}))")
         for trigger in triggers:
             con.execute(trigger)
-        con.executescript(
-            f"""
-            CREATE UNIQUE INDEX "{LAYER}_id" ON "{LAYER}"(id);
-            CREATE TABLE admin_units (admin_key INTEGER PRIMARY KEY AUTOINCREMENT, {admin_cols});
-            CREATE TABLE import_sources (
-                import_key INTEGER PRIMARY KEY AUTOINCREMENT, import_file TEXT, import_sha256 TEXT,
-                import_time DATETIME);
-            CREATE TABLE imports (
-                import_id INTEGER PRIMARY KEY AUTOINCREMENT, file TEXT, sha256 TEXT, imported_at TEXT,
-                offered INTEGER, added INTEGER);
-            CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT);
-            INSERT INTO store_meta VALUES ('schema', '{SCHEMA_VERSION}');
-            {_view_sql(_REQUIRED)};
-            INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-              VALUES ('{VIEW}', 'features', '{VIEW}', 'every event with every column, by name', 4326);
-            INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m)
-              VALUES ('{VIEW}', 'geom', 'POINT', 4326, 0, 0);
-            """
-        )
+        for statement in (
+            f'CREATE UNIQUE INDEX "{LAYER}_id" ON "{LAYER}"(id)',
+            f"CREATE TABLE admin_units (admin_key INTEGER PRIMARY KEY AUTOINCREMENT, {admin_cols})",
+            "CREATE TABLE import_sources (import_key INTEGER PRIMARY KEY AUTOINCREMENT, import_file TEXT, "
+            "import_sha256 TEXT, import_time DATETIME)",
+            "CREATE TABLE imports (import_id INTEGER PRIMARY KEY AUTOINCREMENT, file TEXT, sha256 TEXT, "
+            "imported_at TEXT, offered INTEGER, added INTEGER)",
+            "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT)",
+            f"INSERT INTO store_meta VALUES ('schema', '{SCHEMA_VERSION}')",
+            _view_sql(_REQUIRED),
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
+            f"VALUES ('{VIEW}', 'features', '{VIEW}', 'every event with every column, by name', 4326)",
+            "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) "
+            f"VALUES ('{VIEW}', 'geom', 'POINT', 4326, 0, 0)",
+        ):
+            con.execute(statement)
         for table, text in (
             ("admin_units", "admin units the events were joined to"),
             ("import_sources", "the file each event was imported from"),
@@ -337,6 +514,7 @@ def _build(path: Path) -> None:
                 "VALUES (?, 'attributes', ?, ?)",
                 (table, table, text),
             )
+        con.execute("COMMIT")
 
 
 _PAGE_SIZE: Final = 32768
@@ -344,35 +522,33 @@ _OWN: Final = (LAYER, VIEW, "admin_units", "import_sources", "imports", "store_m
 _META: Final = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_ogr_contents")
 
 
-def _replicate(src: Path, dst: Path) -> None:
-    """Copy the store's tables, indexes, triggers, view and GeoPackage metadata rows from ``src`` (made by
-    :func:`_build`) into the existing GeoPackage ``dst``, in one transaction."""
-    marks = ", ".join("?" * len(_OWN))
-    with closing(_connect(src, 30.0)) as con:
-        objects = con.execute(
-            f"SELECT sql FROM sqlite_master WHERE tbl_name IN ({marks}) AND sql IS NOT NULL "
-            "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'trigger' THEN 2 ELSE 3 END, rowid",
-            _OWN,
-        ).fetchall()
-        rows = {t: con.execute(f"SELECT * FROM {t} WHERE table_name IN ({marks})", _OWN).fetchall() for t in _META}
-        meta = con.execute("SELECT * FROM store_meta").fetchall()
-    with closing(_connect(dst, 30.0)) as con:
-        have = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            for (sql,) in objects:
-                if "gpkg_ogr_contents" in sql and "gpkg_ogr_contents" not in have:
-                    continue  # feature-count triggers of a GeoPackage made without that table
-                con.execute(sql)
-            for table in _META:
-                if table in have and rows[table]:
-                    values = ", ".join("?" * len(rows[table][0]))
-                    con.executemany(f"INSERT INTO {table} VALUES ({values})", rows[table])
-            con.executemany("INSERT INTO store_meta VALUES (?, ?)", meta)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+def _replicate(con: sqlite3.Connection, schema: str, tables: Sequence[str], rows: Sequence[str] = ()) -> None:
+    """Inside a transaction on ``con``: the tables, indexes, triggers and views of ``tables`` in the attached
+    database ``schema``, their GeoPackage metadata rows (feature count 0), and the rows of the tables in
+    ``rows``, made in the main database."""
+    marks = ", ".join("?" * len(tables))
+    objects = con.execute(
+        f"SELECT sql FROM {schema}.sqlite_master WHERE tbl_name IN ({marks}) AND sql IS NOT NULL "
+        "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'trigger' THEN 2 ELSE 3 END, rowid",
+        tuple(tables),
+    ).fetchall()
+    have = {r[0] for r in con.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    for (sql,) in objects:
+        if "gpkg_ogr_contents" in sql and "gpkg_ogr_contents" not in have:
+            continue  # feature-count triggers of a GeoPackage made without that table
+        con.execute(sql)
+    for table in _META:
+        if table not in have:
+            continue
+        shared = [c for c in _table_columns(con, schema, table) if c in set(_table_columns(con, "main", table))]
+        picked = ", ".join("0" if c == "feature_count" else c for c in shared)
+        con.execute(
+            f"INSERT INTO main.{table} ({', '.join(shared)}) SELECT {picked} FROM {schema}.{table} "
+            f"WHERE table_name IN ({marks})",
+            tuple(tables),
+        )
+    for table in rows:
+        con.execute(f'INSERT INTO main."{table}" SELECT * FROM {schema}."{table}"')
 
 
 def _view_sql(fields: tuple[str, ...] | list[str] | set[str]) -> str:
@@ -397,15 +573,27 @@ def _view_sql(fields: tuple[str, ...] | list[str] | set[str]) -> str:
 
 
 def _fields(con: sqlite3.Connection) -> list[str]:
-    return [r[1] for r in con.execute(f'PRAGMA table_info("{LAYER}")')]
+    return _table_columns(con, "main", LAYER)
 
 
-_SQL_TYPES: Final = {"string": "TEXT", "double": "REAL", "int64": "INTEGER", "timestamp[ms]": "DATETIME"}
+def _table_columns(con: sqlite3.Connection, schema: str, table: str) -> list[str]:
+    return [r[1] for r in con.execute(f'PRAGMA {schema}.table_info("{table}")')]
+
+
+def _has_table(con: sqlite3.Connection, table: str) -> bool:
+    return con.execute(
+        "SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()[0] > 0
+
+
+_SQL_TYPES: Final = {
+    "string": "TEXT", "double": "REAL", "int64": "INTEGER", "timestamp[ms]": "DATETIME", "bool": "BOOLEAN",
+}
 
 
 def _add_fields(con: sqlite3.Connection, fields: list[str]) -> list[str]:
     """Add the event columns in ``fields`` that the events table lacks (it grows to what imports use, so
-    that GDAL does not bind dozens of always-empty columns on every row); the view follows."""
+    that no import copies dozens of always-empty columns); the view follows."""
     have = set(_fields(con))
     new = [f for f in fields if f not in have]
     if new:
@@ -423,23 +611,18 @@ def _upgrade_v1(path: Path, timeout: float) -> None:
     with closing(_connect(path, timeout)) as con:
         log = pd.read_sql_query("SELECT file, sha256, imported_at, offered, added FROM imports", con)
     frame = _from_storage(raw, pd.DataFrame(), pd.DataFrame())
-    work = path.with_name(f"{path.stem}.upgrade{path.suffix}")
-    shutil.copyfile(path, work)
-    try:
-        with closing(_connect(work, timeout)) as con:
+    with _scratch(path, "upgrade") as work:
+        shutil.copyfile(path, work)
+        with _transaction(work, timeout) as con:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            con.execute("BEGIN")
+            con.execute(f'DROP VIEW IF EXISTS "{VIEW}"')
             con.execute(f'DROP TABLE "{LAYER}"')
             con.execute("DROP TABLE IF EXISTS imports")
             for table in _META:
                 if table in tables:
-                    con.execute(f"DELETE FROM {table} WHERE table_name = ?", (LAYER,))
-            con.execute("COMMIT")
-        _create(work)
-        upgraded = EventStore(work, timeout=timeout)
-        if len(frame):
-            upgraded.add(frame)
-        with closing(_connect(work, timeout)) as con:
+                    con.execute(f"DELETE FROM {table} WHERE table_name IN (?, ?)", (LAYER, VIEW))
+        _write(work, frame, frozenset(tables - {LAYER}), [], timeout, name=path)
+        with _transaction(work, timeout) as con:
             con.execute("DELETE FROM imports")
             con.executemany(
                 "INSERT INTO imports (file, sha256, imported_at, offered, added) VALUES (?, ?, ?, ?, ?)",
@@ -447,22 +630,171 @@ def _upgrade_v1(path: Path, timeout: float) -> None:
             )
         shutil.copyfile(path, path.with_name(f"{path.stem}.v1{path.suffix}"))
         os.replace(work, path)
-    finally:
-        work.unlink(missing_ok=True)
 
 
-# --- helpers ------------------------------------------------------------------------------------------
+# --- files and transactions ---------------------------------------------------------------------------
+
+_HOST: Final = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname()) or "host"
+_CACHE_KIB: Final = 65536  # SQLite page cache of an import's connection (64 MiB)
 
 
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:
-    return sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    """A connection to an existing database file (never creates one; read-only when the file is)."""
+    return sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=timeout, isolation_level=None
+    )
 
 
-def _layers(path: Path) -> set[str]:
+@contextmanager
+def _transaction(path: Path, timeout: float, attach: dict[str, Path] | None = None) -> Iterator[sqlite3.Connection]:
+    """One write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on any exception) on a connection to
+    ``path`` that has the databases in ``attach`` attached read-only under their keys."""
+    con = _connect(path, timeout)
     try:
-        return {str(name) for name, _ in pyogrio.list_layers(path)}
-    except Exception:
-        return set()
+        _spatial_functions(con)
+        con.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+        for schema, file in (attach or {}).items():
+            con.execute(f"ATTACH DATABASE ? AS {schema}", (f"{file.resolve().as_uri()}?mode=ro",))
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+    finally:
+        con.close()
+
+
+def _insert_features(
+    con: sqlite3.Connection, layer: str, sql: str, *, bounds: Sequence[float] | None = None
+) -> int:
+    """Run the INSERT ``sql`` into feature table ``layer`` and keep the GeoPackage bookkeeping right: GDAL's
+    feature count (its per-row trigger set aside for the bulk insert, as GDAL does), the extent and the last
+    change in ``gpkg_contents``. How many rows were inserted."""
+    counters = con.execute(
+        "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name = ?",
+        (layer, f"trigger_insert_feature_count_{layer}"),
+    ).fetchall()
+    for name, _ in counters:
+        con.execute(f'DROP TRIGGER main."{name}"')
+    added = con.execute(sql).rowcount
+    for _, trigger in counters:
+        con.execute(trigger)
+    if counters and added:
+        con.execute(
+            "UPDATE main.gpkg_ogr_contents SET feature_count = feature_count + ? WHERE lower(table_name) = lower(?)",
+            (added, layer),
+        )
+    if added:
+        con.execute(
+            "UPDATE main.gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE lower(table_name) = lower(?)",
+            (layer,),
+        )
+    if added and bounds is not None and all(np.isfinite(bounds)):
+        con.execute(
+            "UPDATE main.gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2), "
+            "max_x = max(coalesce(max_x, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4) "
+            "WHERE lower(table_name) = lower(?5)",
+            (*bounds, layer),
+        )
+    return added
+
+
+@contextmanager
+def _scratch(path: Path, kind: str) -> Iterator[Path]:
+    """A unique scratch file name next to ``path`` (removed afterwards, with its journal); first removes the
+    scratch files of processes that no longer run (killed mid-import)."""
+    _sweep(path)
+    scratch = path.with_name(f".{path.name}.{os.getpid()}@{_HOST}.{token_hex(6)}.{kind}.gpkg")
+    try:
+        yield scratch
+    finally:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+
+
+_SCRATCH: Final = re.compile(
+    r"^\.(?P<store>.+)\.(?P<pid>\d+)@(?P<host>[A-Za-z0-9_-]+)\.[0-9a-f]+\.[^.]+\.gpkg(-journal|-wal|-shm)?$"
+)
+
+
+def _sweep(path: Path) -> None:
+    if os.name != "posix":  # telling a live process from a dead one below needs POSIX signals
+        return
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for entry in names:
+        m = _SCRATCH.match(entry)
+        if m and m["store"] == path.name and m["host"] == _HOST and not _alive(int(m["pid"])):
+            (path.parent / entry).unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. a process of another user
+        return True
+    return True
+
+
+def _publish(fresh: Path, path: Path) -> bool:
+    """Give the finished file ``fresh`` the name ``path`` unless that name exists (then False)."""
+    try:
+        os.link(fresh, path)  # atomic, and never replaces an existing store
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links
+        if path.exists():
+            return False
+        os.replace(fresh, path)
+    if os.name == "posix":
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # the new name survives a power cut, too
+        finally:
+            os.close(fd)
+    return True
+
+
+def _spatial_functions(con: sqlite3.Connection) -> None:
+    """The SQL functions the GeoPackage R-tree triggers call (``ST_IsEmpty``, ``ST_MinX`` …), for a layer
+    someone indexed (QGIS, ogr2ogr): inserts then keep the index right."""
+    con.create_function("ST_IsEmpty", 1, lambda blob: None if blob is None else int(_envelope(blob) is None),
+                        deterministic=True)
+    for name, i in (("ST_MinX", 0), ("ST_MaxX", 1), ("ST_MinY", 2), ("ST_MaxY", 3)):
+        con.create_function(name, 1, lambda blob, i=i: None if (env := _envelope(blob)) is None else env[i],
+                            deterministic=True)
+
+
+_ENVELOPE_DOUBLES: Final = {0: 0, 1: 4, 2: 6, 3: 6, 4: 8}
+
+
+def _envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
+    """(minx, maxx, miny, maxy) of a GeoPackage geometry blob; None when empty or not a geometry."""
+    if blob is None or len(blob) < 8 or blob[:2] != b"GP":
+        return None
+    flags = blob[3]
+    if flags & 0x10:
+        return None
+    doubles = _ENVELOPE_DOUBLES.get((flags >> 1) & 0x07, 0)
+    if doubles:
+        values = struct.unpack_from(("<" if flags & 1 else ">") + "4d", blob, 8)
+        return (values[0], values[1], values[2], values[3])
+    geom = shapely.from_wkb(bytes(blob[8 + 8 * doubles:]))
+    if geom is None or geom.is_empty:
+        return None
+    minx, miny, maxx, maxy = geom.bounds
+    return (minx, maxx, miny, maxy)
+
+
+# --- helpers ------------------------------------------------------------------------------------------
 
 
 def _empty_frame() -> gpd.GeoDataFrame:
@@ -525,12 +857,10 @@ def _sql_value(value: object) -> object:
     return str(value)
 
 
-def _lookup_keys(
-    con: sqlite3.Connection, table: str, key: str, combos: pd.DataFrame
-) -> tuple[np.ndarray, list[int]]:
-    """Keys of ``combos`` in lookup ``table`` (inserted where new), and the keys inserted."""
+def _lookup_keys(con: sqlite3.Connection, table: str, key: str, combos: pd.DataFrame) -> np.ndarray:
+    """Keys of ``combos`` in lookup ``table``, inserting the new ones (inside the import's transaction)."""
     if len(combos) == 0:
-        return np.empty(0, dtype=np.int64), []
+        return np.empty(0, dtype=np.int64)
     cols = list(combos.columns)
     known = {tuple(r[1:]): int(r[0]) for r in con.execute(f"SELECT {key}, {', '.join(cols)} FROM {table}")}
     nxt = int(con.execute(f"SELECT coalesce(max({key}), 0) FROM {table}").fetchone()[0]) + 1
@@ -544,13 +874,7 @@ def _lookup_keys(
         keys[i] = known[values]
     marks = ", ".join("?" * (len(cols) + 1))
     con.executemany(f"INSERT INTO {table} ({key}, {', '.join(cols)}) VALUES ({marks})", new)
-    return keys, [r[0] for r in new]
-
-
-def _keys(codes: np.ndarray, keys: np.ndarray) -> pa.Array:
-    """Per-row lookup keys (null where the code is -1)."""
-    values = keys[np.maximum(codes, 0)] if len(keys) else np.zeros(len(codes), dtype=np.int64)
-    return pa.array(values, mask=codes < 0, type=pa.int64())
+    return keys
 
 
 def _arrow(values: pd.Series, kind: pa.DataType) -> pa.Array:
@@ -610,14 +934,6 @@ def _to_storage(frame: pd.DataFrame) -> pa.Table:
     lat = frame["lat"].to_numpy(dtype=float, na_value=np.nan) if "lat" in frame else np.full(len(frame), np.nan)
     data["geom"] = _points_wkb(lon, lat)
     return pa.table(data)
-
-
-def _append(table: pa.Table, path: Path) -> None:
-    """Append with GDAL in one transaction (pyogrio rolls it back when any row fails)."""
-    write_arrow(
-        table, path, layer=LAYER, driver="GPKG", geometry_name="geom", geometry_type="Point", crs=CRS,
-        append=True,
-    )
 
 
 def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, columns: tuple[str, ...]) -> dict[str, Any]:
