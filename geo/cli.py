@@ -78,7 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "snapshot",
         help="export a briefing snapshot of a view (map as PNG/SVG/PDF/PPTX/HTML, or its events as data)",
-        description="Render the events of a window (from the store, or the sample data while it is empty) "
+        description="Render the events of a window (from the store, or the sample data while there is none or "
+        "it is empty; a store file that cannot be read is an error) "
         "with vector boundary layers only (no tiles: works offline). --view reads a saved View JSON; the "
         "other options override it. --save-view writes the View JSON that regenerates this export.",
     )
@@ -196,6 +197,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from geo.store import EventStore
 
     store = EventStore(args.store)
+    if not args.dry_run:
+        store.exists()  # a file that is not a store is an error (exit 1) before any file is read
     index = _index(args)
     status = 0
     for path in args.files:
@@ -275,13 +278,14 @@ def _snapshot_events(args: argparse.Namespace, index: Any) -> tuple[Any, str]:
     from geo.store import EventStore
 
     store = EventStore(args.store)
-    if store.exists() and store.count() > 0:
+    if store.count() > 0:  # a file that is not a store is an error (exit 1), never the sample data instead
         return store.read(), f"store {store.path}"
     sample = Path(__file__).resolve().parents[1] / "data" / "sample_events.csv"
     frame = io.read_events(sample).frame
     if index is not None:
         frame = enrich(frame, index)
-    return frame, f"sample data ({sample.name}; the store {store.path} is empty)"
+    state = "is empty" if store.path.exists() else "does not exist yet"
+    return frame, f"sample data ({sample.name}; the store {store.path} {state})"
 
 
 def _snapshot_areas(args: argparse.Namespace) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from geo.store import EventStore
 from tests.boundary_factories import write_gbopen_mirror
 from tests.factories import make_events
+from tests.store_factories import BROKEN, broken_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -345,3 +347,16 @@ def test_export_extent_follows_the_map_until_chosen(app, monkeypatch):
     _run(app)
     assert app.toggle(key="x-preview").value, "a typo in the box turned the preview off"
     assert calls[-1][0].bbox == (0.0, 0.0, 2.0, 2.0)
+
+
+@pytest.mark.parametrize("name", broken_params(("random bytes", "zero-length file", "SQLite without events")))
+def test_app_stops_on_a_store_it_cannot_read(app_env, monkeypatch, name):
+    broken = app_env / "broken.gpkg"
+    make, reason = BROKEN[name]
+    make(broken)
+    monkeypatch.setenv("GEO_STORE", str(broken))
+    at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120))
+    errors = " ".join(e.value for e in at.error)
+    assert re.search(rf"{re.escape(str(broken))}: expected a GeoPackage with an events table, got {reason}", errors)
+    assert not at.dataframe and not at.tabs  # stopped: neither the sample events nor anything else shown
+    assert "sample data" not in " ".join(c.value for c in at.caption)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 from geo.cli import main
 from geo.store import EventStore
 from tests.boundary_factories import write_gbopen_mirror
+from tests.factories import make_events
+from tests.store_factories import BROKEN, broken_params, fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
 JOIN_COLUMNS = [
@@ -118,3 +121,37 @@ def test_sample_data_joins_on_the_real_boundaries(shared_geodata, tmp_path, monk
     assert frame.loc["csv:kursk-2024-001", "border_pair"] == "RUS-UKR"
     assert frame.loc["csv:eu-2024-001", "join_method"] == "none"  # a statement with no place
     assert len(frame) == 14
+
+
+# --- a store that cannot be read stops every command that uses it ---------------------------------------
+
+
+@pytest.mark.parametrize("command", ["snapshot", "import"])
+@pytest.mark.parametrize("name", broken_params(("random bytes", "zero-length file", "SQLite without events")))
+def test_broken_store_exits_nonzero_and_is_left_alone(env, command, name):
+    store = env / "store.gpkg"
+    make, reason = BROKEN[name]
+    make(store)
+    before = fingerprint(store)
+    out = env / "snapshot.csv"
+    args = ["snapshot", "--out", str(out)] if command == "snapshot" else ["import", str(env / "events.csv")]
+    done = subprocess.run([sys.executable, "-m", "geo", *args], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert re.search(
+        rf"error: cannot open the event store {re.escape(str(store))}: expected a GeoPackage with an events "
+        rf"table, got {reason}", done.stderr,
+    ), done.stderr
+    assert "sample data" not in done.stdout and not out.exists()
+    assert fingerprint(store) == before
+
+
+@pytest.mark.parametrize("store_state", ["none", "empty"])
+def test_snapshot_falls_back_to_the_sample_only_without_events(env, store_state, capsys):
+    if store_state == "empty":
+        EventStore().add(make_events(0))
+    out = env / "snapshot.csv"
+    assert main(["snapshot", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "of 14 events from sample data" in said
+    assert ("is empty" if store_state == "empty" else "does not exist yet") in said
+    assert len(pd.read_csv(out)) > 0

@@ -1,5 +1,8 @@
 """Loading and caching for the app: boundaries, the admin index, events (store or sample), assets.
 
+The sample data stands in only while there is no store or it is empty: a store file that cannot be read
+(:class:`~geo.errors.StoreError`) is shown as an error and the app stops there.
+
 Everything expensive is cached here (``st.cache_resource`` for large objects used read-only, so that a
 rerun never copies or rebuilds them). The domain work itself is in ``geo``.
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +20,7 @@ import streamlit as st
 from geo import io, join
 from geo.areas import AreaStore
 from geo.boundaries import Boundaries, load_boundaries
+from geo.errors import StoreError
 from geo.store import EventStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,12 +82,13 @@ def _store_version() -> tuple[str, float, int]:
 @st.cache_resource(show_spinner="Loading events…", max_entries=2)
 def _events(version: tuple[str, float, int], sample_mtime: float, _index: Any, index_key: int) -> tuple[pd.DataFrame, str]:
     s = store()
-    if version[2] and s.count() > 0:
+    if s.count() > 0:  # StoreError when the file is not a store: never the sample instead
         return s.read(), f"store {s.path}"
     frame = io.read_events(SAMPLE).frame
     if _index is not None:
         frame = join.enrich(frame, _index)
-    return frame, f"sample data ({SAMPLE.name}; the store {s.path} is empty)"
+    state = "is empty" if s.path.exists() else "does not exist yet"
+    return frame, f"sample data ({SAMPLE.name}; the store {s.path} {state})"
 
 
 def _events_key(loaded: Loaded) -> tuple[tuple[str, float, int], float, int]:
@@ -91,9 +96,13 @@ def _events_key(loaded: Loaded) -> tuple[tuple[str, float, int], float, int]:
 
 
 def events(loaded: Loaded) -> tuple[pd.DataFrame, str]:
-    """All events (the store's, or the sample while the store is empty) and a label saying which."""
+    """All events (the store's, or the sample while there is no store or it is empty) and a label saying
+    which. A store that cannot be read stops the app with the error."""
     version, sample_mtime, index_key = _events_key(loaded)
-    return _events(version, sample_mtime, loaded.index, index_key)
+    try:
+        return _events(version, sample_mtime, loaded.index, index_key)
+    except StoreError as exc:
+        _stop(exc)
 
 
 def events_version(loaded: Loaded) -> str:
@@ -115,8 +124,17 @@ def areas() -> tuple[Any, str]:
         return None, "none"
     stat = path.stat()
     version = (str(path), stat.st_mtime, stat.st_size)
-    table = _areas(version)
+    try:
+        table = _areas(version)
+    except StoreError as exc:
+        _stop(exc)
     return (table if table is not None and len(table) else None), repr(version)
+
+
+def _stop(exc: StoreError) -> NoReturn:
+    st.error(f"The event store cannot be read, so nothing is shown (the sample data is no stand-in for it). "
+             f"Fix or move the file, or point GEO_STORE elsewhere. {exc}")
+    st.stop()
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
