@@ -87,7 +87,7 @@ def read_kml(path: str | Path, raw: bytes, ctx: Context) -> ReadResult:
 def _fill_structured(frame: pd.DataFrame) -> pd.DataFrame:
     """Where a Placemark lacks name/description/address/time, use an ExtendedData field of that meaning."""
     names = by_normalised_name([c for c in frame.columns if c not in _STRUCTURED])
-    out = frame.copy()
+    out = frame.astype("str")  # one text dtype: filling a str column from an object one is deprecated
     for target in _STRUCTURED:
         source = next((names[n] for n in SYNONYMS[target] if n in names and n != target), None)
         if source is None:
