@@ -406,8 +406,20 @@ def _insert_events(con: sqlite3.Connection, batch: _Batch) -> int:
         selects.append(f"m_{key}.key")
     targets = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO main."{LAYER}" ({targets}) SELECT {", ".join(selects)} FROM rows."{LAYER}" r{"".join(joins)} ORDER BY r.fid'
+    # a batch at least as large as the table: the id index is built once after the insert (a sort) instead of
+    # row by row, still inside the transaction
+    deferred = con.execute(
+        "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ? AND ? >= "
+        f'(SELECT coalesce(max(fid), 0) FROM main."{LAYER}")',
+        (f"{LAYER}_id", batch.table.num_rows),
+    ).fetchone()
     try:
-        return _insert_features(con, LAYER, sql, bounds=batch.bounds)
+        if deferred:
+            con.execute(f'DROP INDEX main."{LAYER}_id"')
+        added = _insert_features(con, LAYER, sql, bounds=batch.bounds)
+        if deferred:
+            con.execute(deferred[0])
+        return added
     except sqlite3.IntegrityError as exc:
         if f"UNIQUE constraint failed: {LAYER}.id" in str(exc):
             raise _IdTaken from exc
