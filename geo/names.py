@@ -10,15 +10,19 @@ Three levels, from gentle to aggressive:
 
 :func:`district_stem` is separate on purpose: it maps adjectival district and oblast names
 ("Sudzhanskiy rayon", "Kharkivska oblast") to the stems of the place they are named after.
+:func:`renamed` gives the current official names of a renamed Ukrainian place or raion ("Artemivsk" ->
+"Bakhmut"), from the table ``data/ukraine_renames.csv`` (sources in ``data/SOURCES.md``).
 """
 
 from __future__ import annotations
 
+import csv
 import functools
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 from rapidfuzz import fuzz
@@ -28,10 +32,12 @@ __all__ = [
     "admin_level",
     "district_stem",
     "keys_of_normalised",
+    "municipal_name",
     "name_key",
     "name_keys",
     "normalise_name",
     "normalise_names",
+    "renamed",
     "same_admin_name",
     "strip_admin_terms",
 ]
@@ -166,6 +172,7 @@ _KEY_STEPS: Final[tuple[_Step, ...]] = (
     _sub(r"[cz]z|ch", "C"),  # Polish ч; English ч and German/Polish/Czech х (both end in the h class)
     _sub(r"[zs]h", "S"),  # ж and ш are one class, since German writes both "sch"
     _sub(r"kh", "H"),
+    _sub(r"k(?=t)", "H"),  # a dropped h: Shaktarsk, Shakhtarsk
     _sub(r"dj", "dS"),  # French дж: Soudja
     _sub(r"ph", "f"),
     _sub(r"th", "t"),
@@ -180,7 +187,9 @@ _KEY_STEPS: Final[tuple[_Step, ...]] = (
     _sub(r"[iy]+(?=[aeou])", ""),  # glides: ya/ia/ja -> a, ye/ie -> e, yu/iu -> u, yo -> o
     _tr("CHgSoey", "hhhxaii"),  # ч, х, г/h one class (Kharkiv, Charkiw; Gomel, Homel); o/a; e/i/y
     _sub(r"([a-z])(?=\1)", ""),  # double letters
-    _sub(r"\B[ai](?=v\b)", ""),  # Ukrainian -iv for Russian -ov/-ev: Kharkiv, Kharkov; Kyiv, Kiev
+    # Ukrainian -iv- for Russian -ov-/-ev- at the end and before -sk, -k: Kharkiv, Kharkov; Kyiv, Kiev;
+    # Artemivsk, Artemovsk; Horlivka, Gorlovka
+    _sub(r"\B[ai](?=v(?:sk|k|\b))", ""),
     _sub(r" ", ""),
 )
 
@@ -213,7 +222,8 @@ def name_key(text: object) -> str:
 # --- admin terms ------------------------------------------------------------------------------------------
 
 _ADMIN1_TERMS: Final = (
-    "autonomous republic", "автономная республика", "автономна республіка",
+    "autonomous republic of", "autonomous republic", "avtonomna respublika", "автономная республика",
+    "автономна республіка",
     "oblasts", "oblasti", "oblast", "obl", "voblasts", "voblastsi", "voblasc", "voblasć", "voblast", "oblys",
     "область", "обл", "вобласць", "вобл", "region", "regions", "krai", "kray", "край",
     "respublika", "republic of", "republic", "республика", "республіка", "рэспубліка",
@@ -227,9 +237,14 @@ _ADMIN2_TERMS: Final = (
     "munitsipalnyy okrug", "munitsipalnyi okrug", "munitsipal'nyy okrug", "munitsipalny okrug",
     "municipalny okrug", "raiony", "raionu", "raion", "rayonu", "rayony", "rayon", "rajonu", "rajon", "raen",
     "rayen", "district", "districts", "район", "раён", "р-н", "округ", "okrug", "okruha", "hromada",
-    "громада", "municipality", "municipal",
+    "громада", "municipality", "municipal", "miska hromada", "silska hromada", "selyshchna hromada",
+    "miska rada", "city council", "міська рада",
 )  # fmt: skip
-_SETTLEMENT_TERMS: Final = ("city of", "city", "misto", "місто", "город", "горад", "gorod", "horad")
+_SETTLEMENT_TERMS: Final = (
+    "special republican city", "city state administration", "state administration",
+    "city of oblast significance", "city of regional significance", "city of", "city", "misto", "місто",
+    "город", "горад", "gorod", "horad",
+)  # fmt: skip
 
 
 def _terms_re(terms: Iterable[str]) -> re.Pattern[str]:
@@ -257,6 +272,18 @@ def strip_admin_terms(text: object) -> str:
     stripped = _SPACES.sub(" ", _ADMIN_RE.sub(" ", original)).strip()
     stripped = _SPACES.sub(" ", _EMPTY_BRACKETS.sub(" ", stripped)).strip(" ,;:-/")
     return stripped if _readables([stripped])[0] else original
+
+
+_MUNICIPAL_RE: Final = _terms_re(
+    _SETTLEMENT_TERMS + ("municipality", "municipal", "hromada", "громада", "miska rada", "city council")
+)
+_RAION_RE: Final = _terms_re(("raion", "rayon", "rajon", "raen", "district", "район", "раён", "р-н"))
+
+
+def municipal_name(text: object) -> bool:
+    """True when the text names a city, its municipality or a hromada and no raion ("Mariupol City
+    municipality", "Lymanska miska hromada", "Kharkiv city"; not "Sloviansk raion", not "Sloviansk")."""
+    return isinstance(text, str) and bool(_MUNICIPAL_RE.search(text)) and not _RAION_RE.search(text)
 
 
 def admin_level(text: object) -> int | None:
@@ -311,10 +338,13 @@ def district_stem(text: object) -> tuple[str, ...]:
 
 
 def _base_keys(readable: str) -> set[str]:
-    """Keys of a place name and of the name without its final vowel (Sudzha -> sudzh, Sumy -> sum)."""
+    """Keys of a place name and of the name without its final vowel (Sudzha -> sudzh, Sumy -> sum) or,
+    for names in -ka, without the -ka the adjective drops (Horlivka -> horliv: Horlivska)."""
     forms = [readable]
     if len(readable) > _MIN_STEM and readable[-1] in "aeiouy":
         forms.append(readable[:-1])
+    if len(readable) > _MIN_STEM + 2 and readable.endswith("ka"):
+        forms.append(readable[:-2])
     if readable.endswith("vl"):  # Yaroslavl -> Yaroslavskaya
         forms.append(readable[:-1])
     keys = set(name_keys(forms))
@@ -323,8 +353,14 @@ def _base_keys(readable: str) -> set[str]:
 
 
 _PARENTHESES: Final = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-#: names no transliteration rule relates
-_EXONYMS: Final = {"crimea": "krym", "krim": "krym", "moscow": "moskva"}
+#: names no transliteration rule relates (readable ASCII, without admin words), and irregular adjectives
+#: (Kryvyi Rih -> Kryvorizkyi: the stem the adjective takes)
+_EXONYMS: Final = {
+    "crimea": "krym", "krim": "krym", "moscow": "moskva", "nikolaev": "mykolaiv", "nikolayev": "mykolaiv",
+    "zaporozhye": "zaporizhzhia", "zaporozhe": "zaporizhzhia", "kryvyi rih": "kryvorizh",
+    "krivoy rog": "kryvorizh", "kryvyy rih": "kryvorizh", "bila tserkva": "bilotserkva",
+    "stanytsia luhanska": "stanychno luhansk",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -335,15 +371,26 @@ class _AdminName:
     stems: frozenset[str]  # keys of the stems of an adjectival name
 
 
+def _with_irregular_stems(stems: tuple[str, ...]) -> tuple[str, ...]:
+    """``stems`` plus those of Ukrainian adjectives that add -iv- (Polohy, Samar, Rovenky -> Polohivskyi,
+    Samarivskyi, Rovenkivskyi) or drop a kh before -sk- (Volnovakha -> Volnovaskyi)."""
+    more = [s[:-2] for s in stems if s.endswith("iv") and len(s) > _MIN_FUZZY]
+    more += [s + "kh" for s in stems if s[-1:] in "aeiouy" and len(s) >= _MIN_FUZZY]
+    return tuple(dict.fromkeys(stems + tuple(more)))
+
+
 @functools.lru_cache(maxsize=8192)
-def _admin_names(text: str) -> tuple[_AdminName, ...]:
-    """The forms of an admin name to compare: as written, and without a bracketed part ("Adygeya (X)")."""
+def _admin_names(text: str, oblast: str | None = "", renames: bool = True) -> tuple[_AdminName, ...]:
+    """The forms of an admin name to compare: as written, without a bracketed part ("Adygeya (X)"), and
+    (with ``renames``) its current names if it was renamed (:func:`renamed`, in ``oblast`` if given)."""
     variants = dict.fromkeys([text, _PARENTHESES.sub(" ", text)])
+    if renames:
+        variants.update(dict.fromkeys(renamed(text, oblast or None)))
     out = []
     for variant in variants:
         readable = normalise_name(variant, strip_admin=True)
         readable = _EXONYMS.get(readable, readable)
-        stems = district_stem(variant)
+        stems = _with_irregular_stems(tuple(_EXONYMS.get(stem, stem) for stem in district_stem(variant)))
         key = name_key(readable)
         if not key:
             continue
@@ -361,14 +408,89 @@ def _same(a: _AdminName, b: _AdminName, threshold: float) -> bool:
     return bool(a.stems & (b.bases | b.stems) or b.stems & a.bases)
 
 
-def same_admin_name(a: object, b: object, *, threshold: float = ADMIN_FUZZY_THRESHOLD) -> bool:
-    """True when two admin names denote the same unit, whatever the language and admin word.
+def same_admin_name(
+    a: object,
+    b: object,
+    *,
+    threshold: float = ADMIN_FUZZY_THRESHOLD,
+    oblast: str | None = None,
+    renames: bool = True,
+) -> bool:
+    """True when two admin names denote the same unit, whatever the language, admin word or official name.
 
     "Kursk oblast" = "Курская область" = "Kurskaya oblast'"; "Mogilev voblast" = "Mahilyow Voblasts";
-    "Homel" = "Gomel Oblast"; "Sudzhanskiy rayon" = "Sudzha". Missing or empty names are never the same.
-    Built to avoid false mismatches, so near-homonyms (fuzz.ratio of keys >= ``threshold``, e.g.
-    "Dubrovskii" and "Dubovskii") count as the same; "Kursk" and "Belgorod" never do.
+    "Homel" = "Gomel Oblast"; "Sudzhanskiy rayon" = "Sudzha"; "Mariupol City municipality" = "Mariupolska
+    miska hromada"; with ``renames``, a renamed unit and its new name ("Artemivsk raion" = "Bakhmutskyi
+    raion", :func:`renamed`; only the renames of ``oblast`` when it is given). Missing or empty names are
+    never the same. Built to avoid false mismatches, so near-homonyms (fuzz.ratio of keys >= ``threshold``,
+    e.g. "Dubrovskii" and "Dubovskii") count as the same; "Kursk" and "Belgorod" never do.
     """
     if not isinstance(a, str) or not isinstance(b, str):
         return False
-    return any(_same(x, y, threshold) for x in _admin_names(a) for y in _admin_names(b))
+    names_a, names_b = _admin_names(a, oblast or "", renames), _admin_names(b, oblast or "", renames)
+    return any(_same(x, y, threshold) for x in names_a for y in names_b)
+
+
+# --- official renames -------------------------------------------------------------------------------------
+
+#: Renamed Ukrainian places and raions: old_name, new_name, level, oblast, date, source (see data/SOURCES.md)
+RENAMES_FILE: Final = Path(__file__).resolve().parents[1] / "data" / "ukraine_renames.csv"
+_RENAME_COLUMNS: Final = ("old_name", "new_name", "level", "oblast", "date", "source")
+
+
+@dataclass(frozen=True)
+class _Rename:
+    old: str
+    new: str
+    oblast: str
+
+
+def _lookup_keys(text: str) -> set[str]:
+    """Keys a name is looked up by in the rename table: its own, and its stem's when it is adjectival
+    ("Artemivskyi raion", "Artemivsk raion" and "Artemivsk" all reach "Artemivsk")."""
+    readable = normalise_name(text, strip_admin=True)
+    stems = district_stem(text)
+    return {k for k in name_keys([readable, *stems[:1]]) if len(k) >= _MIN_STEM}
+
+
+@functools.cache
+def _rename_index() -> dict[str, tuple[_Rename, ...]]:
+    from geo.errors import GeoError
+
+    try:
+        with open(RENAMES_FILE, encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise GeoError(f"expected the rename table at {RENAMES_FILE}, got {exc.strerror or exc}") from exc
+    index: dict[str, list[_Rename]] = {}
+    for line, row in enumerate(rows, start=2):
+        if set(_RENAME_COLUMNS) - row.keys() or not (row["old_name"] or "").strip():
+            raise GeoError(
+                f"{RENAMES_FILE.name}, line {line}: expected columns {', '.join(_RENAME_COLUMNS)} with an "
+                f"old_name, got {row!r}"
+            )
+        entry = _Rename(row["old_name"].strip(), row["new_name"].strip(), row["oblast"].strip())
+        for key in _lookup_keys(entry.old):
+            index.setdefault(key, []).append(entry)
+    return {key: tuple(entries) for key, entries in index.items()}
+
+
+@functools.lru_cache(maxsize=8192)
+def renamed(name: str, oblast: str | None = None) -> tuple[str, ...]:
+    """The current official names of ``name`` if it is a Ukrainian place or raion renamed since 2016
+    (decommunisation, the 2022-2024 renamings), else ().
+
+    "Krasnyi Lyman" -> ("Lyman",); "Artemivsk" or "Artemivsk raion" -> ("Bakhmut", "Bakhmutskyi raion") (the
+    city and the raion named after it); "Krasnodon City municipality" -> ("Sorokyne",). With ``oblast``, only
+    renames in that oblast count (two Pervomaisks).
+    Spelling and transliteration do not matter ("Artemovsk", "Артемівськ").
+    """
+    if not isinstance(name, str):
+        return ()
+    index = _rename_index()
+    found: dict[str, None] = {}
+    for key in _lookup_keys(name):
+        for entry in index.get(key, ()):
+            if oblast is None or same_admin_name(entry.oblast, oblast, renames=False):
+                found[entry.new] = None
+    return tuple(found)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import pytest
 
 from geo.names import (
+    RENAMES_FILE,
     admin_level,
     district_stem,
     keys_of_normalised,
+    municipal_name,
     name_key,
     name_keys,
     normalise_name,
     normalise_names,
+    renamed,
     same_admin_name,
     strip_admin_terms,
 )
@@ -143,6 +146,12 @@ def test_name_keys_batch_equals_one_by_one() -> None:
         ("Krasnodar Krai", "Krasnodar"),
         ("Respublika Krym", "Krym"),
         ("Republic of Crimea", "Crimea"),
+        ("Autonomous Republic of Crimea", "Crimea"),
+        ("Kiev Special Republican city", "Kiev"),
+        ("Sevastopol City State Administration", "Sevastopol"),
+        ("Mariupol City municipality", "Mariupol"),
+        ("Lymanska miska hromada", "Lymanska"),
+        ("Bakhmut city of oblast significance", "Bakhmut"),
         ("Gomel Oblast (BY)", "Gomel (BY)"),
         ("Oblastnaya", "Oblastnaya"),  # whole words only
         ("Rayonnyy", "Rayonnyy"),
@@ -247,3 +256,154 @@ def test_same_admin_name(a: str, b: str) -> None:
 def test_different_admin_names(a: object, b: object) -> None:
     assert not same_admin_name(a, b)
     assert not same_admin_name(b, a)
+
+
+# --- Ukrainian units across transliterations, vintages and official renames -----------------------------
+
+UKRAINE_SAME = [
+    # transliterations
+    ("Kiev", "Kyiv"),
+    ("Zaporizhzhya oblast", "Zaporizhzhia Oblast"),
+    ("Zaporozhye", "Zaporizhzhia"),
+    ("Dnepropetrovsk Oblast", "Dnipropetrovsk Oblast"),
+    ("Lugansk", "Luhansk"),
+    ("Kharkov", "Kharkiv"),
+    ("Nikolaev oblast", "Mykolaiv Oblast"),
+    ("Mykolayiv raion", "Mykolaivskyi raion"),
+    ("Chernigov", "Chernihiv"),
+    ("Odessa raion", "Odeskyi raion"),
+    ("Gorlovka", "Horlivka"),
+    ("Izyum raion", "Iziumskyi raion"),
+    ("Shaktarsk raion", "Shakhtarsk"),  # GED's spelling
+    ("Artemovsk", "Artemivsk"),
+    # admin words and city units
+    ("Kiev Special Republican city", "Kyiv"),
+    ("Autonomous Republic of Crimea", "Crimea"),
+    ("Sevastopol City State Administration", "Sevastopol"),
+    ("Mariupol City municipality", "Mariupolska miska hromada"),
+    ("Horlivka City municipality", "Horlivska miska hromada"),  # -ka drops before -ska
+    ("Avdiivka city municipality", "Avdiivska miska hromada"),
+    ("Sloviansk city", "Slovianska miska hromada"),
+    ("Sloviansk city of oblast significance", "Sloviansk"),
+    # the names of the 2020 raions
+    ("Kramatorsk raion", "Kramatorskyi raion"),
+    ("Volnovakha Raion", "Volnovaskyi raion"),  # kh drops before -sk
+    ("Polohy raion", "Polohivskyi raion"),  # -iv- added
+    ("Rovenky raion", "Rovenkivskyi raion"),
+    ("Kryvyi Rih raion", "Kryvorizkyi raion"),  # irregular adjective
+    ("Bila Tserkva Raion", "Bilotserkivskyi raion"),
+    ("Stanychno-Luhansk raion", "Stanytsia-Luhanska"),
+    ("Zaporizhzhia raion", "Zaporizkyi raion"),
+    # official renames (data/ukraine_renames.csv)
+    ("Artemivsk raion", "Bakhmut"),
+    ("Artemivskyi raion", "Bakhmutskyi raion"),
+    ("Krasnoarmiisk", "Pokrovsk"),
+    ("Krasnoarmiiskyi raion", "Pokrovskyi raion"),
+    ("Dzerzhynsk", "Toretsk"),
+    ("Krasnodon raion", "Sorokyne"),
+    ("Telmanove raion", "Boikivske"),
+    ("Sverdlovsk City municipality", "Dovzhanska miska hromada"),
+    ("Stakhaniv City municipality", "Kadiivska miska hromada"),
+    ("Krasnyi Lyman City municipality", "Lymanska miska hromada"),
+    ("Dnipropetrovsk", "Dnipro"),
+    ("Kirovohrad", "Kropyvnytskyi"),
+    ("Illichivsk", "Chornomorsk"),
+    ("Komsomolsk", "Horishni Plavni"),
+    ("Krasnyi Luch", "Khrustalnyi"),
+    ("Volodarskyi raion", "Nikolske"),
+    ("Shchorskyi raion", "Snovsk"),
+    ("Kotovskyi raion", "Podilskyi raion"),
+    ("Novohrad-Volynskyi", "Zviahel"),
+    ("Novomoskovsk raion", "Samarivskyi raion"),
+    ("Severodonetsk raion", "Siverskodonetskyi raion"),
+    ("Артемівськ", "Bakhmut"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), UKRAINE_SAME)
+def test_ukrainian_units_match_across_spellings_vintages_and_renames(a: str, b: str) -> None:
+    assert same_admin_name(a, b)
+    assert same_admin_name(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Kursk", "Belgorod"),
+        ("Bakhmut", "Pokrovsk"),
+        ("Bakhmutskyi raion", "Pokrovskyi raion"),
+        ("Artemivsk", "Pokrovsk"),  # a renamed place is its new name, not any renamed place's
+        ("Krasnodon", "Dovzhansk"),
+        ("Telmanove raion", "Volnovakha"),
+        ("Kramatorskyi raion", "Slovianskyi raion"),
+        ("Sloviansk raion", "Kramatorsk"),
+        ("Horlivka City municipality", "Yenakiievska miska hromada"),
+        ("Mariupol City municipality", "Manhush"),
+        ("Donetsk City municipality", "Starobesheve"),
+        ("Luhansk City municipality", "Stanytsia-Luhanska"),
+        ("Yasynuvata raion", "Pokrovsk"),
+        ("Amvrosiivka raion", "Shakhtarsk"),
+        ("Petrivka", "Pavlivka"),
+        ("Donetsk Oblast", "Luhansk Oblast"),
+    ],
+)
+def test_different_ukrainian_units_do_not_match(a: str, b: str) -> None:
+    assert not same_admin_name(a, b)
+    assert not same_admin_name(b, a)
+
+
+def test_renames_can_be_switched_off() -> None:
+    assert same_admin_name("Artemivsk raion", "Bakhmutskyi raion")
+    assert not same_admin_name("Artemivsk raion", "Bakhmutskyi raion", renames=False)
+
+
+@pytest.mark.parametrize(
+    ("name", "oblast", "expected"),
+    [
+        ("Artemivsk", None, ("Bakhmut", "Bakhmutskyi raion")),  # the city and the raion named after it
+        ("Artemivsk raion", None, ("Bakhmut", "Bakhmutskyi raion")),
+        ("Krasnyi Lyman", None, ("Lyman",)),
+        ("Artemovsk", None, ("Bakhmut", "Bakhmutskyi raion")),
+        ("Krasnodon City municipality", "Luhansk Oblast", ("Sorokyne",)),
+        ("Pervomaisk", "Luhansk Oblast", ("Sokolohirsk",)),
+        ("Pervomaisk", "Mykolaiv Oblast", ()),  # the Pervomaisk of Mykolaiv oblast kept its name
+        ("Artemivsk", "Luhansk Oblast", ()),
+        ("Bakhmut", None, ()),
+        ("Kramatorsk raion", None, ()),
+        ("", None, ()),
+    ],
+)
+def test_renamed(name: str, oblast: str | None, expected: tuple[str, ...]) -> None:
+    assert renamed(name, oblast) == expected
+
+
+def test_rename_table_is_data_with_a_source_for_every_row() -> None:
+    import csv
+
+    with open(RENAMES_FILE, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) >= 40
+    assert all(r["old_name"] and r["new_name"] and r["oblast"] and r["date"] for r in rows)
+    assert all("Verkhovna Rada resolution" in r["source"] for r in rows)
+    assert {r["level"] for r in rows} <= {"city", "settlement", "raion", "raion-2020"}
+    bakhmut = next(r for r in rows if r["old_name"] == "Artemivsk")
+    assert bakhmut["new_name"] == "Bakhmut" and "984-VIII" in bakhmut["source"]
+    # every old name reaches its new one through renamed()
+    assert all(r["new_name"] in renamed(r["old_name"], r["oblast"]) for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mariupol City municipality", True),
+        ("Avdiivka city municipality", True),
+        ("Lymanska miska hromada", True),
+        ("Kiev Special Republican city", True),
+        ("Sloviansk raion", False),
+        ("Kramatorskyi raion", False),
+        ("Sloviansk", False),
+        (None, False),
+    ],
+)
+def test_municipal_name(text: object, expected: bool) -> None:
+    assert municipal_name(text) is expected
