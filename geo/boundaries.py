@@ -19,6 +19,14 @@ Every file is written to a temporary name and moved into place with :func:`os.re
 download never leaves a half file under a real name. A cached entry is used without touching the network.
 
 In memory, every level is a GeoDataFrame in EPSG:4326 with exactly :data:`BOUNDARY_COLUMNS`.
+
+**Second vintage.** Ukraine's districts changed in July 2020 (490 raions became 136, with 1,469 hromadas
+below them) and sources use both. Layers of another vintage are loaded next to the main ones when a
+vintage source is known: argument ``vintage_source``, env ``GEO_BOUNDARIES_VINTAGE_SOURCE``, or, for a
+local mirror, the folder ``gbOpen-2020`` beside it (``{mirror}/../gbOpen-2020/{ISO3}/ADM{2,3}/index.json``,
+same layout). They are cached under ``{cache}/gbOpen-2020/`` and kept in :attr:`Boundaries.vintages` as
+``adm2_2020`` (raions after the reform) and ``adm3`` (hromadas), for the countries the source has. No
+source, or a country it lacks, simply means one vintage; nothing fails.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,6 +76,8 @@ __all__ = [
     "fetch_boundaries",
     "load_boundaries",
     "load_user_boundaries",
+    "VINTAGE_FOLDER",
+    "VINTAGE_LAYERS",
 ]
 
 DEFAULT_SOURCE: Final = "https://www.geoboundaries.org/api/current/gbOpen/"
@@ -80,6 +90,14 @@ BOUNDARY_COLUMNS: Final = ("iso3", "unit_id", "name", "name_local", "iso_code", 
 ENV_SOURCE: Final = "GEO_BOUNDARIES_SOURCE"
 ENV_CACHE_DIR: Final = "GEO_CACHE_DIR"
 ENV_COUNTRIES: Final = "GEO_COUNTRIES"
+ENV_VINTAGE_SOURCE: Final = "GEO_BOUNDARIES_VINTAGE_SOURCE"
+#: The second vintage's folder beside a local gbOpen mirror, and its cache folder.
+VINTAGE_FOLDER: Final = "gbOpen-2020"
+#: ADM level of the second vintage -> its key in :attr:`Boundaries.vintages` (the join's column prefix).
+VINTAGE_LAYERS: Final = {2: "adm2_2020", 3: "adm3"}
+#: The vintage's year, recorded in its provenance.
+VINTAGE_YEAR: Final = "2020"
+_NO_VINTAGE: Final = frozenset({"none", "off", "no", "0"})
 DEFAULT_TIMEOUT: Final = 60.0
 USER_AGENT: Final = f"geo-events/{__version__} (boundary fetcher; +https://www.geoboundaries.org)"
 
@@ -121,10 +139,11 @@ class Provenance:
     bytes: int = 0
     year: str = ""  # boundaryYearRepresented, when the index gives it
     kind: str = "geoboundaries"  # "geoboundaries" | "user"
+    vintage: str = ""  # "" for the main layers, e.g. "2020" for a second vintage
 
     @property
     def label(self) -> str:
-        return f"{self.iso3 or '?'} ADM{self.level}"
+        return f"{self.iso3 or '?'} ADM{self.level}" + (f" ({self.vintage})" if self.vintage else "")
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -172,6 +191,8 @@ class Boundaries:
     """ADM0/ADM1/ADM2 layers (EPSG:4326, :data:`BOUNDARY_COLUMNS`) with their provenance.
 
     ``errors`` holds the layers that could not be loaded when ``missing="skip"`` was asked for.
+    ``vintages`` holds the layers of a second vintage, by key of :data:`VINTAGE_LAYERS` (``adm2_2020``,
+    ``adm3``), only for the countries that have one; empty when there is none.
     """
 
     adm0: gpd.GeoDataFrame
@@ -180,6 +201,7 @@ class Boundaries:
     provenance: tuple[Provenance, ...] = ()
     countries: tuple[str, ...] = ()
     errors: tuple[BoundaryError, ...] = ()
+    vintages: Mapping[str, gpd.GeoDataFrame] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def empty(cls, countries: Sequence[str] = ()) -> Boundaries:
@@ -210,7 +232,9 @@ class Boundaries:
         return _with_layer(self, _check_level(level), gdf, how, provenance)
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"adm{i}={len(self.layer(i))}" for i in LEVELS)
+        counts = ", ".join(
+            [f"adm{i}={len(self.layer(i))}" for i in LEVELS] + [f"{k}={len(v)}" for k, v in self.vintages.items()]
+        )
         return f"Boundaries(countries={self.countries!r}, {counts}, errors={len(self.errors)})"
 
 
@@ -240,16 +264,19 @@ def load_boundaries(
     progress: ProgressCallback | None = None,
     missing: Missing = "raise",
     timeout: float = DEFAULT_TIMEOUT,
+    vintage_source: str | os.PathLike[str] | None = None,
 ) -> Boundaries:
     """Load ADM layers of ``countries`` (default ``$GEO_COUNTRIES`` or BLR, UKR, RUS), fetching on first use.
 
     Cached layers are read without touching the network unless ``refresh``. With ``missing="raise"`` the
     first layer that cannot be obtained raises :class:`BoundaryError`; with ``"skip"`` the others are
-    returned and the failures are in ``Boundaries.errors``.
+    returned and the failures are in ``Boundaries.errors``. With ADM2 asked for, the layers of a second
+    vintage are added when a vintage source is known (see the module docstring; ``vintage_source="none"``
+    turns it off); a vintage layer that cannot be read is reported in ``errors``, never raised.
     """
-    plan = _plan(countries, levels, source, cache_dir, missing)
-    results, errors = _run(plan, refresh, progress, timeout, want_frames=True)
-    return _assemble(plan.countries, results, errors)
+    plans = _plans(countries, levels, source, cache_dir, missing, vintage_source)
+    results, errors = _run(plans, refresh, progress, timeout, want_frames=True)
+    return _assemble(plans[0].countries, results, errors)
 
 
 def fetch_boundaries(
@@ -261,13 +288,14 @@ def fetch_boundaries(
     progress: ProgressCallback | None = None,
     missing: Missing = "raise",
     timeout: float = DEFAULT_TIMEOUT,
+    vintage_source: str | os.PathLike[str] | None = None,
 ) -> list[Provenance]:
     """Fill the cache (as :func:`load_boundaries` would) and return the provenance of each cached layer.
 
     With ``missing="skip"`` layers that fail are left out (a progress report with stage ``error`` says why).
     """
-    plan = _plan(countries, levels, source, cache_dir, missing)
-    results, _errors = _run(plan, refresh, progress, timeout, want_frames=False)
+    plans = _plans(countries, levels, source, cache_dir, missing, vintage_source)
+    results, _errors = _run(plans, refresh, progress, timeout, want_frames=False)
     return [prov for prov, _frame in results]
 
 
@@ -322,6 +350,13 @@ class _Source:
         return [index] if self.local else [folder, index]
 
 
+    def has_index(self, iso3: str, level: int) -> bool:
+        """For a local source, whether it has the layer's index.json (a remote one is assumed to)."""
+        if not self.local:
+            return True
+        return Path(urllib.request.url2pathname(urllib.parse.urlsplit(self.index_urls(iso3, level)[0]).path)).is_file()
+
+
 @dataclass(frozen=True)
 class _Plan:
     countries: tuple[str, ...]
@@ -329,10 +364,49 @@ class _Plan:
     source: _Source
     cache: Path
     missing: Missing
+    vintage: str = ""  # "" for the main layers
 
     @property
     def layers(self) -> list[tuple[str, int]]:
-        return [(iso3, level) for iso3 in self.countries for level in self.levels]
+        return [
+            (iso3, level)
+            for iso3 in self.countries
+            for level in self.levels
+            if not self.vintage or self.source.has_index(iso3, level)
+        ]
+
+
+def _plans(
+    countries: Iterable[str] | str | None,
+    levels: Iterable[int],
+    source: str | os.PathLike[str] | None,
+    cache_dir: str | os.PathLike[str] | None,
+    missing: str,
+    vintage_source: str | os.PathLike[str] | None,
+) -> list[_Plan]:
+    """The main plan, and the second vintage's when ADM2 is asked for and a vintage source is known."""
+    plan = _plan(countries, levels, source, cache_dir, missing)
+    vintage = _vintage_source(vintage_source, plan.source) if 2 in plan.levels else None
+    if vintage is None:
+        return [plan]
+    return [
+        plan,
+        _Plan(plan.countries, tuple(VINTAGE_LAYERS), vintage, plan.cache / VINTAGE_FOLDER, "skip", VINTAGE_YEAR),
+    ]
+
+
+def _vintage_source(given: str | os.PathLike[str] | None, main: _Source) -> _Source | None:
+    """The second vintage's source: ``given``, else ``$GEO_BOUNDARIES_VINTAGE_SOURCE``, else the
+    ``gbOpen-2020`` folder beside a local main source; None when there is none ("none" turns it off)."""
+    text = os.fspath(given).strip() if given is not None else os.environ.get(ENV_VINTAGE_SOURCE, "").strip()
+    if text.lower() in _NO_VINTAGE:
+        return None
+    if text:
+        return _resolve_source(text, mirror_folder=VINTAGE_FOLDER)
+    if not main.local:
+        return None
+    folder = Path(urllib.request.url2pathname(urllib.parse.urlsplit(main.base).path)).parent / VINTAGE_FOLDER
+    return _Source(folder.as_uri().rstrip("/") + "/", local=True) if folder.is_dir() else None
 
 
 def _plan(
@@ -385,8 +459,10 @@ def _check_level(level: object) -> int:
     return int(text)
 
 
-def _resolve_source(source: str | os.PathLike[str] | None) -> _Source:
-    """Turn the configured source into a base URL; nothing is checked yet (cached layers need no source)."""
+def _resolve_source(source: str | os.PathLike[str] | None, mirror_folder: str = "gbOpen") -> _Source:
+    """Turn the configured source into a base URL; nothing is checked yet (cached layers need no source).
+
+    A local folder holding ``mirror_folder`` (the mirror's parent) stands for that folder."""
     text = os.fspath(source).strip() if source is not None else ""
     text = text or os.environ.get(ENV_SOURCE, "").strip() or DEFAULT_SOURCE
     scheme = urllib.parse.urlsplit(text).scheme.lower()
@@ -397,8 +473,8 @@ def _resolve_source(source: str | os.PathLike[str] | None) -> _Source:
     else:
         folder = Path(text).expanduser()
     folder = folder.resolve()
-    if (folder / "gbOpen").is_dir():  # the mirror's parent folder was given
-        folder = folder / "gbOpen"
+    if (folder / mirror_folder).is_dir():  # the mirror's parent folder was given
+        folder = folder / mirror_folder
     return _Source(folder.as_uri().rstrip("/") + "/", local=True)
 
 
@@ -409,13 +485,14 @@ _Result = tuple[Provenance, "gpd.GeoDataFrame | None"]
 
 
 def _run(
-    plan: _Plan, refresh: bool, progress: ProgressCallback | None, timeout: float, *, want_frames: bool
+    plans: list[_Plan], refresh: bool, progress: ProgressCallback | None, timeout: float, *, want_frames: bool
 ) -> tuple[list[_Result], list[BoundaryError]]:
     results: list[_Result] = []
     errors: list[BoundaryError] = []
-    steps = len(plan.layers)
-    for step, (iso3, level) in enumerate(plan.layers, start=1):
-        report = _reporter(progress, step, steps, f"{iso3} ADM{level}")
+    jobs = [(plan, iso3, level) for plan in plans for iso3, level in plan.layers]
+    for step, (plan, iso3, level) in enumerate(jobs, start=1):
+        label = f"{iso3} ADM{level}" + (f" ({plan.vintage})" if plan.vintage else "")
+        report = _reporter(progress, step, len(jobs), label)
         report("start")
         try:
             results.append(_ensure_layer(plan, iso3, level, refresh, report, timeout, want_frames))
@@ -423,7 +500,8 @@ def _run(
             report("error", message=str(exc))
             if plan.missing == "raise":
                 raise
-            errors.append(exc)
+            if not (plan.vintage and isinstance(exc, _AbsentLayer)):  # a vintage simply lacks some countries
+                errors.append(exc)
             # a failed refresh still leaves the previous copy usable
             if refresh and (stale := _cached(plan, iso3, level, want_frames)) is not None:
                 results.append(stale)
@@ -453,7 +531,7 @@ def _ensure_layer(
         report("cached")
         return cached
     entry = _Entry(plan.cache / iso3 / f"ADM{level}")
-    prov, frame = _fetch_layer(plan.source, entry, iso3, level, report, timeout)
+    prov, frame = _fetch_layer(plan.source, entry, iso3, level, report, timeout, plan.vintage)
     return prov, frame if want_frame else None
 
 
@@ -469,15 +547,27 @@ def _cached(plan: _Plan, iso3: str, level: int, want_frame: bool) -> _Result | N
 
 
 class _FetchProblem(Exception):
-    """A fetch step failed at ``url`` for ``reason``; turned into a BoundaryError with the hint."""
+    """A fetch step failed at ``url`` for ``reason``; turned into a BoundaryError with the hint.
 
-    def __init__(self, url: str, reason: str) -> None:
+    ``absent``: the source answered that it has no such layer (HTTP 404, no such file)."""
+
+    def __init__(self, url: str, reason: str, absent: bool = False) -> None:
         super().__init__(reason)
-        self.url, self.reason = url, reason
+        self.url, self.reason, self.absent = url, reason, absent
+
+
+class _AbsentLayer(BoundaryError):
+    """The source has no such layer: an error for a main layer, expected for a second vintage."""
 
 
 def _fetch_layer(
-    source: _Source, entry: _Entry, iso3: str, level: int, report: Callable[..., None], timeout: float
+    source: _Source,
+    entry: _Entry,
+    iso3: str,
+    level: int,
+    report: Callable[..., None],
+    timeout: float,
+    vintage: str = "",
 ) -> tuple[Provenance, gpd.GeoDataFrame]:
     try:
         index_url, index = _read_index(source, iso3, level, timeout)
@@ -501,13 +591,14 @@ def _fetch_layer(
                 feature_count=len(raw),
                 bytes=size,
                 year=_text(index.get("boundaryYearRepresented")),
+                vintage=vintage,
             )
             extra = {"expected_feature_count": index.get("featureCount", index.get("admUnitCount"))}
             stage.commit(frame, prov, extra)
     except _FetchProblem as exc:
-        raise BoundaryError(
-            f"cannot fetch geoBoundaries {iso3} ADM{level} from {exc.url}: {exc.reason}. {_HINT}"
-        ) from exc
+        kind = _AbsentLayer if exc.absent else BoundaryError
+        what = f"{iso3} ADM{level}" + (f" ({vintage})" if vintage else "")
+        raise kind(f"cannot fetch geoBoundaries {what} from {exc.url}: {exc.reason}. {_HINT}") from exc
     return prov, frame
 
 
@@ -519,10 +610,11 @@ def _read_index(source: _Source, iso3: str, level: int, timeout: float) -> tuple
             with _open(url, timeout) as answer:
                 raw = answer.read(_INDEX_LIMIT + 1)
         except urllib.error.HTTPError as exc:
-            problems.append(_FetchProblem(url, f"HTTP {exc.code} {exc.reason}"))
+            problems.append(_FetchProblem(url, f"HTTP {exc.code} {exc.reason}", absent=exc.code == 404))
             continue
-        except (OSError, http.client.HTTPException) as exc:
-            raise _FetchProblem(url, _reason(exc, timeout)) from exc  # unreachable: no use trying further
+        except (OSError, http.client.HTTPException) as exc:  # unreachable: no use trying further
+            missing_file = isinstance(getattr(exc, "reason", exc), FileNotFoundError)
+            raise _FetchProblem(url, _reason(exc, timeout), absent=missing_file) from exc
         try:
             record = _pick_record(json.loads(raw[:_INDEX_LIMIT].decode("utf-8-sig")), iso3, level)
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -533,7 +625,8 @@ def _read_index(source: _Source, iso3: str, level: int, timeout: float) -> tuple
             continue
         return url, record
     first, *others = problems
-    raise _FetchProblem(first.url, "; ".join([first.reason, *(f"{p.url}: {p.reason}" for p in others)]))
+    reason = "; ".join([first.reason, *(f"{p.url}: {p.reason}" for p in others)])
+    raise _FetchProblem(first.url, reason, absent=all(p.absent for p in problems))
 
 
 def _pick_record(data: object, iso3: str, level: int) -> dict[str, Any] | None:
@@ -965,8 +1058,13 @@ def _file_sha256(path: Path) -> str:
 
 def _assemble(countries: tuple[str, ...], results: list[_Result], errors: list[BoundaryError]) -> Boundaries:
     by_level: dict[int, list[gpd.GeoDataFrame]] = {level: [] for level in LEVELS}
+    by_vintage: dict[str, list[gpd.GeoDataFrame]] = {}
     for prov, frame in results:
-        if frame is not None:
+        if frame is None:
+            continue
+        if prov.vintage:
+            by_vintage.setdefault(VINTAGE_LAYERS[prov.level], []).append(frame)
+        else:
             by_level[prov.level].append(frame)
     layers = [_concat(by_level[level]) for level in LEVELS]
     return Boundaries(
@@ -974,6 +1072,7 @@ def _assemble(countries: tuple[str, ...], results: list[_Result], errors: list[B
         provenance=tuple(prov for prov, _frame in results),
         countries=countries,
         errors=tuple(errors),
+        vintages={key: _concat(frames) for key, frames in by_vintage.items()},
     )
 
 
@@ -1029,7 +1128,8 @@ def _attribution(provenance: Sequence[Provenance]) -> str:
     groups: dict[tuple[str, str], dict[str, set[int]]] = {}
     for prov in provenance:
         key = (prov.licence.strip(), _short_source(prov.boundary_source))
-        groups.setdefault(key, {}).setdefault(prov.iso3 or "?", set()).add(prov.level)
+        coverage = (prov.iso3 or "?") + (f" {prov.vintage}" if prov.vintage else "")
+        groups.setdefault(key, {}).setdefault(coverage, set()).add(prov.level)
     items = []
     for (licence, src), coverage in groups.items():
         head = f"{licence} ({src})" if licence and src else licence or src or "licence unknown"

@@ -33,7 +33,9 @@ from geo.errors import BoundaryError
 try:
     from boundary_factories import (
         FAKE_LAYERS,
+        box,
         closed_port,
+        geojson_text,
         index_record,
         layer_file,
         serve_directory,
@@ -44,7 +46,9 @@ try:
 except ImportError:  # tests/ imported as a package
     from tests.boundary_factories import (
         FAKE_LAYERS,
+        box,
         closed_port,
+        geojson_text,
         index_record,
         layer_file,
         serve_directory,
@@ -63,7 +67,7 @@ needs_mirror = pytest.mark.skipif(
 @pytest.fixture(autouse=True)
 def _no_geo_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The developer's own configuration must not leak into the tests."""
-    for name in ("GEO_BOUNDARIES_SOURCE", "GEO_CACHE_DIR", "GEO_COUNTRIES"):
+    for name in ("GEO_BOUNDARIES_SOURCE", "GEO_CACHE_DIR", "GEO_COUNTRIES", "GEO_BOUNDARIES_VINTAGE_SOURCE"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -366,6 +370,119 @@ def test_arguments_are_checked(kwargs: dict[str, object], message: str, cache: P
         load_boundaries(**{"countries": ["AAA"], "source": dead_url(), "cache_dir": cache, **kwargs})
 
 
+# --- second vintage -----------------------------------------------------------------------------------
+
+#: AAA after a reform: two raions and four hromadas (BBB has no second vintage)
+VINTAGE_LAYERS = {
+    2: [
+        ("Westskyi raion", "Західний район", "", "AAA-ADM2-2020-W", box(0, 0, 1, 2)),
+        ("Eastskyi raion", "Східний район", "", "AAA-ADM2-2020-E", box(1, 0, 2, 2)),
+    ],
+    3: [
+        (f"{name}ska miska hromada", "", "", f"AAA-ADM3-{i}", geom)
+        for i, (name, geom) in enumerate(
+            [("Alph", box(0, 1, 1, 2)), ("Gamm", box(0, 0, 1, 1)), ("Bet", box(1, 1, 2, 2)), ("Delt", box(1, 0, 2, 1))]
+        )
+    ],
+}
+
+
+def write_vintage(root: Path, layers: dict[int, list] = VINTAGE_LAYERS) -> Path:
+    """The second vintage of AAA in the gbOpen layout under ``root`` (ODbL, like AAA's main layers)."""
+    for level, features in layers.items():
+        folder = root / "AAA" / f"ADM{level}"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"geoBoundaries-AAA-ADM{level}_simplified.geojson"
+        (folder / name).write_text(geojson_text(features, "AAA", level), encoding="utf-8")
+        write_index(folder, index_record("AAA", level, len(features), name))
+    return root
+
+
+@pytest.fixture
+def mirror_with_vintage(tmp_path: Path) -> Path:
+    """``{tmp}/gbOpen`` (AAA, BBB) with ``{tmp}/gbOpen-2020`` (AAA only) beside it, as ../shared/geodata."""
+    write_vintage(tmp_path / "gbOpen-2020")
+    return write_gbopen_mirror(tmp_path / "gbOpen")
+
+
+def test_second_vintage_beside_a_local_mirror_is_loaded(mirror_with_vintage: Path, cache: Path) -> None:
+    events: list[Progress] = []
+    b = load_boundaries(FAKE, source=mirror_with_vintage, cache_dir=cache, progress=events.append)
+
+    assert set(b.vintages) == {"adm2_2020", "adm3"} and b.errors == ()
+    raions, hromadas = b.vintages["adm2_2020"], b.vintages["adm3"]
+    assert list(raions["name"]) == ["Westskyi raion", "Eastskyi raion"] and set(raions["iso3"]) == {"AAA"}
+    assert list(raions["name_local"]) == ["Західний район", "Східний район"]
+    assert len(hromadas) == 4 and tuple(hromadas.columns) == BOUNDARY_COLUMNS and hromadas.crs.to_epsg() == 4326
+    assert [len(b.adm0), len(b.adm1), len(b.adm2)] == [2, 3, 6]  # the main layers as before
+    vintage = [(p.iso3, p.level) for p in b.provenance if p.vintage == "2020"]
+    assert vintage == [("AAA", 2), ("AAA", 3)]  # BBB has none: skipped, no error
+    assert [e.label for e in events if e.stage == "done"][-2:] == ["AAA ADM2 (2020)", "AAA ADM3 (2020)"]
+    assert {e.steps for e in events} == {8}
+    assert (cache / "gbOpen-2020" / "AAA" / "ADM3" / "provenance.json").is_file()
+    assert "AAA 2020 ADM2-3" in b.attribution()
+    assert "adm2_2020=2, adm3=4" in repr(b)
+
+    again: list[Progress] = []
+    load_boundaries(FAKE, source=mirror_with_vintage, cache_dir=cache, progress=again.append)
+    assert [e.stage for e in again if "(2020)" in e.label and e.stage != "start"] == ["cached", "done"] * 2
+
+
+@pytest.mark.parametrize(
+    ("vintage_source", "env", "expected"),
+    [
+        (None, None, {"adm2_2020", "adm3"}),
+        ("none", None, set()),  # switched off
+        (None, "off", set()),
+        ("elsewhere", None, {"adm2_2020", "adm3"}),  # named: any folder in the layout
+        (None, "elsewhere", {"adm2_2020", "adm3"}),
+    ],
+)
+def test_second_vintage_source_can_be_named_or_switched_off(
+    mirror_with_vintage: Path,
+    cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    vintage_source: str | None,
+    env: str | None,
+    expected: set[str],
+) -> None:
+    elsewhere = write_vintage(mirror_with_vintage.parent / "other" / "reform")
+    lookup = {"elsewhere": str(elsewhere)}
+    if env is not None:
+        monkeypatch.setenv("GEO_BOUNDARIES_VINTAGE_SOURCE", lookup.get(env, env))
+    given = lookup.get(vintage_source, vintage_source) if vintage_source else None
+    b = load_boundaries(FAKE, source=mirror_with_vintage, cache_dir=cache, vintage_source=given)
+    assert set(b.vintages) == expected
+    if expected and (vintage_source or env) == "elsewhere":
+        assert all(str(elsewhere) in p.source_url for p in b.provenance if p.vintage)
+
+
+def test_no_second_vintage_is_one_vintage_without_error(mirror_with_vintage: Path, tmp_path: Path, cache: Path) -> None:
+    alone = write_gbopen_mirror(tmp_path / "alone" / "gbOpen")  # no gbOpen-2020 beside it
+    plain = load_boundaries(FAKE, source=alone, cache_dir=tmp_path / "cache-alone")
+    assert plain.vintages == {} and plain.errors == ()
+    without_adm2 = load_boundaries(FAKE, levels=(0, 1), source=mirror_with_vintage, cache_dir=cache)
+    assert without_adm2.vintages == {}
+
+
+def test_unreadable_second_vintage_is_reported_never_raised(mirror_with_vintage: Path, cache: Path) -> None:
+    layer = mirror_with_vintage.parent / "gbOpen-2020" / "AAA" / "ADM3" / "geoBoundaries-AAA-ADM3_simplified.geojson"
+    layer.write_text("{not json", encoding="utf-8")
+    b = load_boundaries(FAKE, source=mirror_with_vintage, cache_dir=cache)  # missing="raise" is for main layers
+    assert set(b.vintages) == {"adm2_2020"}
+    assert len(b.errors) == 1
+    assert re.search(r"cannot fetch geoBoundaries AAA ADM3 \(2020\) from .*not readable GeoJSON", str(b.errors[0]))
+
+
+def test_second_vintage_over_http_skips_countries_it_lacks(mirror_with_vintage: Path, cache: Path) -> None:
+    with serve_directory(mirror_with_vintage.parent) as server:
+        b = load_boundaries(
+            FAKE, source=f"{server.url}gbOpen/", cache_dir=cache, vintage_source=f"{server.url}gbOpen-2020/"
+        )
+    assert set(b.vintages) == {"adm2_2020", "adm3"} and b.errors == ()
+    assert any(r.startswith("/gbOpen-2020/BBB/ADM2/") for r in server.requests)  # asked, answered 404, skipped
+
+
 # --- attribution --------------------------------------------------------------------------------------
 
 
@@ -537,3 +654,14 @@ def test_real_user_file_kursk(shared_geodata: Path, real_boundaries: Boundaries)
     swapped = real_boundaries.with_layer(2, kursk, how="replace_countries")
     assert (swapped.adm2["iso3"] == "RUS").sum() == 33
     assert (swapped.adm2["iso3"] == "UKR").sum() == 495
+
+
+@needs_mirror
+def test_real_mirror_second_vintage(real_boundaries: Boundaries) -> None:
+    raions, hromadas = real_boundaries.vintages["adm2_2020"], real_boundaries.vintages["adm3"]
+    assert (len(raions), len(hromadas)) == (137, 1467)
+    assert set(raions["iso3"]) == set(hromadas["iso3"]) == {"UKR"}
+    assert {"Kramatorskyi raion", "Pokrovskyi raion", "Bakhmutskyi raion"} <= set(raions["name"])
+    assert {"Slovianska miska hromada", "Lymanska miska hromada"} <= set(hromadas["name"])
+    assert raions["unit_id"].is_unique and hromadas["unit_id"].is_unique
+    assert "UKR 2020 ADM2-3" in real_boundaries.attribution()
