@@ -6,30 +6,40 @@ Public API:
   derived spatially, international borders and border districts derived from the geometry);
 * :func:`enrich` adds :data:`geo.schema.JOIN_COLUMNS` to an events frame without mutating it.
 
-Point-in-polygon runs with the tree on the *points* and the polygons as queries (as
-``geopandas.sjoin(predicate="within")`` does), level by level: ADM2 first, ADM1 only for the points no
-ADM2 covers, ADM0 only for those no ADM1 covers. Points just outside every polygon get the nearest unit
-within ``nearest_km`` (``join_method="nearest"``). Border distances come from a k-d tree over the densified
-border lines in a Lambert azimuthal equal-area projection centred on the boundaries, refined exactly on
-the two segments around the nearest vertex.
+Point-in-polygon runs on a grid of the points, level by level: ADM2 and ADM1 for every point (the oblast is
+the ADM1 polygon holding the point, not the raion's parent; where two hold it, the raion's parent), ADM0
+only for the points neither covers. Points just outside every polygon get the nearest unit within
+``nearest_km`` (``join_method="nearest"``). A second vintage of the boundaries (``Boundaries.vintages``:
+Ukraine's raions after the 2020 reform and its hromadas) is joined too, only for the points in its
+countries. Border distances come from a k-d tree over the densified border lines in a Lambert azimuthal
+equal-area projection centred on the boundaries, refined exactly on the two segments around the nearest
+vertex.
+
+Checks, each in its own column (see :func:`enrich`): the admin names and the country the source gave
+against the join (``admin_mismatch``, and ``src_adm2_vintage``: which vintage the source's district name
+matched), and the boundary layers against each other (``admin_hierarchy``: a raion whose oblast is not the
+point's).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import shapely
 from pyproj import CRS as ProjCRS
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 from shapely import STRtree
 
+from geo.names import municipal_name, same_admin_name
 from geo.schema import JOIN_DTYPES
 
 #: Largest gap (km) between an event outside every polygon and the unit it is attached to.
@@ -49,6 +59,16 @@ _EDGE_STEP_M: Final = 500.0
 _NEAREST_K: Final = 8
 #: An ADM2 unit is a border district when at least this much (km) of its outline follows a border.
 _BORDER_DISTRICT_MIN_KM: Final = 1.0
+#: What ``src_adm2_vintage`` says of a match: the main ADM2 layer (where a country has a second vintage, its
+#: raions before the 2020 reform), and each layer of the second vintage (``Boundaries.vintages`` keys).
+MAIN_LABEL: Final = "adm2"
+PRE_REFORM_LABEL: Final = "pre-2020"
+VINTAGE_LABELS: Final = {"adm2_2020": "2020", "adm3": "hromada"}
+#: A unit the source names this close (km) to its point agrees with it: boundary files from different
+#: sources (and their simplification) disagree by up to a few hundred metres along every border.
+NAME_REACH_KM: Final = 1.0
+#: Several names in one source field ("Donetsk oblast;Luhansk oblast"): a disagreement only when none agrees.
+_NAME_SEPARATOR: Final = re.compile(r"\s*;\s*")
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,27 @@ class _Level:
 
 
 @dataclass(frozen=True)
+class _Vintage:
+    """A layer of a second vintage (e.g. ``adm2_2020``), joined only for the points in its countries."""
+
+    key: str  # the Boundaries.vintages key, prefix of its columns
+    attrs: pd.DataFrame  # f"{key}_id", f"{key}_name", "adm0_iso"
+    geoms: np.ndarray  # EPSG:4326, prepared
+    parent: np.ndarray  # index into the ADM1 level of each unit's oblast (-1: none or not derived)
+    countries: frozenset[str]
+    within: str = ""  # key of the vintage layer whose units contain this one's (adm3 in adm2_2020)
+    container: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # index in it, -1
+
+    @property
+    def empty(self) -> bool:
+        return len(self.geoms) == 0
+
+    @property
+    def label(self) -> str:
+        return VINTAGE_LABELS.get(self.key, self.key)
+
+
+@dataclass(frozen=True)
 class AdminIndex:
     """Boundaries prepared for joining; build once with :func:`prepare` and reuse."""
 
@@ -83,9 +124,13 @@ class AdminIndex:
     border_lines: dict[str, Any]  # pair -> projected (Multi)LineString
     disputed: np.ndarray  # geometries (EPSG:4326) of disputed overlaps
     disputed_claimants: np.ndarray  # "RUS UKR" for each disputed geometry
+    adm2_parent: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # ADM1 index per ADM2
+    adm2_outside: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))  # ADM2 minus its oblast
+    vintages: tuple[_Vintage, ...] = ()
     nearest_km: float = NEAREST_KM
     border_tolerance_km: float = BORDER_TOLERANCE_KM
     stats: dict[str, float] = field(default_factory=dict)
+    trees: dict[int, STRtree] = field(default_factory=dict, repr=False)  # built on first use, by id of geoms
 
     @property
     def border_districts(self) -> pd.DataFrame:
@@ -103,8 +148,10 @@ def prepare(
     nearest_km: float = NEAREST_KM,
     border_tolerance_km: float = BORDER_TOLERANCE_KM,
 ) -> AdminIndex:
-    """Prepare ``boundaries`` (anything with ``adm0``, ``adm1``, ``adm2`` GeoDataFrames) for :func:`enrich`."""
+    """Prepare ``boundaries`` (anything with ``adm0``, ``adm1``, ``adm2`` GeoDataFrames, and optionally
+    ``vintages``, a mapping of second-vintage layers) for :func:`enrich`."""
     adm0, adm1, adm2 = (_clean_layer(getattr(boundaries, f"adm{n}", None)) for n in (0, 1, 2))
+    extra: Mapping[str, Any] = getattr(boundaries, "vintages", None) or {}
     crs = _projection_for(adm0, adm1, adm2)
     to_proj = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
@@ -122,10 +169,15 @@ def prepare(
         attrs1 = _with_parent(adm1, adm0, "adm1", to_proj)
         attrs2 = _with_parent(adm2, adm1, "adm2", to_proj, grand=attrs1)
         geometry = {lvl: _level_geometry(layer, to_proj) for lvl, layer in ((0, adm0), (1, adm1), (2, adm2))}
+        vintages = _vintages({key: _clean_layer(layer) for key, layer in extra.items()}, adm1, to_proj)
         disputed, claimants, borders, districts = borders_job.result()
     xy, line, pair = _densify_borders(borders)
     attrs2["border_district"] = districts
-    for geoms in (geometry[0][0], geometry[1][0], geometry[2][0], disputed):  # after the borders thread is done
+    adm2_parent = _positions(attrs2["adm1_id"], attrs1["adm1_id"])
+    adm2_outside = _outside_parent(geometry[2][0], geometry[1][0], adm2_parent)
+    # after the borders thread is done
+    geoms_all = (geometry[0][0], geometry[1][0], geometry[2][0], disputed, adm2_outside, *(v.geoms for v in vintages))
+    for geoms in geoms_all:
         shapely.prepare(geoms)
         _warm_up(geoms)
     levels = {
@@ -144,9 +196,60 @@ def prepare(
         border_lines=borders,
         disputed=disputed,
         disputed_claimants=claimants,
+        adm2_parent=adm2_parent,
+        adm2_outside=adm2_outside,
+        vintages=tuple(v for v in vintages if not v.empty),
         nearest_km=nearest_km,
         border_tolerance_km=border_tolerance_km,
     )
+
+
+def _vintages(layers: dict[str, pd.DataFrame], adm1: pd.DataFrame, to_proj: Transformer) -> tuple[_Vintage, ...]:
+    """The second-vintage layers ready for queries. Hromadas (``adm3``) know the 2020 raion that contains
+    each (largest shared area): raions are made of hromadas, so a point's raion is its hromada's."""
+    out = {key: _vintage(key, layer, adm1, to_proj) for key, layer in layers.items()}
+    raions = layers.get("adm2_2020")
+    if "adm3" in out and raions is not None and len(raions):
+        container = _largest_overlap(layers["adm3"], raions, to_proj)
+        out["adm3"] = dataclasses.replace(out["adm3"], within="adm2_2020", container=container)
+    return tuple(out.values())
+
+
+def _vintage(key: str, layer: pd.DataFrame, adm1: pd.DataFrame, to_proj: Transformer) -> _Vintage:
+    """A second-vintage layer ready for queries; its raions (not its finer units) get their oblast spatially."""
+    attrs = pd.DataFrame(
+        {
+            f"{key}_id": layer["unit_id"].astype("string").to_numpy(),
+            f"{key}_name": layer["name"].astype("string").to_numpy(),
+            "adm0_iso": layer["iso3"].astype("string").to_numpy(),
+        }
+    )
+    is_raion = key.startswith("adm2")
+    parent = _largest_overlap(layer, adm1, to_proj) if is_raion else np.full(len(layer), -1, dtype=np.int64)
+    countries = frozenset(str(c) for c in layer["iso3"] if c)
+    return _Vintage(key, attrs, layer["geometry"].to_numpy(), parent, countries)
+
+
+def _outside_parent(adm2: np.ndarray, adm1: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """The part of each ADM2 unit outside its oblast (layers from different sources do not nest exactly);
+    an empty polygon where it has none or no oblast. Points elsewhere in a raion lie in its oblast."""
+    out = np.array([shapely.Polygon()] * len(adm2), dtype=object)
+    has = np.flatnonzero(parent >= 0)
+    if len(has):
+        inside = shapely.covered_by(adm2[has], adm1[parent[has]])
+        rest = has[~inside]
+        if len(rest):
+            out[rest] = shapely.difference(adm2[rest], adm1[parent[rest]])
+    return out
+
+
+def _positions(values: pd.Series, index: pd.Series) -> np.ndarray:
+    """Position in ``index`` of each of ``values`` (-1: missing or absent)."""
+    first: dict[object, int] = {}
+    for i, value in enumerate(index.astype(object)):
+        if isinstance(value, str):
+            first.setdefault(value, i)
+    return np.fromiter((first.get(v, -1) for v in values.astype(object)), dtype=np.int64, count=len(values))
 
 
 def _clean_layer(gdf: Any) -> pd.DataFrame:
@@ -274,7 +377,9 @@ def _largest_overlap(child: pd.DataFrame, parent: pd.DataFrame, to_proj: Transfo
     rep = shapely.point_on_surface(cg[ci])
     inside = shapely.contains_properly(pg[pi], rep)
     area = np.where(inside, np.inf, 0.0)
-    undecided = ~inside
+    decided = np.zeros(len(child), dtype=bool)
+    decided[ci[inside]] = True
+    undecided = ~decided[ci]  # areas only for the children whose point fell in no parent
     if undecided.any():
         inter = shapely.intersection(_project(cg[ci[undecided]], to_proj), _project(pg[pi[undecided]], to_proj))
         area[undecided] = shapely.area(inter)
@@ -378,16 +483,24 @@ def _border_districts(adm2: pd.DataFrame, borders: dict[str, Any], to_proj: Tran
 
 
 def enrich(events: pd.DataFrame, index: AdminIndex | Any) -> pd.DataFrame:
-    """Return ``events`` with the join columns added (ADM0-2, method, distance, border, mismatch)."""
+    """Return ``events`` with the join columns added (ADM0-2, second vintage, method, distance, border,
+    checks).
+
+    Checks: ``admin_mismatch`` says where the source disagrees with the point (its country ``country_iso``,
+    its oblast ``src_adm1``, its district ``src_adm2``, after transliteration, admin words and official
+    renames; a district matches in any vintage, recorded in ``src_adm2_vintage``); ``admin_hierarchy``
+    where the boundary layers disagree with each other (a raion whose oblast is not the point's).
+    """
     idx = index if isinstance(index, AdminIndex) else prepare(index)
     out = events.copy(deep=False)  # copy-on-write: the input is never changed
     lon, lat, geoms = _coordinates(out)
     joined = _join_points(lon, lat, idx, geoms)
-    for col in JOIN_DTYPES:
-        if col in joined:
-            out[col] = joined[col]
+    for col, dtype in JOIN_DTYPES.items():
+        out[col] = joined[col] if col in joined else pd.Series(index=out.index, dtype=dtype)  # no such layer
     out["border_district"] = out["border_district"].astype("boolean")
-    out["admin_mismatch"] = _admin_mismatch(out)
+    mismatch, vintage = _source_checks(out, joined, idx)
+    out["admin_mismatch"] = mismatch
+    out["src_adm2_vintage"] = vintage
     return out
 
 
@@ -431,8 +544,15 @@ def _join_points(lon: np.ndarray, lat: np.ndarray, idx: AdminIndex, geoms: np.nd
         got[key] = np.empty_like(values)
         got[key][order] = values
     unit = {lvl: got[f"unit{lvl}"] for lvl in (0, 1, 2)}
+    vunit = [got[f"vintage{i}"] for i in range(len(idx.vintages))]
 
-    out = {col: _expand(v, vi, n) for col, v in _columns_from_units(unit, idx).items()}
+    out = {col: _expand(v, vi, n) for col, v in _columns_from_units(unit, vunit, idx).items() if col[0] != "_"}
+    raions = np.full((n, 1 + len(vunit)), -1, dtype=np.int64)
+    raions[vi] = np.column_stack([unit[2], *vunit])
+    out["_raion_units"] = raions
+    hierarchy = np.full(n, "", dtype=object)
+    hierarchy[vi] = _hierarchy(unit, vunit, idx)
+    out["admin_hierarchy"] = pd.array(hierarchy, dtype="string")
     full_method = np.full(n, 2, dtype=np.int8)
     full_method[vi] = got["method"]
     out["join_method"] = pd.Categorical.from_codes(full_method, categories=_METHODS)
@@ -483,16 +603,19 @@ def _join_valid(
     m = len(lon)
     px, py = (lon, lat) if pts is None else (shapely.get_x(pts), shapely.get_y(pts))
 
-    # unit index per level for every point (-1: none), finest level first
+    # unit index per level for every point (-1: none): ADM2 and ADM1 for all, ADM0 where neither covers
     unit = {lvl: np.full(m, -1, dtype=np.int64) for lvl in (0, 1, 2)}
-    remaining = np.arange(m)
-    for lvl in (2, 1, 0):
-        level = idx.levels[lvl]
-        if level.empty or len(remaining) == 0:
-            continue
-        hit_pt, hit_unit = _covering(level.geoms, px[remaining], py[remaining])
-        unit[lvl][remaining[hit_pt]] = hit_unit
-        remaining = remaining[unit[lvl][remaining] < 0]
+    if m and not idx.levels[2].empty:
+        hit_pt, hit_unit = _covering(idx.levels[2].geoms, px, py)
+        unit[2][hit_pt] = hit_unit
+    if m and not idx.levels[1].empty:
+        unit[1] = _adm1_units(idx, px, py, unit[2])
+    remaining = np.flatnonzero((unit[2] < 0) & (unit[1] < 0))
+    if len(remaining) and not idx.levels[0].empty:
+        hit_pt, hit_unit = _covering(idx.levels[0].geoms, px[remaining], py[remaining])
+        unit[0][remaining[hit_pt]] = hit_unit
+        remaining = remaining[unit[0][remaining] < 0]
+    vintage = _vintage_units(idx, px, py, unit)
 
     method = np.zeros(m, dtype=np.int8)  # codes of _METHODS
     distance = np.zeros(m)
@@ -546,7 +669,75 @@ def _join_valid(
     return {
         "unit0": unit[0], "unit1": unit[1], "unit2": unit[2], "method": method, "distance": distance,
         "border_m": border_m, "border_pair": border_pair.astype(np.int64), "claim": claim,
+        **{f"vintage{i}": units for i, units in enumerate(vintage)},
     }
+
+
+def _adm1_units(idx: AdminIndex, px: np.ndarray, py: np.ndarray, unit2: np.ndarray) -> np.ndarray:
+    """The ADM1 unit whose polygon holds each point (-1: none); where several do (overlapping layers,
+    disputed land), the one holding the point's raion.
+
+    A point in a raion lies in that raion's oblast unless it is in the raion's part outside the oblast
+    (``adm2_outside``, slivers where the layers do not nest); only those points, and the points in no raion,
+    are looked up among all ADM1 polygons."""
+    out = np.full(len(px), -1, dtype=np.int64)
+    parents = idx.adm2_parent
+    own = np.full(len(px), -1, dtype=np.int64)
+    if len(parents) and len(unit2):
+        has = unit2 >= 0
+        own[has] = parents[unit2[has]]
+    sticks_out = np.zeros(len(px), dtype=bool)
+    if len(idx.adm2_outside):
+        check = np.flatnonzero(own >= 0)
+        check = check[~shapely.is_empty(idx.adm2_outside[unit2[check]])]
+        if len(check):
+            pt, poly = _covering(idx.adm2_outside, px[check], py[check], first=False)
+            sticks_out[check[pt[poly == unit2[check[pt]]]]] = True
+    simple = (own >= 0) & ~sticks_out
+    out[simple] = own[simple]
+    rest = np.flatnonzero(~simple)
+    if not len(rest):
+        return out
+    pt, poly = _covering(idx.levels[1].geoms, px[rest], py[rest], first=False)
+    if len(pt):
+        order = np.lexsort((poly, poly != own[rest[pt]], pt))  # per point: its raion's oblast first
+        pt, poly = pt[order], poly[order]
+        first = np.unique(pt, return_index=True)[1]
+        out[rest[pt[first]]] = poly[first]
+    return out
+
+
+def _vintage_units(
+    idx: AdminIndex, px: np.ndarray, py: np.ndarray, unit: dict[int, np.ndarray]
+) -> list[np.ndarray]:
+    """The unit of each second-vintage layer holding each point (-1: none), in the order of
+    ``idx.vintages``, looked up only for the points whose country (by the main layers) that layer covers.
+    A layer whose units contain another's (raions, hromadas) takes the container of the point's unit
+    and is looked up itself only where that finer layer has no unit (gaps, Crimea)."""
+    found: dict[str, np.ndarray] = {}
+    nested = {v.within: v for v in idx.vintages if v.within}
+    for v in sorted(idx.vintages, key=lambda v: v.key in nested):  # the finer layers first
+        units = np.full(len(px), -1, dtype=np.int64)
+        inside = np.zeros(len(px), dtype=bool)
+        for lvl in (0, 1, 2):  # the country from the finest level that has one
+            level = idx.levels[lvl]
+            if level.empty:
+                continue
+            ours = level.attrs["adm0_iso"].isin(v.countries).to_numpy(dtype=bool, na_value=False)
+            has = unit[lvl] >= 0
+            inside = np.where(has, ours[np.maximum(unit[lvl], 0)], inside)
+        finer = nested.get(v.key)
+        if finer is not None and finer.key in found and len(finer.container):
+            fu = found[finer.key]
+            known = fu >= 0
+            units[known] = finer.container[fu[known]]
+            inside &= units < 0
+        cand = np.flatnonzero(inside)
+        if len(cand):
+            hit_pt, hit_unit = _covering(v.geoms, px[cand], py[cand])
+            units[cand[hit_pt]] = hit_unit
+        found[v.key] = units
+    return [found[v.key] for v in idx.vintages]
 
 
 def _covering(
@@ -572,9 +763,11 @@ def _covering(
         starts = np.searchsorted(cid[order], np.arange(ncx * ncy + 1))
         xs, ys = x[order], y[order]
         for i, (bx0, by0, bx1, by1) in enumerate(shapely.bounds(polygons)):
+            if not np.isfinite(bx0):  # empty polygon
+                continue
             i0, i1 = max(int((bx0 - x0) // cell), 0), min(int((bx1 - x0) // cell), ncx - 1)
             j0, j1 = max(int((by0 - y0) // cell), 0), min(int((by1 - y0) // cell), ncy - 1)
-            if not (np.isfinite(bx0) and i0 <= i1 and j0 <= j1):
+            if not (i0 <= i1 and j0 <= j1):
                 continue
             rows = np.arange(j0, j1 + 1) * ncx
             lo, count = starts[rows + i0], starts[rows + i1 + 1] - starts[rows + i0]
@@ -667,10 +860,14 @@ def _pooled(col: str, picks: list[tuple[_Level, np.ndarray]]) -> pd.Categorical:
     return _categorical(codes if codes is not None else np.array([], dtype=np.int64), pool)
 
 
-def _columns_from_units(unit: dict[int, np.ndarray], idx: AdminIndex) -> dict[str, Any]:
+def _columns_from_units(unit: dict[int, np.ndarray], vunit: list[np.ndarray], idx: AdminIndex) -> dict[str, Any]:
     l0, l1, l2 = idx.levels[0], idx.levels[1], idx.levels[2]
     u0, u1, u2 = unit[0], unit[1], unit[2]
     cols: dict[str, Any] = {c: _pooled(c, [(l2, u2)]) for c in ("adm2_id", "adm2_name", "adm2_local")}
+    for v, units in zip(idx.vintages, vunit, strict=True):
+        for col in (f"{v.key}_id", f"{v.key}_name"):
+            cols[col] = _pooled(col, [(v, units)])  # type: ignore[list-item]
+
     for col in ("adm1_id", "adm1_name", "adm1_local"):
         cols[col] = _pooled(col, [(l1, u1), (l2, u2)])
     for col in ("adm0_iso", "adm0_name"):
@@ -681,6 +878,33 @@ def _columns_from_units(unit: dict[int, np.ndarray], idx: AdminIndex) -> dict[st
         bd[u2 >= 0] = flags[u2[u2 >= 0]]
     cols["border_district"] = bd
     return cols
+
+
+def _hierarchy(unit: dict[int, np.ndarray], vunit: list[np.ndarray], idx: AdminIndex) -> np.ndarray:
+    """Per point, "" or where a raion's oblast (derived spatially) is not the point's: "adm2 'Shakhtarsk'
+    lies in 'Donetsk Oblast', the point in 'Luhansk Oblast'" (each raion layer, "; "-joined)."""
+    u1 = unit[1]
+    notes = np.full(len(u1), "", dtype=object)
+    l1 = idx.levels[1]
+    if l1.empty:
+        return notes
+    adm1_names = l1.attrs["adm1_name"].astype(object).to_numpy()
+    layers = [("adm2", idx.levels[2].attrs.get("adm2_name"), idx.adm2_parent, unit[2])]
+    layers += [(v.key, v.attrs[f"{v.key}_name"], v.parent, units) for v, units in zip(idx.vintages, vunit, strict=True)]
+    for key, names, parent, units in layers:
+        if names is None or not len(parent):
+            continue
+        of = np.where(units >= 0, parent[np.maximum(units, 0)], -1)
+        bad = np.flatnonzero((units >= 0) & (u1 >= 0) & (of >= 0) & (of != u1))
+        if not len(bad):
+            continue
+        pairs, where = np.unique(np.column_stack([units[bad], u1[bad]]), axis=0, return_inverse=True)
+        text = np.array(
+            [f"{key} {names.iloc[r]!r} lies in {adm1_names[parent[r]]!r}, the point in {adm1_names[o]!r}" for r, o in pairs],
+            dtype=object,
+        )
+        notes[bad] = np.where(notes[bad] == "", text[where.ravel()], notes[bad] + "; " + text[where.ravel()])
+    return notes
 
 
 def _expand(values: Any, vi: np.ndarray, n: int) -> Any:
@@ -707,61 +931,208 @@ def _border_distance(
     return _segment_distance(idx.border_xy, idx.border_line, j, x, y), idx.border_pair[j]
 
 
-# --- admin names the source gave vs the joined ones ----------------------------------------------------
+# --- what the source said vs the join ------------------------------------------------------------------
 
 
-def _admin_mismatch(frame: pd.DataFrame) -> pd.Series:
-    """'' where the source's admin names agree with the join (or are absent), else what disagrees.
+def _source_checks(frame: pd.DataFrame, joined: Mapping[str, Any], idx: AdminIndex) -> tuple[pd.Series, pd.Series]:
+    """``admin_mismatch`` ("" where the source agrees with the join or says nothing, else what disagrees)
+    and ``src_adm2_vintage`` (the layer the source's district matched: "pre-2020", "2020", "hromada" for a
+    country with a second vintage, "adm2" elsewhere; "" when it names none or none matched).
 
-    Only rows whose source named a unit are looked at, and each distinct (source name, joined name, local
-    name) is compared once.
+    * adm0: the stated country (``country_iso``) is not the point's, nor a claimant of disputed land there;
+    * adm1: none of the source's oblast names (several may be ';'-separated) is the point's oblast or the
+      oblast of a raion holding the point (a disagreement between layers is ``admin_hierarchy``'s);
+    * adm2: none of the source's district names is the raion holding the point in any vintage (a city or
+      municipality is compared with the hromada and the main layer, a raion with the raion layers).
+
+    A unit the source names within :data:`NAME_REACH_KM` of the point agrees too. Official renames count in
+    Ukraine (and the countries of a second vintage), within the point's oblast. Only the rows naming
+    something are looked at; each distinct combination of names is compared once.
     """
     n = len(frame)
-    notes: dict[int, str] = {}
-    for level in ("adm1", "adm2"):
-        src_col = f"src_{level}"
-        if src_col not in frame.columns:
-            continue
-        src = frame[src_col].astype("string")
-        rows = np.flatnonzero((src.notna() & (src.str.strip() != "")).fillna(False).to_numpy(dtype=bool))
-        if not len(rows):
-            continue
-        s_code, s_names = _codes_of(src.iloc[rows])
-        j_code, j_names = _codes_of(frame[f"{level}_name"].iloc[rows])
-        local = frame.get(f"{level}_local")
-        if local is not None:
-            l_code, l_names = _codes_of(local.iloc[rows])
-        else:
-            l_code, l_names = np.full(len(rows), -1, dtype=np.int64), np.array([], dtype=object)
-        has = j_code >= 0
-        rows, s_code, j_code, l_code = rows[has], s_code[has], j_code[has], l_code[has]
-        if not len(rows):
-            continue
-        from geo.names import same_admin_name
+    notes = np.full(n, "", dtype=object)
+    vintage = np.full(n, "", dtype=object)
 
-        key = (s_code * (len(j_names) + 1) + j_code) * (len(l_names) + 1) + (l_code + 1)
-        group, uniques = pd.factorize(key)
-        first = np.empty(len(uniques), dtype=np.int64)
-        first[group[::-1]] = np.arange(len(group) - 1, -1, -1)
-        agree = np.empty(len(uniques), dtype=bool)
-        for g, k in enumerate(first):
-            s, j = s_names[s_code[k]], j_names[j_code[k]]
-            loc = l_names[l_code[k]] if l_code[k] >= 0 else ""
-            agree[g] = same_admin_name(s, j) or bool(loc and same_admin_name(s, loc))
-        for k in np.flatnonzero(~agree[group]):
-            note = f"{level}: source {s_names[s_code[k]]!r} vs joined {j_names[j_code[k]]!r}"
-            pos = int(rows[k])
-            notes[pos] = f"{notes[pos]}; {note}" if pos in notes else note
-    result = pd.Series(pd.array(pa.repeat(pa.scalar("", pa.large_string()), n), dtype="string"), index=frame.index)
-    if notes:
-        where = np.fromiter(notes, dtype=np.int64, count=len(notes))
-        result.iloc[where] = pd.array(list(notes.values()), dtype="string")
-    return result
+    def add(rows: np.ndarray, texts: list[str]) -> None:
+        if len(rows):
+            new = np.array(texts, dtype=object)
+            notes[rows] = np.where(notes[rows] == "", new, notes[rows] + "; " + new)
+
+    rows = _given(frame, "country_iso")
+    if len(rows):
+        stated, point, disputed = (_text(frame, c, rows) for c in ("country_iso", "adm0_iso", "adm0_disputed"))
+        differ = (point != "") & (stated != point)
+        differ &= np.array([s not in d.split() for s, d in zip(stated, disputed, strict=True)], dtype=bool)
+        add(rows[differ], [f"adm0: source {s!r} vs point {p!r}" for s, p in zip(stated[differ], point[differ], strict=True)])
+
+    second = sorted({c for v in idx.vintages for c in v.countries})
+    # (column of joined["_raion_units"], oblast of each unit) of every raion layer: the main ADM2, adm2_2020
+    raion_layers = [(0, idx.adm2_parent)]
+    raion_layers += [(1 + i, v.parent) for i, v in enumerate(idx.vintages) if v.key.startswith("adm2")]
+    adm1_names = idx.levels[1].attrs["adm1_name"].astype(object).to_numpy() if not idx.levels[1].empty else None
+
+    def context(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        point = _text(frame, "adm0_iso", rows)
+        main = np.where(np.isin(point, second), PRE_REFORM_LABEL, MAIN_LABEL)
+        return _text(frame, "adm1_name", rows), np.isin(point, [*second, "UKR"]), main
+
+    rows = _given(frame, "src_adm1")
+    if len(rows):
+        src = _text(frame, "src_adm1", rows)
+        oblast, renames, _ = context(rows)
+        candidates = [("", oblast), ("", _text(frame, "adm1_local", rows))]
+        units = joined["_raion_units"][rows]
+        for column, parent in raion_layers:  # the oblast of each raion holding the point
+            of = np.where(units[:, column] >= 0, parent[np.maximum(units[:, column], 0)] if len(parent) else -1, -1)
+            named = np.full(len(rows), "", dtype=object)
+            if adm1_names is not None:
+                named[of >= 0] = adm1_names[of[of >= 0]]
+            candidates.append(("", named))
+        agree, _ = _agreement(src, candidates, oblast, renames)
+        l1 = idx.levels[1]
+        layers = [("", l1.geoms, l1.attrs.get("adm1_name")), ("", l1.geoms, l1.attrs.get("adm1_local"))]
+        near, _ = _within_reach(frame, idx, rows, src, ~agree, layers, oblast, renames)
+        bad = ~agree & ~near
+        add(rows[bad], [f"adm1: source {s!r} vs joined {j!r}" for s, j in zip(src[bad], oblast[bad], strict=True)])
+
+    rows = _given(frame, "src_adm2")
+    if len(rows):
+        src = _text(frame, "src_adm2", rows)
+        oblast, renames, main_label = context(rows)
+        l2 = idx.levels[2]
+        layers = [("main", l2.geoms, l2.attrs.get("adm2_name")), ("main", l2.geoms, l2.attrs.get("adm2_local"))]
+        layers += [(v.label, v.geoms, v.attrs[f"{v.key}_name"]) for v in idx.vintages]
+        candidates = [("main", _text(frame, "adm2_name", rows)), ("main", _text(frame, "adm2_local", rows))]
+        candidates += [(v.label, _text(frame, f"{v.key}_name", rows)) for v in idx.vintages]
+        raion_order = [i for i, (lab, _) in enumerate(candidates) if lab in ("main", VINTAGE_LABELS["adm2_2020"])]
+        municipal_order = [i for i, (lab, _) in enumerate(candidates) if lab not in ("main", VINTAGE_LABELS["adm2_2020"])]
+        municipal_order += [i for i, (lab, _) in enumerate(candidates) if lab == "main"]
+
+        def order(name: str) -> list[int]:
+            return municipal_order if municipal_name(name) else raion_order
+
+        agree, label = _agreement(src, candidates, oblast, renames, order)
+        near, near_label = _within_reach(frame, idx, rows, src, ~agree, layers, oblast, renames, order)
+        label = np.where(near, near_label, label)
+        vintage[rows] = np.where(label == "main", main_label, label)
+        bad = np.flatnonzero(~agree & ~near)
+        shown = [candidates[0], *candidates[2:]]
+        add(
+            rows[bad],
+            [
+                f"adm2: source {src[r]!r} vs joined "
+                + ", ".join(f"{c[r]!r} ({main_label[r] if lab == 'main' else lab})" for lab, c in shown if c[r])
+                for r in bad
+            ],
+        )
+    return (
+        pd.Series(pd.array(notes, dtype="string"), index=frame.index),
+        pd.Series(pd.Categorical(vintage), index=frame.index),
+    )
 
 
-def _codes_of(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1: missing) and the distinct values as str, of a text or categorical column."""
+def _given(frame: pd.DataFrame, col: str) -> np.ndarray:
+    """Positions of the rows where ``col`` has text (none when the column is absent)."""
+    if col not in frame.columns:
+        return np.empty(0, dtype=np.int64)
+    values = frame[col]
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy().astype(np.int64), values.cat.categories.astype(str).to_numpy(dtype=object)
-    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
-    return codes.astype(np.int64), np.asarray(uniques.astype(str), dtype=object)
+        return np.flatnonzero(np.asarray(values.cat.codes) >= 0)
+    text = values.astype("string")
+    return np.flatnonzero((text.notna() & (text.str.strip() != "")).to_numpy(dtype=bool, na_value=False))
+
+
+def _text(frame: pd.DataFrame, col: str, rows: np.ndarray) -> np.ndarray:
+    """Column ``col`` at ``rows`` as an object array of stripped str ("" where missing or absent)."""
+    if col not in frame.columns:
+        return np.full(len(rows), "", dtype=object)
+    values = frame[col]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.asarray(values.cat.codes)[rows]
+        pool = np.append(values.cat.categories.astype(str).to_numpy(dtype=object), "")
+        return pool[np.where(codes >= 0, codes, len(pool) - 1)]
+    return values.iloc[rows].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+
+
+def _agreement(
+    source: np.ndarray,
+    candidates: list[tuple[str, np.ndarray]],
+    oblast: np.ndarray,
+    renames: np.ndarray,
+    order: Any = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether any of the ';'-separated ``source`` names is the same unit as a candidate, and the label of
+    the first candidate that is (tried in the order ``order(source name)`` gives, default all).
+    Each distinct combination of names is compared once."""
+    table = pd.DataFrame({"s": source, "o": oblast, "r": renames, **{f"c{i}": c for i, (_, c) in enumerate(candidates)}})
+    group = table.groupby(list(table.columns), sort=False).ngroup().to_numpy()
+    firsts = np.unique(group, return_index=True)[1]
+    agree = np.zeros(len(firsts), dtype=bool)
+    label = np.full(len(firsts), "", dtype=object)
+    for g, row in enumerate(firsts):
+        names = [t for t in _NAME_SEPARATOR.split(source[row]) if t]
+        tried = order(source[row]) if order is not None else range(len(candidates))
+        for i in tried:
+            lab, values = candidates[i]
+            if values[row] and any(
+                same_admin_name(t, values[row], oblast=oblast[row] or None, renames=bool(renames[row])) for t in names
+            ):
+                agree[g], label[g] = True, lab
+                break
+    return agree[group], label[group]
+
+
+def _within_reach(
+    frame: pd.DataFrame,
+    idx: AdminIndex,
+    rows: np.ndarray,
+    source: np.ndarray,
+    todo: np.ndarray,
+    layers: list[tuple[str, np.ndarray, pd.Series | None]],
+    oblast: np.ndarray,
+    renames: np.ndarray,
+    order: Any = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For the ``todo`` ones of ``rows`` (the source's names disagree with the units holding the point):
+    whether a unit of one of ``layers`` (label, geometries, names) bearing one of those names lies within
+    :data:`NAME_REACH_KM` of the point, and that layer's label. Each distinct point and names once."""
+    near = np.zeros(len(rows), dtype=bool)
+    label = np.full(len(rows), "", dtype=object)
+    which = np.flatnonzero(todo)
+    if not len(which) or "lon" not in frame.columns:
+        return near, label
+    lon = frame["lon"].to_numpy(dtype=float, na_value=np.nan)[rows[which]]
+    lat = frame["lat"].to_numpy(dtype=float, na_value=np.nan)[rows[which]]
+    table = pd.DataFrame({"s": source[which], "x": lon, "y": lat, "o": oblast[which], "r": renames[which]})
+    group = table.groupby(list(table.columns), sort=False, dropna=False).ngroup().to_numpy()
+    firsts = np.unique(group, return_index=True)[1]
+    reach_m = NAME_REACH_KM * 1000.0
+    g_near = np.zeros(len(firsts), dtype=bool)
+    g_label = np.full(len(firsts), "", dtype=object)
+    for g, k in enumerate(firsts):
+        x, y, r = lon[k], lat[k], which[k]
+        if not (np.isfinite(x) and np.isfinite(y)):
+            continue
+        names = [t for t in _NAME_SEPARATOR.split(source[r]) if t]
+        margin = NAME_REACH_KM / 111.32 / max(float(np.cos(np.radians(y))), 0.1)
+        box = shapely.box(x - margin, y - margin, x + margin, y + margin)
+        point = shapely.Point(*idx.to_proj.transform(x, y))
+        for i in order(source[r]) if order is not None else range(len(layers)):
+            lab, geoms, unit_names = layers[i]
+            if unit_names is None or not len(geoms):
+                continue
+            tree = idx.trees.get(id(geoms)) or idx.trees.setdefault(id(geoms), STRtree(geoms))
+            for u in tree.query(box):
+                name = unit_names.iloc[u]
+                if not isinstance(name, str) or not any(
+                    same_admin_name(t, name, oblast=oblast[r] or None, renames=bool(renames[r])) for t in names
+                ):
+                    continue
+                piece = _project(np.array([shapely.clip_by_rect(geoms[u], *shapely.bounds(box))]), idx.to_proj)[0]
+                if not shapely.is_empty(piece) and shapely.distance(point, piece) <= reach_m:
+                    g_near[g], g_label[g] = True, lab
+                    break
+            if g_near[g]:
+                break
+    near[which], label[which] = g_near[group], g_label[group]
+    return near, label

@@ -76,13 +76,19 @@ JOIN_DTYPES: Final[dict[str, str]] = {
     "adm2_id": "category",
     "adm2_name": "category",
     "adm2_local": "category",
+    "adm2_2020_id": "category",  # second vintage (Ukraine): the raion after the July 2020 reform
+    "adm2_2020_name": "category",
+    "adm3_id": "category",  # second vintage (Ukraine): the hromada
+    "adm3_name": "category",
     "adm0_disputed": "category",  # e.g. "RUS UKR" when the point lies in territory both layers claim
     "join_method": "category",  # within | nearest | none
     "join_distance_km": "float64",
     "border_district": "boolean",
     "border_distance_km": "float64",
     "border_pair": "category",  # e.g. "BLR-UKR"
-    "admin_mismatch": "string",  # "" or e.g. "adm1: source 'Kursk' vs joined 'Belgorod Oblast'"
+    "admin_mismatch": "string",  # "" or e.g. "adm1: source 'Kursk' vs joined 'Belgorod Oblast'" (adm0/adm1/adm2)
+    "src_adm2_vintage": "category",  # the layer src_adm2 matched: pre-2020 | 2020 | hromada | adm2 | ""
+    "admin_hierarchy": "string",  # "" or e.g. "adm2 'Shakhtarsk' lies in 'Donetsk Oblast', the point in ..."
 }
 JOIN_COLUMNS: Final = tuple(JOIN_DTYPES)
 

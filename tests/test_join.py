@@ -8,8 +8,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from geo import join
+from geo.boundaries import Boundaries
 from tests.factories import grid_boundaries, make_events
 
 KM_PER_DEG_LON_50_5 = 111.32 * math.cos(math.radians(50.5))
@@ -128,6 +130,200 @@ def test_admin_mismatch_after_name_normalisation(grid_index):
     assert "BBB N Oblast" in out.admin_mismatch.iloc[2]
 
 
+# --- vintages, hierarchy, country: a small Ukraine built in code ---------------------------------------
+
+
+def _units(rows: list[tuple[str, str, str, shapely.Geometry]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "iso3": [r[0] for r in rows],
+            "unit_id": [r[1] for r in rows],
+            "name": [r[2] for r in rows],
+            "name_local": [""] * len(rows),
+            "iso_code": [""] * len(rows),
+        },
+        geometry=[r[3] for r in rows],
+        crs="EPSG:4326",
+    )
+
+
+def small_ukraine(vintages: bool = True) -> Boundaries:
+    """UKR (36-40 E, 47-49 N): Donetsk Oblast west of 38 E, Luhansk Oblast east of it. Pre-2020 raions
+    (Perevalsk, in Luhansk Oblast, reaches 0.1 deg into Donetsk Oblast, as real layers from different sources
+    do); raions of the 2020 reform and hromadas. RUS claims the south-east corner (a Crimea) and has a
+    district named like a Ukrainian town."""
+    box = shapely.box
+    adm0 = [("UKR", "U", "Ukraine", box(36, 47, 40, 49)), ("RUS", "R", "Russia", box(39, 46, 42, 48))]
+    adm1 = [
+        ("UKR", "U-DON", "Donetsk Oblast", box(36, 47, 38, 49)),
+        ("UKR", "U-LUH", "Luhansk Oblast", box(38, 47, 40, 49)),
+        ("RUS", "R-ROS", "Rostov Oblast", box(40, 46, 42, 48)),
+    ]
+    adm2 = [
+        ("UKR", "U-SLO", "Sloviansk", box(36, 48, 37, 49)),
+        ("UKR", "U-BAK", "Bakhmut", box(37, 48, 37.9, 49)),
+        ("UKR", "U-VOL", "Volnovakha", box(36, 47, 38, 48)),
+        ("UKR", "U-PER", "Perevalsk", box(37.9, 48, 40, 49)),
+        ("UKR", "U-ANT", "Antratsyt", box(38, 47, 40, 48)),
+        ("RUS", "R-BAK", "Bakhmut", box(40, 46, 42, 48)),
+    ]
+    extra = {}
+    if vintages:
+        extra["adm2_2020"] = _units([
+            ("UKR", "U20-KRA", "Kramatorskyi raion", box(36, 48, 37.5, 49)),
+            ("UKR", "U20-BAK", "Bakhmutskyi raion", box(37.5, 48, 38, 49)),
+            ("UKR", "U20-VOL", "Volnovaskyi raion", box(36, 47, 38, 48)),
+            ("UKR", "U20-ALC", "Alchevskyi raion", box(38, 47, 40, 49)),
+        ])  # fmt: skip
+        extra["adm3"] = _units([
+            ("UKR", "U3-LYM", "Lymanska miska hromada", box(36, 48.5, 36.5, 49)),
+            ("UKR", "U3-SLO", "Slovianska miska hromada", box(36.5, 48.5, 37, 49)),
+            ("UKR", "U3-KRA", "Kramatorska miska hromada", box(36, 48, 37.5, 48.5)),
+            ("UKR", "U3-BAK", "Bakhmutska miska hromada", box(37.5, 48, 38, 49)),
+        ])  # fmt: skip
+    return Boundaries(
+        _units(adm0), _units(adm1), _units(adm2), countries=("UKR", "RUS"), vintages=extra
+    )
+
+
+@pytest.fixture(scope="module")
+def ukraine() -> join.AdminIndex:
+    return join.prepare(small_ukraine())
+
+
+SLOVIANSK = (36.7, 48.8)  # Sloviansk (pre-2020), Kramatorskyi raion (2020), Slovianska hromada
+BAKHMUT = (37.7, 48.6)  # Bakhmut (pre-2020), Bakhmutskyi raion (2020), Bakhmutska hromada
+
+
+def test_each_vintage_is_joined(ukraine):
+    row = _one(ukraine, *SLOVIANSK)
+    assert (row.adm1_name, row.adm2_name) == ("Donetsk Oblast", "Sloviansk")
+    assert (row.adm2_2020_id, row.adm2_2020_name) == ("U20-KRA", "Kramatorskyi raion")
+    assert (row.adm3_id, row.adm3_name) == ("U3-SLO", "Slovianska miska hromada")
+    assert row.admin_mismatch == "" and row.admin_hierarchy == "" and row.src_adm2_vintage == ""
+
+
+def test_second_vintage_only_where_it_has_countries(ukraine):
+    russia = _one(ukraine, 41.0, 47.0)
+    assert (russia.adm0_iso, russia.adm2_name) == ("RUS", "Bakhmut")
+    assert pd.isna(russia.adm2_2020_name) and pd.isna(russia.adm3_name)
+    gap = _one(ukraine, 36.2, 47.5)  # a 2020 raion, no hromada there
+    assert gap.adm2_2020_name == "Volnovaskyi raion" and pd.isna(gap.adm3_name)
+
+
+@pytest.mark.parametrize(
+    ("point", "src_adm2", "vintage"),
+    [
+        (SLOVIANSK, "Kramatorsk raion", "2020"),  # named by the 2020 raion
+        (SLOVIANSK, "Slovianskyi raion", "pre-2020"),  # named by the raion before the reform
+        (SLOVIANSK, "Sloviansk raion", "pre-2020"),
+        (SLOVIANSK, "Sloviansk City municipality", "hromada"),  # the city's municipality
+        (SLOVIANSK, "Sloviansk city", "hromada"),
+        (SLOVIANSK, "Bakhmut raion; Kramatorsk raion", "2020"),  # several names: one agreeing is enough
+        (BAKHMUT, "Artemivsk raion", "pre-2020"),  # the 2016 rename
+        (BAKHMUT, "Artemivskyi raion", "pre-2020"),
+        (BAKHMUT, "Bakhmut Raion", "pre-2020"),
+        (BAKHMUT, "Bakhmutskyi raion", "pre-2020"),
+        ((36.25, 48.75), "Lyman City municipality", "hromada"),
+        ((36.25, 48.75), "Krasnyi Lyman City municipality", "hromada"),  # renamed in 2016
+        ((37.005, 48.6), "Sloviansk raion", "pre-2020"),  # 0.4 km into Bakhmut raion: within reach
+    ],
+)
+def test_source_district_agrees_in_any_vintage(ukraine, point, src_adm2, vintage):
+    row = _one(ukraine, *point, src_adm1="Donetsk oblast", src_adm2=src_adm2, country_iso="UKR")
+    assert row.admin_mismatch == ""
+    assert row.src_adm2_vintage == vintage
+
+
+@pytest.mark.parametrize(
+    ("point", "src_adm2", "note"),
+    [
+        (SLOVIANSK, "Bakhmut raion", "adm2: source 'Bakhmut raion' vs joined 'Sloviansk' (pre-2020), "
+         "'Kramatorskyi raion' (2020), 'Slovianska miska hromada' (hromada)"),
+        (BAKHMUT, "Pokrovsk raion", "adm2: source 'Pokrovsk raion' vs joined 'Bakhmut' (pre-2020)"),
+        (BAKHMUT, "Sloviansk City municipality", "adm2: source 'Sloviansk City municipality'"),
+        ((37.05, 48.6), "Sloviansk raion", "adm2: source 'Sloviansk raion' vs joined 'Bakhmut'"),  # 3.7 km away
+        # a raion is compared with the raion layers, not with a hromada that happens to share its name
+        ((36.25, 48.75), "Lyman raion", "adm2: source 'Lyman raion'"),
+    ],
+)
+def test_source_district_disagreeing_everywhere_is_flagged(ukraine, point, src_adm2, note):
+    row = _one(ukraine, *point, src_adm2=src_adm2)
+    assert row.admin_mismatch.startswith(note)
+    assert row.src_adm2_vintage == ""
+
+
+def test_renames_count_only_in_ukraine(ukraine):
+    russia = _one(ukraine, 41.0, 47.0, src_adm2="Artemivsk raion")
+    assert russia.admin_mismatch == "adm2: source 'Artemivsk raion' vs joined 'Bakhmut' (adm2)"
+
+
+def test_raion_in_another_oblast_is_a_hierarchy_flag(ukraine):
+    row = _one(ukraine, 37.95, 48.5, src_adm1="Luhansk oblast", src_adm2="Perevalsk raion")
+    assert row.adm1_name == "Donetsk Oblast"  # the ADM1 polygon holding the point, not the raion's parent
+    assert row.adm2_name == "Perevalsk"
+    assert row.admin_hierarchy == "adm2 'Perevalsk' lies in 'Luhansk Oblast', the point in 'Donetsk Oblast'"
+    assert row.admin_mismatch == ""  # the source agrees with one layer: the layers disagree, not the source
+    plain = _one(ukraine, 38.5, 48.5)
+    assert (plain.adm1_name, plain.adm2_name, plain.admin_hierarchy) == ("Luhansk Oblast", "Perevalsk", "")
+
+
+@pytest.mark.parametrize(
+    ("point", "src_adm1", "flagged"),
+    [
+        (SLOVIANSK, "Donetsk oblast", False),
+        (SLOVIANSK, "Donetska oblast", False),
+        (SLOVIANSK, "Luhansk oblast", True),
+        (SLOVIANSK, "Luhansk oblast;Donetsk oblast", False),
+        ((37.995, 48.2), "Luhansk oblast", False),  # 0.4 km from Luhansk Oblast: within reach
+    ],
+)
+def test_source_oblast(ukraine, point, src_adm1, flagged):
+    row = _one(ukraine, *point, src_adm1=src_adm1)
+    assert row.admin_mismatch == (f"adm1: source {src_adm1!r} vs joined 'Donetsk Oblast'" if flagged else "")
+
+
+@pytest.mark.parametrize(
+    ("point", "country", "note"),
+    [
+        (SLOVIANSK, "UKR", ""),
+        (SLOVIANSK, "RUS", "adm0: source 'RUS' vs point 'UKR'"),
+        ((41.0, 47.0), "UKR", "adm0: source 'UKR' vs point 'RUS'"),
+        ((39.5, 47.5), "RUS", ""),  # disputed land: both claimants are consistent
+        ((39.5, 47.5), "UKR", ""),
+        ((39.5, 47.5), "BLR", "adm0: source 'BLR' vs point 'UKR'"),
+        ((30.0, 30.0), "UKR", ""),  # outside every layer: nothing to compare
+    ],
+)
+def test_stated_country_is_compared_with_the_point(ukraine, point, country, note):
+    row = _one(ukraine, *point, country_iso=country)
+    assert row.admin_mismatch == note
+
+
+def test_disagreements_add_up(ukraine):
+    row = _one(ukraine, *SLOVIANSK, country_iso="RUS", src_adm1="Luhansk oblast", src_adm2="Bakhmut raion")
+    assert [n.split(":")[0] for n in row.admin_mismatch.split("; ")] == ["adm0", "adm1", "adm2"]
+
+
+def test_without_a_second_vintage(grid_index):
+    row = _one(grid_index, 30.25, 50.25, src_adm2="AAA SW raion")
+    assert row.src_adm2_vintage == "adm2" and row.admin_mismatch == ""
+    assert pd.isna(row.adm2_2020_name) and pd.isna(row.adm3_name)
+    out = join.enrich(make_events(2), grid_index)
+    assert set(join.JOIN_DTYPES) <= set(out.columns)
+
+
+def test_checks_look_at_each_distinct_combination_once(ukraine):
+    n = 2_000
+    events = make_events(
+        n, seed=3, lon=[SLOVIANSK[0]] * n, lat=[SLOVIANSK[1]] * n,
+        src_adm2=["Kramatorsk raion", "Bakhmut raion"] * (n // 2),
+    )
+    out = join.enrich(events, ukraine)
+    assert (out.admin_mismatch != "").sum() == n // 2
+    assert list(out.src_adm2_vintage[:2]) == ["2020", ""]
+
+
 # --- the real boundaries ------------------------------------------------------------------------------
 
 
@@ -192,3 +388,56 @@ def test_real_results_match_sjoin_for_points_strictly_inside(real_boundaries, re
     got = ours.loc[expected.index, "adm2_id"].astype(str)
     assert all(g in e for g, e in zip(got, expected, strict=True))
     assert len(expected) > 5_000
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("lon", "lat", "src_adm2", "vintage"),
+    [
+        (37.625, 48.853, "Kramatorskyi raion", "2020"),  # Sloviansk
+        (37.625, 48.853, "Kramatorsk raion", "2020"),
+        (37.625, 48.853, "Slovianskyi raion", "pre-2020"),
+        (37.625, 48.853, "Sloviansk City municipality", "hromada"),
+        (37.99993, 48.592436, "Bakhmutskyi raion", "pre-2020"),  # Bakhmut
+        (37.99993, 48.592436, "Artemivskyi raion", "pre-2020"),
+        (37.99993, 48.592436, "Artemivsk city municipality", "hromada"),
+        (37.549444, 47.095833, "Mariupol City municipality", "hromada"),  # the pre-2020 layer has no city here
+        (37.805278, 48.0, "Donetsk City municipality", "hromada"),
+        (37.811111, 48.985278, "Krasnyi Lyman City municipality", "hromada"),  # Lyman, renamed 2016
+        (37.4825, 47.595, "Volnovakha Raion", "pre-2020"),
+        (38.05, 48.3, "Horlivka City municipality", "hromada"),
+    ],
+)
+def test_real_districts_in_every_vintage(real_index, lon, lat, src_adm2, vintage):
+    row = _one(real_index, lon, lat, src_adm1="Donetsk oblast", src_adm2=src_adm2, country_iso="UKR")
+    assert row.admin_mismatch == ""
+    assert row.src_adm2_vintage == vintage
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("lon", "lat", "src_adm2"),
+    [
+        (37.625, 48.853, "Bakhmutskyi raion"),
+        (37.99993, 48.592436, "Pokrovskyi raion"),
+        (37.4825, 47.595, "Telmanove raion"),  # Volnovakha is 19 km from the renamed Boikivske raion
+        (38.442917, 48.905212, "Severodonetsk City municipality"),  # Lysychansk is its own municipality
+    ],
+)
+def test_real_disagreements_are_flagged(real_index, lon, lat, src_adm2):
+    row = _one(real_index, lon, lat, src_adm2=src_adm2)
+    assert row.admin_mismatch.startswith(f"adm2: source {src_adm2!r} vs joined")
+
+
+@pytest.mark.shared
+def test_real_hierarchy_and_country(real_index):
+    # near the oblast border the pre-2020 raion (another source) reaches into Donetsk oblast
+    nikishyne = _one(real_index, 38.524015, 48.242485, src_adm1="Donetsk oblast")
+    assert nikishyne.adm1_name == "Donetsk Oblast" and nikishyne.adm2_name == "Antratsyt"
+    assert nikishyne.admin_hierarchy == "adm2 'Antratsyt' lies in 'Luhansk Oblast', the point in 'Donetsk Oblast'"
+    assert nikishyne.admin_mismatch == ""
+    simferopol = _one(real_index, 34.10, 44.95, country_iso="RUS", src_adm1="Autonomous Republic of Crimea")
+    assert simferopol.admin_mismatch == "" and simferopol.adm2_2020_name == "Simferopolskyi raion"
+    kursk = _one(real_index, 35.271, 51.191, country_iso="UKR", src_adm1="Kursk oblast")
+    assert kursk.admin_mismatch == "adm0: source 'UKR' vs point 'RUS'"
+    assert pd.isna(kursk.adm2_2020_name)

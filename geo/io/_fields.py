@@ -31,6 +31,8 @@ VERIFICATION_EXPECTED: Final = (
     "contested, denied ...), got {value!r}"
 )
 _POINT, _MULTIPOINT = 0, 4
+#: Between the values of a multi-valued cell (UCDP: "2014-01-22;2014-01-25", "Donetsk oblast;Luhansk oblast")
+_LIST_SEPARATOR: Final = r"\s*;\s*"
 _GEOMETRY_NAMES: Final = np.array(
     [
         "Point",
@@ -84,6 +86,32 @@ def set_dates(
     b.flag(parsed.ambiguous, "date_ambiguous")
     b.set(target, parsed.values)
     return parsed.values
+
+
+def set_latest_dates(b: Builder, target: str, values: pd.Series, column: str) -> np.ndarray:
+    """A column that may list several dates per cell, ';'-separated (UCDP source_date "2014-01-22;2014-01-25",
+    one per source): every date is read, ``target`` gets the latest. A part that is not a date is only
+    noted (the row is kept with the dates it has); an ambiguous day/month order is flagged as usual."""
+    parts = values.astype("string").str.split(_LIST_SEPARATOR, regex=True).explode()
+    parts = parts.mask(parts.str.strip() == "")
+    rows = parts.index.to_numpy(dtype=np.int64)
+    parsed = parse_dates(parts.reset_index(drop=True), column, b.ctx.dayfirst)
+    for message in parsed.warnings:
+        b.warn(message)
+    bad = np.zeros(b.n, dtype=bool)
+    reasons = np.full(b.n, None, dtype=object)
+    first_bad = np.unique(rows[parsed.bad], return_index=True)
+    bad[first_bad[0]] = True
+    reasons[first_bad[0]] = parsed.reasons[np.flatnonzero(parsed.bad)[first_bad[1]]]
+    b.note(bad, column, values, reasons)
+    ambiguous = np.zeros(b.n, dtype=bool)
+    ambiguous[rows[parsed.ambiguous]] = True
+    b.flag(ambiguous, "date_ambiguous")
+    latest = np.full(b.n, np.datetime64("NaT", "ns"))
+    per_row = pd.Series(parsed.values).groupby(rows).max()
+    latest[per_row.index.to_numpy(dtype=np.int64)] = per_row.to_numpy(dtype="datetime64[ns]")
+    b.set(target, latest)
+    return latest
 
 
 def set_number(

@@ -5,7 +5,10 @@
 * category from type_of_violence. GED does not code the means (shelling, clash ...), so:
   1 state-based and 2 non-state conflict -> "ground_combat" (organised armed violence between armed
   actors), 3 one-sided violence (against civilians) -> "other"; subcategory names the UCDP type.
-* actors "side_a; side_b"; src_adm1/src_adm2 = adm_1/adm_2 up to any ';'.
+* actors "side_a; side_b"; src_adm1/src_adm2 = adm_1/adm_2, every name of a ';'-separated list kept
+  ("Donetsk oblast; Luhansk oblast": the join flags a mismatch only when none of them agrees).
+* source_date: one date per source, ';'-separated ("2014-01-22;2014-01-25"); the latest is kept (the day
+  the last source reported); a part that is not a date is noted, never a reason to drop the event.
 * title = source_headline (cut to 120 characters), else dyad_name; description = source_article;
   location_name = where_coordinates, else where_description; source_name = source_office.
 * country_iso from country_id (Gleditsch-Ward codes of the region), else from the country name.
@@ -60,13 +63,13 @@ def read_ucdp(path: str | Path, raw: bytes, ctx: Context) -> ReadResult:
     if "date_end" in col:
         f.set_dates(b, "date_end", cells(col["date_end"]), col["date_end"])
     if "source_date" in col:
-        f.set_dates(b, "source_date", cells(col["source_date"]), col["source_date"], soft=True)
+        f.set_latest_dates(b, "source_date", cells(col["source_date"]), col["source_date"])
 
     for target, name in (("src_adm1", "adm_1"), ("src_adm2", "adm_2")):
         values = get(name)
-        if values is not None:
-            head = values.str.replace(r"\s*;.*$", "", regex=True).str.strip()
-            b.set(target, head.mask(head == "").astype("string"))
+        if values is not None:  # every name kept: the join flags a mismatch only when none agrees
+            names = values.str.replace(r"\s*;[\s;]*", "; ", regex=True).str.strip(" ;")
+            b.set(target, names.mask(names == "").astype("string"))
     violence = get("type_of_violence")
     if violence is not None:
         b.set("category", map_codes(violence, VIOLENCE_CATEGORY).fillna("other").astype("string"))

@@ -24,7 +24,7 @@ def test_ucdp_row_mapping(write_csv) -> None:
     )
     assert event["time_precision"] == "day" and event["geo_precision"] == "near"
     assert (event["fatalities"], event["fatalities_low"], event["fatalities_high"]) == (3, 2, 5)
-    assert (event["src_adm1"], event["src_adm2"]) == ("Kursk oblast", "Sudzhanskiy rayon")
+    assert (event["src_adm1"], event["src_adm2"]) == ("Kursk oblast; Kursk", "Sudzhanskiy rayon")
     assert event["actors"] == "Government of Russia (Soviet Union); Government of Ukraine"
     assert event["category"] == "ground_combat" and event["subcategory"] == "state-based conflict"
     assert event["title"] == "Shelling near Sudzha"
@@ -88,3 +88,48 @@ def test_forced_ucdp_on_acled_like_file_raises(write_text) -> None:
     path = write_text("x.csv", "id,latitude,longitude\n1,50.45,30.52\n")
     with pytest.raises(InputFormatError, match=r"expected UCDP GED columns .*missing where_prec"):
         read_events(path, "ucdp")
+
+
+# --- multi-valued fields: one value per source, ';'-separated ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source_date", "expected"),
+    [
+        ("2014-01-22;2014-01-22;2014-01-22;2014-01-22;2014-01-25", "2014-01-25"),  # as in GED: one per source
+        ("2014-02-21;2014-02-20;2014-04-03", "2014-04-03"),  # not in order: the latest
+        ("2014-05-02 ; 2021-04-27", "2021-04-27"),
+        ("27/01/2014", "2014-01-27"),  # one source: as before
+        ("2014-01-22;", "2014-01-22"),  # an empty part is nothing
+    ],
+)
+def test_source_date_lists_keep_the_latest(write_csv, source_date: str, expected: str) -> None:
+    result = read_events(write_csv("ged.csv", UCDP_COLUMNS, [ucdp_row(source_date=source_date)]))
+    assert len(result.frame) == 1 and not result.issues
+    assert result.frame.loc[0, "source_date"] == pd.Timestamp(expected)
+
+
+def test_source_date_list_with_a_bad_part_is_kept_and_noted(write_csv) -> None:
+    rows = [ucdp_row(id=1, source_date="2014-01-22;not a date;2014-01-25"), ucdp_row(id=2, source_date="soon")]
+    result = read_events(write_csv("ged.csv", UCDP_COLUMNS, rows))
+    assert list(result.frame["id"]) == ["ucdp:1", "ucdp:2"]  # nothing rejected for a source date
+    assert result.frame.loc[0, "source_date"] == pd.Timestamp("2014-01-25")
+    assert pd.isna(result.frame.loc[1, "source_date"])
+    notes = [(i.row, i.field, i.kind) for i in result.issues]
+    assert notes == [(1, "source_date", "flag"), (2, "source_date", "flag")]
+    assert "expected a date" in result.issues[0].reason and "not a date" in result.issues[0].reason
+
+
+@pytest.mark.parametrize(
+    ("adm_1", "adm_2", "src_adm1", "src_adm2"),
+    [
+        ("Donetsk oblast;Luhansk oblast", "Bakhmut Raion;Horlivka City municipality",
+         "Donetsk oblast; Luhansk oblast", "Bakhmut Raion; Horlivka City municipality"),
+        ("Donetsk oblast ;  ; Luhansk oblast;", "", "Donetsk oblast; Luhansk oblast", None),
+        ("Kiev Special Republican city", "", "Kiev Special Republican city", None),
+    ],
+)
+def test_admin_name_lists_keep_every_name(write_csv, adm_1, adm_2, src_adm1, src_adm2) -> None:
+    event = read_events(write_csv("ged.csv", UCDP_COLUMNS, [ucdp_row(adm_1=adm_1, adm_2=adm_2)])).frame.iloc[0]
+    assert event["src_adm1"] == src_adm1
+    assert (pd.isna(event["src_adm2"]) and src_adm2 is None) or event["src_adm2"] == src_adm2
