@@ -133,3 +133,58 @@ def test_admin_name_lists_keep_every_name(write_csv, adm_1, adm_2, src_adm1, src
     event = read_events(write_csv("ged.csv", UCDP_COLUMNS, [ucdp_row(adm_1=adm_1, adm_2=adm_2)])).frame.iloc[0]
     assert event["src_adm1"] == src_adm1
     assert (pd.isna(event["src_adm2"]) and src_adm2 is None) or event["src_adm2"] == src_adm2
+
+
+# --- a Ukraine export against the real boundaries: mixed vintages, renames, several names ------------------
+
+#: (where_coordinates, adm_1, adm_2, latitude, longitude, flagged?) in GED's shape: town coordinates, GED's
+#: spellings ("Zaporizhzhya", "Shaktarsk", "City municipality"), raions named before and after July 2020,
+#: renamed places; the last rows name the wrong unit on purpose.
+UKRAINE_ROWS = [
+    ("Kiev city", "Kiev Special Republican city", "", 50.45, 30.52333, False),
+    ("Sloviansk town", "Donetsk oblast", "Sloviansk raion", 48.853333, 37.625, False),
+    ("Sloviansk town", "Donetsk oblast", "Kramatorsk raion", 48.853333, 37.625, False),
+    ("Lyman town", "Donetsk oblast", "Krasnyi Lyman City municipality", 48.985278, 37.811111, False),
+    ("Lyman town", "Donetsk oblast", "Kramatorsk raion", 48.985278, 37.811111, False),
+    ("Bakhmut town", "Donetsk oblast", "Artemivsk raion", 48.592436, 37.99993, False),
+    ("Bakhmut town", "Donetsk oblast", "Bakhmut Raion", 48.592436, 37.99993, False),
+    ("Mariupol town", "Donetsk oblast", "Mariupol City municipality", 47.095833, 37.549444, False),
+    ("Donetsk town", "Donetsk oblast", "Donetsk City municipality", 48.0, 37.805278, False),
+    ("Donetsk town", "Donetsk oblast", "Donetsk raion", 48.0, 37.805278, False),
+    ("Avdiivka town", "Donetsk oblast", "Avdiivka city municipality", 48.145278, 37.745, False),
+    ("Avdiivka town", "Donetsk oblast", "Pokrovsk raion", 48.145278, 37.745, False),
+    ("Volnovakha town", "Donetsk oblast", "Volnovakha Raion", 47.595, 37.4825, False),
+    ("Luhansk town", "Luhansk oblast", "Luhansk City municipality", 48.566667, 39.3, False),
+    ("Svatove town", "Luhansk oblast", "Svativskyi raion", 49.41029, 38.15035, False),
+    ("Berdyansk town", "Zaporizhzhya oblast", "Berdyansk raion", 46.763064, 36.791509, False),
+    ("Zaporizhzhia town", "Zaporizhzhya oblast", "Zaporizhzhia raion", 47.84126, 35.121166, False),
+    ("Izyum town", "Kharkiv Oblast", "Izyum raion", 49.209749, 37.265663, False),
+    ("Kherson town", "Kherson oblast", "Kherson raion", 46.63695, 32.61458, False),
+    ("Odessa town", "Odessa oblast", "Odessa City municipality", 46.466667, 30.733333, False),
+    ("Semenivka town", "Chernihiv oblast", "Novhorod-Siverskyi raion", 52.1786, 32.58181, False),
+    ("Nikopol town", "Dnipropetrovsk oblast", "Nikopol raion", 47.56826, 34.39126, False),
+    ("Kramatorsk town", "Donetsk oblast;Luhansk oblast", "Bakhmut raion;Kramatorsk raion", 48.716667, 37.533333, False),
+    ("Volnovakha town", "Donetsk oblast", "Telmanove raion", 47.595, 37.4825, True),  # 19 km from Boikivske
+    ("Lisichansk town", "Luhansk oblast", "Severodonetsk City municipality", 48.905212, 38.442917, True),
+    ("Sloviansk town", "Luhansk oblast", "Sloviansk raion", 48.853333, 37.625, True),
+]
+
+
+@pytest.mark.shared
+def test_ukraine_export_flags_only_real_disagreements(write_csv, real_boundaries) -> None:
+    from geo.join import enrich, prepare
+
+    rows = [
+        ucdp_row(id=i, where_coordinates=w, adm_1=a1, adm_2=a2, latitude=lat, longitude=lon, country_id=369,
+                 country="Ukraine", source_date="2014-05-02;2014-05-06")
+        for i, (w, a1, a2, lat, lon, _) in enumerate(UKRAINE_ROWS, start=1)
+    ]
+    read = read_events(write_csv("ged_ukraine.csv", UCDP_COLUMNS, rows))
+    assert len(read.frame) == len(UKRAINE_ROWS) and not read.issues
+    assert (read.frame["source_date"] == pd.Timestamp("2014-05-06")).all()
+    out = enrich(read.frame, prepare(real_boundaries))
+    flagged = (out["admin_mismatch"] != "").to_list()
+    assert flagged == [row[-1] for row in UKRAINE_ROWS], out.loc[out["admin_mismatch"] != "", "admin_mismatch"]
+    assert out["admin_mismatch"].iloc[-1].startswith("adm1: source 'Luhansk oblast' vs joined 'Donetsk Oblast'")
+    vintages = set(out["src_adm2_vintage"].astype(str))
+    assert {"pre-2020", "2020", "hromada"} <= vintages
