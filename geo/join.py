@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -546,7 +546,8 @@ def _join_points(lon: np.ndarray, lat: np.ndarray, idx: AdminIndex, geoms: np.nd
     unit = {lvl: got[f"unit{lvl}"] for lvl in (0, 1, 2)}
     vunit = [got[f"vintage{i}"] for i in range(len(idx.vintages))]
 
-    out = {col: _expand(v, vi, n) for col, v in _columns_from_units(unit, vunit, idx).items() if col[0] != "_"}
+    out = {col: _expand(v, vi, n) for col, v in _columns_from_units(unit, vunit, idx).items()}
+    # the raion of each layer holding each point, for the source checks (not a column of the result)
     raions = np.full((n, 1 + len(vunit)), -1, dtype=np.int64)
     raions[vi] = np.column_stack([unit[2], *vunit])
     out["_raion_units"] = raions
@@ -867,7 +868,6 @@ def _columns_from_units(unit: dict[int, np.ndarray], vunit: list[np.ndarray], id
     for v, units in zip(idx.vintages, vunit, strict=True):
         for col in (f"{v.key}_id", f"{v.key}_name"):
             cols[col] = _pooled(col, [(v, units)])  # type: ignore[list-item]
-
     for col in ("adm1_id", "adm1_name", "adm1_local"):
         cols[col] = _pooled(col, [(l1, u1), (l2, u2)])
     for col in ("adm0_iso", "adm0_name"):
@@ -1059,7 +1059,7 @@ def _agreement(
     candidates: list[tuple[str, np.ndarray]],
     oblast: np.ndarray,
     renames: np.ndarray,
-    order: Any = None,
+    order: Callable[[str], Sequence[int]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Whether any of the ';'-separated ``source`` names is the same unit as a candidate, and the label of
     the first candidate that is (tried in the order ``order(source name)`` gives, default all).
@@ -1091,7 +1091,7 @@ def _within_reach(
     layers: list[tuple[str, np.ndarray, pd.Series | None]],
     oblast: np.ndarray,
     renames: np.ndarray,
-    order: Any = None,
+    order: Callable[[str], Sequence[int]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For the ``todo`` ones of ``rows`` (the source's names disagree with the units holding the point):
     whether a unit of one of ``layers`` (label, geometries, names) bearing one of those names lies within
