@@ -184,7 +184,7 @@ def _print_report(report: Any, limit: int = 20) -> None:
     print(report.summary())
     for w in report.warnings:
         print(f"  warning: {w}")
-    kinds = ("reject", "duplicate", "possible_duplicate", "swap", "flag", "mismatch")
+    kinds = ("reject", "duplicate", "possible_duplicate", "swap", "flag", "mismatch", "hierarchy")
     shown = [i for i in report.issues if i.kind in kinds]
     for issue in shown[:limit]:
         print(f"  {issue.kind}: {issue}")

@@ -32,7 +32,8 @@ from geo.schema import CRS
 LEADING: Final = (
     "id", "date_start", "date_end", "lon", "lat", "geo_precision", "verification", "adm0_iso", "adm0_name",
     "adm1_id", "adm1_name", "adm2_id", "adm2_name", "join_method", "join_distance_km", "border_district",
-    "border_distance_km", "border_pair", "admin_mismatch",
+    "border_distance_km", "border_pair", "admin_mismatch", "src_adm2_vintage", "admin_hierarchy",
+    "adm2_2020_name", "adm3_name",
 )
 FORMATS: Final = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg"}
 #: Where an event came from on this machine: local file path, file hash, import time, row in the file.

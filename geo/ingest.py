@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -109,6 +109,7 @@ class ImportReport:
         return {
             "possible duplicates": self.possible_duplicates,
             "admin mismatches": self.mismatches,
+            "boundary hierarchy conflicts": kinds["hierarchy"],
             "lat/lon swaps fixed": kinds["swap"],
             "geocoded": kinds["geocoded"],
         }
@@ -235,21 +236,30 @@ def _adm0_frame(index: Any) -> pd.DataFrame:
     return pd.DataFrame({"iso3": level.attrs["adm0_iso"].astype(str).to_numpy(), "geometry": level.geoms})
 
 
+#: Join columns that note a disagreement, the issue kind each becomes and how its reason starts.
+_ADMIN_NOTES: Final = (
+    ("admin_mismatch", "mismatch", "source admin names disagree with the boundaries"),
+    ("admin_hierarchy", "hierarchy", "the boundary layers disagree with each other"),
+)
+
+
 def _mismatch_issues(frame: pd.DataFrame) -> list[RowIssue]:
-    if "admin_mismatch" not in frame.columns:
-        return []
-    col = frame["admin_mismatch"].fillna("").astype(str)
+    """One issue per row and kind of admin disagreement the join noted (the rows are kept)."""
     out = []
-    for pos in (col != "").to_numpy().nonzero()[0]:
-        row = frame["import_row"].iat[pos]
-        out.append(
-            RowIssue(
-                file=str(frame["import_file"].iat[pos]),
-                row=int(row) if pd.notna(row) else pos + 1,
-                field="admin",
-                value=str(frame["id"].iat[pos]),
-                reason=f"source admin names disagree with the boundaries: {col.iat[pos]}",
-                kind="mismatch",
+    for column, kind, lead in _ADMIN_NOTES:
+        if column not in frame.columns:
+            continue
+        col = frame[column].fillna("").astype(str)
+        for pos in (col != "").to_numpy().nonzero()[0]:
+            row = frame["import_row"].iat[pos]
+            out.append(
+                RowIssue(
+                    file=str(frame["import_file"].iat[pos]),
+                    row=int(row) if pd.notna(row) else pos + 1,
+                    field="admin",
+                    value=str(frame["id"].iat[pos]),
+                    reason=f"{lead}: {col.iat[pos]}",
+                    kind=kind,
+                )
             )
-        )
     return out

@@ -19,8 +19,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import shapely
 from shapely.geometry import mapping
+
+from geo.boundaries import Boundaries
 
 #: Features per fake layer: (shapeName, shapeName_local, shapeISO, shapeID, geometry)
 Feature = tuple[str, str, str, str, shapely.Geometry]
@@ -179,3 +182,56 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _units(rows: list[tuple[str, str, str, shapely.Geometry]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "iso3": [r[0] for r in rows],
+            "unit_id": [r[1] for r in rows],
+            "name": [r[2] for r in rows],
+            "name_local": [""] * len(rows),
+            "iso_code": [""] * len(rows),
+        },
+        geometry=[r[3] for r in rows],
+        crs="EPSG:4326",
+    )
+
+
+def small_ukraine(vintages: bool = True) -> Boundaries:
+    """UKR (36-40 E, 47-49 N): Donetsk Oblast west of 38 E, Luhansk Oblast east of it. Pre-2020 raions
+    (Perevalsk, in Luhansk Oblast, reaches 0.1 deg into Donetsk Oblast, as real layers from different sources
+    do); raions of the 2020 reform and hromadas. RUS claims the south-east corner (a Crimea) and has a
+    district named like a Ukrainian town."""
+    box = shapely.box
+    adm0 = [("UKR", "U", "Ukraine", box(36, 47, 40, 49)), ("RUS", "R", "Russia", box(39, 46, 42, 48))]
+    adm1 = [
+        ("UKR", "U-DON", "Donetsk Oblast", box(36, 47, 38, 49)),
+        ("UKR", "U-LUH", "Luhansk Oblast", box(38, 47, 40, 49)),
+        ("RUS", "R-ROS", "Rostov Oblast", box(40, 46, 42, 48)),
+    ]
+    adm2 = [
+        ("UKR", "U-SLO", "Sloviansk", box(36, 48, 37, 49)),
+        ("UKR", "U-BAK", "Bakhmut", box(37, 48, 37.9, 49)),
+        ("UKR", "U-VOL", "Volnovakha", box(36, 47, 38, 48)),
+        ("UKR", "U-PER", "Perevalsk", box(37.9, 48, 40, 49)),
+        ("UKR", "U-ANT", "Antratsyt", box(38, 47, 40, 48)),
+        ("RUS", "R-BAK", "Bakhmut", box(40, 46, 42, 48)),
+    ]
+    extra = {}
+    if vintages:
+        extra["adm2_2020"] = _units([
+            ("UKR", "U20-KRA", "Kramatorskyi raion", box(36, 48, 37.5, 49)),
+            ("UKR", "U20-BAK", "Bakhmutskyi raion", box(37.5, 48, 38, 49)),
+            ("UKR", "U20-VOL", "Volnovaskyi raion", box(36, 47, 38, 48)),
+            ("UKR", "U20-ALC", "Alchevskyi raion", box(38, 47, 40, 49)),
+        ])  # fmt: skip
+        extra["adm3"] = _units([
+            ("UKR", "U3-LYM", "Lymanska miska hromada", box(36, 48.5, 36.5, 49)),
+            ("UKR", "U3-SLO", "Slovianska miska hromada", box(36.5, 48.5, 37, 49)),
+            ("UKR", "U3-KRA", "Kramatorska miska hromada", box(36, 48, 37.5, 48.5)),
+            ("UKR", "U3-BAK", "Bakhmutska miska hromada", box(37.5, 48, 38, 49)),
+        ])  # fmt: skip
+    return Boundaries(
+        _units(adm0), _units(adm1), _units(adm2), countries=("UKR", "RUS"), vintages=extra
+    )

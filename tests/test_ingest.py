@@ -11,11 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo import join
 from geo.cli import main
 from geo.errors import GeoError
 from geo.ingest import ImportReport, prepare_import
 from geo.store import EventStore
-from tests.boundary_factories import write_gbopen_mirror
+from tests.boundary_factories import small_ukraine, write_gbopen_mirror
 from tests.io.io_factories import UCDP_COLUMNS, csv_text, ucdp_row, viina_row
 
 SUDZHA_DAY = {"date_start": "2024-08-16 00:00:00.000", "date_end": "2024-08-16 00:00:00.000"}
@@ -62,7 +63,7 @@ def test_ucdp_events_on_one_day_and_place_are_all_kept(tmp_path):
     assert by_row[8, "reject"].field == "latitude"
     assert report.summary().endswith(
         "8 rows read = 5 accepted + 2 rejected + 1 duplicates dropped; flagged: 3 possible duplicates, "
-        "0 admin mismatches, 0 lat/lon swaps fixed, 0 geocoded"
+        "0 admin mismatches, 0 boundary hierarchy conflicts, 0 lat/lon swaps fixed, 0 geocoded"
     )
 
 
@@ -188,3 +189,26 @@ def test_cli_prints_the_counts_and_what_was_new(cli_env, capsys):
     assert main(["import", str(path)]) == 0
     assert "stored: 0 new, 5 already" in capsys.readouterr().out
     assert EventStore().count() == 5
+
+
+def test_admin_disagreements_reach_the_report_as_flags_not_rejections(tmp_path):
+    """Source names that no layer supports are a mismatch; a raion whose oblast is not the point's is a
+    hierarchy conflict between the layers. Both rows are kept, counted and listed."""
+    ukraine = {"country": "Ukraine", "country_id": 369}
+    rows = [
+        ucdp_row(id=1, latitude=48.8, longitude=36.7, adm_1="Donetsk oblast", adm_2="Kramatorsk raion", **ukraine),
+        ucdp_row(id=2, latitude=48.8, longitude=36.7, adm_1="Donetsk oblast", adm_2="Volnovakha raion",
+                 date_start="2024-08-17", date_end="2024-08-17", **ukraine),
+        ucdp_row(id=3, latitude=48.5, longitude=37.95, adm_1="Luhansk oblast", adm_2="Perevalsk raion", **ukraine),
+        ucdp_row(id=4, latitude=48.5, longitude=37.0, date_start="2024-08-18", date_end="2024-08-18"),  # RUS
+    ]
+    path = _write(tmp_path, "ged.csv", UCDP_COLUMNS, rows)
+    report = prepare_import(path, format="ucdp", index=join.prepare(small_ukraine()), geocode=False)
+    assert _counts(report) == (4, 4, 0, 0, 0)
+    kinds = {(i.row, i.kind): i.reason for i in report.issues if i.kind in ("mismatch", "hierarchy")}
+    assert set(kinds) == {(2, "mismatch"), (3, "hierarchy"), (4, "mismatch")}
+    assert "adm0: source 'RUS' vs point 'UKR'; adm1: source 'Kursk oblast'" in kinds[4, "mismatch"]
+    assert kinds[2, "mismatch"].startswith("source admin names disagree with the boundaries: adm2: source ")
+    assert "'Perevalsk' lies in 'Luhansk Oblast', the point in 'Donetsk Oblast'" in kinds[3, "hierarchy"]
+    assert report.flagged()["admin mismatches"] == 2
+    assert report.flagged()["boundary hierarchy conflicts"] == 1

@@ -54,7 +54,7 @@ def _report(report: ImportReport) -> None:
         *flagged.items(),
     ]
     for row in (counts[:4], counts[4:]):
-        for col, (label, value) in zip(st.columns(4), row, strict=True):
+        for col, (label, value) in zip(st.columns(len(row)), row, strict=True):
             col.metric(label, f"{value:,}")
     st.caption(
         f"{report.read_rows:,} rows read = {report.accepted:,} accepted + {report.rejected:,} rejected + "
