@@ -117,10 +117,12 @@ def set_latest_dates(b: Builder, target: str, values: pd.Series, column: str) ->
 def set_number(
     b: Builder, target: str, values: pd.Series, column: str, *, decimal_comma: bool = True
 ) -> None:
-    """A count (fatalities ...): unreadable values are kept as missing, with a note."""
+    """A count (fatalities ...): unreadable values (also infinite or beyond 2**53) are kept as missing,
+    with a note."""
     numbers, bad = parse_numbers(values, decimal_comma=decimal_comma)
-    b.note(bad, column, values, lambda v: f"expected a whole number, got {v!r}; left empty")
-    b.set(target, numbers)
+    huge = ~(np.abs(numbers) <= 2**53) & ~np.isnan(numbers)  # no Int64 holds inf or 1e300
+    b.note(bad | huge, column, values, lambda v: f"expected a whole number, got {v!r}; left empty")
+    b.set(target, np.where(huge, np.nan, numbers))
 
 
 def coordinates(

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from geo.areas import read_areas
@@ -420,3 +421,29 @@ def test_cli_import_of_bad_files_names_each_and_leaves_the_store_untouched(tmp_p
         assert _state(store) == before, name
     after_events = EventStore(store).read().sort_values("id").reset_index(drop=True)
     assert after_events.equals(before_events)
+
+
+# --- found by the fuzzer ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e300", "9.223372036854776e+18"])
+def test_counts_no_integer_holds_are_left_empty_with_a_note(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "n.csv"
+    path.write_text(f"date,lat,lon,fatalities\n2024-08-06,50.45,30.52,{value}\n2024-08-06,50.45,30.52,3\n")
+    result = read_events(path)
+    assert result.frame["fatalities"].tolist() == [pd.NA, 3]
+    (issue,) = result.issues
+    assert (issue.kind, issue.row, issue.field, issue.reason) == (
+        "flag", 1, "fatalities", f"expected a whole number, got {value!r}; left empty"
+    )
+
+
+def test_an_area_day_past_year_9999_in_utc_is_out_of_range(tmp_path: Path) -> None:
+    path = tmp_path / "a.kml"
+    path.write_bytes(KML_HEAD + b"<Placemark><TimeStamp><when>9999-12-31T23:59:59-12:00</when></TimeStamp>"
+                     b"<Polygon><outerBoundaryIs><LinearRing><coordinates>30,50 31,50 31,51 30,50</coordinates>"
+                     b"</LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>")
+    areas, issues = read_areas(path)
+    assert len(areas) == 0
+    assert [(i.row, i.field, i.reason) for i in issues] == [(1, "TimeStamp/when", "expected a date between 1900-01-01 "
+                                                             "and 2100-12-31, got '9999-12-31T23:59:59-12:00'")]
