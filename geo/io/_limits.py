@@ -18,8 +18,10 @@ names the file and where (line, column, zip member). The defaults are far above 
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import zipfile
+import zlib
 from typing import Final
 
 import numpy as np
@@ -32,6 +34,12 @@ MAX_LINE: Final = 4 * 2**20
 MAX_COLUMNS: Final = 10_000
 MAX_NESTING: Final = 32
 
+#: What reading a damaged zip raises: a bad directory, an encrypted or unknown-method member, corrupt
+#: deflate/bzip2/LZMA data, a truncated file.
+ZIP_ERRORS: Final = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError,
+    zlib.error, lzma.LZMAError,
+)
 _CHUNK: Final = 8 * 2**20  # bytes scanned at once for line breaks (bounded memory on any file)
 _LF, _CR = 10, 13
 

@@ -29,7 +29,7 @@ import shapely
 from geo.errors import InputFormatError
 from geo.io._columns import SYNONYMS, by_normalised_name, map_generic
 from geo.io._core import Builder, Context, ReadResult
-from geo.io._limits import MAX_NESTING, check_columns, read_member
+from geo.io._limits import MAX_NESTING, ZIP_ERRORS, check_columns, read_member
 from geo.io._text import Table, guess_single_byte
 from geo.io._xml import child, local, text
 from geo.schema import RowIssue
@@ -106,7 +106,7 @@ def kml_bytes(raw: bytes, file: str) -> bytes:
             if not names:
                 raise InputFormatError("expected a KMZ holding a .kml file, got a zip without one", file=file)
             return read_member(archive, "doc.kml" if "doc.kml" in names else names[0], file)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+    except ZIP_ERRORS as exc:
         raise InputFormatError(f"expected a KMZ (zip) archive, got {type(exc).__name__}: {exc}", file=file) from exc
 
 

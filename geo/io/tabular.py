@@ -18,7 +18,7 @@ import pandas as pd
 from geo.errors import InputFormatError
 from geo.io._columns import map_generic
 from geo.io._core import Context, ReadResult
-from geo.io._limits import check_zip
+from geo.io._limits import ZIP_ERRORS, check_zip
 from geo.io._text import Table, header_names, read_delimited
 
 _DELIMITER_HINTS = {".tsv": "\t", ".tab": "\t", ".psv": "|"}
@@ -89,7 +89,7 @@ def check_workbook(path: str | Path, file: str) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             check_zip(archive, file)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+    except ZIP_ERRORS as exc:
         raise InputFormatError(
             f"expected an .xlsx workbook (a zip), got {type(exc).__name__}: {exc}", file=file
         ) from exc

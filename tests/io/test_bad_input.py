@@ -125,6 +125,32 @@ def test_kmz_whose_header_understates_the_size_is_refused(tmp_path: Path, small_
         read_events(path)
 
 
+def _damaged_zip(path: Path, damage: str, compression: int) -> Path:
+    """A KMZ of one Placemark, damaged: flagged encrypted, its compressed data overwritten, or cut short."""
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        archive.writestr("doc.kml", KML_HEAD + PLACEMARK * 50 + b"</Document></kml>")
+    data = bytearray(path.read_bytes())
+    if damage == "encrypted":
+        for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            data[data.find(signature) + offset] |= 1
+    elif damage == "corrupt data":
+        data[40:200] = bytes(range(160))
+    else:
+        data = data[: len(data) // 2]
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("damage", ["encrypted", "corrupt data", "cut short"])
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_damaged_kmz_is_named(tmp_path: Path, damage: str, compression: int) -> None:
+    path = _damaged_zip(tmp_path / "d.kmz", damage, compression)
+    with pytest.raises(InputFormatError, match=r"d\.kmz: expected (a KMZ \(zip\) archive|KML \(XML\))"):
+        read_events(path)
+    with pytest.raises(InputFormatError, match=r"d\.kmz: expected (a KMZ \(zip\) archive|KML \(XML\))"):
+        read_areas(path, date="2024-08-06")
+
+
 @pytest.mark.parametrize("value", ["0", "-5", "lots"])
 def test_a_bad_zip_cap_setting_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     path = kmz(tmp_path / "ok.kmz", 10)

@@ -332,9 +332,18 @@ def kmz_documents(draw: st.DrawFn) -> bytes:
         for name in names:
             content = draw(st.one_of(kml_documents(), st.binary(max_size=200)))
             archive.writestr(name, content, compress_type=draw(COMPRESSION))
-    raw = buffer.getvalue()
-    cut = draw(st.one_of(st.none(), st.none(), st.integers(0, len(raw))))
-    return raw if cut is None else raw[:cut]
+    return _damaged(draw, buffer.getvalue())
+
+
+def _damaged(draw: st.DrawFn, raw: bytes) -> bytes:
+    """``raw`` as it is (half the time), cut short, or with a run of bytes overwritten (corrupt data, flags)."""
+    damage = draw(st.sampled_from(["none", "none", "cut", "overwrite"]))
+    if damage == "cut":
+        return raw[: draw(st.integers(0, len(raw)))]
+    if damage == "overwrite":
+        start = draw(st.integers(0, len(raw)))
+        return raw[:start] + draw(st.binary(min_size=1, max_size=16)) + raw[start + 16 :]
+    return raw
 
 
 XLSX_VALUES = st.one_of(
@@ -380,10 +389,9 @@ def xlsx_documents(draw: st.DrawFn) -> bytes:
         for cell in draw(st.lists(st.sampled_from(["A1", "A2", "A3", "B2", "C3"]), max_size=3)):
             sheet[cell].number_format = draw(st.sampled_from(["yyyy-mm-dd", "dd/mm/yyyy hh:mm", "0.00", "@"]))
     raw = _fixed_bytes(book)
-    damage = draw(st.sampled_from(["none", "none", "member", "cut"]))
-    if damage == "cut":
-        return raw[: draw(st.integers(0, len(raw)))]
-    if damage == "member":
+    if draw(st.booleans()):
+        return _damaged(draw, raw)
+    if draw(st.booleans()):
         with zipfile.ZipFile(io.BytesIO(raw)) as source:
             names = source.namelist()
             target = draw(st.sampled_from(names))
@@ -416,7 +424,8 @@ GPKG_GEOMETRIES = st.one_of(
 
 @st.composite
 def gpkg_documents(draw: st.DrawFn) -> bytes:
-    """A GeoPackage layer with random columns (each of one random type) and geometries, in a random CRS."""
+    """A GeoPackage layer with random columns (each of one random type) and geometries, in a random CRS;
+    sometimes its bytes cut short or overwritten."""
     n = draw(st.integers(1, 5))
     extras = draw(st.lists(st.one_of(st.sampled_from(COLUMNS[:-2]), st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)),
                            max_size=4))
@@ -437,7 +446,8 @@ def gpkg_documents(draw: st.DrawFn) -> bytes:
             frame.to_file(path, engine="pyogrio", layer=draw(st.sampled_from(["events", "areas", "layer 1"])))
         except Exception:  # noqa: BLE001 - a frame GDAL cannot write is not a test input
             return b""
-        return path.read_bytes()
+        raw = path.read_bytes()
+    return _damaged(draw, raw) if draw(st.integers(0, 3)) == 0 else raw
 
 
 # --- read_events: every format, forced and detected ---------------------------------------------------
