@@ -91,7 +91,7 @@ def check_workbook(path: str | Path, file: str) -> None:
             check_zip(archive, file)
     except ZIP_ERRORS as exc:
         raise InputFormatError(
-            f"expected an .xlsx workbook (a zip), got {type(exc).__name__}: {exc}", file=file
+            f"expected an .xlsx workbook, got {type(exc).__name__}: {exc}", file=file
         ) from exc
 
 
