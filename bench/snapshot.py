@@ -34,7 +34,7 @@ from geo.snapshot import ALL_LAYERS, View, export  # noqa: E402
 TARGET_PNG_10K_S = 3.0
 X0, X1, Y0, Y1, STEP = 30.0, 36.0, 50.0, 53.0, 0.5
 EQUIPMENT = ["Iskander-M", "Polonez", "S-400", "Su-34 fighter jets", "motorised brigade", ""]
-GENERATED = dt.datetime(2024, 8, 16, 12, 0, tzinfo=dt.timezone.utc)
+GENERATED = dt.datetime(2024, 8, 16, 12, 0, tzinfo=dt.UTC)
 
 
 def _layer(rows: list[tuple[str, str, str, shapely.Geometry]]) -> gpd.GeoDataFrame:

@@ -338,7 +338,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise GeoError(f"expected --generated as an ISO time like 2024-08-16T12:00Z, got {args.generated!r}") from exc
         if generated.tzinfo is None:
-            generated = generated.replace(tzinfo=dt.timezone.utc)
+            generated = generated.replace(tzinfo=dt.UTC)
     out = write(args.out, events, boundaries, view, fmt=fmt, index=index, generated=generated,
                 save_view=args.save_view or False, areas=areas)
     print(f"wrote {out} ({fmt}, {len(select(events, view))} of {len(events)} events from {origin})")

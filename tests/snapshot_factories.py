@@ -13,7 +13,7 @@ from geo.join import enrich, prepare
 from geo.snapshot import View
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "snapshot.png"
-GENERATED = dt.datetime(2024, 8, 16, 12, 0, tzinfo=dt.timezone.utc)
+GENERATED = dt.datetime(2024, 8, 16, 12, 0, tzinfo=dt.UTC)
 GOLDEN_DPI = 60
 
 

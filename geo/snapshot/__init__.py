@@ -529,7 +529,7 @@ def render_figure(
     if layout not in ("page", "slide"):
         raise GeoError(f"expected layout 'page' or 'slide', got {layout!r}")
     shown = events.reset_index(drop=True) if selected else select(events, view)
-    generated = generated or dt.datetime.now(dt.timezone.utc)
+    generated = generated or dt.datetime.now(dt.UTC)
     extent = _extent(shown, boundaries, view)
     lon_c, lat_c = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
     tf = Transformer.from_crs("EPSG:4326", _laea(lon_c, lat_c), always_xy=True)
@@ -843,7 +843,7 @@ def footer_lines(events: pd.DataFrame, boundaries: Any, view: View, generated: d
     src_text = "Sources: " + ("; ".join(sources) if sources else "none")
     attribution = (boundaries.attribution() if boundaries is not None and hasattr(boundaries, "attribution") else "")
     if generated.tzinfo:
-        stamp = generated.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = generated.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     else:
         stamp = generated.strftime("%Y-%m-%d %H:%M")
     last = f"Generated {stamp} · vector layers only"
@@ -963,7 +963,7 @@ def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = Non
         p.text = "• " + line
         p.font.size = Pt(11)
         p.space_before = Pt(4)
-    generated = getattr(fig, "snapshot_generated", None) or dt.datetime.now(dt.timezone.utc)
+    generated = getattr(fig, "snapshot_generated", None) or dt.datetime.now(dt.UTC)
     _sources_line, attribution, last = getattr(fig, "snapshot_footer", None) or footer_lines(
         events, boundaries, view, generated)
     foot = slide.shapes.add_textbox(Inches(0.3), Inches(6.76), prs.slide_width - Inches(0.6), Inches(0.4))
