@@ -41,6 +41,8 @@ _FACETS: Final = (
     ("precision", "geo_precision"),
 )
 _NO_DAY: Final = np.iinfo(np.int64).min  # NaT as int64
+#: A store whose latest event starts at most this many days before today is live: presets end today.
+LIVE_LAG_DAYS: Final = 3
 
 
 def _to_date(value: object, name: str) -> dt.date | None:
@@ -307,19 +309,44 @@ def data_range(events: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
     return _as_date(first[valid].min()), _as_date(last[valid].max())
 
 
-def presets(events: pd.DataFrame) -> dict[str, tuple[dt.date, dt.date]]:
-    """Windows ending on the latest event: "Last day", "Last 7 days", "Last 30 days", "All" ({} if none).
+def _latest_start(events: pd.DataFrame) -> dt.date | None:
+    first, _ = _intervals(events)
+    valid = first != _NO_DAY
+    return _as_date(first[valid].max()) if valid.any() else None
 
-    Starts are clipped to the first event (same events, and always within :func:`data_range`, so date
-    widgets bounded by it accept them).
+
+def preset_anchor(events: pd.DataFrame, today: dt.date | None = None) -> dt.date | None:
+    """The day the "Last N days" presets count back from (None when no event has a date).
+
+    The latest event *start*, never an end: a deployment's end is often assumed (or far ahead), and
+    counting back from it would show only the long deployments. **Live store**: when ``today`` is given and
+    the latest start is at most :data:`LIVE_LAG_DAYS` before it, the store is being fed and the presets
+    count back from ``today`` (or from the latest start if that lies after ``today``). The app passes the
+    real date; tests pass a fixed one.
+    """
+    latest = _latest_start(events)
+    if latest is None or today is None:
+        return latest
+    if latest >= today - dt.timedelta(days=LIVE_LAG_DAYS):
+        return max(latest, today)
+    return latest
+
+
+def presets(events: pd.DataFrame, today: dt.date | None = None) -> dict[str, tuple[dt.date, dt.date]]:
+    """Windows "Last day", "Last 7 days", "Last 30 days" ending on :func:`preset_anchor`, and "All" ({} if
+    no event has a date).
+
+    Starts are clipped to the first event. "All" runs from the first start to the later of the latest end
+    and the anchor: it holds every other preset, so it is also the span the sidebar's date widgets allow.
     """
     bounds = data_range(events)
-    if bounds is None:
+    anchor = preset_anchor(events, today)
+    if bounds is None or anchor is None:
         return {}
-    first, latest = bounds
+    first, last = bounds
     back = {"Last day": 0, "Last 7 days": 6, "Last 30 days": 29}
-    out = {name: (max(first, latest - dt.timedelta(days=n)), latest) for name, n in back.items()}
-    return out | {"All": (first, latest)}
+    out = {name: (max(first, anchor - dt.timedelta(days=n)), anchor) for name, n in back.items()}
+    return out | {"All": (first, max(last, anchor))}
 
 
 def _category_labels(events: pd.DataFrame) -> pd.Series:

@@ -360,3 +360,58 @@ def test_app_stops_on_a_store_it_cannot_read(app_env, monkeypatch, name):
     assert re.search(rf"{re.escape(str(broken))}: expected a GeoPackage with an events table, got {reason}", errors)
     assert not at.dataframe and not at.tabs  # stopped: neither the sample events nor anything else shown
     assert "sample data" not in " ".join(c.value for c in at.caption)
+
+
+# --- the window: presets and From/To ------------------------------------------------------------------
+
+
+def _errors(at: AppTest) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+def test_from_after_to_is_an_error_and_keeps_the_window(app):
+    _set_window(app, date(2024, 8, 1), date(2024, 8, 12))
+    before = set(_table(app)["title"])
+    assert before == {"Early strike", "Iskander brigade deployed", "<img src=x onerror=alert(1)>"}
+    assert not app.error
+    app.date_input(key="w-from").set_value(date(2024, 8, 15))  # after To (12 Aug)
+    _run(app)
+    assert "From 15 Aug 2024 is after To 12 Aug 2024" in _errors(app)
+    assert "The window stays 01 Aug 2024 – 12 Aug 2024" in _errors(app)
+    assert (app.date_input(key="w-from").value, app.date_input(key="w-to").value) == (date(2024, 8, 1), date(2024, 8, 12))
+    assert set(_table(app)["title"]) == before  # not swapped to 12–15 Aug (which would drop "Early strike")
+    app.date_input(key="w-to").set_value(date(2024, 7, 28))  # To before From: the same refusal
+    _run(app)
+    assert "From 01 Aug 2024 is after To 28 Jul 2024" in _errors(app)
+    assert app.date_input(key="w-to").value == date(2024, 8, 12) and set(_table(app)["title"]) == before
+    app.radio(key="f-mode").set_value("points")  # any other rerun: the message was said once
+    _run(app)
+    assert not app.error
+
+
+@pytest.fixture
+def sample_app(app_env, monkeypatch) -> AppTest:
+    """The app on the sample data (the store file does not exist)."""
+    monkeypatch.setenv("GEO_STORE", str(app_env / "none.gpkg"))
+    at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120))
+    assert "sample data" in " ".join(c.value for c in at.caption)
+    return at
+
+
+def test_presets_count_back_from_the_samples_latest_start(sample_app):
+    sample = pd.read_csv(ROOT / "data" / "sample_events.csv", parse_dates=["date_start", "date_end"])
+    latest = sample["date_start"].max().date()
+    assert latest < sample["date_end"].max().date()  # the sample's deployments last beyond its latest start
+    sample_app.button(key="preset-Last day").click()
+    _run(sample_app)
+    assert (sample_app.date_input(key="w-from").value, sample_app.date_input(key="w-to").value) == (latest, latest)
+    day = sample["date_start"].dt.date.le(latest) & sample["date_end"].fillna(sample["date_start"]).dt.date.ge(latest)
+    assert set(_table(sample_app)["title"]) == set(sample.loc[day, "title"])
+    assert set(sample.loc[day, "category"]) > {"deployment"}  # not only the long deployments
+    sample_app.button(key="preset-Last 7 days").click()
+    _run(sample_app)
+    assert sample_app.date_input(key="w-from").value == latest - pd.Timedelta(days=6).to_pytimedelta()
+    sample_app.button(key="preset-All").click()
+    _run(sample_app)
+    assert sample_app.date_input(key="w-to").value == sample["date_end"].max().date()
+    assert len(_table(sample_app)) == len(sample)

@@ -274,22 +274,56 @@ def test_real_join_output_and_store_round_trip(tmp_path):
 # --- dates, presets, timeline -------------------------------------------------------------------------
 
 
-def test_presets_are_relative_to_the_latest_event():
-    events = make_enriched(
-        3, date_start=pd.to_datetime(["2024-07-01", "2024-08-06", "2024-08-10"]),
-        date_end=pd.to_datetime([None, "2024-08-31", None]),  # the deployment lasts longest
-    )
+def _dated(starts: list[str], ends: list[str | None]) -> pd.DataFrame:
+    return make_enriched(len(starts), date_start=pd.to_datetime(starts), date_end=pd.to_datetime(ends))
+
+
+def test_presets_count_back_from_the_latest_start():
+    events = _dated(["2024-07-01", "2024-08-06", "2024-08-10"], [None, "2024-08-31", None])  # a long deployment
     p = flt.presets(events)
     assert list(p) == ["Last day", "Last 7 days", "Last 30 days", "All"]
-    assert p["Last day"] == (D(2024, 8, 31), D(2024, 8, 31))
-    assert p["Last 7 days"] == (D(2024, 8, 25), D(2024, 8, 31))
-    assert p["Last 30 days"] == (D(2024, 8, 2), D(2024, 8, 31))
-    assert p["All"] == (D(2024, 7, 1), D(2024, 8, 31)) == flt.data_range(events)
+    assert p["Last day"] == (D(2024, 8, 10), D(2024, 8, 10))  # the latest start, not the deployment's end
+    assert p["Last 7 days"] == (D(2024, 8, 4), D(2024, 8, 10))
+    assert p["Last 30 days"] == (D(2024, 7, 12), D(2024, 8, 10))
+    assert p["All"] == (D(2024, 7, 1), D(2024, 8, 31)) == flt.data_range(events)  # "All" still holds every day
     assert flt.presets(events.iloc[0:0]) == {} and flt.data_range(events.iloc[0:0]) is None
-    short = flt.presets(events.iloc[1:2])  # 2024-08-06 .. 2024-08-31: starts clipped to the first event
-    assert short["Last 30 days"] == short["All"] == (D(2024, 8, 6), D(2024, 8, 31))
-    for start, end in p.values():  # each preset as a filter shows the latest events
-        assert len(flt.apply(events, EventFilter(start=start, end=end))) >= 1
+    short = flt.presets(events.iloc[1:3])  # starts 2024-08-06 and 2024-08-10: clipped to the first event
+    assert short["Last 7 days"] == short["Last 30 days"] == (D(2024, 8, 6), D(2024, 8, 10))
+    last_day = flt.apply(events, EventFilter(start=p["Last day"][0], end=p["Last day"][1]))
+    assert _ids(last_day) == sorted(events.id[1:])  # the day's event and the deployment still running
+    for start, end in p.values():
+        assert p["All"][0] <= start <= end <= p["All"][1]
+
+
+@pytest.mark.parametrize("deployment_end", [None, "2024-08-12", "2024-12-31", "2030-01-01"])
+def test_a_long_deployment_does_not_move_last_day(deployment_end):
+    events = _dated(["2024-08-01", "2024-08-12"], ["2024-08-03", None])
+    with_deployment = pd.concat([events, _dated(["2024-08-05"], [deployment_end])], ignore_index=True)
+    assert flt.presets(with_deployment)["Last day"] == flt.presets(events)["Last day"] == (D(2024, 8, 12),) * 2
+    assert flt.presets(with_deployment, today=D(2026, 11, 29))["Last day"] == (D(2024, 8, 12),) * 2
+
+
+@pytest.mark.parametrize(
+    ("today", "anchor"),
+    [
+        (None, D(2024, 8, 12)),  # no today: the latest start
+        (D(2024, 8, 12), D(2024, 8, 12)),  # fed today
+        (D(2024, 8, 14), D(2024, 8, 14)),  # live: the latest start two days ago, presets end today
+        (D(2024, 8, 15), D(2024, 8, 15)),  # LIVE_LAG_DAYS after the latest start: still live
+        (D(2024, 8, 16), D(2024, 8, 12)),  # one day more: an archive, presets end on its latest start
+        (D(2025, 3, 1), D(2024, 8, 12)),
+        (D(2024, 8, 10), D(2024, 8, 12)),  # an event dated after today: the presets still reach it
+    ],
+)
+def test_live_store_presets_end_today(today, anchor):
+    assert flt.LIVE_LAG_DAYS == 3
+    events = _dated(["2024-07-20", "2024-08-12"], [None, None])
+    assert flt.preset_anchor(events, today) == anchor
+    p = flt.presets(events, today=today)
+    assert p["Last day"] == (anchor, anchor)
+    assert p["Last 7 days"] == (anchor - dt.timedelta(days=6), anchor)
+    assert p["All"] == (D(2024, 7, 20), anchor)  # the span reaches today, so the date widgets accept it
+    assert flt.preset_anchor(events.iloc[0:0], today) is None and flt.presets(events.iloc[0:0], today) == {}
 
 
 def test_timeline_counts_a_deployment_on_each_of_its_days():

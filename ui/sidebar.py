@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.filter import EventFilter, data_range, options, presets
+from geo.filter import EventFilter, options, presets
 
 
 @dataclass(frozen=True)
@@ -32,15 +32,25 @@ def _pick(label: str, values: list[Any], key: str, fmt: Any = None) -> tuple[Any
 def _set_window(start: date, end: date) -> None:
     st.session_state["w-from"], st.session_state["w-to"] = start, end
     st.session_state["w-slider"] = (start, end)
+    st.session_state["w-window"] = (start, end)  # the window in force: what a rejected From/To falls back to
     st.session_state.pop("play_day", None)
     st.session_state["playing"] = False
 
 
 def _from_inputs() -> None:
+    """From/To changed: a reversed (or cleared) pair is refused with a message and the window is kept."""
     start, end = st.session_state["w-from"], st.session_state["w-to"]
-    if start > end:
-        start, end = end, start
-    _set_window(start, end)
+    if start is not None and end is not None and start <= end:
+        _set_window(start, end)
+        return
+    kept = st.session_state.get("w-window")
+    if start is not None and end is not None:
+        st.session_state["w-error"] = (
+            f"From {start:%d %b %Y} is after To {end:%d %b %Y}: expected From on or before To. "
+            + (f"The window stays {kept[0]:%d %b %Y} – {kept[1]:%d %b %Y}." if kept else "")
+        )
+    if kept is not None:
+        st.session_state["w-from"], st.session_state["w-to"] = kept
 
 
 def _from_slider() -> None:
@@ -48,22 +58,24 @@ def _from_slider() -> None:
 
 
 def _window(events: pd.DataFrame) -> tuple[date, date]:
-    span = data_range(events)
-    if span is None:
+    preset = presets(events, today=date.today())
+    if not preset:
         today = date.today()
         return today, today
-    lo, hi = span
+    lo, hi = preset["All"]  # every preset lies within it (and it reaches today for a live store)
     if "w-from" not in st.session_state or not (lo <= st.session_state["w-from"] <= hi):
         _set_window(lo, hi)
     if not (lo <= st.session_state["w-to"] <= hi):
         _set_window(st.session_state["w-from"], hi)
-    preset = presets(events)
     cols = st.columns(2)
     for i, (name, span) in enumerate(preset.items()):
         cols[i % 2].button(name, key=f"preset-{name}", width="stretch", on_click=_set_window, args=span)
-    c1, c2 = st.columns(2)
-    c1.date_input("From", min_value=lo, max_value=hi, key="w-from", on_change=_from_inputs)
-    c2.date_input("To", min_value=lo, max_value=hi, key="w-to", on_change=_from_inputs)
+    # one above the other, full width: side by side the sidebar cut the dates short ("2024 / 08 / (")
+    st.date_input("From", min_value=lo, max_value=hi, key="w-from", on_change=_from_inputs, format="YYYY-MM-DD")
+    st.date_input("To", min_value=lo, max_value=hi, key="w-to", on_change=_from_inputs, format="YYYY-MM-DD")
+    error = st.session_state.pop("w-error", None)
+    if error:
+        st.error(error)
     if lo < hi:
         st.slider("Window", min_value=lo, max_value=hi, step=timedelta(days=1), key="w-slider",
                   on_change=_from_slider, format="DD MMM YYYY")
