@@ -28,6 +28,10 @@ DROPPING = ("reject", "duplicate")
 #: Fields shown for a possible duplicate and the event it points at, side by side.
 PAIR_FIELDS = ("import_row", "id", "date_start", "category", "title", "location_name", "lon", "lat",
                "geo_precision", "source_name")
+#: Formats read as a table under one header line: data row N is line N + 1 in a spreadsheet or editor.
+HEADED_FORMATS: Final = frozenset({"csv", "xlsx", "acled", "ucdp", "viina"})
+#: The columns of :meth:`ImportReport.issues_frame`, reason first.
+ISSUE_COLUMNS: Final = ("reason", "file", "line", "field", "value", "kind", "row")
 
 
 @dataclass(frozen=True)
@@ -89,10 +93,27 @@ class ImportReport:
         col = self.frame.get("admin_mismatch")
         return 0 if col is None else int((col.fillna("").astype(str) != "").sum())
 
+    @property
+    def headed(self) -> bool:
+        """True when the rows came from a table under a header line (CSV, XLSX and their exports)."""
+        return self.format in HEADED_FORMATS
+
     def issues_frame(self) -> pd.DataFrame:
-        """Every issue as a table (file, row, field, value, reason, kind): the rejects report."""
-        cols = ["file", "row", "field", "value", "reason", "kind"]
-        return pd.DataFrame([i.as_dict() for i in self.issues], columns=cols)
+        """Every issue as a table (:data:`ISSUE_COLUMNS`, reason first): the rejects report.
+
+        ``line`` is where the analyst finds the row: the spreadsheet line (``row`` + 1, after the header)
+        for a :attr:`headed` table, the feature number otherwise; ``row`` is ``import_row`` as stored.
+        """
+        table = pd.DataFrame([i.as_dict() for i in self.issues], columns=[c for c in ISSUE_COLUMNS if c != "line"])
+        table["line"] = table["row"].astype("int64") + (1 if self.headed else 0)
+        return pd.DataFrame(table[list(ISSUE_COLUMNS)])
+
+    def named(self, name: str) -> ImportReport:
+        """This report with the file called ``name`` everywhere (issues, ``import_file``): the name the
+        analyst chose for an upload, not the server's temporary copy."""
+        frame = self.frame.assign(import_file=pd.array([name] * len(self.frame), dtype="string"))
+        issues = [replace(i, file=name) for i in self.issues]
+        return replace(self, file=name, frame=frame, issues=issues)
 
     def write_rejects(self, path: str | os.PathLike[str]) -> Path:
         """Write the rejected and dropped rows with their reasons as CSV (formula cells neutralised)."""

@@ -179,6 +179,53 @@ def test_upload_shows_report_then_commits(app):
     assert EventStore().count() == 5
 
 
+@pytest.fixture
+def upload_tmp(tmp_path, monkeypatch) -> Path:
+    """Where the importer's private upload directories go (this test's own temp root)."""
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(root))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "lines", "label"),
+    [
+        ("mixed.csv",
+         b"id,date,latitude,longitude,category,title\n"
+         b"m1,2024-08-21,0.5,1.5,strike,Good\n"
+         b"m2,2024-08-21,95,1.5,strike,Bad latitude\n"
+         b"m3,not a date,0.5,1.5,strike,Bad date\n",
+         [3, 4], "line (as in a spreadsheet)"),
+        ("mixed.geojson",
+         json.dumps({"type": "FeatureCollection", "features": [
+             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.5, 0.5]},
+              "properties": {"id": "g1", "date": "2024-08-21", "category": "strike", "title": "Good"}},
+             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.5, 0.5]},
+              "properties": {"id": "g2", "date": "never", "category": "strike", "title": "Bad date"}},
+         ]}).encode(),
+         [2], "feature"),
+    ],
+)
+def test_import_issues_name_the_upload_and_its_lines_and_leave_no_file(app, upload_tmp, name, content, lines, label):
+    _upload(app, name, content)
+    issues = next(d for d in app.dataframe if "reason" in d.value.columns)
+    table = issues.value
+    assert list(table.columns[:3]) == ["reason", "file", "line"]  # what went wrong first, then where
+    assert set(table["file"]) == {name}
+    assert table.loc[table["kind"] == "reject", "line"].tolist() == lines
+    shown = issues.proto.column_order
+    assert "row" not in shown and shown[0] == "reason"
+    assert label in issues.proto.columns  # the column config names what the number counts
+    assert "/tmp" not in table.to_csv() and str(upload_tmp) not in table.to_csv()
+    assert list(upload_tmp.iterdir()) == []  # the private copy is gone once the report is built
+    app.button(key="imp-commit").click()
+    _run(app)
+    assert "Stored 1 new events" in " ".join(s.value for s in app.success)
+    assert list(upload_tmp.iterdir()) == []
+    assert name in set(EventStore().read()["import_file"].astype(str))
+
+
 def test_import_report_lets_the_analyst_leave_out_possible_duplicates(app):
     csv = (
         b"id,date,latitude,longitude,category,title,verification\n"

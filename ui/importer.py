@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,28 +21,36 @@ from ui import data
 
 FORMATS = ["auto", "csv", "xlsx", "acled", "ucdp", "viina", "geojson", "kml", "gpkg"]
 EXTENSIONS = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "kml", "kmz", "gpkg"]
-_UPLOADS = Path(tempfile.gettempdir()) / "geo-events-uploads"
+#: Prefix of the private directory (mode 0700, removed once read) that holds one upload while it is read.
+UPLOAD_PREFIX = "geo-events-upload-"
 
 
-def _save(upload: Any) -> Path:
-    """Keep the uploaded bytes under their own name (the report names the file the analyst chose)."""
-    raw = upload.getvalue()
-    folder = _UPLOADS / hashlib.sha256(raw).hexdigest()[:16]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / Path(upload.name).name
-    path.write_bytes(raw)
-    return path
+@contextmanager
+def _saved(upload: Any) -> Iterator[Path]:
+    """The uploaded bytes under their own name (readers detect the format by it) in a private temporary
+    directory, removed when the block ends: nothing the analyst uploads stays on the server's disk."""
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
+    try:
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-def _prepare(path: Path, fmt: str, loaded: data.Loaded) -> ImportReport:
-    bar = st.progress(0.05, text=f"Reading {path.name}…")
+def _prepare(upload: Any, fmt: str, loaded: data.Loaded) -> ImportReport:
+    """The staged report of ``upload``, naming the file as the analyst chose it (the copy is gone)."""
+    name = Path(upload.name).name
+    bar = st.progress(0.05, text=f"Reading {name}…")
     try:
         fractions = {"geocoding and validating": 0.35, "joining to the boundaries": 0.7}
 
         def progress(stage: str) -> None:
             bar.progress(fractions.get(stage, 0.9), text=f"{stage.capitalize()}…")
 
-        return prepare_import(path, format=fmt, index=loaded.index, progress=progress)
+        with _saved(upload) as path:
+            report = prepare_import(path, format=fmt, index=loaded.index, progress=progress)
+        return report.named(name)
     finally:
         bar.empty()
 
@@ -68,7 +79,12 @@ def _report(report: ImportReport) -> None:
     issues = report.issues_frame()
     if len(issues):
         st.subheader("Issues")
-        st.dataframe(issues, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(issues)))
+        line = "line (as in a spreadsheet)" if report.headed else "feature"
+        st.dataframe(
+            issues, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(issues)),
+            column_order=[c for c in issues.columns if c != "row"],
+            column_config={"line": st.column_config.NumberColumn(line, format="%d")},
+        )
         st.download_button(
             "Download the rejects report (CSV)",
             csv_bytes(issues),
@@ -116,7 +132,8 @@ def areas_panel() -> None:
     added, problems = 0, []
     for upload in files:
         try:
-            gdf, issues = read_areas(_save(upload), kind=kind or None)
+            with _saved(upload) as path:
+                gdf, issues = read_areas(path, kind=kind or None)
             added += AreaStore().add(gdf)
             problems += [str(i) for i in issues]
         except GeoError as exc:
@@ -135,14 +152,13 @@ def panel(loaded: data.Loaded) -> None:
     upload = st.file_uploader("Event file", type=EXTENSIONS, key="imp-file")
     if upload is None:
         return
-    path = _save(upload)
-    key = (str(path), fmt, id(loaded.index))
+    key = (upload.name, hashlib.sha256(upload.getvalue()).hexdigest(), fmt, id(loaded.index))
     if st.session_state.get("imp-key") != key:
         st.session_state.pop("imp-report", None)
         st.session_state.pop("imp-error", None)
         st.session_state.pop("imp-leave-out", None)
         try:
-            st.session_state["imp-report"] = _prepare(path, fmt, loaded)
+            st.session_state["imp-report"] = _prepare(upload, fmt, loaded)
         except GeoError as exc:
             st.session_state["imp-error"] = str(exc)
         st.session_state["imp-key"] = key
