@@ -122,10 +122,26 @@ def test_window_changes_table_chart_and_map(app):
     chart = _chart_rows(app)
     days = pd.to_datetime(chart["day"])
     assert days.min() >= pd.Timestamp("2024-08-10") and days.max() <= pd.Timestamp("2024-08-20")
-    assert "strike" not in set(chart.loc[chart["events"] > 0, "category"])
+    assert "Strike" not in set(chart.loc[chart["events"] > 0, "category"])
     after_map = json.dumps(_map_args(app))
     assert after_map != before_map
     assert "Early strike" not in after_map and "Late combat" in after_map
+
+
+def test_chart_and_table_name_categories_as_the_legend_and_colour_them_as_the_map(app):
+    from geo.render._style import CATEGORY_COLOURS, CATEGORY_LABELS
+
+    charts = app.get("vega_lite_chart") + app.get("arrow_vega_lite_chart")
+    scale = json.loads(charts[0].proto.spec)["encoding"]["color"]["scale"]
+    shown = set(_chart_rows(app)["category"])
+    assert shown == {"Strike", "Ground combat", "Deployment", "Statement"}  # readable, not snake_case
+    by_label = {CATEGORY_LABELS[c]: colour for c, colour in CATEGORY_COLOURS.items()}
+    assert dict(zip(scale["domain"], scale["range"], strict=True)) == {label: by_label[label] for label in shown}
+    table = _table(app)
+    assert set(table["category"]) == shown and "Ground combat" in set(table["category"])
+    assert set(table["verification"]) <= {"Confirmed", "Reported", "Claimed", "Disputed"}
+    stored = EventStore().read()
+    assert set(stored["category"].astype(str)) == {"strike", "ground_combat", "deployment", "statement"}  # data kept
 
 
 def test_deployment_spanning_the_window_end_stays_visible(app):

@@ -3,17 +3,51 @@
 A section is ``{"title": str, "items": [{"sw": swatch, "label": str}], "note": str | None}``; a swatch is
 ``{"t": "line"|"fill"|"pt"|"grad", ...}`` (see runtime.js ``swatch``). Every layer carries
 ``{"order": int, "sections": [...]}``; the map legend shows the sections of the layers on the map.
+
+The names the legend gives categories, verification and precision (:data:`VALUE_LABELS`) and the category
+colours are also what charts and tables beside the map show: :func:`category_colours`, :func:`readable`.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Final
 
-from geo.render._style import VERIFICATION_STYLES
+import pandas as pd
+
+from geo.render._style import (
+    CATEGORY_LABELS,
+    PRECISION_LABELS,
+    VERIFICATION_LABELS,
+    VERIFICATION_STYLES,
+    category_table,
+)
 
 Section = dict[str, Any]
+
+
+#: Readable values per event column, as the map's legend and popups name them.
+VALUE_LABELS: Final[dict[str, dict[str, str]]] = {
+    "category": CATEGORY_LABELS,
+    "verification": VERIFICATION_LABELS,
+    "geo_precision": PRECISION_LABELS,
+}
+
+
+def category_colours() -> dict[str, str]:
+    """Readable category name → its colour on the map, in code order (a chart's colour scale)."""
+    return {row["label"]: row["colour"] for row in category_table()}
+
+
+def readable(column: str, values: pd.Series) -> pd.Series:
+    """``values`` of ``column`` under the names of :data:`VALUE_LABELS` (other values and columns as they
+    are), as strings; for display only, the data keeps its codes."""
+    names = VALUE_LABELS.get(column)
+    if names is None:
+        return values
+    text = values.astype("string")
+    return text.map(names).fillna(text).astype("string")
 
 
 def section(title: str, items: Iterable[tuple[dict[str, Any], str]], note: str | None = None) -> Section:
