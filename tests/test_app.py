@@ -478,3 +478,20 @@ def test_presets_count_back_from_the_samples_latest_start(sample_app):
     _run(sample_app)
     assert sample_app.date_input(key="w-to").value == sample["date_end"].max().date()
     assert len(_table(sample_app)) == len(sample)
+
+
+def test_playback_shows_the_day_it_plays(app):
+    _set_window(app, date(2024, 8, 1), date(2024, 8, 20))
+    app.button(key="play-first").click()
+    _run(app)
+    for _ in range(2):
+        app.button(key="play-step").click()
+        _run(app)
+    shown = " ".join(m.value for m in app.markdown)
+    assert "Showing **Sat 03 Aug 2024** · day 3 of 20" in shown
+    assert set(_table(app)["title"]) == {"Iskander brigade deployed"}  # the one event active on 3 Aug
+    assert app.select_slider(key="play-speed").value == 1.5  # seconds per day, adjustable
+    app.button(key="play-stop").click()
+    _run(app)
+    assert "play_day" not in app.session_state and "day 3 of 20" not in " ".join(m.value for m in app.markdown)
+    assert len(_table(app)) == 4  # the whole window again (1–20 Aug holds every fixture event)

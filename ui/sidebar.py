@@ -82,21 +82,28 @@ def _window(events: pd.DataFrame) -> tuple[date, date]:
     return st.session_state["w-from"], st.session_state["w-to"]
 
 
-@st.fragment(run_every=1.5)
-def _ticker(end: date) -> None:
-    """While playing, advance one day every 1.5 s (the first call only arms the timer)."""
-    if not st.session_state.get("playing"):
-        return
-    if not st.session_state.get("tick-armed"):
-        st.session_state["tick-armed"] = True
+#: Playback speeds offered: seconds per day (the server reruns the app each step, so faster may lag).
+SPEEDS = (0.5, 1.0, 1.5, 3.0)
+
+
+def _tick(end: date) -> None:
+    """While playing, advance one day per timer call, then rerun the app to show it.
+
+    The body also runs inside every full app run (where the fragment is drawn); there it only notes that
+    the day was drawn (``tick-drawn``, set by :func:`_playback`) and does not advance: otherwise each rerun
+    it triggers would advance again and playback would race to the last day.
+    """
+    if st.session_state.pop("tick-drawn", False) or not st.session_state.get("playing"):
         return
     day = st.session_state.get("play_day")
     if day is None or day >= end:
         st.session_state["playing"] = False
-        st.session_state["tick-armed"] = False
     else:
         st.session_state["play_day"] = day + timedelta(days=1)
     st.rerun(scope="app")
+
+
+_TICKERS = {seconds: st.fragment(run_every=seconds)(_tick) for seconds in SPEEDS}  # one timer per speed
 
 
 def _playback(window: tuple[date, date]) -> date | None:
@@ -111,21 +118,26 @@ def _playback(window: tuple[date, date]) -> date | None:
     playing = st.session_state.get("playing", False)
     if c3.button("⏸" if playing else "▶", key="play-toggle", help="play / pause"):
         playing = not playing
-        st.session_state["tick-armed"] = False
         day = day or start
     if c4.button("▶|", key="play-step", help="next day"):
         day = min(end, (day or start) + timedelta(days=1))
+    seconds = st.select_slider("Speed (seconds per day)", SPEEDS, value=1.5, key="play-speed",
+                               format_func=lambda s: f"{s:g} s")
     st.session_state["playing"] = playing
     if playing:
-        _ticker(end)
+        st.session_state["tick-drawn"] = True  # a full run: the timer's fragment run advances, not this one
+        _TICKERS[seconds](end)
     if day is not None:
         day = min(max(day, start), end)
         st.session_state["play_day"] = day
-        if st.button(f"Showing {day:%d %b %Y}: back to the whole window", key="play-stop"):
-            st.session_state.pop("play_day", None)
-            st.session_state["playing"] = False
-            return None
+        st.markdown(f"Showing **{day:%a %d %b %Y}** · day {(day - start).days + 1} of {(end - start).days + 1}")
+        st.button("Back to the whole window", key="play-stop", on_click=_stop_playback)
     return day
+
+
+def _stop_playback() -> None:
+    st.session_state.pop("play_day", None)
+    st.session_state["playing"] = False
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
