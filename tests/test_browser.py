@@ -118,3 +118,56 @@ def test_export_snapshots_the_maps_current_extent(app_url):
     assert fitted == 6, fitted
     assert natural[0] > 1000 and natural[1] > 600, natural  # A4 landscape at 150 dpi
     assert not [u for u in blocked if u.endswith((".js", ".css"))], blocked
+
+
+_BOXES = """() => {
+  const box = s => { const e = document.querySelector(s); if (!e) return null;
+    const b = e.getBoundingClientRect(); return {l: b.left, t: b.top, r: b.right, b: b.bottom}; };
+  const attr = document.querySelector(".leaflet-control-attribution");
+  return {attr: box(".leaflet-control-attribution"), legend: box(".geo-legend"), layers: box(".leaflet-control-layers"),
+          scale: box(".leaflet-control-scale"), cursor: box(".geo-cursor"), map: box(".leaflet-container"),
+          line: attr ? parseFloat(getComputedStyle(attr).lineHeight) : null,
+          collapsed: document.querySelector(".geo-legend").classList.contains("geo-collapsed")};
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["l"] < b["r"] and b["l"] < a["r"] and a["t"] < b["b"] and b["t"] < a["b"]
+
+
+def test_attribution_is_one_line_and_the_legend_leaves_the_layer_control_free(app_url):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with offline_page() as (page, _blocked):
+        page.goto(app_url, wait_until="domcontentloaded")
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        frame.locator(".geo-legend").wait_for(timeout=90_000)
+        page.wait_for_timeout(2000)
+        body = frame.locator("body")
+        shut = body.evaluate(_BOXES)
+        frame.locator(".leaflet-control-layers").hover()  # the layer control opens its full list
+        page.wait_for_timeout(500)
+        opened = body.evaluate(_BOXES)
+        page.screenshot(path=str(ARTIFACTS / "layout.png"), full_page=False)
+        full = frame.locator(".leaflet-control-attribution").text_content() or ""
+        frame.locator(".geo-attr-i").click()  # the (i) opens the full credits
+        page.wait_for_timeout(300)
+        credits = body.evaluate(_BOXES)["attr"]
+        frame.locator(".geo-attr-i").click()
+        frame.locator(".geo-legend .geo-lh").click()  # the analyst collapses the legend...
+        page.wait_for_timeout(300)
+        assert body.evaluate(_BOXES)["collapsed"] != shut["collapsed"]
+        page.reload(wait_until="domcontentloaded")  # ...and finds it as they left it
+        frame.locator(".geo-legend").wait_for(timeout=90_000)
+        page.wait_for_timeout(1000)
+        reopened = frame.locator("body").evaluate(_BOXES)
+    for boxes in (shut, opened):
+        attr = boxes["attr"]
+        assert attr["b"] - attr["t"] < 1.5 * boxes["line"] + 4, boxes  # one line of text (plus padding)
+        assert not _overlap(boxes["legend"], boxes["layers"]), boxes
+        for control in ("scale", "cursor"):
+            assert not _overlap(attr, boxes[control]), (control, boxes)
+        assert boxes["legend"]["b"] <= attr["t"], boxes  # the legend ends above the credits line
+    assert opened["layers"]["b"] - opened["layers"]["t"] > shut["layers"]["b"] - shut["layers"]["t"]  # really open
+    assert "geoBoundaries" in full and "OpenStreetMap" in full
+    assert credits["b"] - credits["t"] > 1.5 * shut["line"], credits  # opened: the whole text, wrapped
+    assert reopened["collapsed"] != shut["collapsed"], (shut, reopened)

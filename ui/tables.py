@@ -15,7 +15,7 @@ TABLE_COLUMNS = [
 ]
 #: Column headers as the analyst reads them (the frames keep the schema's names).
 HEADERS = {
-    "date_start": "from", "date_end": "to", "title": "Title", "category": "Category",
+    "date_start": "From", "date_end": "To", "title": "Title", "category": "Category",
     "verification": "Verification", "geo_precision": "Precision", "location_name": "Place",
     "adm0_iso": "Country", "adm0_name": "Country name", "adm1_name": "Oblast / region",
     "adm2_name": "Raion / district", "actors": "Actors", "equipment": "Equipment", "source_name": "Source",
@@ -55,7 +55,7 @@ def timeline(shown: pd.DataFrame, settings) -> None:  # noqa: ANN001 - ui.sideba
             x=alt.X("day:T", title=None),
             y=alt.Y("events:Q", title="active events", stack=True),
             color=alt.Color("category:N", scale=colour_scale(data["category"]),
-                            legend=alt.Legend(orient="bottom", title=None)),
+                            legend=alt.Legend(orient="bottom", title=None, columns=4)),
             tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("category:N", title="Category"),
                      alt.Tooltip("events:Q", title="Active events")],
         )

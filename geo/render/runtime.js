@@ -184,8 +184,14 @@
   }
 
   var CSS = [
+    // the top-right corner is a column as tall as the map above the attribution line: the layer control
+    // first, the legend below it, shrinking (its body scrolls) so that it never covers the layer control
+    ".leaflet-top.leaflet-right{bottom:24px;display:flex;flex-direction:column;align-items:flex-end}",
+    ".leaflet-top.leaflet-right>.leaflet-control{flex:0 0 auto}",
+    ".leaflet-top.leaflet-right>.geo-legend{order:100;flex:0 1 auto;min-height:0;display:flex;flex-direction:column}",
     ".geo-legend{background:rgba(255,255,255,.94);padding:5px 8px;font:11px/1.25 system-ui,sans-serif;",
-    "max-height:45vh;overflow:auto;min-width:150px;max-width:250px;color:#222}",
+    "max-height:calc(100% - 20px);overflow:hidden;min-width:150px;max-width:250px;color:#222}",
+    ".geo-legend .geo-lb{overflow:auto;min-height:0;flex:0 1 auto}",
     ".geo-legend .geo-lh{display:flex;justify-content:space-between;align-items:center;font-weight:600;cursor:pointer}",
     ".geo-legend .geo-ls{margin-top:4px}.geo-legend .geo-lt{font-weight:600;margin-bottom:2px}",
     ".geo-legend .geo-li{display:flex;align-items:center;gap:6px;margin:1px 0}",
@@ -197,7 +203,13 @@
     ".geo-popup .geo-note{color:#666;font-size:11px;margin-top:4px}",
     ".geo-popup ul{margin:2px 0;padding-left:16px}",
     ".geo-cursor{background:rgba(255,255,255,.85);padding:1px 6px;font:11px/1.5 ui-monospace,monospace;",
-    "color:#222;white-space:nowrap}",
+    "color:#222;white-space:nowrap;min-width:52ch}",  // as wide as its longest reading: the row below stays put
+    // credits on one line, cut with an ellipsis; the (i) (hover, click or focus) opens the full text
+    ".leaflet-control-attribution.geo-attr{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;",
+    "font:11px/1.5 system-ui,sans-serif;max-width:60vw;box-sizing:border-box}",
+    ".leaflet-control-attribution.geo-attr:hover,.leaflet-control-attribution.geo-attr.geo-open{white-space:normal}",
+    ".geo-attr-i{cursor:pointer;display:inline-block;width:12px;height:12px;line-height:12px;margin-right:4px;",
+    "border:1px solid #0078a8;border-radius:50%;color:#0078a8;font:italic 600 10px/12px Georgia,serif;text-align:center}",
     ".geo-tip div:first-child{font-weight:600}",
     ".leaflet-container path.leaflet-interactive:focus{outline:none}",
   ].join("");
@@ -269,19 +281,29 @@
 
   function legendState(map) {
     if (map.__geoLegend) return map.__geoLegend;
-    var st = {sections: {}, box: null, body: null, ctl: L.control({position: "bottomright"})};
+    // top right, below the layer control (see CSS); collapsed or not as the analyst last left it
+    var st = {sections: {}, box: null, body: null, ctl: L.control({position: "topright"})};
     st.ctl.onAdd = function (map) {
+      ensureStyle();
       var box = L.DomUtil.create("div", "geo-legend leaflet-control leaflet-bar");
       var head = el("div", "geo-lh");
       head.appendChild(el("span", null, "Legend"));
       var btn = el("span", null, "\u25BE");
       head.appendChild(btn);
+      head.setAttribute("role", "button");
+      head.setAttribute("title", "Show or hide the legend");
+      var collapse = function (yes) {
+        box.classList.toggle("geo-collapsed", yes);
+        btn.textContent = yes ? "\u25B8" : "\u25BE";
+      };
       head.addEventListener("click", function () {
-        box.classList.toggle("geo-collapsed");
-        btn.textContent = box.classList.contains("geo-collapsed") ? "\u25B8" : "\u25BE";
+        var yes = !box.classList.contains("geo-collapsed");
+        collapse(yes);
+        stored(LEGEND_KEY, yes ? "1" : "0");
       });
       st.body = el("div", "geo-lb");
-      if (map.getSize().y < 520) { box.classList.add("geo-collapsed"); btn.textContent = "\u25B8"; }
+      var kept = stored(LEGEND_KEY);
+      collapse(kept === null ? map.getSize().y < 520 : kept === "1");
       box.appendChild(head);
       box.appendChild(st.body);
       L.DomEvent.disableClickPropagation(box);
@@ -292,6 +314,49 @@
     };
     map.__geoLegend = st;
     return st;
+  }
+
+  var LEGEND_KEY = "geo-render:legend-collapsed";
+
+  /** localStorage ``key`` (the analyst's layout choices outlive the tab); ``value`` given: set it.
+   *  Null where storage is refused (sandboxed frame, file://). */
+  function stored(key, value) {
+    try {
+      if (value === undefined) return root.localStorage ? root.localStorage.getItem(key) : null;
+      if (root.localStorage) root.localStorage.setItem(key, value);
+    } catch (e) { /* storage refused: this page only */ }
+    return null;
+  }
+
+  /** The attribution on one line, as wide as the map leaves beside the bottom-left controls (scale, cursor);
+   *  the full credits open on hover or a click on the (i). Once per map. */
+  function oneLineAttribution(map) {
+    var ctl = map.attributionControl;
+    if (!ctl || map.__geoAttr) return;
+    map.__geoAttr = true;
+    ensureStyle();
+    var box = ctl.getContainer();
+    if (!box) return;
+    box.classList.add("geo-attr");
+    ctl.setPrefix('<span class="geo-attr-i" tabindex="0" title="Map data credits and licences">i</span>' +
+      '<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>');
+    box.addEventListener("click", function (e) {
+      if (e.target && e.target.classList && e.target.classList.contains("geo-attr-i")) box.classList.toggle("geo-open");
+    });
+    var fit = function () {
+      var left = map.getContainer().querySelector(".leaflet-bottom.leaflet-left");
+      var room = map.getSize().x - (left ? left.offsetWidth : 0) - 20;
+      box.style.maxWidth = Math.max(120, room) + "px";
+    };
+    map.on("resize", fit);
+    map.whenReady(function () { setTimeout(fit, 0); });
+    if (root.ResizeObserver) {  // the map laid out late (a frame), or the bottom-left controls changing size
+      var seen = new root.ResizeObserver(fit);
+      seen.observe(map.getContainer());
+      var left = map.getContainer().querySelector(".leaflet-bottom.leaflet-left");
+      if (left) seen.observe(left);
+    }
+    fit();
   }
 
   function renderLegend(st) {
@@ -824,6 +889,7 @@
       options: {position: "bottomleft"},
       onAdd: function (map) {
         ensureStyle();
+        oneLineAttribution(map);
         var box = L.DomUtil.create("div", "geo-cursor leaflet-control");
         box.textContent = "move the cursor over the map";
         var show = function (e) {
@@ -845,6 +911,7 @@
   /** Add a plain-text credit line to the map's attribution control. */
   G.attribution = function (map, txt) {
     if (!map.attributionControl || !txt) return;
+    oneLineAttribution(map);
     var esc = String(txt).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
     map.attributionControl.addAttribution(esc);
   };
