@@ -11,6 +11,8 @@
   centroid is thus never counted in, or found by filtering on, the raion that happens to hold that point.
   Per country every located event counts (``adm0_iso`` set). Missing precision counts as unknown: not
   credited below the country.
+* **Presets** ("Last day", "Last 7 days"...) count back from :func:`preset_anchor`: the latest event start,
+  or today for a live store; never from an end date.
 
 Everything is vectorised (numpy day numbers, categorical codes, distinct values evaluated once).
 """
@@ -310,9 +312,8 @@ def data_range(events: pd.DataFrame) -> tuple[dt.date, dt.date] | None:
 
 
 def _latest_start(events: pd.DataFrame) -> dt.date | None:
-    first, _ = _intervals(events)
-    valid = first != _NO_DAY
-    return _as_date(first[valid].max()) if valid.any() else None
+    latest = _days(events.get("date_start"), len(events)).max(initial=_NO_DAY)
+    return None if latest == _NO_DAY else _as_date(latest)
 
 
 def preset_anchor(events: pd.DataFrame, today: dt.date | None = None) -> dt.date | None:
