@@ -120,6 +120,92 @@ def test_export_snapshots_the_maps_current_extent(app_url):
     assert not [u for u in blocked if u.endswith((".js", ".css"))], blocked
 
 
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+KURSK = (51.73, 36.19)
+OVERLAYS_ON = """() => Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
+    .filter(l => l.querySelector('input').checked).map(l => l.textContent.trim())"""
+VIEW = "() => [window.map.getCenter().lat, window.map.getCenter().lng, window.map.getZoom()]"
+
+
+def _map_frame(page):
+    """The map iframe's Frame once its Leaflet map, layers and layer control exist."""
+    page.wait_for_function(f"""() => {{ const f = document.querySelector('{MAP_IFRAME}'), w = f && f.contentWindow;
+        return w && w.map && w.__GLOBAL_DATA__ && w.feature_group
+            && w.document.querySelector('.leaflet-control-layers-overlays'); }}""", timeout=240_000)
+    return page.locator(MAP_IFRAME).element_handle().content_frame()
+
+
+def _settled(page) -> None:
+    """Streamlit is not running the script (the app root says so in ``data-test-script-state``)."""
+    page.wait_for_function("() => { const e = document.querySelector('[data-test-script-state]');"
+                           " return e && e.getAttribute('data-test-script-state') === 'notRunning'; }", timeout=120_000)
+
+
+def _after_new_layers(page, frame, action) -> None:
+    """Do ``action`` (a click that changes the filters) and wait until the map has swapped in new layers
+    (streamlit-folium appends each rerun's groups to ``window.feature_group``)."""
+    frame.evaluate("() => window.feature_group.forEach(g => { g.__stale = true; })")
+    action()
+    frame.wait_for_function("() => { const g = window.feature_group; return g.length && !g[g.length - 1].__stale; }",
+                            timeout=90_000)
+    _settled(page)
+
+
+def _toggle(frame, title: str, on: bool) -> None:
+    """Tick or untick an overlay in the (collapsed) layer control as a user does: hover it open, click."""
+    frame.locator(".leaflet-control-layers").hover()
+    box = frame.get_by_label(title, exact=True)
+    box.check() if on else box.uncheck()
+
+
+def test_the_map_keeps_the_analysts_view_and_overlays(app_url):
+    """Zoomed to Kursk with Events hidden and Heatmap shown: a preset, a playback step and another base map
+    leave the view and the overlays as the analyst set them; Heatmap and Events per raion start hidden."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with offline_page() as (page, blocked):
+        page.goto(app_url, wait_until="domcontentloaded")
+        frame = _map_frame(page)
+        frame.wait_for_function("() => window.__GLOBAL_DATA__.last_zoom !== null")  # first load: fitted
+        _settled(page)
+        on = frame.evaluate(OVERLAYS_ON)
+        assert "Heatmap" not in on and "Events per raion" not in on, on  # the registry: start hidden
+        assert "Events" in on and "Countries" in on, on
+        assert frame.evaluate("() => document.querySelectorAll('canvas.leaflet-heatmap-layer').length") == 0
+        frame.evaluate(f"() => window.map.setView([{KURSK[0]}, {KURSK[1]}], 9, {{animate: false}})")
+        _settled(page)
+        _toggle(frame, "Events", False)
+        _toggle(frame, "Heatmap", True)
+        frame.wait_for_function("() => document.querySelectorAll('canvas.leaflet-heatmap-layer').length === 1")
+        page.mouse.move(5, 5)  # the layer control folds again
+        steps = {
+            "Last 7 days": lambda: page.get_by_role("button", name="Last 7 days").click(),
+            "playback step": lambda: page.get_by_role("button", name="▶|").click(),
+        }
+        for step, click in steps.items():
+            _after_new_layers(page, frame, click)
+            lat, lon, zoom = frame.evaluate(VIEW)
+            assert zoom == 9 and abs(lat - KURSK[0]) < 1e-3 and abs(lon - KURSK[1]) < 1e-3, (step, lat, lon, zoom)
+            on = frame.evaluate(OVERLAYS_ON)
+            assert "Events" not in on and "Heatmap" in on and "Events per raion" not in on, (step, on)
+            assert frame.evaluate("() => document.querySelectorAll('canvas.leaflet-heatmap-layer').length") == 1, step
+        assert page.get_by_text("Showing ").count() > 0  # the playback step is in force
+        page.screenshot(path=str(ARTIFACTS / "map-kept.png"), full_page=False)
+        # another base map creates the map again (a new iframe): it opens where the last one was
+        frame.evaluate("() => { window.__stale = true; }")
+        page.get_by_label("Base map").click()
+        page.get_by_role("option", name="No tiles").click()
+        page.wait_for_function(f"""() => {{ const f = document.querySelector('{MAP_IFRAME}');
+            return f && f.contentWindow && !f.contentWindow.__stale; }}""", timeout=90_000)
+        frame = _map_frame(page)
+        _settled(page)
+        lat, lon, zoom = frame.evaluate(VIEW)
+        on = frame.evaluate(OVERLAYS_ON)
+    # within a few pixels (one is 0.003° at zoom 9): the new map snaps its centre to its own pixel grid
+    assert zoom == 9 and abs(lat - KURSK[0]) < 0.01 and abs(lon - KURSK[1]) < 0.01, ("base map", lat, lon, zoom)
+    assert "Events" not in on and "Heatmap" in on, on
+    assert not [u for u in blocked if u.endswith((".js", ".css"))], blocked
+
+
 _BOXES = """() => {
   const box = s => { const e = document.querySelector(s); if (!e) return null;
     const b = e.getBoundingClientRect(); return {l: b.left, t: b.top, r: b.right, b: b.bottom}; };

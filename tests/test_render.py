@@ -509,10 +509,10 @@ def test_standalone_map_in_an_offline_browser(grid, tmp_path) -> None:
         assert not errors and not blocked
 
 
-@pytest.mark.browser
-def test_dynamic_layers_through_streamlit_folium(grid, tmp_path) -> None:
-    """The groups rendered the way streamlit-folium renders ``feature_group_to_add``, then re-rendered."""
-    need_browser()
+def _st_folium_page(grid, tmp_path, windows: list[pd.DataFrame]) -> tuple[object, list[str]]:
+    """A page that runs the base map and the groups the way streamlit-folium renders them: its path, and
+    per window of events the JS of one rerun (its groups plus a new layer control); ``window.rerun(js)``
+    removes the previous groups and control, as streamlit-folium does."""
     sf = pytest.importorskip("streamlit_folium")
     from geo.assets import asset_urls, materialize
 
@@ -527,9 +527,8 @@ def test_dynamic_layers_through_streamlit_folium(grid, tmp_path) -> None:
         fg = "".join(sf._get_feature_group_string(g, map=m, idx=i) for i, g in enumerate(groups))
         return fg + sf._get_layer_control_string(folium.LayerControl(collapsed=False), m)
 
-    first = dynamic(mixed_events(300, seed=12))
-    second = dynamic(make_events(5, category="strike", lon=30.6, lat=50.6))
-    links = asset_urls(m)
+    runs = [dynamic(events) for events in windows]
+    links = asset_urls(m)  # after the groups: streamlit-folium also collects their scripts (leaflet-heat)
     assert all(u.startswith("file:") or u.startswith("data:") for _k, u in links)
     page_html = "".join([
         "<html><head>",
@@ -543,6 +542,15 @@ def test_dynamic_layers_through_streamlit_folium(grid, tmp_path) -> None:
     ])
     path = tmp_path / "st_folium.html"
     path.write_text(page_html, encoding="utf-8")
+    return path, runs
+
+
+@pytest.mark.browser
+def test_dynamic_layers_through_streamlit_folium(grid, tmp_path) -> None:
+    """The groups rendered the way streamlit-folium renders ``feature_group_to_add``, then re-rendered."""
+    need_browser()
+    path, (first, second) = _st_folium_page(grid, tmp_path, [mixed_events(300, seed=12),
+                                                             make_events(5, category="strike", lon=30.6, lat=50.6)])
     count = """() => { let n = 0; document.querySelectorAll('canvas.geo-points').forEach(c => {
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         for (let i = 3; i < d.length; i += 4) if (d[i]) n++; }); return n; }"""
@@ -560,3 +568,40 @@ def test_dynamic_layers_through_streamlit_folium(grid, tmp_path) -> None:
         legend = page.inner_text(".geo-legend")
         assert "Strike" in legend and "Deployments" not in legend
         assert page.evaluate("() => document.querySelectorAll('canvas.geo-points').length") == 1
+
+
+_OVERLAYS_ON = """() => Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))
+    .filter(l => l.querySelector('input').checked).map(l => l.textContent.trim())"""
+
+
+@pytest.mark.browser
+def test_overlays_start_as_the_registry_says_and_keep_the_analysts_ticks_across_reruns(grid, tmp_path) -> None:
+    """streamlit-folium adds every group it is given and swaps them on each rerun: the runtime starts each
+    one as the registry says, and a tick (hide Events, show Heatmap) holds through the next reruns."""
+    need_browser()
+    path, runs = _st_folium_page(grid, tmp_path, [mixed_events(300, seed=s) for s in (12, 13, 14)])
+    defaults = [spec.title for spec in LAYERS.values() if spec.show]
+    with offline_page() as (page, blocked, errors):
+        page.goto(path.as_uri())
+        page.evaluate("(fg) => window.rerun(fg)", runs[0])
+        page.wait_for_function("() => document.querySelector('canvas.geo-points') !== null")
+        on = page.evaluate(_OVERLAYS_ON)
+        assert [t for t in defaults if t in on] == on and "Heatmap" not in on and "Events per raion" not in on
+        assert "Events" in on and "Countries" in on
+        assert page.evaluate("() => document.querySelectorAll('canvas.leaflet-heatmap-layer').length") == 0
+        assert "Heatmap" not in page.inner_text(".geo-legend")
+        page.click(".geo-legend .geo-lh")  # folded: on this small map the legend covers the layer control
+        page.get_by_label("Events", exact=True).uncheck()
+        page.get_by_label("Heatmap", exact=True).check()
+        page.get_by_label("Countries", exact=True).uncheck()
+        for fg in runs[1:]:
+            page.evaluate("(fg) => window.rerun(fg)", fg)
+            page.wait_for_function("() => document.querySelector('.leaflet-control-layers-overlays') !== null")
+            page.wait_for_function("() => document.querySelectorAll('canvas.leaflet-heatmap-layer').length === 1")
+            on = page.evaluate(_OVERLAYS_ON)
+            assert "Events" not in on and "Heatmap" in on and "Countries" not in on, on
+            assert "Deployments" in on and "Events per raion" not in on, on
+            legend = page.text_content(".geo-legend .geo-lb")  # folded: not rendered, still there
+            assert "Heatmap" in legend and "Events per raion" not in legend
+        assert page.evaluate("() => GeoRender.stats().layers") == 1  # deployments only: no hidden events drawn
+        assert not errors and not blocked

@@ -2,7 +2,9 @@
 
 The base map is built once per boundary set and kept (``st.cache_resource``); the event layers once per
 event set, filters, rendering mode and area snapshot, which ``st_folium`` swaps in
-(``feature_group_to_add``) while keeping the map's centre and zoom. The map runs in a fragment: a pan or
+(``feature_group_to_add``) while keeping the map's centre and zoom (asked to move only on first load, by
+*Fit to events* or a chosen event: :func:`refit`) and the overlays the analyst ticked (kept by the map
+runtime in the browser tab, defaults from ``render.LAYERS``). The map runs in a fragment: a pan or
 zoom reports the new extent (kept in ``st.session_state["map-extent"]`` for the export) and reruns only
 the map, not the whole page. Every script and stylesheet is served by the app itself from ``./static``.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from datetime import date
 from typing import Any
 
@@ -41,9 +43,8 @@ def local_assets() -> dict[str, str]:
 
 @st.cache_resource(show_spinner="Drawing boundaries…", max_entries=4)
 def _base_map(_loaded: data.Loaded, key: int, basemap: str) -> folium.Map:
-    return render.base_map(
-        _loaded.boundaries, index=_loaded.index, basemap=basemap, assets=local_assets(), layer_control=False
-    )
+    return render.base_map(_loaded.boundaries, index=_loaded.index, basemap=basemap, assets=local_assets(),
+                           layer_control=False, keep_view=True)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -107,31 +108,45 @@ def _selected(shown: pd.DataFrame) -> pd.Series | None:
     return match.iloc[0]
 
 
-def _view(shown: pd.DataFrame, settings: Any) -> CentreZoom:
-    """Centre and zoom to hand ``st_folium``: the chosen event, else the filtered events.
+def refit(state: MutableMapping[str, Any], asked: tuple[Any, ...],
+          target: Callable[[], tuple[tuple[float, float], float] | None]) -> CentreZoom:
+    """The centre and zoom to hand ``st_folium`` on this run: a new view on first load and when ``asked``
+    changes (a *Fit to events* click, another chosen event), else ``(None, None)``.
 
-    They are recomputed only when the filters, the table choice or a *Fit to events* click change; between
-    those the same values are passed, so that ``st_folium`` (which applies centre and zoom only when they
-    differ from the last ones) keeps where the user panned. Each recomputed view is nudged by a
-    negligible amount (1e-7°, 1e-6 zoom level, which Leaflet snaps away) so that it differs from the one
-    before even when it lands on the same numbers: a second *Fit to events* after a pan still fits.
+    ``st_folium`` moves the map only when it is given a centre or zoom that differs from the last one it
+    was given, so ``(None, None)`` leaves the map where the analyst put it through filter changes, playback
+    steps and reruns (a map created again, after another base map, reopens there: ``keep_view``).
+    ``target()`` gives the view to fit; while it has none (nothing located yet) the first load waits for
+    one. Each new view is nudged by a negligible amount (1e-7°, 1e-6 zoom level, which Leaflet snaps
+    away) so that it differs from the one before even when it lands on the same numbers: a second *Fit to
+    events* after a pan still fits. ``state``: the session state (a dict in tests).
     """
+    if state.get("view-key") == asked and "view" in state:
+        return None, None
+    state["view-key"] = asked
+    found = target()
+    if found is None:
+        return None, None
+    gen = state.get("view-gen", 0) + 1
+    nudge = gen % 2
+    (lat, lon), zoom = found
+    state["view-gen"] = gen
+    state["view"] = ((lat + nudge * 1e-7, lon), zoom + nudge * 1e-6)
+    return state["view"]
+
+
+def _view(shown: pd.DataFrame) -> CentreZoom:
+    """The view to ask of the map on this run (:func:`refit`): the chosen event, else the filtered events."""
     chosen = _selected(shown)
-    key = (_filter_key(settings), st.session_state.get("fit-clicks", 0), None if chosen is None else str(chosen["id"]))
-    if st.session_state.get("view-key") != key:
-        st.session_state["view-key"] = key
+
+    def target() -> tuple[tuple[float, float], float] | None:
         if chosen is not None:
-            target: tuple[tuple[float, float], int] | None = ((float(chosen["lat"]), float(chosen["lon"])), 9)
-        else:
-            bounds = render.fit_bounds(shown)
-            target = _zoom_for(bounds) if bounds is not None else None
-        if target is not None:
-            gen = st.session_state.get("view-gen", 0) + 1
-            nudge = gen % 2
-            (lat, lon), zoom = target
-            st.session_state["view-gen"] = gen
-            st.session_state["view"] = ((lat + nudge * 1e-7, lon), zoom + nudge * 1e-6)
-    return st.session_state.get("view", (None, None))
+            return (float(chosen["lat"]), float(chosen["lon"])), 9
+        bounds = render.fit_bounds(shown)
+        return _zoom_for(bounds) if bounds is not None else None
+
+    asked = (st.session_state.get("fit-clicks", 0), None if chosen is None else str(chosen["id"]))
+    return refit(st.session_state, asked, target)
 
 
 def show(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) -> None:
@@ -150,7 +165,7 @@ def _map_fragment(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, versi
     if top[2].button("Fit to events", key="fit", width="stretch"):
         st.session_state["fit-clicks"] = st.session_state.get("fit-clicks", 0) + 1
     groups = _layers(shown, loaded, settings, version)
-    center, zoom = _view(shown, settings)
+    center, zoom = _view(shown)
     # st_folium adds the dynamic groups and the layer control to the map it is given: hand it a copy of
     # the cached base map, so the cache stays as built (about 1 ms)
     base = copy.deepcopy(_base_map(loaded, id(loaded), basemap))

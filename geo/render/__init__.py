@@ -6,7 +6,10 @@ map is never rebuilt. :func:`build_map` puts both together (exports, benchmarks,
 
 Registry names (:data:`LAYERS`): base ``countries``, ``oblasts``, ``raions``, ``border_districts``;
 dynamic ``events``, ``deployments``, ``ranges``, ``heatmap``, ``choropleth``, ``areas``. Base tiles
-(:data:`BASEMAPS`): ``light``, ``standard``, ``satellite``, ``none``.
+(:data:`BASEMAPS`): ``light``, ``standard``, ``satellite``, ``none``. Each registry layer is one group
+(:class:`~geo.render._elements.GeoGroup`) that starts shown or hidden as :attr:`LayerSpec.show` says, unless
+the analyst ticked it otherwise in the browser tab: the runtime keeps those ticks across the groups
+streamlit-folium swaps in on every rerun.
 
 Payload: events are encoded once (16 bytes per event before base64, texts only for small windows) and
 drawn on canvas in the browser; above :data:`POINTS_MAX` events the map shows grid cells instead.
@@ -25,7 +28,7 @@ import pandas as pd
 
 from geo.assets import localize
 from geo.errors import GeoError
-from geo.render._elements import Attribution, CursorPosition
+from geo.render._elements import Attribution, CursorPosition, GeoGroup, ViewKeeper
 from geo.render._events import FULL_TEXT_MAX, POINT_SCALE, POINTS_MAX
 from geo.render._geometry import prepared_layer
 from geo.render._layers import (
@@ -126,8 +129,8 @@ def _add_basemaps(m: folium.Map, basemap: str) -> None:
                          show=basemap == name, **kwargs).add_to(m)
 
 
-def _group(spec: LayerSpec, elements: list[Any], show: bool | None = None) -> folium.FeatureGroup:
-    fg = folium.FeatureGroup(name=spec.title, overlay=True, control=True, show=spec.show if show is None else show)
+def _group(spec: LayerSpec, elements: list[Any]) -> folium.FeatureGroup:
+    fg = GeoGroup(spec.name, spec.title, spec.show)
     for el in elements:
         fg.add_child(el)
     return fg
@@ -141,13 +144,15 @@ def base_map(
     assets: Mapping[str, str] | None = None,
     layers: Iterable[str] | None = None,
     layer_control: bool = True,
+    keep_view: bool = False,
 ) -> folium.Map:
     """The static map: base tiles, boundary overlays, controls, attribution (cache it in the app).
 
     ``index`` (a :class:`geo.join.AdminIndex`) gives the border districts; without it that layer is left
     out. ``assets`` (from :func:`geo.assets.materialize`) makes every script and stylesheet local.
     ``layer_control=False`` when the app passes its own ``LayerControl`` to ``st_folium`` (which then lists
-    the dynamic layers too).
+    the dynamic layers too). ``keep_view``: the map records its view in the browser tab and a map created
+    again there (the app's map after another base map is chosen) opens where the last one was.
     """
     location, zoom = _view(boundaries)
     m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True)
@@ -161,6 +166,8 @@ def base_map(
     folium.plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",
                                   secondary_length_unit="meters", primary_area_unit="sqkilometers").add_to(m)
     CursorPosition().add_to(m)
+    if keep_view:
+        ViewKeeper().add_to(m)
     if boundaries is not None and (text := boundaries.attribution()):
         Attribution(text).add_to(m)
     if layer_control:

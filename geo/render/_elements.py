@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import folium
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
@@ -107,3 +108,51 @@ class Attribution(_RuntimeElement):
         self._name = "GeoAttribution"
         self.text = text
         self.text_js = js_literal(text)
+
+
+class GeoGroup(JSCSSMixin, folium.FeatureGroup):
+    """The group of one registry layer (``registry_name``), listed in the layer control under ``title``.
+
+    ``show`` is the registry's default. The group is always added to the map (streamlit-folium adds every
+    group it is given anyway); the runtime takes it off at once when it starts hidden, by the analyst's last
+    choice in the tab or else by ``show``, so defaults hold in the app as in exports.
+    """
+
+    default_js = [("geo_render_runtime", RUNTIME_URL)]
+    default_css: list[tuple[str, str]] = []
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = GeoRender.group({{ this.spec_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, registry_name: str, title: str, show: bool):
+        super().__init__(name=title, overlay=True, control=True, show=show)
+        self._name = "FeatureGroup"  # streamlit-folium adds its groups by this variable name
+        self.registry_name = registry_name
+        self.spec_js = js_literal({"name": registry_name, "show": bool(show)})
+
+    def render(self, **kwargs: Any) -> None:
+        shown, self.show = self.show, True  # folium adds only shown layers: add every one, the runtime decides
+        try:
+            super().render(**kwargs)
+        finally:
+            self.show = shown
+
+
+class ViewKeeper(_RuntimeElement):
+    """Keeps the map's view in the tab (``GeoRender.keepView``): a map created again opens where it was."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            GeoRender.keepView({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ViewKeeper"

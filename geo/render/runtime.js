@@ -493,6 +493,49 @@
     return (map.__geoPoints || []).some(function (layer) { return layer._pick(pt) >= 0; });
   }
 
+  // ---------------------------------------------------------------- what the analyst chose: overlays shown, view
+  // Kept in the tab's sessionStorage (in memory where storage is refused), so that they survive the layers
+  // streamlit-folium swaps in on every filter change and a map that is created again (another base map).
+
+  var memory = {};
+
+  function recall(key) {
+    try {
+      var v = root.sessionStorage && root.sessionStorage.getItem("geo-render:" + key);
+      if (v) return JSON.parse(v);
+    } catch (e) { /* storage refused (sandbox, file://): memory only */ }
+    return Object.prototype.hasOwnProperty.call(memory, key) ? memory[key] : null;
+  }
+
+  function remember(key, value) {
+    memory[key] = value;
+    try { if (root.sessionStorage) root.sessionStorage.setItem("geo-render:" + key, JSON.stringify(value)); } catch (e) { /* memory only */ }
+  }
+
+  /** Shown or not: what the analyst last chose for ``name``, else the registry's default. */
+  function overlayShown(name, dflt) {
+    var kept = recall("overlays");
+    return kept && typeof kept[name] === "boolean" ? kept[name] : dflt;
+  }
+
+  /** The registry groups on ``map`` (the newest per name); a tick in a layer control records them all.
+   *  Only ticks are recorded: the removals streamlit-folium makes when it swaps in new layers are not. */
+  function overlayState(map) {
+    if (map.__geoOverlays) return map.__geoOverlays;
+    var st = {groups: {}};
+    map.__geoOverlays = st;
+    map.getContainer().addEventListener("change", function (e) {
+      var t = e.target;
+      if (!t || !t.classList || !t.classList.contains("leaflet-control-layers-selector")) return;
+      var kept = recall("overlays") || {};
+      Object.keys(st.groups).forEach(function (name) { kept[name] = map.hasLayer(st.groups[name]); });
+      remember("overlays", kept);
+    });
+    return st;
+  }
+
+  G.overlayShown = overlayShown;
+
   // ---------------------------------------------------------------- Leaflet layers (defined lazily: L may load later)
 
   var classes = null;
@@ -872,7 +915,41 @@
       _detach: function (map) { if (this._heat) map.removeLayer(this._heat); },
     });
 
-    classes = {shapes: Shapes, points: Points, heat: Heat};
+    // A registry layer's group. streamlit-folium adds every group it is given to the map; the first time a
+    // group is added it stays only if the analyst's choice (or the registry default) says shown, and is
+    // taken off again, before anything is drawn, once the layer control that lists it exists.
+    var Group = L.FeatureGroup.extend({
+      initialize: function (options) {
+        L.FeatureGroup.prototype.initialize.call(this, [], {});
+        this._geo = options || {};
+      },
+      addLayer: function (layer) {
+        if (!this._geoPending) return L.FeatureGroup.prototype.addLayer.call(this, layer);
+        var map = this._map;
+        this._map = null;  // held, not drawn: the group is about to leave the map
+        L.FeatureGroup.prototype.addLayer.call(this, layer);
+        this._map = map;
+        return this;
+      },
+      onAdd: function (map) {
+        var name = this._geo.name, self = this;
+        if (name) overlayState(map).groups[name] = this;
+        if (!this._geoDecided) {
+          this._geoDecided = true;  // later adds are the analyst's ticks
+          if (name && !overlayShown(name, this._geo.show !== false)) {
+            this._geoPending = true;
+            Promise.resolve().then(function () {
+              self._geoPending = false;
+              if (self._map === map) map.removeLayer(self);
+            });
+            return;
+          }
+        }
+        L.FeatureGroup.prototype.onAdd.call(this, map);
+      },
+    });
+
+    classes = {shapes: Shapes, points: Points, heat: Heat, group: Group};
     return classes;
   }
 
@@ -881,6 +958,22 @@
     var C = leafletClasses()[kind];
     if (!C) throw new Error("geo-render: unknown layer kind " + kind);
     return new C(spec);
+  };
+
+  /** The group of registry layer ``options.name``, shown at first if ``options.show`` (the registry's
+   *  default) unless the analyst chose otherwise in this tab. */
+  G.group = function (options) {
+    return new (leafletClasses().group)(options);
+  };
+
+  /** Keep ``map``'s view: restore the one last seen in this tab (a map created again), record each move. */
+  G.keepView = function (map) {
+    var v = recall("view");
+    if (v && isFinite(v.lat) && isFinite(v.lng) && isFinite(v.zoom)) map.setView([v.lat, v.lng], v.zoom, {animate: false});
+    map.on("moveend", function () {
+      var c = map.getCenter();
+      remember("view", {lat: c.lat, lng: c.lng, zoom: map.getZoom()});
+    });
   };
 
   /** A control at the bottom left showing the cursor position in lat/lon and MGRS. */

@@ -44,6 +44,7 @@ from geo.errors import GeoError
 from geo.export import PROVENANCE, WRITERS
 from geo.filter import EventFilter, apply
 from geo.render._events import deployment_kinds
+from geo.render._layers import LAYERS
 from geo.render._style import (
     BOUNDARY_STYLES,
     CATEGORY_COLOURS,
@@ -65,8 +66,8 @@ BASE_LAYERS: Final = ("countries", "oblasts", "raions", "border_districts")
 EVENT_LAYERS: Final = ("events", "deployments", "ranges", "heatmap", "choropleth", "areas")
 #: Every layer a snapshot can draw: the names of the app's map layers (``geo.render.LAYERS``).
 ALL_LAYERS: Final = (*BASE_LAYERS, *EVENT_LAYERS)
-#: The layers the app's map shows until the user hides one (heatmap and choropleth are off there too).
-DEFAULT_LAYERS: Final = (*BASE_LAYERS, "events", "deployments", "ranges", "areas")
+#: The layers the app's map shows until the user hides one: those the registry shows by default.
+DEFAULT_LAYERS: Final = tuple(name for name in ALL_LAYERS if LAYERS[name].show)
 FORMATS: Final = ("png", "svg", "pdf", "pptx", "html", "csv", "geojson", "gpkg", "kml")
 PAPER_INCHES: Final = {"A4": (11.69, 8.27), "Letter": (11.0, 8.5)}
 DEFAULT_MARKING: Final = "UNCLASSIFIED // FOR TRAINING"

@@ -1,0 +1,75 @@
+"""The map keeps the analyst's view: ``ui.mapview.refit`` asks for a new one only on first load and when asked."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import ROOT, _map_args, _run, app_env  # noqa: F401  (app_env: the fixture, used by name)
+from ui.mapview import refit
+
+KURSK = ((51.73, 36.19), 9)
+
+
+def test_first_load_fits_then_nothing_is_asked_until_a_fit_is():
+    state: dict = {}
+    calls: list[int] = []
+
+    def target():
+        calls.append(1)
+        return KURSK
+
+    first = refit(state, (0, None), target)
+    assert first[0] is not None and abs(first[0][0] - 51.73) < 1e-6 and round(first[1]) == 9
+    for _ in range(3):  # filter changes, playback steps, pans: same request, nothing asked, nothing computed
+        assert refit(state, (0, None), target) == (None, None)
+    assert len(calls) == 1
+    again = refit(state, (1, None), target)  # "Fit to events": the same place still moves the map
+    assert again[0] is not None and again != first
+    assert refit(state, (1, None), target) == (None, None)
+    third = refit(state, (2, None), target)
+    assert third != again and round(third[1]) == 9
+
+
+def test_a_chosen_event_is_a_request():
+    state: dict = {}
+    refit(state, (0, None), lambda: KURSK)
+    chosen = refit(state, (0, "ev-7"), lambda: ((50.0, 35.0), 9))
+    assert chosen[0] is not None and abs(chosen[0][1] - 35.0) < 1e-9
+    assert refit(state, (0, "ev-7"), lambda: KURSK) == (None, None)
+
+
+def test_first_load_waits_for_something_to_fit():
+    state: dict = {}
+    assert refit(state, (0, None), lambda: None) == (None, None)
+    assert refit(state, (0, None), lambda: KURSK)[0] is not None  # the first located events: fitted once
+    assert refit(state, (0, None), lambda: KURSK) == (None, None)
+
+
+@pytest.fixture
+def app(app_env) -> AppTest:  # noqa: F811
+    return _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120))
+
+
+def _asked(at: AppTest) -> tuple[object, object]:
+    args = _map_args(at)
+    return args.get("center"), args.get("zoom")
+
+
+def test_presets_and_playback_leave_the_view_to_the_analyst(app):
+    center, zoom = _asked(app)
+    assert center is not None and zoom is not None  # first load: fitted to the events
+    before = _map_args(app)["feature_group"]
+    app.button(key="preset-Last 7 days").click()
+    _run(app)
+    assert _map_args(app)["feature_group"] != before  # the layers follow the filter…
+    assert _asked(app) == (None, None)  # …and the view stays where the analyst left it
+    app.button(key="play-step").click()
+    _run(app)
+    assert _asked(app) == (None, None)
+    app.button(key="fit").click()
+    _run(app)
+    refitted = _asked(app)
+    assert refitted[0] is not None and refitted != (center, zoom)
+    _run(app)
+    assert _asked(app) == (None, None)
