@@ -93,13 +93,18 @@ def _zoom_for(bounds: list[list[float]]) -> tuple[tuple[float, float], int]:
     return ((s + n) / 2, (w + e) / 2), zoom
 
 
-def _selected(shown: pd.DataFrame) -> pd.Series | None:
-    """The event chosen in the table on the previous run (the table is drawn below the map)."""
+def _table_rows() -> tuple[int, ...]:
+    """The rows chosen in the events table on the previous run (the table is drawn below the map)."""
     state = st.session_state.get("table")
-    ids = st.session_state.get("table-ids") or []
     rows = getattr(getattr(state, "selection", None), "rows", None)
     if rows is None and isinstance(state, dict):
         rows = state.get("selection", {}).get("rows")
+    return tuple(int(r) for r in rows or ())
+
+
+def _selected(shown: pd.DataFrame, rows: tuple[int, ...]) -> pd.Series | None:
+    """The located event at the first chosen table row, if any."""
+    ids = st.session_state.get("table-ids") or []
     if not rows or rows[0] >= len(ids):
         return None
     match = shown.loc[shown["id"].astype(str) == str(ids[rows[0]])]
@@ -136,8 +141,16 @@ def refit(state: MutableMapping[str, Any], asked: tuple[Any, ...],
 
 
 def _view(shown: pd.DataFrame) -> CentreZoom:
-    """The view to ask of the map on this run (:func:`refit`): the chosen event, else the filtered events."""
-    chosen = _selected(shown)
+    """The view to ask of the map on this run (:func:`refit`): the chosen event, else the filtered events.
+
+    A request is a *Fit to events* click or a row newly chosen in the table; the table keeps its chosen
+    row index when the filters change (another event then sits there), which is not a request.
+    """
+    rows = _table_rows()
+    if rows and rows != st.session_state.get("view-rows"):
+        st.session_state["row-picks"] = st.session_state.get("row-picks", 0) + 1
+    st.session_state["view-rows"] = rows
+    chosen = _selected(shown, rows)
 
     def target() -> tuple[tuple[float, float], float] | None:
         if chosen is not None:
@@ -145,7 +158,7 @@ def _view(shown: pd.DataFrame) -> CentreZoom:
         bounds = render.fit_bounds(shown)
         return _zoom_for(bounds) if bounds is not None else None
 
-    asked = (st.session_state.get("fit-clicks", 0), None if chosen is None else str(chosen["id"]))
+    asked = (st.session_state.get("fit-clicks", 0), st.session_state.get("row-picks", 0))
     return refit(st.session_state, asked, target)
 
 
