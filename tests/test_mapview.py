@@ -73,3 +73,37 @@ def test_presets_and_playback_leave_the_view_to_the_analyst(app):
     assert refitted[0] is not None and refitted != (center, zoom)
     _run(app)
     assert _asked(app) == (None, None)
+
+
+def _view_script() -> None:
+    import streamlit as st
+
+    from tests.factories import make_events
+    from ui import mapview
+
+    shown = make_events(3, id=["a", "b", "c"], lon=[30.0, 31.0, 32.0], lat=[50.0, 51.0, 52.0],
+                        geo_precision="exact")
+    st.session_state["table-ids"] = st.session_state.get("ids", ["a", "b", "c"])
+    st.session_state["asked"] = mapview._view(shown)
+
+
+def test_a_newly_chosen_row_centres_the_map_but_the_row_kept_through_a_filter_change_does_not():
+    at = AppTest.from_function(_view_script, default_timeout=60)
+    _run(at)
+    assert at.session_state["asked"][0] is not None  # first load: fit
+    at.session_state["table"] = {"selection": {"rows": [1]}}
+    _run(at)
+    (lat, lon), zoom = at.session_state["asked"]
+    assert abs(lat - 51.0) < 1e-5 and lon == 31.0 and round(zoom) == 9
+    _run(at)
+    assert at.session_state["asked"] == (None, None)
+    at.session_state["ids"] = ["c", "a", "b"]  # the filters changed: row 1 now holds another event
+    _run(at)
+    assert at.session_state["asked"] == (None, None)
+    at.session_state["table"] = {"selection": {"rows": []}}
+    _run(at)
+    assert at.session_state["asked"] == (None, None)  # clearing the choice is not a request either
+    at.session_state["table"] = {"selection": {"rows": [1]}}
+    _run(at)
+    (lat, lon), _zoom = at.session_state["asked"]
+    assert abs(lat - 50.0) < 1e-5 and lon == 30.0  # chosen again: centred on the event now in that row
