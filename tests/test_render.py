@@ -605,3 +605,21 @@ def test_overlays_start_as_the_registry_says_and_keep_the_analysts_ticks_across_
             assert "Heatmap" in legend and "Events per raion" not in legend
         assert page.evaluate("() => GeoRender.stats().layers") == 1  # deployments only: no hidden events drawn
         assert not errors and not blocked
+
+
+def test_legend_shows_one_heading_over_consecutive_sections_of_one_title() -> None:
+    """The boundary levels each bring a "Boundaries" section (titles padded to stay distinct sections): the
+    legend lists their three lines under one heading, not three."""
+    from geo.render.legend import section
+
+    line = {"t": "line", "c": "#333", "w": 1, "d": None}
+    legends = [
+        {"order": 1, "sections": [section("Boundaries", [(line, "Country (ADM0)")])]},
+        {"order": 2, "sections": [section("Boundaries ", [(line, "Oblast (ADM1)")])]},
+        {"order": 3, "sections": [section("Boundaries  ", [(line, "Raion (ADM2)")])]},
+        {"order": 4, "sections": [section("Heatmap", [(line, "Density")])]},
+    ]
+    text = legend_html(*legends)
+    assert len(re.findall(r"<b>\s*Boundaries\s*</b>", text)) == 1
+    assert text.count("<b>Heatmap</b>") == 1
+    assert text.index("Country (ADM0)") < text.index("Oblast (ADM1)") < text.index("Raion (ADM2)")

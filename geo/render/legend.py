@@ -105,17 +105,22 @@ def _legends(objs: Iterable[Any]) -> Iterator[dict[str, Any]]:
 def legend_html(*objs: Any) -> str:
     """HTML (escaped, inline SVG swatches) of the legends of the given maps, feature groups or legends.
 
-    Sections are ordered as on the map and a section title shown once (as the map legend does).
+    Sections are ordered as on the map and a section title shown once (as the map legend does); sections whose
+    titles differ only by trailing spaces (the boundary levels) follow one heading.
     """
     legends = sorted(_legends(objs), key=lambda lg: lg.get("order", 0))
     seen: set[str] = set()
+    last: str | None = None
     parts = ['<div class="geo-legend-html">']
     for lg in legends:
         for sec in lg["sections"]:
             if sec["title"] in seen:
                 continue
             seen.add(sec["title"])
-            parts.append(f'<div class="geo-ls"><div class="geo-lt"><b>{html.escape(sec["title"])}</b></div>')
+            title = sec["title"].strip()  # consecutive sections of one heading (boundary levels) show it once
+            head = "" if title == last else f'<div class="geo-lt"><b>{html.escape(title)}</b></div>'
+            last = title
+            parts.append(f'<div class="geo-ls">{head}')
             for item in sec.get("items", []):
                 parts.append(
                     '<div class="geo-li" style="display:flex;align-items:center;gap:6px">'

@@ -363,13 +363,15 @@
     if (!st.body) return;
     while (st.body.firstChild) st.body.removeChild(st.body.firstChild);
     var ids = Object.keys(st.sections).sort(function (a, b) { return st.sections[a].order - st.sections[b].order; });
-    var seen = {};
+    var seen = {}, last = null;
     ids.forEach(function (id) {
       var sec = st.sections[id].section, styles = st.sections[id].styles;
       if (seen[sec.title]) return;  // shared sections (verification, precision) once
       seen[sec.title] = true;
-      var box = el("div", "geo-ls");
-      box.appendChild(el("div", "geo-lt", sec.title));
+      var title = String(sec.title).trim(), box = el("div", "geo-ls");
+      // consecutive sections of one heading (the boundary levels) show it once, as the static legend does
+      if (title !== last) box.appendChild(el("div", "geo-lt", title));
+      last = title;
       (sec.items || []).forEach(function (it) {
         var row = el("div", "geo-li");
         row.appendChild(swatch(it.sw, styles));
