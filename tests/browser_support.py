@@ -91,3 +91,20 @@ def offline_page(viewport: tuple[int, int] = (1500, 1100)) -> Iterator[tuple[obj
             yield context.new_page(), blocked
         finally:
             browser.close()
+
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def open_map(page: object, url: str, *, events: int = 1, timeout: float = 90_000) -> object:
+    """Go to the app and wait until its map runtime has drawn at least ``events`` events (a condition, not a
+    sleep); returns the map's frame locator."""
+    page.goto(url, wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """([sel, n]) => { const f = document.querySelector(sel);
+             const r = f && f.contentWindow && f.contentWindow.GeoRender;
+             return !!(r && r.stats() && r.stats().events >= n
+                       && f.contentDocument.querySelector('.geo-legend')); }""",
+        arg=[MAP_FRAME, events], timeout=timeout,
+    )
+    return page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import need_browser, offline_page, streamlit_server
+from tests.browser_support import need_browser, offline_page, open_map, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -33,12 +33,9 @@ def app_url(shared_geodata, tmp_path_factory):
 def test_map_renders_offline_with_events_and_boundaries(app_url):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with offline_page() as (page, blocked):
-        page.goto(app_url, wait_until="domcontentloaded")
-        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-        frame.locator(".leaflet-container").wait_for(timeout=90_000)
-        # boundary layers are SVG paths; events are drawn by the map runtime, which reports its counts
+        # events are drawn by the map runtime, which reports its counts; boundary layers are SVG paths
+        frame = open_map(page, app_url, events=8)
         frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(3000)
         paths = frame.locator("path.leaflet-interactive").count()
         stats = frame.locator("body").evaluate("() => window.GeoRender ? window.GeoRender.stats() : null")
         page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=False)
@@ -224,27 +221,22 @@ def _overlap(a: dict, b: dict) -> bool:
 def test_attribution_is_one_line_and_the_legend_leaves_the_layer_control_free(app_url):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with offline_page() as (page, _blocked):
-        page.goto(app_url, wait_until="domcontentloaded")
-        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-        frame.locator(".geo-legend").wait_for(timeout=90_000)
-        page.wait_for_timeout(2000)
+        frame = open_map(page, app_url)
         body = frame.locator("body")
         shut = body.evaluate(_BOXES)
         frame.locator(".leaflet-control-layers").hover()  # the layer control opens its full list
-        page.wait_for_timeout(500)
+        frame.locator(".leaflet-control-layers-expanded").wait_for(timeout=10_000)
         opened = body.evaluate(_BOXES)
         page.screenshot(path=str(ARTIFACTS / "layout.png"), full_page=False)
         full = frame.locator(".leaflet-control-attribution").text_content() or ""
         frame.locator(".geo-attr-i").click()  # the (i) opens the full credits
-        page.wait_for_timeout(300)
+        frame.locator(".leaflet-control-attribution.geo-open").wait_for(timeout=10_000)
         credits = body.evaluate(_BOXES)["attr"]
         frame.locator(".geo-attr-i").click()
         frame.locator(".geo-legend .geo-lh").click()  # the analyst collapses the legend...
-        page.wait_for_timeout(300)
-        assert body.evaluate(_BOXES)["collapsed"] != shut["collapsed"]
-        page.reload(wait_until="domcontentloaded")  # ...and finds it as they left it
-        frame.locator(".geo-legend").wait_for(timeout=90_000)
-        page.wait_for_timeout(1000)
+        toggled = ".geo-legend:not(.geo-collapsed)" if shut["collapsed"] else ".geo-legend.geo-collapsed"
+        frame.locator(toggled).wait_for(timeout=10_000)
+        frame = open_map(page, app_url)  # ...and, opening the app again, finds it as they left it
         reopened = frame.locator("body").evaluate(_BOXES)
     for boxes in (shut, opened):
         attr = boxes["attr"]

@@ -57,8 +57,14 @@ def _from_slider() -> None:
     _set_window(*st.session_state["w-slider"])
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _presets(_events: pd.DataFrame, key: tuple[int, int], today: date) -> dict[str, tuple[date, date]]:
+    """The preset windows, computed once per loaded event set and day (not on every rerun)."""
+    return presets(_events, today=today)
+
+
 def _window(events: pd.DataFrame) -> tuple[date, date]:
-    preset = presets(events, today=date.today())
+    preset = _presets(events, (id(events), len(events)), date.today())
     if not preset:
         today = date.today()
         return today, today
