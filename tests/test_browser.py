@@ -71,29 +71,26 @@ def _caption_extent(text: str) -> tuple[float, float, float, float] | None:
 def test_export_snapshots_the_maps_current_extent(app_url):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with offline_page() as (page, blocked):
-        page.goto(app_url, wait_until="domcontentloaded")
-        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-        frame.locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
-        page.wait_for_timeout(3000)  # the first reports of the map's extent
-        body = frame.locator("body")
-        # pan and zoom the Leaflet map (streamlit-folium keeps it as window.map) as a user would
-        body.evaluate("() => window.map.setView([52.4, 32.0], 7)")
-        page.wait_for_timeout(3000)  # the debounced report (250 ms) and the map fragment's rerun
-        bounds = body.evaluate(
-            "() => { const b = window.map.getBounds();"
-            " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
-        )
-        assert body.evaluate("() => window.map.getZoom()") == 7, "the map jumped back after the pan"
+        open_map(page, app_url)
+        frame = _map_frame(page)
+        # pan and zoom the Leaflet map (streamlit-folium keeps it as window.map) as a user would, then wait
+        # until streamlit-folium has reported that extent to the server (its debounced component value)
+        frame.evaluate("() => window.map.setView([52.4, 32.0], 7, {animate: false})")
+        frame.wait_for_function(REPORTED)
+        bounds = frame.evaluate(BOUNDS)
+        _settled(page)
+        assert frame.evaluate("() => window.map.getZoom()") == 7, "the map jumped back after the pan"
         page.get_by_role("tab", name="Export").click()
-        caption = page.get_by_text("Map extent:")
-        caption.wait_for(timeout=60_000)
-        shown = None
-        for _ in range(30):  # the tab's rerun may still be on its way
-            shown = _caption_extent(caption.text_content() or "")
-            if shown and all(abs(a - b) < 0.05 for a, b in zip(shown, bounds)):
-                break
-            page.wait_for_timeout(1000)
-        assert shown is not None and all(abs(a - b) < 0.05 for a, b in zip(shown, bounds)), (shown, bounds)
+        page.get_by_text("Map extent:").wait_for(timeout=60_000)
+        # the tab's rerun reads the extent the map reported: wait until the caption shows it
+        page.wait_for_function(f"""(b) => {{
+            const m = document.body.innerText.match(new RegExp({EXTENT_CAPTION.pattern!r}));
+            if (!m) return false;
+            const v = (x, h) => (h === 'W' || h === 'S' ? -1 : 1) * parseFloat(x);
+            const got = [v(m[1], m[2]), v(m[5], m[6]), v(m[3], m[4]), v(m[7], m[8])];
+            return got.every((g, i) => Math.abs(g - b[i]) < 0.05); }}""", arg=bounds, timeout=60_000)
+        shown = _caption_extent(page.get_by_text("Map extent:").text_content() or "")
+        assert shown is not None and all(abs(a - b) < 0.05 for a, b in zip(shown, bounds, strict=True)), (shown, bounds)
         assert page.get_by_role("radio", name="The map's current extent").is_checked()
         page.get_by_text("Preview the snapshot").click()
         image = page.locator('[data-testid="stImage"] img').first
@@ -102,19 +99,28 @@ def test_export_snapshots_the_maps_current_extent(app_url):
                                timeout=60_000)
         natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
         image.scroll_into_view_if_needed()
-        page.wait_for_timeout(500)
+        _settled(page)
         page.screenshot(path=str(ARTIFACTS / "export.png"), full_page=False)
-        # back on the map: still where the user left it; "Fit to events" fits again (zoom 6 for the sample)
+        # back on the map: still where the user left it once the tab's rerun is over; "Fit to events" fits
+        # again (zoom 6 for the sample)
         page.get_by_role("tab", name="Map").click()
-        page.wait_for_timeout(3000)
-        after = body.evaluate("() => [window.map.getZoom(), window.map.getCenter().lat, window.map.getCenter().lng]")
+        _settled(page)
+        frame = _map_frame(page)
+        after = frame.evaluate(VIEW)
         page.get_by_role("button", name="Fit to events").click()
-        page.wait_for_timeout(3000)
-        fitted = body.evaluate("() => window.map.getZoom()")
-    assert after[0] == 7 and abs(after[1] - 52.4) < 0.01 and abs(after[2] - 32.0) < 0.01, after
+        frame.wait_for_function("() => window.map.getZoom() === 6", timeout=60_000)
+        fitted = frame.evaluate("() => window.map.getZoom()")
+    assert after[2] == 7 and abs(after[0] - 52.4) < 0.01 and abs(after[1] - 32.0) < 0.01, after
     assert fitted == 6, fitted
     assert natural[0] > 1000 and natural[1] > 600, natural  # A4 landscape at 150 dpi
     assert not [u for u in blocked if u.endswith((".js", ".css"))], blocked
+
+
+BOUNDS = "() => { const b = window.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+#: streamlit-folium has sent the map's current bounds to the server (its last component value)
+REPORTED = """() => { const d = window.__GLOBAL_DATA__ && window.__GLOBAL_DATA__.previous_data, b = window.map.getBounds();
+    const r = d && d.bounds; if (!r || !r._southWest) return false;
+    return Math.abs(r._southWest.lat - b.getSouth()) < 1e-6 && Math.abs(r._northEast.lng - b.getEast()) < 1e-6; }"""
 
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
