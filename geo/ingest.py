@@ -105,8 +105,13 @@ class ImportReport:
         for a :attr:`headed` table, the feature number otherwise; ``row`` is ``import_row`` as stored.
         """
         table = pd.DataFrame([i.as_dict() for i in self.issues], columns=[c for c in ISSUE_COLUMNS if c != "line"])
-        table["line"] = table["row"].astype("int64") + (1 if self.headed else 0)
+        table["line"] = self.lines(table["row"])
         return pd.DataFrame(table[list(ISSUE_COLUMNS)])
+
+    def lines(self, rows: pd.Series) -> pd.Series:
+        """Where the analyst finds data rows ``rows`` (``import_row``) in their file: the spreadsheet line
+        (after the header) for a :attr:`headed` table, the feature number otherwise."""
+        return pd.to_numeric(rows, errors="coerce").astype("Int64") + (1 if self.headed else 0)
 
     def named(self, name: str) -> ImportReport:
         """This report with the file called ``name`` everywhere (issues, ``import_file``): the name the
@@ -143,8 +148,9 @@ class ImportReport:
         )
 
     def possible_duplicate_pairs(self) -> pd.DataFrame:
-        """Each possible duplicate beside the event it points at: the :data:`PAIR_FIELDS` of the flagged row,
-        then the same fields of the earlier event as ``earlier <field>``; one row per flagged row."""
+        """Each possible duplicate beside the event it points at: ``line`` (:meth:`lines`) and the
+        :data:`PAIR_FIELDS` of the flagged row, then the same of the earlier event as ``earlier <field>``;
+        one row per flagged row."""
         frame = self.frame
         of = frame["possible_duplicate_of"] if "possible_duplicate_of" in frame else pd.Series(dtype="string")
         flagged = np.flatnonzero(of.notna().to_numpy(dtype=bool))
@@ -153,6 +159,9 @@ class ImportReport:
         this = take_rows(pd.DataFrame(frame[fields]), flagged)
         other = take_rows(pd.DataFrame(frame[fields]), np.maximum(earlier, 0))
         other.loc[earlier < 0] = None  # the earlier event was itself left out (see without)
+        if "import_row" in fields:
+            this.insert(0, "line", self.lines(this["import_row"]))
+            other.insert(0, "line", self.lines(other["import_row"]))
         return pd.concat([this, other.add_prefix("earlier ")], axis=1)
 
     def without(self, ids: Iterable[str]) -> ImportReport:

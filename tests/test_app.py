@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.areas import AreaStore
 from geo.store import EventStore
 from tests.boundary_factories import write_gbopen_mirror
 from tests.factories import make_events
@@ -261,7 +262,10 @@ def test_import_report_lets_the_analyst_leave_out_possible_duplicates(app):
     assert pairs[["id", "earlier id"]].values.tolist() == [["csv:u2", "csv:u1"], ["csv:u3", "csv:u1"]]
     assert pairs[["title", "earlier title"]].values.tolist()[1] == ["Strike three", "Strike one"]
     choice = app.multiselect(key="imp-leave-out")
-    assert choice.value == [] and choice.options == ["row 2: Strike two (like row 1)", "row 3: Strike three (like row 1)"]
+    # spreadsheet lines, as in the issues table (line 1 is the header)
+    assert choice.value == [] and choice.options == ["line 3: Strike two (like line 2)",
+                                                     "line 4: Strike three (like line 2)"]
+    assert pairs[["line", "earlier line"]].values.tolist() == [[3, 2], [4, 2]]
     choice.set_value(["csv:u3"])
     _run(app)
     assert counts() == ("4", "2", "0", "2", "1")  # left out: counted as a duplicate, the sum still holds
@@ -294,6 +298,7 @@ def test_area_layer_upload_shows_on_the_map_as_of_window_end(app):
     app.button(key="area-commit").click()
     _run(app)
     assert "Added 1 area polygons" in " ".join(s.value for s in app.success)
+    assert set(AreaStore().read()["import_file"].astype(str)) == {"2024-08-12.geojson"}  # not the temp copy
     _set_window(app, date(2024, 8, 1), date(2024, 8, 20))
     assert "Assessed pocket" in json.dumps(_map_args(app))
     _set_window(app, date(2024, 8, 1), date(2024, 8, 10))  # before the snapshot: not shown

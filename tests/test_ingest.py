@@ -134,6 +134,7 @@ def test_the_analyst_leaves_out_possible_duplicates(tmp_path):
     pairs = report.possible_duplicate_pairs()
     assert pairs["id"].tolist() == ["ucdp:900002", "ucdp:900003", "ucdp:900004"]
     assert set(pairs["earlier id"]) == {"ucdp:900001"} and set(pairs["earlier import_row"]) == {1}
+    assert pairs["line"].tolist() == [3, 4, 5] and set(pairs["earlier line"]) == {2}  # after the header line
     assert pairs["title"].tolist() == ["Shelling report 1", "Shelling report 2", "Shelling report 3"]
     assert set(pairs["earlier title"]) == {"Shelling report 0"}
 

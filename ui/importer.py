@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -110,9 +111,13 @@ def _possible_duplicates(report: ImportReport) -> None:
     st.subheader(f"Possible duplicates ({len(pairs):,})")
     st.caption("Same day, category and place (within 1 km, or the same place name) as an earlier event, but "
                "with their own id: kept unless you leave them out here. Left-out rows count as duplicates.")
-    st.dataframe(pairs, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(pairs)))
+    where = "line" if report.headed else "feature"
+    st.dataframe(pairs, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(pairs)),
+                 column_order=[c for c in pairs.columns if not c.endswith("import_row")],
+                 column_config={"line": st.column_config.NumberColumn(where, format="%d"),
+                                "earlier line": st.column_config.NumberColumn(f"earlier {where}", format="%d")})
     label = {
-        str(r["id"]): f"row {r['import_row']}: {r['title']} (like row {r['earlier import_row']})"
+        str(r["id"]): f"{where} {r['line']}: {r['title']} (like {where} {r['earlier line']})"
         for r in pairs.to_dict("records")
     }
     st.multiselect("Leave out these possible duplicates", list(label), format_func=label.get,
@@ -134,6 +139,9 @@ def areas_panel() -> None:
         try:
             with _saved(upload) as path:
                 gdf, issues = read_areas(path, kind=kind or None)
+            # the name the analyst chose, not the server's temporary copy (gone once read)
+            gdf["import_file"] = Path(upload.name).name
+            issues = [replace(i, file=Path(upload.name).name) for i in issues]
             added += AreaStore().add(gdf)
             problems += [str(i) for i in issues]
         except GeoError as exc:
