@@ -332,18 +332,18 @@ def test_geodesic_ring_vertices_are_at_the_range() -> None:
 
 def test_range_rings_in_the_map_are_geodesic_and_honest_about_origin(grid) -> None:
     b, _idx = grid
-    events = make_events(2, category="deployment", equipment="Iskander-M", lon=[30.25, 31.75], lat=[50.25, 50.75],
-                         geo_precision=["exact", "country"])
+    events = make_events(3, category="deployment", equipment="Iskander-M", lon=[30.25, 31.75, 31.0],
+                         lat=[50.25, 50.75, 50.5], geo_precision=["exact", "near", "country"])
     (spec,) = [s for g in event_layers(events, b) for s in layer_specs(g) if s.get("pane") == "geoRings"]
-    assert len(spec["features"]) == 2
+    assert len(spec["features"]) == 2  # the country-level deployment gets no ring (tests/test_rings.py)
     for feature, (lat0, lon0) in zip(spec["features"], [(50.25, 30.25), (50.75, 31.75)]):
         ring = decode_line(feature["g"][0][0], spec["scale"])
         _az, _baz, dist = GEOD.inv(np.full(len(ring), lon0), np.full(len(ring), lat0), ring[:, 1], ring[:, 0])
         assert np.all(np.abs(np.asarray(dist) - 500_000) <= 500)
         assert feature["tt"][0].startswith("Iskander-M")
-    exact, approx = spec["features"]
-    assert "origin: the deployment's point" in exact["tt"] and "approximate origin" in approx["tt"][2]
-    assert spec["styles"][exact["s"]]["dashArray"] != spec["styles"][approx["s"]]["dashArray"]
+    exact, near = spec["features"]
+    assert "origin: their point" in exact["tt"][-2] and "within a few km (near)" in near["tt"][-2]
+    assert spec["styles"][exact["s"]]["dashArray"] != spec["styles"][near["s"]]["dashArray"]
 
 
 def test_ranges_table_has_sources_for_every_row() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from geo.render._encode import encode_geometries, encode_lines
 from geo.render._events import (
     CAT,
     FULL_TEXT_MAX,
+    NO_DAY,
     POINT_PRECS,
     POINTS_MAX,
     PREC,
@@ -69,6 +71,7 @@ class LayerContext:
     counts: pd.Series | None = None
     mode: Mode = "auto"
     data_key: str = ""
+    window: tuple[dt.date, dt.date] | None = None  # the filter's first and last day (browser playback)
 
     @cached_property
     def prepared(self) -> PreparedEvents | None:
@@ -200,11 +203,30 @@ def _shared_sections(prep: PreparedEvents) -> list[dict[str, Any]]:
     return [ver, section("Location precision", items, note=note)]
 
 
+#: Legend note of the points layers: the runtime groups crowded events into counted circles when zoomed out.
+CLUSTER_NOTE: Final = ("Zoomed out, crowded events are grouped: a circle with their number, in the colour of the "
+                       "most frequent category. Click it to zoom in.")
+
+
+def play_window(ctx: LayerContext) -> tuple[str, str] | None:
+    """The days the map's playback steps through (ISO dates): the filter's window, else the span of the
+    located events' start days; None when no event has a date."""
+    if ctx.window is not None:
+        return ctx.window[0].isoformat(), ctx.window[1].isoformat()
+    prep = ctx.prepared
+    dated = prep.d0[prep.d0 != NO_DAY] if prep is not None else np.zeros(0)
+    if len(dated) == 0:
+        return None
+    day0 = np.datetime64(prep.day0, "D")  # type: ignore[union-attr]
+    return str(day0 + int(dated.min())), str(day0 + int(dated.max()))
+
+
 def _points_spec(ctx: LayerContext, show_cats: list[int], legend: dict[str, Any]) -> dict[str, Any]:
     return {
         "data": ctx.data_key, "cats": S.category_table(), "vers": S.verification_table(),
         "precs": S.precision_table(), "syms": S.symbol_table(), "show_cats": show_cats,
         "point_precs": list(POINT_PRECS), "styles": S.styles(), "ramp": list(S.COUNT_RAMP), "legend": legend,
+        "window": play_window(ctx),
     }
 
 
@@ -237,6 +259,8 @@ def _points_layer(ctx: LayerContext, name: str, cats: list[str], main: dict[str,
     if main is None:
         main = section("Events", [({"t": "pt", "c": S.CATEGORY_COLOURS[c], "v": "confirmed"}, S.CATEGORY_LABELS[c])
                                   for c in _present(prep.cat[mine], CATEGORIES)])
+    if ctx.payload_mode == "points" and not main.get("note"):
+        main = {**main, "note": CLUSTER_NOTE}
     legend = _legend(LAYERS[name].order, main, *_shared_sections(prep))
     return [GeoLayer("points", _points_spec(ctx, codes, legend), layer_name=name)]
 
@@ -258,31 +282,58 @@ def build_deployments(ctx: LayerContext) -> list[Any]:
     return _points_layer(ctx, "deployments", ["deployment"], symbols)
 
 
+#: Deployments within this many decimals of a degree of each other (0.01° ≈ 1 km) are one place for rings.
+RING_PLACE_DECIMALS: Final = 2
+_RING_COLUMNS: Final = ["range_row", "lat", "lon", "approx", "events", "precision", "system"]
+
+
 def _ring_rows(ctx: LayerContext) -> pd.DataFrame:
-    """One row per ring to draw: system row, origin (rounded), approximate or not, events behind it."""
+    """One row per ring: a system at a place where point-located deployments (exact or near) name it.
+
+    Deployments known only to a raion, oblast or country get no ring (their point is a stand-in, not where
+    the launcher is). Deployments whose points round to the same :data:`RING_PLACE_DECIMALS` are one place:
+    the ring is drawn from their mean point, once per system (its longest-range variant). ``approx``: every
+    deployment at that place is only "near" (within a few km). Most events first.
+    """
     prep, ranges = ctx.prepared, ctx.ranges
-    empty = pd.DataFrame(columns=["range_row", "lat", "lon", "approx", "events", "precision"])
+    empty = pd.DataFrame(columns=_RING_COLUMNS)
     if prep is None or ranges is None or not len(ranges) or not prep.systems:
         return empty
-    by_system = ranges.groupby("system").indices
-    rows = []
-    for k, found in prep.systems.items():
-        approx = bool(prep.prec[k] not in (PREC["exact"], PREC["near"]))
-        for system in found:
-            for r in by_system.get(system, []):
-                rows.append((int(r), round(float(prep.lat[k]), 3), round(float(prep.lon[k]), 3), approx,
-                             GEO_PRECISION[prep.prec[k]]))
-    if not rows:
+    row_of = ranges.reset_index(drop=True).groupby("system", sort=False)["range_km"].idxmax()
+    point = {PREC["exact"], PREC["near"]}
+    pairs = [(k, system) for k, found in prep.systems.items() if prep.prec[k] in point
+             for system in found if system in row_of.index]
+    if not pairs:
         return empty
-    frame = pd.DataFrame(rows, columns=["range_row", "lat", "lon", "approx", "precision"])
-    return (frame.groupby(["range_row", "lat", "lon", "approx"], as_index=False)
-            .agg(events=("precision", "size"), precision=("precision", "first"))
-            .sort_values(["events", "range_row"], ascending=[False, True], kind="stable"))
+    ks = np.fromiter((k for k, _s in pairs), dtype=np.int64, count=len(pairs))
+    frame = pd.DataFrame({
+        "system": [system for _k, system in pairs],
+        "place_lat": np.round(prep.lat[ks], RING_PLACE_DECIMALS), "place_lon": np.round(prep.lon[ks], RING_PLACE_DECIMALS),
+        "lat": prep.lat[ks], "lon": prep.lon[ks], "near": prep.prec[ks] == PREC["near"],
+    })
+    rings = (frame.groupby(["system", "place_lat", "place_lon"], as_index=False, sort=False)
+             .agg(lat=("lat", "mean"), lon=("lon", "mean"), approx=("near", "all"), events=("near", "size")))
+    rings["range_row"] = row_of.loc[rings["system"]].to_numpy().astype(int)
+    rings["lat"], rings["lon"] = rings["lat"].round(4), rings["lon"].round(4)
+    rings["precision"] = np.where(rings["approx"], "near", "exact")
+    return (rings.sort_values(["events", "range_row", "lat", "lon"], ascending=[False, True, True, True], kind="stable")
+            [_RING_COLUMNS].reset_index(drop=True))
+
+
+def _unringed(ctx: LayerContext) -> int:
+    """Deployments that name a ranged system but are not located to a point (no ring is drawn for them)."""
+    prep = ctx.prepared
+    if prep is None or ctx.ranges is None or not len(ctx.ranges):
+        return 0
+    known = set(ctx.ranges["system"])
+    return sum(1 for k, found in prep.systems.items()
+               if prep.prec[k] not in (PREC["exact"], PREC["near"]) and known.intersection(found))
 
 
 def ring_origins(events: pd.DataFrame, ranges: pd.DataFrame, boundaries: Any = None) -> pd.DataFrame:
-    """The range rings the map draws for ``events``: one row per ring (``range_row`` into ``ranges``,
-    origin ``lat``/``lon`` rounded to 0.001°, ``approx`` origin, ``events`` behind it), most events first."""
+    """The range rings the map draws for ``events`` (see :func:`_ring_rows`): one row per system and place,
+    ``range_row`` into ``ranges``, origin ``lat``/``lon``, ``approx`` (only near points), ``events`` behind
+    it, ``system``; most events first."""
     return _ring_rows(LayerContext(boundaries=boundaries, events=events, ranges=ranges))
 
 
@@ -292,7 +343,7 @@ def build_ranges(ctx: LayerContext) -> list[Any]:
         return []
     dropped = max(len(rings) - MAX_RINGS, 0)
     rings = rings.head(MAX_RINGS)
-    ranges = ctx.ranges
+    ranges = ctx.ranges.reset_index(drop=True)
     styles, style_index, features, kinds = [], {}, [], {}
     for ring in rings.itertuples(index=False):
         row = ranges.iloc[ring.range_row]
@@ -306,17 +357,21 @@ def build_ranges(ctx: LayerContext) -> list[Any]:
         lat, lon = geodesic_ring(ring.lat, ring.lon, float(row["range_km"]), RING_VERTICES)
         variant = f" ({row['variant']})" if row["variant"] else ""
         low, high = row["range_low_km"], row["range_high_km"]
+        others = ranges[(ranges["system"] == row["system"]) & (ranges.index != ring.range_row)]
         lines = [f"{row['system']}{variant}: {row['range_km']:g} km",
                  f"published range {low:g}–{high:g} km · confidence {row['confidence']}" if pd.notna(low) and pd.notna(high) else f"confidence {row['confidence']}",
-                 (f"approximate origin: deployment known only to the {ring.precision} level" if ring.approx
-                  else "origin: the deployment's point"),
+                 *[f"also {o['variant'] or o['system']}: {o['range_km']:g} km (inside this ring)" for _i, o in others.iterrows()],
+                 f"{ring.events} deployment event(s) at this place · origin: "
+                 + ("within a few km (near)" if ring.approx else "their point"),
                  f"source: {row['source']}"]
         features.append({"g": [[encode_lines(lat, lon, np.array([0]), GEOMETRY_SCALE)[0]]], "s": style_index[key], "tt": lines})
     items = [({"t": "line", "c": c, "w": 1.6, "d": [8, 6]}, f"{KIND_LABELS.get(k, k)}: maximum range") for k, c in kinds.items()]
     if rings["approx"].any():
-        items.append(({"t": "line", "c": "#555555", "w": 1.2, "d": [2, 6], "o": 0.8}, "From an approximate origin"))
+        items.append(({"t": "line", "c": "#555555", "w": 1.2, "d": [2, 6], "o": 0.8}, "From a near point (within a few km)"))
     note = ("Geodesic rings at the maximum range from public sources (data/weapon_ranges.csv); figures are "
-            "uncertain. Deployments known only to a country or oblast are drawn from their stated point.")
+            "uncertain. One ring per system and place, only for deployments located to a point.")
+    if unringed := _unringed(ctx):
+        note += f" {unringed} deployment(s) known only to a raion, oblast or country: no ring."
     if dropped:
         note += f" {dropped} more ring(s) not drawn."
     legend = _legend(LAYERS["ranges"].order, section("Weapon ranges", items, note=note))
