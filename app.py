@@ -6,13 +6,29 @@ lives in ``ui.data``; the map in ``ui.mapview``; the import panel in ``ui.import
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from geo import filter as evfilter
-from ui import data, exporter, importer, mapview, sidebar, tables
+from ui import data, exporter, importer, mapview, share, sidebar, tables, urlstate
 
 st.set_page_config(page_title="geo-events: security events on the map", page_icon="🗺️", layout="wide")
+
+
+def _restore_link(events: pd.DataFrame) -> list[str]:
+    """Once per session, the opened link's state (``ui.urlstate``) into the widgets' keys, before they are
+    drawn; the warnings for the parameters left out (shown until the next full run: the analyst's next
+    change)."""
+    if st.session_state.get(urlstate.RESTORED):
+        return []
+    params = st.query_params.to_dict()
+    choices = evfilter.options(events) if any(p in params for p in urlstate.FACETS) else {}
+    span = evfilter.presets(events, today=date.today()).get("All") if {"from", "to"} & set(params) else None
+    return urlstate.restore(st.session_state, params, choices, span)
+
 
 loaded = data.current_boundaries()
 for err in loaded.errors:
@@ -23,14 +39,20 @@ if loaded.index is None:
 
 events, label = data.events(loaded)
 version = data.events_version(loaded)
+link_warnings = _restore_link(events)
 settings = sidebar.read(events)
+# the drawn filter (shapes drawn on the map, or from the link) belongs to the filter every view reads
+settings = replace(settings, filter=replace(settings.filter, shapes=st.session_state.get(urlstate.DRAWN, ())))
 shown = evfilter.apply(events, settings.filter)
 
 st.title("Security events")
+for text in link_warnings:
+    st.warning(text)
 window = settings.filter
 st.caption(
     f"{len(shown):,} of {len(events):,} events active between {window.start:%d %b %Y} and {window.end:%d %b %Y}"
-    f" · source: {label}"
+    + (f" · inside the drawn {share.describe(window.shapes)}" if window.shapes else "")
+    + f" · source: {label}"
 )
 
 # switching tabs reruns the app, so that the Export tab reads the map's latest extent (a pan reruns only

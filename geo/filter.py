@@ -13,6 +13,9 @@
   credited below the country.
 * **Presets** ("Last day", "Last 7 days"...) count back from :func:`preset_anchor`: the latest event start,
   or today for a live store; never from an end date.
+* **Drawn shapes** (:class:`Shape`: polygons, rectangles and circles drawn on the map) keep the located
+  events inside any of them (union); a circle is a geodesic buffer (WGS84) of its radius around its centre.
+  Events without a location are dropped while a shape is set, as for the place facets.
 
 Everything is vectorised (numpy day numbers, categorical codes, distinct values evaluated once).
 """
@@ -26,6 +29,8 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import Geod
 
 from geo.errors import GeoError
 from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION
@@ -45,6 +50,11 @@ _FACETS: Final = (
 _NO_DAY: Final = np.iinfo(np.int64).min  # NaT as int64
 #: A store whose latest event starts at most this many days before today is live: presets end today.
 LIVE_LAG_DAYS: Final = 3
+#: Drawn shapes: coordinates kept to 5 decimals (about 1 m), radii to the metre.
+SHAPE_DECIMALS: Final = 5
+SHAPE_KINDS: Final = ("polygon", "circle")
+_GEOD: Final = Geod(ellps="WGS84")
+_METRES_PER_DEGREE: Final = 110_574.0  # the shortest degree of latitude (at the equator): a safe bound
 
 
 def _to_date(value: object, name: str) -> dt.date | None:
@@ -75,6 +85,145 @@ def _to_tuple(value: object, name: str) -> tuple[str, ...]:
     return tuple(sorted({str(v).strip() for v in value if v is not None and str(v).strip()}))
 
 
+def _lon_lat(value: object, where: str) -> tuple[float, float]:
+    try:
+        lon, lat = (float(v) for v in value)  # type: ignore[union-attr]
+    except (TypeError, ValueError) as exc:
+        raise GeoError(f"expected {where} as [lon, lat], got {value!r}") from exc
+    if not (np.isfinite(lon) and np.isfinite(lat) and -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise GeoError(f"expected {where} within lon -180..180 and lat -90..90, got [{lon}, {lat}]")
+    return round(lon, SHAPE_DECIMALS), round(lat, SHAPE_DECIMALS)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """An area drawn on the map: a ``polygon`` (``points``: its ring of (lon, lat), not closed; a rectangle
+    is a polygon) or a ``circle`` (``points``: its centre; ``radius_m``: the geodesic radius in metres).
+
+    Coordinates are rounded to :data:`SHAPE_DECIMALS` and radii to the metre, so a shape that went through
+    a link or the browser compares equal to itself.
+    """
+
+    kind: str
+    points: tuple[tuple[float, float], ...]
+    radius_m: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in SHAPE_KINDS:
+            raise GeoError(f"expected a shape kind among {', '.join(SHAPE_KINDS)}, got {self.kind!r}")
+        points = tuple(_lon_lat(p, f"{self.kind} point {i + 1}") for i, p in enumerate(self.points))
+        if self.kind == "polygon":
+            if len(points) > 1 and points[0] == points[-1]:
+                points = points[:-1]  # GeoJSON closes its rings
+            if len(set(points)) < 3:
+                raise GeoError(f"expected a polygon of at least 3 distinct points, got {len(set(points))}")
+            radius = 0.0
+        else:
+            if len(points) != 1:
+                raise GeoError(f"expected a circle with one centre point, got {len(points)} points")
+            try:
+                radius = float(round(float(self.radius_m)))
+            except (TypeError, ValueError) as exc:
+                raise GeoError(f"expected a circle radius in metres, got {self.radius_m!r}") from exc
+            if not (np.isfinite(radius) and 0 < radius <= 5_000_000):
+                raise GeoError(f"expected a circle radius between 1 m and 5,000 km, got {self.radius_m!r}")
+        object.__setattr__(self, "points", points)
+        object.__setattr__(self, "radius_m", radius)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form: {"kind", "points": [[lon, lat], ...], "radius_m"}."""
+        return {"kind": self.kind, "points": [list(p) for p in self.points], "radius_m": self.radius_m}
+
+    @classmethod
+    def from_value(cls, value: object) -> Shape:
+        """A shape from itself or its :meth:`to_dict` form."""
+        if isinstance(value, Shape):
+            return value
+        if not isinstance(value, Mapping):
+            raise GeoError(f"expected a shape as {{kind, points, radius_m}}, got {value!r}")
+        unknown = sorted(set(value) - {"kind", "points", "radius_m"})
+        if unknown:
+            raise GeoError(f"expected shape keys among kind, points, radius_m, got unknown {unknown}")
+        points = value.get("points") or ()
+        if not isinstance(points, Iterable) or isinstance(points, str):
+            raise GeoError(f"expected shape points as a list of [lon, lat], got {points!r}")
+        return cls(str(value.get("kind")), tuple(points), value.get("radius_m", 0.0))  # type: ignore[arg-type]
+
+    def mask(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Boolean array: the (lon, lat) inside the shape (on its edge counts as inside; NaN never)."""
+        inside = np.zeros(len(lon), dtype=bool)
+        west, south, east, north = self._bbox()
+        with np.errstate(invalid="ignore"):
+            rows = np.flatnonzero((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))
+        if not len(rows):
+            return inside
+        if self.kind == "polygon":
+            polygon = shapely.Polygon(self.points)
+            shapely.prepare(polygon)
+            inside[rows] = shapely.intersects_xy(polygon, lon[rows], lat[rows])
+            return inside
+        (clon, clat), n = self.points[0], len(rows)
+        _az, _back, dist = _GEOD.inv(np.full(n, clon), np.full(n, clat), lon[rows], lat[rows])
+        inside[rows] = np.asarray(dist) <= self.radius_m
+        return inside
+
+    def _bbox(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) holding the shape (a circle's generously: a cheap first cut)."""
+        if self.kind == "polygon":
+            lons, lats = zip(*self.points, strict=True)
+            return min(lons), min(lats), max(lons), max(lats)
+        (lon, lat), dlat = self.points[0], self.radius_m / _METRES_PER_DEGREE * 1.01
+        south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+        widest = max(abs(south), abs(north))
+        if widest >= 89.0:
+            return -180.0, south, 180.0, north
+        dlon = dlat / np.cos(np.radians(widest))
+        if dlon >= 180.0 or lon - dlon < -180.0 or lon + dlon > 180.0:
+            return -180.0, south, 180.0, north  # near the antimeridian: every longitude is a candidate
+        return lon - dlon, south, lon + dlon, north
+
+
+def _to_shapes(value: object) -> tuple[Shape, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, Shape | Mapping) or not isinstance(value, Iterable) or isinstance(value, str):
+        raise GeoError(f"expected shapes as a list of shapes, got {value!r}")
+    return tuple(Shape.from_value(v) for v in value)
+
+
+def shapes_from_geojson(features: Iterable[Mapping[str, Any]] | None) -> tuple[Shape, ...]:
+    """The shapes of drawn GeoJSON features (Leaflet.draw through ``st_folium``'s ``all_drawings``).
+
+    A Polygon is a polygon (its outer ring); a Point with ``properties.radius`` (metres) is a circle.
+    Raises :class:`GeoError` naming the feature for any other geometry.
+    """
+    shapes: list[Shape] = []
+    for i, feature in enumerate(features or ()):
+        geometry = (feature or {}).get("geometry") or {}
+        kind, coords = geometry.get("type"), geometry.get("coordinates")
+        radius = ((feature or {}).get("properties") or {}).get("radius")
+        if kind == "Polygon" and coords:
+            shapes.append(Shape("polygon", tuple(coords[0])))
+        elif kind == "Point" and radius is not None:
+            shapes.append(Shape("circle", (coords,), radius))
+        else:
+            raise GeoError(f"expected drawn feature {i + 1} to be a polygon or a circle, got {kind or 'nothing'}"
+                           + (" without a radius" if kind == "Point" else ""))
+    return tuple(shapes)
+
+
+def shapes_mask(events: pd.DataFrame, shapes: Iterable[Shape]) -> np.ndarray:
+    """Boolean array (one per row): the event is located inside at least one of ``shapes``."""
+    n = len(events)
+    lon = pd.to_numeric(events.get("lon", pd.Series(np.nan, index=events.index)), errors="coerce")
+    lat = pd.to_numeric(events.get("lat", pd.Series(np.nan, index=events.index)), errors="coerce")
+    x, y = lon.to_numpy(dtype=float, na_value=np.nan), lat.to_numpy(dtype=float, na_value=np.nan)
+    out = np.zeros(n, dtype=bool)
+    for shape in shapes:
+        out |= shape.mask(x, y)
+    return out
+
+
 @dataclass(frozen=True)
 class EventFilter:
     """What the sidebar selects. Empty tuples mean "all"; dates are inclusive days.
@@ -93,6 +242,7 @@ class EventFilter:
     adm2: tuple[str, ...] = ()
     border_only: bool = False
     search: str = ""
+    shapes: tuple[Shape, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -107,11 +257,12 @@ class EventFilter:
             border = border.strip().lower() in ("1", "true", "yes", "on")
         set_(self, "border_only", bool(border))
         set_(self, "search", str(self.search or "").strip())
+        set_(self, "shapes", _to_shapes(self.shapes))
 
     @property
     def has_place(self) -> bool:
-        """A place facet is set (events without a location are then dropped)."""
-        return bool(self.countries or self.adm1 or self.adm2 or self.border_only)
+        """A place facet or a drawn shape is set (events without a location are then dropped)."""
+        return bool(self.countries or self.adm1 or self.adm2 or self.border_only or self.shapes)
 
     @property
     def is_empty(self) -> bool:
@@ -119,11 +270,13 @@ class EventFilter:
         return self == EventFilter()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form: ISO dates, lists, bool, str."""
+        """JSON-safe form: ISO dates, lists, bool, str; shapes as :meth:`Shape.to_dict`."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, dt.date):
+            if f.name == "shapes":
+                value = [shape.to_dict() for shape in value]
+            elif isinstance(value, dt.date):
                 value = value.isoformat()
             elif isinstance(value, tuple):
                 value = list(value)
@@ -255,6 +408,8 @@ def _place_mask(events: pd.DataFrame, f: EventFilter, n: int) -> np.ndarray:
             mask &= False
         else:
             mask &= border.astype("boolean").to_numpy(dtype=bool, na_value=False)
+    if f.shapes:
+        mask &= shapes_mask(events, f.shapes)
     return mask
 
 

@@ -25,7 +25,7 @@ from streamlit_folium import st_folium
 
 from geo import assets, render
 from geo.areas import for_window
-from ui import data
+from ui import data, share, urlstate
 
 MAP_HEIGHT = 640
 EXTENT_KEY = "map-extent"
@@ -44,7 +44,7 @@ def local_assets() -> dict[str, str]:
 @st.cache_resource(show_spinner="Drawing boundaries…", max_entries=4)
 def _base_map(_loaded: data.Loaded, key: int, basemap: str) -> folium.Map:
     return render.base_map(_loaded.boundaries, index=_loaded.index, basemap=basemap, assets=local_assets(),
-                           layer_control=False, keep_view=True)
+                           layer_control=False, keep_view=True, draw=True)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -152,9 +152,14 @@ def _view(shown: pd.DataFrame) -> CentreZoom:
     st.session_state["view-rows"] = rows
     chosen = _selected(shown, rows)
 
+    link = st.session_state.get(urlstate.LINK_VIEW)
+
     def target() -> tuple[tuple[float, float], float] | None:
         if chosen is not None:
             return (float(chosen["lat"]), float(chosen["lon"])), 9
+        if link is not None:  # an opened link: its view wins over the first-load fit, once
+            st.session_state.pop(urlstate.LINK_VIEW, None)
+            return (link[0], link[1]), link[2]
         bounds = render.fit_bounds(shown)
         return _zoom_for(bounds) if bounds is not None else None
 
@@ -190,17 +195,23 @@ def _map_fragment(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, versi
 
 
 def _draw(base: folium.Map, groups: list[Any], center: Any, zoom: Any) -> dict[str, Any] | None:
-    return st_folium(
+    """The map (the link's restore group first), then what it reported kept for the link (``ui.share``):
+    a changed drawn filter reruns the app; the drawn-filter and *Copy link* controls below it."""
+    out = st_folium(
         base,
         key="map",
         height=MAP_HEIGHT,
         use_container_width=True,
-        feature_group_to_add=groups,
+        feature_group_to_add=[share.restore_group(st.session_state), *groups],
         layer_control=folium.LayerControl(collapsed=True, position="topright"),
         center=center,
         zoom=zoom,
-        returned_objects=["last_object_clicked", "bounds"],
+        returned_objects=["last_object_clicked", "bounds", "center", "zoom", "selected_layers", "all_drawings"],
     )
+    if share.take_report(st.session_state, out):
+        st.rerun(scope="app")
+    share.controls()
+    return out
 
 
 def _details(shown: pd.DataFrame, out: dict[str, Any] | None) -> None:

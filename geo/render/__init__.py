@@ -28,6 +28,7 @@ import pandas as pd
 
 from geo.assets import localize
 from geo.errors import GeoError
+from geo.render._drawing import DRAW_STYLE, DrawControl, restore_group
 from geo.render._elements import Attribution, CursorPosition, GeoGroup, ViewKeeper
 from geo.render._events import FULL_TEXT_MAX, POINT_SCALE, POINTS_MAX
 from geo.render._geometry import prepared_layer
@@ -56,6 +57,7 @@ __all__ = [
     "POINTS_MAX",
     "RING_COLOURS",
     "LayerSpec",
+    "DRAW_STYLE",
     "base_map",
     "build_map",
     "class_breaks",
@@ -66,6 +68,7 @@ __all__ = [
     "legend_html",
     "load_ranges",
     "payload_sizes",
+    "restore_group",
     "ring_origins",
     "to_mgrs",
 ]
@@ -145,6 +148,7 @@ def base_map(
     layers: Iterable[str] | None = None,
     layer_control: bool = True,
     keep_view: bool = False,
+    draw: bool = False,
 ) -> folium.Map:
     """The static map: base tiles, boundary overlays, controls, attribution (cache it in the app).
 
@@ -152,7 +156,8 @@ def base_map(
     out. ``assets`` (from :func:`geo.assets.materialize`) makes every script and stylesheet local.
     ``layer_control=False`` when the app passes its own ``LayerControl`` to ``st_folium`` (which then lists
     the dynamic layers too). ``keep_view``: the map records its view in the browser tab and a map created
-    again there (the app's map after another base map is chosen) opens where the last one was.
+    again there (the app's map after another base map is chosen) opens where the last one was. ``draw``:
+    a toolbar to draw polygons, rectangles and circles (the app's drawn filter, :class:`DrawControl`).
     """
     location, zoom = _view(boundaries)
     m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True)
@@ -168,6 +173,8 @@ def base_map(
     CursorPosition().add_to(m)
     if keep_view:
         ViewKeeper().add_to(m)
+    if draw:  # the drawn filter: polygon, rectangle, circle (the app reads the shapes through st_folium)
+        DrawControl(position="topleft").add_to(m)
     if boundaries is not None and (text := boundaries.attribution()):
         Attribution(text).add_to(m)
     if layer_control:

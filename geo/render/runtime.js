@@ -138,10 +138,13 @@
     return registry[key];
   }
 
+  /** Data ``raw`` under ``key`` (a hash of its content, so a key seen again brings the same data: what was
+   *  decoded for it is kept). Holders no live layer uses are dropped when their groups are replaced. */
   G.register = function (key, raw) {
     var h = holder(key);
     if (h.raw !== raw) h.decoded = null;
     h.raw = raw;
+    G._registered++;
     var waiters = h.waiters;
     h.waiters = [];
     waiters.forEach(function (fn) { fn(); });
@@ -443,49 +446,74 @@
     return {cat: cat, ver: ver, prec: prec, when: when};
   }
 
+  /** The card of event ``i``: what, when (and how precisely), where (point, MGRS, admin units), who,
+   *  casualties, the source and when it published, and the import flags. Texts travel only for small
+   *  windows (``d.raw.texts``); every one is set with textContent. */
   function eventPopup(d, spec, i) {
     var s = eventSummary(d, spec, i), box = el("div", "geo-popup");
     var title = text(d, "title", i);
     box.appendChild(el("h4", null, title || s.cat.label));
     var table = el("table");
-    row(table, "Date", s.when);
+    var tprec = text(d, "time_precision", i);
+    row(table, "Date", s.when + (tprec ? " (" + tprec + ")" : ""));
     var sub = text(d, "subcategory", i);
     row(table, "Category", s.cat.label + (sub ? " \u00B7 " + sub : ""));
     row(table, "Verification", s.ver.label);
     var loc = text(d, "location_name", i);
     row(table, "Location", s.prec.label + (loc ? " \u00B7 " + loc : ""));
+    row(table, "Admin", text(d, "admin", i));
+    row(table, "Fatalities", text(d, "fatalities", i));
     row(table, "Actors", text(d, "actors", i));
     row(table, "Equipment", text(d, "equipment", i));
     row(table, "Unit", text(d, "unit", i));
     if (d.cols.sym && spec.syms && s.cat.name === "deployment") row(table, "Kind", spec.syms[d.cols.sym[i]].label);
     var src = text(d, "source_name", i), url = text(d, "source_url", i);
     if (src || url) row(table, "Source", src || url, url);
+    row(table, "Published", text(d, "source_date", i));
     var lat = d.cols.lat[i] / d.raw.scale, lon = d.cols.lon[i] / d.raw.scale;
     row(table, "Point", lat.toFixed(5) + ", " + lon.toFixed(5));
     row(table, "MGRS", mgrs(lat, lon, 5));
     row(table, "Id", text(d, "id", i));
+    var flags = text(d, "flags", i);
+    if (flags) {
+      row(table, "Flags", flags);
+      table.lastChild.className = "geo-flag";
+    }
     box.appendChild(table);
     var desc = text(d, "description", i);
     if (desc) box.appendChild(el("div", null, desc));
-    if (!d.raw.texts) box.appendChild(el("div", "geo-note", "Many events in the window: details are in the side panel."));
+    if (!d.raw.texts) box.appendChild(el("div", "geo-note", "Many events in the window: details are in the table below the map."));
     if (s.prec.name === "country") box.appendChild(el("div", "geo-note", "Location known only to the country: the symbol marks the stated point, not the place."));
     return box;
   }
 
-  function unitPopup(d, spec, u, cats) {
+  /** The card of one admin unit (or of several units of one place: ``u`` an array, e.g. the events and the
+   *  deployments known only to one raion): its name, how many events are known only to it, and a list of
+   *  them; with ``open(i)``, each line opens that event's card. */
+  function unitPopup(d, spec, u, cats, open) {
+    var units = Array.isArray(u) ? u : [u], first = units[0], keys = {}, n = 0;
+    units.forEach(function (x) { keys[x.k] = true; n += x.n; });
     var box = el("div", "geo-popup");
-    box.appendChild(el("h4", null, u.name + (u.local ? " / " + u.local : "")));
-    box.appendChild(el("div", null, u.n + " event" + (u.n === 1 ? "" : "s") + " located only to this " + u.lvl + " (" + u.what + ")"));
+    box.appendChild(el("h4", null, first.name + (first.local && first.local !== first.name ? " / " + first.local : "")));
+    box.appendChild(el("div", null, n + " event" + (n === 1 ? "" : "s") + " located only to this " + first.lvl + " (" + first.what + ")"));
     if (d.mode === "points" && d.cols.unit) {
-      var list = el("ul"), shown = 0;
+      var list = el("ul", open ? "geo-id-units" : null), shown = 0;
       for (var i = 0; i < d.n && shown < 15; i++) {
-        if (d.cols.unit[i] !== u.k || !cats[d.cols.code[i] & 7]) continue;
+        if (!keys[d.cols.unit[i]] || !cats[d.cols.code[i] & 7]) continue;
         var s = eventSummary(d, spec, i), t = text(d, "title", i);
-        list.appendChild(el("li", null, s.when + " \u00B7 " + (t || s.cat.label) + " (" + s.ver.label + ")"));
+        var li = el("li", null, s.when + " \u00B7 " + (t || s.cat.label) + " (" + s.ver.label + ")");
+        if (open) {
+          li.setAttribute("role", "button");
+          li.tabIndex = 0;
+          li.title = "Open this event";
+          li.addEventListener("click", open.bind(null, i));
+          li.addEventListener("keydown", function (j, e) { if (e.key === "Enter") open(j); }.bind(null, i));
+        }
+        list.appendChild(li);
         shown++;
       }
       box.appendChild(list);
-      if (u.n > shown) box.appendChild(el("div", "geo-note", (u.n - shown) + " more: see the side panel."));
+      if (n > shown) box.appendChild(el("div", "geo-note", (n - shown) + " more: see the table below the map."));
     }
     return box;
   }
@@ -533,6 +561,8 @@
       Object.keys(st.groups).forEach(function (name) { kept[name] = map.hasLayer(st.groups[name]); });
       remember("overlays", kept);
     });
+    // what is shown goes back to the app (its link), once the swap or the tick has settled
+    map.on("layeradd layerremove", function (e) { if (e.layer && e.layer._geo && e.layer._geo.name) reportOverlays(map); });
     return st;
   }
 
@@ -633,38 +663,46 @@
         map.getContainer().style.cursor = "";
       },
       _select: function () {
-        var d = this._d, spec = this._spec, cats = {}, keep = [], groups = {}, i;
+        // the events drawn: shown categories, point precisions and (while the map's playback shows a day)
+        // those on that day, or started by it (cumulative); per-event positions are computed once per data
+        var d = this._d, spec = this._spec, cats = {}, i, k;
         spec.show_cats.forEach(function (c) { cats[c] = true; });
         this._cats = cats;
-        var n = d.mode === "points" ? d.n : 0;
+        var play = this._map ? playSync(this._map, this) : null, day = playOffset(play, d);
+        var cum = !!(play && play.cumulative);
+        this._playKey = playKey(play);
+        var n = d.mode === "points" ? d.n : 0, all = this._all || (this._all = prepareAll(d, spec, cats, n));
+        var d0 = d.cols.d0, dl = d.cols.dl, keep = new Uint32Array(n), m = 0;
         for (i = 0; i < n; i++) {
-          var code = d.cols.code[i], prec = (code >> 5) & 7;
-          if (!cats[code & 7] || spec.point_precs.indexOf(prec) < 0) continue;
-          keep.push(i);
+          if (!all.base[i]) continue;
+          if (day !== null) {
+            var s0 = d0[i];
+            if (s0 === 65535 || s0 > day || (!cum && s0 + dl[i] < day)) continue;
+          }
+          keep[m++] = i;
         }
-        var sel = new Uint32Array(keep), m = sel.length;
+        var sel = keep.slice(0, m);
         var mx = new Float64Array(m), my = new Float64Array(m), ox = new Float32Array(m), oy = new Float32Array(m);
-        var seen = {};
-        for (var k = 0; k < m; k++) {
+        var seen = new Uint16Array(all.spots), per = new Uint32Array(all.keys.length), gi = all.gi;
+        for (k = 0; k < m; k++) {
           i = sel[k];
-          var lat = d.cols.lat[i] / d.raw.scale, lon = d.cols.lon[i] / d.raw.scale;
-          var s = Math.sin(lat * Math.PI / 180);
-          mx[k] = (lon + 180) / 360;
-          my[k] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
-          var key = d.cols.lat[i] + ":" + d.cols.lon[i], c = seen[key] || 0;
-          seen[key] = c + 1;
+          mx[k] = all.mx[i];
+          my[k] = all.my[i];
+          var c = seen[all.spot[i]]++;
           if (c > 0) {  // co-located events: a spiral (in symbol widths) so each stays visible and clickable
             var j = Math.min(c, 60), ang = j * 2.39996, rad = Math.sqrt(j);
             ox[k] = Math.cos(ang) * rad;
             oy[k] = Math.sin(ang) * rad;
           }
-          var gk = d.cols.code[i] + 256 * (d.cols.sym ? d.cols.sym[i] : 0);
-          (groups[gk] = groups[gk] || []).push(k);
+          per[gi[i]]++;
         }
+        var groups = all.keys.map(function (g, q) { return [g, new Uint32Array(per[q])]; }), fill = new Uint32Array(all.keys.length);
+        for (k = 0; k < m; k++) { var q = gi[sel[k]]; groups[q][1][fill[q]++] = k; }
         this._sel = sel;
         this._mx = mx; this._my = my; this._ox = ox; this._oy = oy;
-        this._groups = Object.keys(groups).map(function (g) { return [Number(g), new Uint32Array(groups[g])]; });
-        this._paths = (spec.syms || []).map(function (s) { return s.path ? new Path2D(s.path) : null; });
+        this._groups = groups.filter(function (g) { return g[1].length > 0; });
+        if (!this._paths) this._paths = (spec.syms || []).map(function (s) { return s.path ? new Path2D(s.path) : null; });
+        this._unitDay = unitCounts(d, cats, day, cum);
         if (d.mode === "cells") this._selectCells();
       },
       _selectCells: function () {
@@ -682,23 +720,18 @@
         this._cmx = mx; this._cmy = my; this._cmax = m;
       },
       _buildUnits: function () {
+        // No tooltip or popup per shape: the topmost polygon would answer (an oblast over the raion inside
+        // it). The map's identify (identifyAt) finds every unit containing the point and opens the finest;
+        // the shapes stay interactive so that the boundary tooltips beneath do not show through.
         var d = this._d, spec = this._spec, self = this, group = L.featureGroup();
+        this._unitIndex = [];
         d.units.forEach(function (u) {
           if (!self._cats[u.cat]) return;
           var colour = spec.cats[u.cat].colour;
           var style = {pane: "geoUnits", color: colour, weight: 1.6, dashArray: "6 4", fillColor: colour,
             fillOpacity: 0.12, opacity: 0.9};
           var shape = u.latlngs ? L.polygon(u.latlngs, style) : L.circle(u.c, Object.assign({radius: u.r}, style));
-          var lines = [u.name + (u.local ? " / " + u.local : ""),
-            u.n + " event" + (u.n === 1 ? "" : "s") + " located only to this " + u.lvl,
-            "mostly " + spec.cats[u.cat].label];
-          shape.bindTooltip(function () { return tipContent(lines); }, {sticky: true, direction: "top"});
-          // no bindPopup: it would stop the click before the map sees it, and points drawn over the
-          // unit (on the canvas) must win
-          shape.on("click", function (e) {
-            if (!self._map || pointAt(self._map, e.containerPoint)) return;
-            L.popup({maxWidth: 320}).setLatLng(e.latlng).setContent(unitPopup(d, spec, u, self._cats)).openOn(self._map);
-          });
+          self._unitIndex.push(unitEntry(u, shape));
           group.addLayer(shape);
         });
         return group;
@@ -711,6 +744,9 @@
       _redraw: function () {
         var map = this._map;
         if (!map || !this._canvas) return;
+        var t0 = now();
+        if (this._playKey !== playKey(map.__geoPlay)) this._select();  // the map's playback moved on
+        if (this._units && this._unitsKey !== this._playKey) playUnits(this);
         var v = this._view(), dpr = root.devicePixelRatio || 1, cv = this._canvas;
         cv.width = Math.round(v.size.x * dpr);
         cv.height = Math.round(v.size.y * dpr);
@@ -722,6 +758,7 @@
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
         ctx.clearRect(0, 0, v.size.x, v.size.y);
         if (this._d.mode === "cells") this._drawCells(ctx, v); else this._drawPoints(ctx, v);
+        this._drawMs = now() - t0;
       },
       _animate: function (e) {
         if (!this._bounds) return;
@@ -732,9 +769,10 @@
       _radius: function (z) { return z < 6 ? 3.5 : z < 9 ? 4.5 : 5.5; },
       _spacing: function (z) { return this._radius(z) * 3.8; },
       _drawPoints: function (ctx, v) {
-        var spec = this._spec, d = this._d, r = this._radius(v.z), W = v.size.x, H = v.size.y, self = this;
+        var spec = this._spec, r = this._radius(v.z), W = v.size.x, H = v.size.y, self = this;
         var nearIdx = spec.precs.findIndex(function (p) { return p.name === "near"; });
         var countryIdx = spec.precs.findIndex(function (p) { return p.name === "country"; });
+        var lod = lodPlan(this, v), hide = lod.hide, shown = 0;  // crowded cells: one counted circle each
         var rings = [];
         this._groups.forEach(function (g) {
           var code = g[0] & 255, sym = g[0] >> 8, ks = g[1];
@@ -749,11 +787,14 @@
           var drawn = [];
           var sp = self._spacing(v.z);
           for (var q = 0; q < ks.length; q++) {
-            var k = ks[q], x = self._mx[k] * v.ws - v.ox + self._ox[k] * sp, y = self._my[k] * v.ws - v.oy + self._oy[k] * sp;
+            var k = ks[q];
+            if (hide && hide[k]) continue;
+            var x = self._mx[k] * v.ws - v.ox + self._ox[k] * sp, y = self._my[k] * v.ws - v.oy + self._oy[k] * sp;
             if (x < -20 || y < -20 || x > W + 20 || y > H + 20) continue;
             drawn.push(x, y);
             if (!path) { ctx.moveTo(x + size, y); ctx.arc(x, y, size, 0, 2 * Math.PI); }
           }
+          shown += drawn.length / 2;
           if (path) {
             for (var p = 0; p < drawn.length; p += 2) {
               ctx.save();
@@ -798,7 +839,11 @@
           ctx.globalAlpha = 1;
         });
         ctx.setLineDash([]);
+        lodDraw(ctx, lod.clusters, spec);
+        this._lod = {clusters: lod.clusters, points: shown, inView: lod.inView};
       },
+      /** A click on a cluster zooms in to its events (true: handled, the event popup is not opened). */
+      _lodClick: function (e) { return lodClick(this, e); },
       _drawCells: function (ctx, v) {
         var d = this._d, c = d.cols, spec = this._spec, lmax = Math.log(1 + this._cmax), W = v.size.x, H = v.size.y;
         var ramp = spec.ramp;
@@ -846,47 +891,26 @@
         return best < 0 ? -1 : this._sel[best];
       },
       _onMove: function (e) {
+        // one hover answer per mouse move over every points layer and unit (hoverAt): the first layer
+        // that hears the move answers it
+        if (e.__geoHover) return;
+        e.__geoHover = true;
         var self = this;
         if (this._moveQueued) { this._lastMove = e; return; }
         this._moveQueued = true;
         this._lastMove = e;
         L.Util.requestAnimFrame(function () {
           self._moveQueued = false;
-          if (!self._map) return;
-          var ev = self._lastMove, i = self._pick(ev.containerPoint);
-          self._map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
-          if (i < 0 || self._d.mode !== "points") {
-            if (self._tip) self._map.closeTooltip(self._tip);
-            return;
-          }
-          var s = eventSummary(self._d, self._spec, i), t = text(self._d, "title", i);
-          if (!self._tip) self._tip = L.tooltip({direction: "top", offset: [0, -8]});
-          self._tip.setLatLng(ev.latlng).setContent(tipContent([t || s.cat.label, s.when + " \u00B7 " + s.ver.label + " \u00B7 " + s.prec.label]));
-          self._map.openTooltip(self._tip);
+          if (self._map) hoverAt(self._map, self._lastMove, self);
         });
       },
       _onClick: function (e) {
-        var i = this._pick(e.containerPoint), d = this._d, spec = this._spec;
-        if (i < 0) return;
-        var latlng, content;
-        if (d.mode === "cells") {
-          var lon = d.raw.x0 + (d.cols.cx[i] + 0.5) * d.raw.cell, lat = d.raw.y0 + (d.cols.cy[i] + 0.5) * d.raw.cell;
-          latlng = L.latLng(lat, lon);
-          content = el("div", "geo-popup");
-          content.appendChild(el("h4", null, d.cols.count[i] + " events in this cell"));
-          var table = el("table");
-          row(table, "Cell", d.raw.cell + "\u00B0 \u00D7 " + d.raw.cell + "\u00B0 around " + lat.toFixed(3) + ", " + lon.toFixed(3));
-          row(table, "Mostly", spec.cats[d.cols.cat[i]].label);
-          content.appendChild(table);
-          if (d.cols.approx[i]) content.appendChild(el("div", "geo-note", "Events located only to a country: the cell holds the stated point, not the place."));
-          content.appendChild(el("div", "geo-note", "Too many events in the window to draw each one: narrow the filters to see points."));
-        } else {
-          latlng = L.latLng(d.cols.lat[i] / d.raw.scale, d.cols.lon[i] / d.raw.scale);
-          content = eventPopup(d, spec, i);
-        }
-        if (this._tip) this._map.closeTooltip(this._tip);
-        L.popup({maxWidth: 320}).setLatLng(latlng).setContent(content).openOn(this._map);
-        this.fire("click", {latlng: latlng, index: i}, true);
+        if (this._lodClick && this._lodClick(e)) return;
+        // one identify per click over every points layer and unit on the map (identifyAt): the first
+        // layer that hears the click answers it
+        if (!this._map || e.__geoIdentified) return;
+        e.__geoIdentified = true;
+        identifyAt(this._map, e);
       },
     });
 
@@ -965,7 +989,9 @@
   /** The group of registry layer ``options.name``, shown at first if ``options.show`` (the registry's
    *  default) unless the analyst chose otherwise in this tab. */
   G.group = function (options) {
-    return new (leafletClasses().group)(options);
+    var group = new (leafletClasses().group)(options);
+    replaceGroup(group);
+    return group;
   };
 
   /** Keep ``map``'s view: restore the one last seen in this tab (a map created again), record each move. */
@@ -1011,12 +1037,1264 @@
     map.attributionControl.addAttribution(esc);
   };
 
-  /** What the point layers on the page hold (for tests and diagnostics): {layers, events}. */
+  /** What the page holds (for tests, benchmarks and diagnostics): point ``layers`` drawn and their
+   *  ``events``; registry ``groups`` alive (the newest per name) and ever ``created`` (a filter change
+   *  creates a new set); data ``holders`` kept and payloads ``registered`` so far. */
   G._live = [];
+  G._registered = 0;
   G.stats = function () {
     var n = 0;
     G._live.forEach(function (l) { (l._groups || []).forEach(function (g) { n += g[1].length; }); });
-    return {layers: G._live.length, events: n};
+    return {layers: G._live.length, events: n, groups: Object.keys(newest).length, created: groupsCreated,
+      holders: Object.keys(registry).length, registered: G._registered};
+  };
+
+  // ---------------------------------------------------------------- memory: release replaced groups
+  // streamlit-folium evals each rerun's groups and pushes them onto window.feature_group, taking the old
+  // ones off the map but keeping them (and through them every layer, canvas and decoded array). When a
+  // group of a registry name is created again, the one it replaces (if off every map) is dropped from that
+  // list and emptied, and the data holders no remaining layer uses are evicted.
+
+  var newest = {};  // registry name -> the newest group of that name
+  var groupsCreated = 0;
+
+  function replaceGroup(group) {
+    groupsCreated++;
+    var name = group._geo && group._geo.name;
+    if (!name) return;
+    var old = newest[name];
+    newest[name] = group;
+    if (old && old !== group && !old._map) releaseGroup(old);
+  }
+
+  function releaseGroup(group) {
+    var list = root.feature_group;
+    if (Array.isArray(list)) {
+      for (var i = list.length - 1; i >= 0; i--) if (list[i] === group) list.splice(i, 1);
+    }
+    var keys = [];
+    group.eachLayer(function (layer) { if (layer._spec && layer._spec.data) keys.push(layer._spec.data); });
+    group.clearLayers();
+    keys.forEach(function (key) { if (!dataInUse(key)) delete registry[key]; });
+  }
+
+  /** Whether a layer of a live group draws from data ``key``. */
+  function dataInUse(key) {
+    return Object.keys(newest).some(function (name) {
+      var used = false;
+      newest[name].eachLayer(function (layer) { if (layer._spec && layer._spec.data === key) used = true; });
+      return used;
+    });
+  }
+
+  // ---------------------------------------------------------------- tiles-failed notice
+  // Offline (or behind a proxy that refuses the tile servers) the chosen base tiles never load and the map
+  // is a grey field. When a base tile layer has failed on several tiles and loaded none, a small notice on
+  // the map says so and offers the "No tiles" base layer, which takes the tile layers off (the layer control
+  // follows) and gives the map a plain light ground.
+
+  var TILE_CSS = [
+    ".geo-tiles-failed{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;",
+    "background:#fff8e1;border:1px solid #c9a227;border-radius:4px;padding:4px 8px;display:flex;gap:8px;",
+    "align-items:center;font:12px/1.4 system-ui,sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.25)}",
+    ".geo-tiles-failed button{font:inherit;padding:1px 8px;cursor:pointer}",
+    ".leaflet-container.geo-no-tiles{background:#f7f7f4}",
+  ].join("");
+
+  /** Watch ``map``'s base tile layers; ``noTiles`` is the "No tiles" base layer to offer. Once per map. */
+  G.tileNotice = function (map, noTiles, options) {
+    if (!map || map.__geoTiles) return;
+    var min = (options && options.errors) || 2, box = null, failing = null;
+    map.__geoTiles = true;
+    if (!document.getElementById("geo-tiles-style")) {
+      var s = document.createElement("style");
+      s.id = "geo-tiles-style";
+      s.appendChild(document.createTextNode(TILE_CSS));
+      document.head.appendChild(s);
+    }
+    var hide = function () {
+      if (box && box.parentNode) box.parentNode.removeChild(box);
+      box = null;
+      failing = null;
+    };
+    var show = function (layer) {
+      if (box || !layer._map) return;
+      failing = layer;
+      box = el("div", "geo-tiles-failed leaflet-control");
+      box.setAttribute("role", "status");
+      box.appendChild(el("span", null, "Map tiles could not be loaded (offline?)"));
+      if (noTiles) {
+        var btn = el("button", null, "No tiles");
+        btn.type = "button";
+        btn.title = "Switch the base layer to No tiles";
+        btn.addEventListener("click", function () { G.useNoTiles(map, noTiles); });
+        box.appendChild(btn);
+      }
+      L.DomEvent.disableClickPropagation(box);
+      map.getContainer().appendChild(box);
+    };
+    var watch = function (layer) {
+      if (!(layer instanceof L.TileLayer) || layer.__geoWatched) return;
+      layer.__geoWatched = true;
+      var errors = 0, loads = 0;
+      layer.on("tileerror", function () {
+        errors++;
+        if (errors >= min && loads === 0) show(layer);
+      });
+      layer.on("tileload", function () { loads++; if (failing === layer) hide(); });
+      layer.on("remove", function () { errors = 0; loads = 0; if (failing === layer) hide(); });
+    };
+    var ground = function () {
+      var none = !!(noTiles && map.hasLayer(noTiles));
+      map.getContainer().classList.toggle("geo-no-tiles", none);
+      if (none) hide();
+    };
+    map.eachLayer(watch);
+    map.on("layeradd", function (e) { watch(e.layer); if (e.layer === noTiles) ground(); });
+    map.on("layerremove", function (e) { if (e.layer === noTiles) ground(); });
+    map.whenReady(ground);
+  };
+
+  /** Make ``noTiles`` the base layer of ``map``: every tile layer off, the layer control's radio follows. */
+  G.useNoTiles = function (map, noTiles) {
+    var tiles = [];
+    map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) tiles.push(layer); });
+    tiles.forEach(function (layer) { map.removeLayer(layer); });
+    if (noTiles && !map.hasLayer(noTiles)) map.addLayer(noTiles);
+    map.fire("baselayerchange", {layer: noTiles, name: "No tiles"});
+  };
+
+  // ---------------------------------------------------------------- shareable view: overlays reported, link restored
+  // The app keeps its state in the page URL. The runtime reports which registry layers are shown through
+  // streamlit-folium's returned ``selected_layers`` (one entry per registry name, url "shown" or "hidden"),
+  // and restores a link: its overlays once per session token (before the groups decide whether they start
+  // shown), its drawn shapes on a new map or when the app's generation of them changes (a cleared filter).
+
+  function reportOverlays(map) {
+    if (map.__geoReport) return;
+    map.__geoReport = setTimeout(function () {  // after the swap and the groups' own removals
+      map.__geoReport = null;
+      var gd = root.__GLOBAL_DATA__, st = map.__geoOverlays;
+      if (!gd || !gd.selected_layers || !st || root.map !== map) return;
+      var changed = false;
+      Object.keys(st.groups).forEach(function (name) {
+        var url = map.hasLayer(st.groups[name]) ? "shown" : "hidden", key = "geo:" + name;
+        var old = gd.selected_layers[key];
+        if (!old || old.url !== url) { gd.selected_layers[key] = {name: name, url: url}; changed = true; }
+      });
+      if (changed) map.fire("overlayadd", {layer: null});  // streamlit-folium's (debounced) report
+    }, 0);
+  }
+
+  function applyOverlays(map, spec) {
+    if (!spec.seed || !spec.overlays || recall("seeded") === spec.seed) return;
+    remember("seeded", spec.seed);
+    var kept = {};
+    (spec.names || []).forEach(function (name) { kept[name] = spec.overlays.indexOf(name) >= 0; });
+    remember("overlays", kept);
+    var st = overlayState(map);  // groups already on the map (the base map's boundary layers)
+    Object.keys(st.groups).forEach(function (name) {
+      var g = st.groups[name], want = kept[name];
+      if (want === true && !map.hasLayer(g)) map.addLayer(g);
+      else if (want === false && map.hasLayer(g)) map.removeLayer(g);
+    });
+  }
+
+  /** The Leaflet layer of a drawn shape ({kind, points: [[lon, lat]...], radius}); an axis-aligned box
+   *  comes back as a rectangle (edited as one). */
+  function shapeLayer(s, style) {
+    var pts = s.points.map(function (p) { return [p[1], p[0]]; });
+    var layer;
+    if (s.kind === "circle") {
+      layer = L.circle(pts[0], L.extend({radius: s.radius}, style));
+      layer.feature = {type: "Feature", properties: {radius: s.radius}};
+      return layer;
+    }
+    var lats = pts.map(function (p) { return p[0]; }), lons = pts.map(function (p) { return p[1]; });
+    var box = pts.length === 4 && pts.every(function (p) {
+      return (p[0] === Math.min.apply(null, lats) || p[0] === Math.max.apply(null, lats)) &&
+        (p[1] === Math.min.apply(null, lons) || p[1] === Math.max.apply(null, lons));
+    });
+    layer = box ? L.rectangle(L.latLngBounds(pts), style) : L.polygon(pts, style);
+    layer.feature = {type: "Feature", properties: {}};
+    return layer;
+  }
+
+  function applyShapes(map, spec) {
+    var items = map.__geoDrawn;
+    if (!items || map.__geoDrawnGen === spec.gen) return;
+    map.__geoDrawnGen = spec.gen;
+    items.clearLayers();
+    (spec.shapes || []).forEach(function (s) { items.addLayer(shapeLayer(s, spec.style || {})); });
+    var gd = root.__GLOBAL_DATA__;
+    if (gd && root.map === map) gd.all_drawings = items.toGeoJSON().features;
+  }
+
+  /** A layer that, once on a map, applies the link's ``spec``: {seed, overlays, names, shapes, gen, style}. */
+  G.restore = function (spec) {
+    var Restore = L.Layer.extend({
+      onAdd: function (map) { applyOverlays(map, spec); applyShapes(map, spec); },
+      onRemove: function () {},
+    });
+    return new Restore();
+  };
+
+  // ---------------------------------------------------------------- drawing: the drawn filter
+  // Leaflet.draw's toolbar (polygon, rectangle, circle; edit, delete). Its items are what streamlit-folium
+  // returns as ``all_drawings``; a circle carries its radius (metres) in ``feature.properties.radius``, kept
+  // up to date when it is edited.
+
+  G.draw = function (map, options) {
+    var o = options || {}, style = o.style || {};
+    var items = new L.FeatureGroup().addTo(map);
+    map.__geoDrawn = items;
+    new L.Control.Draw({
+      position: o.position || "topleft",
+      draw: {polyline: false, marker: false, circlemarker: false,
+        polygon: {shapeOptions: style, allowIntersection: false, showArea: false},
+        rectangle: {shapeOptions: style, showArea: false},  // showArea breaks Leaflet.draw 1.0 on Leaflet 1.9
+        circle: {shapeOptions: style, metric: true, feet: false}},
+      edit: {featureGroup: items},
+    }).addTo(map);
+    map.on(L.Draw.Event.CREATED, function (e) {
+      if (e.layerType === "circle") e.layer.feature = {type: "Feature", properties: {radius: e.layer.getRadius()}};
+      items.addLayer(e.layer);
+    });
+    map.on(L.Draw.Event.EDITED, function (e) {
+      e.layers.eachLayer(function (layer) {
+        if (layer instanceof L.Circle) layer.feature = {type: "Feature", properties: {radius: layer.getRadius()}};
+      });
+    });
+    return items;
+  };
+
+  // ---------------------------------------------------------------- playback: time that plays in the browser
+  // One control per map (bottom centre, above the attribution line). The window's events arrive once with
+  // their day (d0: start offset from day0, dl: duration); the control picks a day of the window (the points
+  // spec's ``window``) and every points layer on the map re-selects the events on that day (interval
+  // [d0, d0 + dl] covers it) or, cumulative, started by it (d0 <= day), then redraws its canvas and hides
+  // the admin units with no event that day: no server round trip. Keys (the map's page, or the app page
+  // around it, not while typing in a field): space play/pause; while a day is shown ← → step, Home/End
+  // first/last day (with the whole window shown the arrows pan the map as usual).
+
+  var DAY_MS = 86400000;
+  var PLAY_SPEEDS = [0.25, 0.5, 1, 2];  // seconds per day
+  var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var PLAY_CSS = [
+    ".leaflet-bottom.geo-bottomcenter{left:50%;transform:translateX(-50%);bottom:20px}",
+    ".geo-play{background:rgba(255,255,255,.95);padding:5px 8px 4px;font:12px/1.3 system-ui,sans-serif;color:#222;",
+    "width:340px;box-sizing:border-box}",
+    ".geo-play-row{display:flex;align-items:center;gap:3px}",
+    ".geo-play button{font:inherit;cursor:pointer;background:#fff;border:1px solid #bbb;border-radius:3px;height:24px;",
+    "min-width:26px;padding:0 6px;display:inline-flex;align-items:center;justify-content:center;color:#222}",
+    ".geo-play button:disabled{opacity:.35;cursor:default}.geo-play button:hover:not(:disabled){background:#eef3f8}",
+    ".geo-play button.geo-play-main{background:#1f4e79;border-color:#1f4e79;color:#fff}",
+    ".geo-play svg{display:block;fill:currentColor}",
+    ".geo-play-txt{margin-left:6px;min-width:0;flex:1 1 auto}",
+    ".geo-play-day{font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".geo-play-count{color:#555;font-size:11px;white-space:nowrap}",
+    ".geo-play-scrub{width:100%;margin:4px 0 2px;accent-color:#1f4e79}",
+    ".geo-play-opts{justify-content:space-between;font-size:11px;gap:8px}",
+    ".geo-play select{font:inherit;padding:0}.geo-play label{display:inline-flex;align-items:center;gap:3px;cursor:pointer}",
+    ".geo-play.geo-play-off .geo-play-scrub,.geo-play.geo-play-off .geo-play-opts{display:none}",
+  ].join("");
+  var ICONS = {
+    first: "M2,2h2v10h-2zM12,2L5,7L12,12z", prev: "M11,2L4,7L11,12z", play: "M4,2L12,7L4,12z",
+    pause: "M3,2h3v10h-3zM8,2h3v10h-3z", next: "M3,2L10,7L3,12z", last: "M2,2L9,7L2,12zM10,2h2v10h-2z",
+  };
+
+  function now() { return root.performance ? root.performance.now() : Date.now(); }
+
+  function dayNumber(iso) { return Math.round(Date.parse(iso + "T00:00:00Z") / DAY_MS); }
+
+  function dayIso(n) { return new Date(n * DAY_MS).toISOString().slice(0, 10); }
+
+  /** "Sat 10 Aug 2024" (UTC: the days of the data are calendar days). */
+  function dayLabel(n, year) {
+    var d = new Date(n * DAY_MS), dd = d.getUTCDate();
+    return WEEKDAYS[d.getUTCDay()] + " " + (dd < 10 ? "0" : "") + dd + " " + MONTHS[d.getUTCMonth()] +
+      (year === false ? "" : " " + d.getUTCFullYear());
+  }
+
+  function playState(map) {
+    if (map.__geoPlay) return map.__geoPlay;
+    var kept = recall("play") || {};
+    map.__geoPlay = {map: map, first: null, last: null, day: null, cells: false, playing: false, timer: null,
+      cumulative: !!kept.cumulative, speed: PLAY_SPEEDS.indexOf(kept.speed) >= 0 ? kept.speed : 1, ui: null,
+      stepMs: null, queued: false};
+    return map.__geoPlay;
+  }
+
+  /** The map's playback state, after taking in ``layer``'s window: another window starts at the whole
+   *  window again (a map created again in the tab reopens on the day it showed, same window only). */
+  function playSync(map, layer) {
+    var st = playState(map), w = layer._spec.window;
+    st.cells = layer._d.mode === "cells";
+    if (w && w.length === 2) {
+      var first = dayNumber(w[0]), last = dayNumber(w[1]);
+      if (isFinite(first) && isFinite(last) && (first !== st.first || last !== st.last)) {
+        var kept = recall("play") || {};
+        st.first = Math.min(first, last);
+        st.last = Math.max(first, last);
+        var same = kept.first === st.first && kept.last === st.last && typeof kept.day === "number";
+        st.day = same && kept.day >= st.first && kept.day <= st.last ? kept.day : null;
+        if (st.day === null) pause(st);
+      }
+    }
+    playControl(map, st);
+    playRender(st);
+    return st;
+  }
+
+  /** What a layer's selection depends on: the day shown and the mode ("all" for the whole window). */
+  function playKey(st) {
+    return !st || st.day === null || st.cells ? "all" : (st.cumulative ? "c" : "d") + st.day;
+  }
+
+  /** The day shown as an offset from the data's day0 (the d0 column's origin); null: the whole window. */
+  function playOffset(st, d) {
+    return !st || st.day === null || st.cells ? null : st.day - Math.round(d.day0 / DAY_MS);
+  }
+
+  /** Per event, once per data: shown at all (category, point precision), Web Mercator position (0..1),
+   *  co-located spot and drawing group (code and deployment kind, in code order). */
+  function prepareAll(d, spec, cats, n) {
+    var base = new Uint8Array(n), mx = new Float64Array(n), my = new Float64Array(n);
+    var spot = new Uint32Array(n), gi = new Uint16Array(n), spots = new Map(), at = {}, keys = [], i;
+    var lat = d.cols.lat, lon = d.cols.lon, code = d.cols.code, sym = d.cols.sym, scale = d.raw.scale;
+    for (i = 0; i < n; i++) {
+      var c = code[i];
+      if (!cats[c & 7] || spec.point_precs.indexOf((c >> 5) & 7) < 0) continue;
+      base[i] = 1;
+      var s = Math.sin(lat[i] / scale * Math.PI / 180);
+      mx[i] = (lon[i] / scale + 180) / 360;
+      my[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+      var key = (lat[i] + 9000000) * 40000000 + (lon[i] + 18000000), p = spots.get(key);
+      if (p === undefined) { p = spots.size; spots.set(key, p); }
+      spot[i] = p;
+      var gk = c + 256 * (sym ? sym[i] : 0), q = at[gk];
+      if (q === undefined) { q = at[gk] = keys.length; keys.push(gk); }
+      gi[i] = q;
+    }
+    var order = keys.map(function (g, q) { return q; }).sort(function (a, b) { return keys[a] - keys[b]; });
+    var rank = new Uint16Array(keys.length);
+    order.forEach(function (q, r) { rank[q] = r; });
+    for (i = 0; i < n; i++) if (base[i]) gi[i] = rank[gi[i]];
+    return {base: base, mx: mx, my: my, spot: spot, spots: spots.size, gi: gi,
+      keys: order.map(function (q) { return keys[q]; })};
+  }
+
+  /** Events per admin unit on day offset ``day`` (null: the whole window, no counts). */
+  function unitCounts(d, cats, day, cum) {
+    if (day === null || !d.cols.unit || !d.units.length) return null;
+    var out = new Uint32Array(d.units.length), u = d.cols.unit, d0 = d.cols.d0, dl = d.cols.dl, code = d.cols.code;
+    for (var i = 0; i < d.n; i++) {
+      var k = u[i], s0 = d0[i];
+      if (k === 65535 || !cats[code[i] & 7] || s0 === 65535 || s0 > day || (!cum && s0 + dl[i] < day)) continue;
+      out[k]++;
+    }
+    return out;
+  }
+
+  /** Show only the admin units with an event on the day shown (all of them for the whole window). */
+  function playUnits(layer) {
+    layer._unitsKey = layer._playKey;
+    var counts = layer._unitDay, group = layer._units, d = layer._d;
+    if (!layer._unitShapes) {  // the unit shapes in the order _buildUnits added them (one per unit shown)
+      var mine = d.units.filter(function (u) { return layer._cats[u.cat]; }), shapes = group.getLayers();
+      layer._unitShapes = shapes.length === mine.length ? shapes.map(function (s, q) { return [mine[q].k, s]; }) : [];
+    }
+    layer._unitShapes.forEach(function (p) {
+      var on = !counts || counts[p[0]] > 0;
+      if (on && !group.hasLayer(p[1])) group.addLayer(p[1]);
+      else if (!on && group.hasLayer(p[1])) group.removeLayer(p[1]);
+    });
+  }
+
+  function unitEvents(layer) {
+    if (layer._unitDay) return layer._unitDay.reduce(function (a, b) { return a + b; }, 0);
+    return (layer._d && layer._d.units || []).reduce(function (a, u) { return a + (layer._cats[u.cat] ? u.n : 0); }, 0);
+  }
+
+  function setDay(st, day) {
+    var t0 = now();
+    st.day = day === null || st.first === null ? null : Math.max(st.first, Math.min(st.last, day));
+    remember("play", {first: st.first, last: st.last, day: st.day, cumulative: st.cumulative, speed: st.speed});
+    (st.map.__geoPoints || []).forEach(function (layer) { layer._redraw(); });
+    st.stepMs = now() - t0;
+    playRender(st, true);
+  }
+
+  function play(st) {
+    if (st.first === null || st.cells) return;
+    if (st.day === null || st.day >= st.last) setDay(st, st.first);
+    st.playing = true;
+    schedule(st);
+    playRender(st, true);
+  }
+
+  function schedule(st) {
+    clearTimeout(st.timer);
+    st.timer = setTimeout(function () {
+      if (!st.playing) return;
+      if (st.day === null || st.day >= st.last) { pause(st); return; }
+      setDay(st, st.day + 1);
+      if (st.day >= st.last) pause(st); else schedule(st);
+    }, st.speed * 1000);
+  }
+
+  function pause(st) {
+    st.playing = false;
+    clearTimeout(st.timer);
+    st.timer = null;
+    playRender(st, true);
+  }
+
+  function step(st, by) {
+    pause(st);
+    setDay(st, (st.day === null ? (by > 0 ? st.first - 1 : st.last + 1) : st.day) + by);
+  }
+
+  function playControl(map, st) {
+    if (st.ui) return;
+    if (!document.getElementById("geo-play-style")) {
+      var style = document.createElement("style");
+      style.id = "geo-play-style";
+      style.appendChild(document.createTextNode(PLAY_CSS));
+      document.head.appendChild(style);
+    }
+    if (!map._controlCorners.bottomcenter) {
+      map._controlCorners.bottomcenter = L.DomUtil.create("div", "leaflet-bottom geo-bottomcenter", map._controlContainer);
+    }
+    var box = L.DomUtil.create("div", "geo-play leaflet-control leaflet-bar"), ui = {box: box, icons: {}};
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Day-by-day playback");
+    var row = el("div", "geo-play-row");
+    var button = function (name, title, iconName, fn, cls) {
+      var b = el("button", cls || null);
+      b.type = "button";
+      b.title = title;
+      b.setAttribute("aria-label", name);
+      b.appendChild(svgIcon(iconName));
+      b.addEventListener("click", fn);
+      row.appendChild(b);
+      return b;
+    };
+    ui.first = button("First day", "First day (Home)", "first", function () { pause(st); setDay(st, st.first); });
+    ui.prev = button("Previous day", "Previous day (\u2190)", "prev", function () { step(st, -1); });
+    ui.play = button("Play", "Play / pause (space)", "play", function () { if (st.playing) pause(st); else play(st); }, "geo-play-main");
+    ui.next = button("Next day", "Next day (\u2192)", "next", function () { step(st, 1); });
+    ui.last = button("Last day", "Last day (End)", "last", function () { pause(st); setDay(st, st.last); });
+    var txt = el("div", "geo-play-txt");
+    ui.day = el("div", "geo-play-day");
+    ui.day.setAttribute("aria-live", "polite");
+    ui.count = el("div", "geo-play-count");
+    txt.appendChild(ui.day);
+    txt.appendChild(ui.count);
+    row.appendChild(txt);
+    box.appendChild(row);
+    ui.scrub = el("input", "geo-play-scrub");
+    ui.scrub.type = "range";
+    ui.scrub.min = "0";
+    ui.scrub.setAttribute("aria-label", "Day of the window");
+    ui.scrub.addEventListener("input", function () { pause(st); setDay(st, st.first + Number(ui.scrub.value)); });
+    box.appendChild(ui.scrub);
+    var opts = el("div", "geo-play-row geo-play-opts");
+    var speed = el("label", null, "Speed ");
+    ui.speed = el("select");
+    ui.speed.setAttribute("aria-label", "Seconds per day");
+    PLAY_SPEEDS.forEach(function (s) {
+      var o = el("option", null, s + " s / day");
+      o.value = String(s);
+      ui.speed.appendChild(o);
+    });
+    ui.speed.addEventListener("change", function () {
+      st.speed = Number(ui.speed.value);
+      remember("play", {first: st.first, last: st.last, day: st.day, cumulative: st.cumulative, speed: st.speed});
+      if (st.playing) schedule(st);
+    });
+    speed.appendChild(ui.speed);
+    opts.appendChild(speed);
+    var cum = el("label", null);
+    ui.cumulative = el("input");
+    ui.cumulative.type = "checkbox";
+    ui.cumulative.addEventListener("change", function () {
+      st.cumulative = ui.cumulative.checked;
+      setDay(st, st.day);
+    });
+    cum.title = "Show every event so far (started on or before the day), not only those of the day";
+    cum.appendChild(ui.cumulative);
+    cum.appendChild(document.createTextNode("Cumulative"));
+    opts.appendChild(cum);
+    ui.all = el("button", null, "Whole window");
+    ui.all.type = "button";
+    ui.all.title = "Show every event of the window again";
+    ui.all.addEventListener("click", function () { pause(st); setDay(st, null); });
+    opts.appendChild(ui.all);
+    box.appendChild(opts);
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    st.ui = ui;
+    var Ctl = L.Control.extend({options: {position: "bottomcenter"}, onAdd: function () { return box; }});
+    st.ctl = new Ctl();
+    st.ctl.addTo(map);
+    playKeys(st);
+  }
+
+  /** Bring the control up to date (soon: the layers' selections settle first; ``now``: at once). */
+  function playRender(st, immediate) {
+    if (!st.ui) return;
+    if (!immediate) {
+      if (!st.queued) { st.queued = true; setTimeout(function () { st.queued = false; playRender(st, true); }, 0); }
+      return;
+    }
+    var ui = st.ui, has = st.first !== null, on = has && st.day !== null && !st.cells;
+    ui.box.style.display = has ? "" : "none";
+    if (!has) return;
+    var n = st.last - st.first + 1, sameYear = dayIso(st.first).slice(0, 4) === dayIso(st.last).slice(0, 4);
+    ui.box.classList.toggle("geo-play-off", st.cells);
+    if (st.cells) {
+      ui.day.textContent = "Too many events to play day by day";
+      ui.count.textContent = "Narrow the filters to 200,000 events or fewer";
+    } else if (on) {
+      ui.day.textContent = dayLabel(st.day) + " \u00B7 day " + (st.day - st.first + 1) + " of " + n;
+    } else {
+      ui.day.textContent = n === 1 ? dayLabel(st.first) + " \u00B7 the whole window" :
+        "All " + n + " days \u00B7 " + dayLabel(st.first, !sameYear) + " \u2013 " + dayLabel(st.last);
+    }
+    if (!st.cells) {
+      var events = 0;
+      (st.map.__geoPoints || []).forEach(function (l) { events += (l._sel ? l._sel.length : 0) + unitEvents(l); });
+      ui.count.textContent = events.toLocaleString("en") + " event" + (events === 1 ? "" : "s") +
+        (!on ? " in the window" : st.cumulative ? " so far" : " on this day");
+    }
+    ui.play.replaceChild(svgIcon(st.playing ? "pause" : "play"), ui.play.firstChild);
+    ui.play.setAttribute("aria-label", st.playing ? "Pause" : "Play");
+    ui.first.disabled = ui.prev.disabled = st.cells || (on && st.day <= st.first);
+    ui.next.disabled = ui.last.disabled = st.cells || (on && st.day >= st.last);
+    ui.play.disabled = st.cells;
+    ui.all.disabled = !on;
+    ui.scrub.max = String(n - 1);
+    ui.scrub.value = String(on ? st.day - st.first : 0);
+    ui.scrub.disabled = st.cells;
+    ui.speed.value = String(st.speed);
+    ui.cumulative.checked = st.cumulative;
+  }
+
+  function svgIcon(name) {
+    var s = svg("svg", {width: 14, height: 14, viewBox: "0 0 14 14", "aria-hidden": "true"});
+    s.appendChild(svg("path", {d: ICONS[name]}));
+    return s;
+  }
+
+  var keyTarget = null;  // the playback the keys drive: the newest control on this page
+
+  /** ← → space Home End for the playback, from this page and (same origin) the app page around it. */
+  function playKeys(st) {
+    keyTarget = st;
+    if (root.__geoPlayKeys) return;
+    root.__geoPlayKeys = true;
+    var handle = function (e) {
+      var s = keyTarget, t = e.target, tag = t && t.tagName ? t.tagName.toUpperCase() : "";
+      if (!s || !s.ui || s.first === null || s.cells || e.ctrlKey || e.metaKey || e.altKey) return false;
+      if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) return false;
+      var k = e.key, on = s.day !== null;
+      if (k === " " || k === "Spacebar") {
+        if (tag === "BUTTON" || tag === "A") return false;  // the focused button acts itself
+        if (s.playing) pause(s); else play(s);
+      } else if (on && (k === "ArrowRight" || k === "ArrowLeft")) {
+        step(s, k === "ArrowRight" ? 1 : -1);
+      } else if (on && (k === "Home" || k === "End")) {
+        pause(s);
+        setDay(s, k === "Home" ? s.first : s.last);
+      } else {
+        return false;
+      }
+      e.preventDefault();
+      e.stopPropagation();  // capture phase: Leaflet's keyboard panning does not see it
+      return true;
+    };
+    document.addEventListener("keydown", handle, true);
+    try {
+      var outer = root.parent && root.parent !== root ? root.parent.document : null;
+      if (outer) {
+        var fromOuter = function (e) {
+          if (!root.frameElement || !root.frameElement.isConnected) {  // this map's frame is gone
+            outer.removeEventListener("keydown", fromOuter, true);
+            return;
+          }
+          if (e.target === outer.body || e.target === outer.documentElement) handle(e);  // nothing focused
+        };
+        outer.addEventListener("keydown", fromOuter, true);
+        root.addEventListener("pagehide", function () { outer.removeEventListener("keydown", fromOuter, true); });
+      }
+    } catch (err) { /* another origin: keys work when the map's page has focus */ }
+  }
+
+  /** The playback of ``map`` (default: the first map with points) for tests, benchmarks and diagnostics:
+   *  window, day shown, label, mode, events selected (points and admin-located), what the last redraw drew
+   *  (individual points, clusters) and how long a redraw and the last step took (ms). */
+  G.playback = function (map) {
+    map = map || (G._live[0] && G._live[0]._map);
+    var st = map && map.__geoPlay;
+    if (!st) return null;
+    var out = {first: st.first === null ? null : dayIso(st.first), last: st.last === null ? null : dayIso(st.last),
+      day: st.day === null ? null : dayIso(st.day), label: st.ui ? st.ui.day.textContent : null,
+      count: st.ui ? st.ui.count.textContent : null, cumulative: st.cumulative, playing: st.playing,
+      speed: st.speed, events: 0, unitEvents: 0, points: 0, clusters: 0, clustered: 0, drawMs: 0, stepMs: st.stepMs};
+    (map.__geoPoints || []).forEach(function (l) {
+      out.events += l._sel ? l._sel.length : 0;
+      out.unitEvents += unitEvents(l);
+      if (l._lod) {
+        out.points += l._lod.points;
+        out.clusters += l._lod.clusters.length;
+        l._lod.clusters.forEach(function (c) { out.clustered += c.n; });
+      }
+      out.drawMs = Math.max(out.drawMs, l._drawMs || 0);
+    });
+    return out;
+  };
+
+  // ---------------------------------------------------------------- level of detail: clusters when crowded
+  // Per redraw, when a points layer has more than LOD_POINTS events in view (and the map is zoomed out of
+  // LOD_MAX_ZOOM), the events in view are counted on a screen grid of LOD_CELL px anchored to the world
+  // (cells do not jump while panning): a cell with LOD_MIN events or more is drawn as one circle (area
+  // growing with the log of the count, the count written in it, the colour of its most frequent category);
+  // sparser cells keep their points. One pass over the typed arrays: O(n) per redraw.
+
+  var LOD_CELL = 60, LOD_POINTS = 1500, LOD_MIN = 4, LOD_MAX_ZOOM = 13;
+
+  function lodPlan(layer, v) {
+    var m = layer._sel.length, out = {hide: null, clusters: [], inView: m};
+    if (m <= LOD_POINTS || v.z >= LOD_MAX_ZOOM) return out;
+    var W = v.size.x, H = v.size.y, ws = v.ws, ox = v.ox, oy = v.oy, mx = layer._mx, my = layer._my;
+    var c0 = Math.floor(ox / LOD_CELL), r0 = Math.floor(oy / LOD_CELL);
+    var cols = Math.floor((ox + W) / LOD_CELL) - c0 + 1, rows = Math.floor((oy + H) / LOD_CELL) - r0 + 1, nc = cols * rows;
+    var buf = layer._lodBuf;
+    if (!buf || buf.cell.length < m) buf = layer._lodBuf = {cell: new Int32Array(m), hide: new Uint8Array(m)};
+    var cell = buf.cell, count = new Uint32Array(nc), sx = new Float64Array(nc), sy = new Float64Array(nc);
+    var cats = new Uint32Array(nc * 8), box = new Float64Array(nc * 4), code = layer._d.cols.code, sel = layer._sel;
+    var inView = 0, k, ci;
+    for (k = 0; k < m; k++) {
+      var wx = mx[k] * ws, wy = my[k] * ws, x = wx - ox, y = wy - oy;
+      if (x < 0 || y < 0 || x >= W || y >= H) { cell[k] = -1; continue; }
+      ci = (Math.floor(wx / LOD_CELL) - c0) + (Math.floor(wy / LOD_CELL) - r0) * cols;
+      cell[k] = ci;
+      var b = 4 * ci;
+      if (count[ci]++ === 0) { box[b] = box[b + 2] = mx[k]; box[b + 1] = box[b + 3] = my[k]; } else {
+        if (mx[k] < box[b]) box[b] = mx[k]; else if (mx[k] > box[b + 2]) box[b + 2] = mx[k];
+        if (my[k] < box[b + 1]) box[b + 1] = my[k]; else if (my[k] > box[b + 3]) box[b + 3] = my[k];
+      }
+      sx[ci] += x;
+      sy[ci] += y;
+      cats[8 * ci + (code[sel[k]] & 7)]++;
+      inView++;
+    }
+    out.inView = inView;
+    if (inView <= LOD_POINTS) return out;
+    for (ci = 0; ci < nc; ci++) {
+      var n = count[ci];
+      if (n < LOD_MIN) continue;
+      var top = 0;
+      for (var c = 1; c < 8; c++) if (cats[8 * ci + c] > cats[8 * ci + top]) top = c;
+      out.clusters.push({x: sx[ci] / n, y: sy[ci] / n, n: n, cat: top, r: Math.min(26, 9 + 2.4 * Math.log(n)),
+        b: [box[4 * ci], box[4 * ci + 1], box[4 * ci + 2], box[4 * ci + 3]]});
+    }
+    var hide = buf.hide;
+    for (k = 0; k < m; k++) hide[k] = cell[k] >= 0 && count[cell[k]] >= LOD_MIN ? 1 : 0;
+    out.hide = hide;
+    return out;
+  }
+
+  function countText(n) {
+    return n < 1000 ? String(n) : n < 10000 ? (Math.floor(n / 100) / 10) + "k" : Math.round(n / 1000) + "k";
+  }
+
+  function lodDraw(ctx, clusters, spec) {
+    if (!clusters.length) return;
+    ctx.save();
+    ctx.font = "600 11px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.lineJoin = "round";
+    clusters.forEach(function (c) {
+      ctx.fillStyle = spec.cats[c.cat].colour;
+      ctx.globalAlpha = 0.3;
+      ctx.beginPath();
+      ctx.arc(c.x, c.y, c.r + 4, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.globalAlpha = 0.9;
+      ctx.beginPath();
+      ctx.arc(c.x, c.y, c.r, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = "#fff";
+      ctx.stroke();
+      var t = countText(c.n);
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = "rgba(0,0,0,.6)";
+      ctx.strokeText(t, c.x, c.y + 0.5);
+      ctx.fillStyle = "#fff";
+      ctx.fillText(t, c.x, c.y + 0.5);
+    });
+    ctx.restore();
+  }
+
+  function mercToLatLng(x, y) {
+    return L.latLng(Math.atan(Math.sinh(Math.PI * (1 - 2 * y))) * 180 / Math.PI, x * 360 - 180);
+  }
+
+  /** A click on a cluster drawn by any points layer of ``layer``'s map: zoom to its events (at least one
+   *  level, at most to where points are drawn one by one). True when a cluster was hit (each layer hears
+   *  the click: the first one zooms, the others see it handled). */
+  function lodClick(layer, e) {
+    var map = layer._map;
+    if (!map || !e || !e.containerPoint) return false;
+    if (e.__geoLod) return true;
+    var p = e.containerPoint, best = null, bd = Infinity;
+    (map.__geoPoints || []).forEach(function (l) {
+      (l._lod ? l._lod.clusters : []).forEach(function (c) {
+        var dx = c.x - p.x, dy = c.y - p.y, dd = dx * dx + dy * dy;
+        if (dd <= (c.r + 2) * (c.r + 2) && dd < bd) { bd = dd; best = c; }
+      });
+    });
+    if (!best) return false;
+    e.__geoLod = true;
+    var bounds = L.latLngBounds(mercToLatLng(best.b[0], best.b[3]), mercToLatLng(best.b[2], best.b[1]));
+    var z = map.getZoom(), fit = map.getBoundsZoom(bounds.pad(0.15));
+    var target = Math.min(map.getMaxZoom(), Math.max(z + 1, Math.min(fit, LOD_MAX_ZOOM)));
+    map.setView(bounds.getCenter(), target);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- identify: every event and unit at a click
+  // A click lists every event drawn within the click tolerance, and every event sharing the nearest one's
+  // coordinates (co-located events are fanned out on screen), over every points layer on the map, in one
+  // popup with a pager and a compact list; then the admin units containing the point, the finest first
+  // (raion before oblast; a tie goes to the smaller area). The event or unit shown is highlighted (a halo
+  // ring, a unit outline) and reported to streamlit-folium (``last_object_clicked_tooltip``), so that the
+  // app lists it below the map and marks it in the events table. A row chosen in that table comes back
+  // as ``GeoRender.selection`` and is highlighted the same way.
+
+  var IDENTIFY_CSS = [
+    ".geo-id .geo-id-head{font-size:13px;margin:0 0 3px}",
+    ".geo-id-nav{display:flex;align-items:center;gap:6px;margin:0 0 4px}",
+    ".geo-id-nav button{font:13px/1 system-ui,sans-serif;padding:1px 7px;cursor:pointer;border:1px solid #aaa;",
+    "border-radius:3px;background:#f4f4f4}.geo-id-nav button:hover{background:#e4e4e4}",
+    ".geo-id-nav span{min-width:52px;text-align:center;font-weight:600}",
+    ".geo-id-list{list-style:none;margin:0 0 6px;padding:0;max-height:92px;overflow:auto;border-top:1px solid #ddd;",
+    "border-bottom:1px solid #ddd}",
+    ".geo-id-list li{cursor:pointer;padding:1px 3px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".geo-id-list li:hover{background:#eef3f8}.geo-id-list li.geo-cur{background:#fff3b0;font-weight:600}",
+    ".geo-id-dot{display:inline-block;width:8px;height:8px;border-radius:50%;margin-right:5px;vertical-align:0}",
+    ".geo-id-area{display:inline-block;width:9px;height:7px;border:1px dashed #555;margin-right:5px}",
+    ".geo-id-back{cursor:pointer;color:#0b62a4;margin-bottom:3px}",
+    ".geo-id-units li[role=button]{cursor:pointer}.geo-id-units li[role=button]:hover{background:#eef3f8}",
+    ".geo-popup tr.geo-flag td{color:#8a4b00}",
+    ".geo-halo{border-radius:50%;border:3px solid #ffd400;box-shadow:0 0 0 2px rgba(0,0,0,.75),",
+    "0 0 10px 3px rgba(255,212,0,.7);box-sizing:border-box;pointer-events:none}",
+  ].join("");
+
+  function ensureIdentifyStyle() {
+    if (document.getElementById("geo-identify-style")) return;
+    var s = document.createElement("style");
+    s.id = "geo-identify-style";
+    s.appendChild(document.createTextNode(IDENTIFY_CSS));
+    document.head.appendChild(s);
+  }
+
+  var UNIT_RANK = {raion: 0, oblast: 1, country: 2};
+
+  /** What identify needs of an admin unit drawn as ``shape``: its extent, finest-first rank and area. */
+  function unitEntry(u, shape) {
+    var e = {u: u, shape: shape, rank: UNIT_RANK[u.lvl] === undefined ? 3 : UNIT_RANK[u.lvl]};
+    if (u.latlngs) {
+      var s = 90, w = 180, n = -90, ea = -180, area = 0;
+      u.latlngs.forEach(function (poly) {
+        poly.forEach(function (ring, r) {
+          var a = 0;
+          for (var j = 0, m = ring.length, q = m - 1; j < m; q = j++) {
+            var p = ring[j], o = ring[q];
+            if (p[0] < s) s = p[0]; if (p[0] > n) n = p[0]; if (p[1] < w) w = p[1]; if (p[1] > ea) ea = p[1];
+            a += (o[1] - p[1]) * (o[0] + p[0]) * Math.cos(p[0] * Math.PI / 180);
+          }
+          area += (r === 0 ? 1 : -1) * Math.abs(a / 2);
+        });
+      });
+      e.bbox = [s, w, n, ea];
+      e.area = area;
+    } else {
+      var dl = u.r / 111320;
+      e.bbox = [u.c[0] - dl, u.c[1] - dl / Math.max(Math.cos(u.c[0] * Math.PI / 180), 0.05), u.c[0] + dl,
+        u.c[1] + dl / Math.max(Math.cos(u.c[0] * Math.PI / 180), 0.05)];
+      e.area = Math.PI * dl * dl;
+    }
+    return e;
+  }
+
+  /** Whether the unit of ``entry`` contains ``ll`` (even-odd over the rings of each polygon). */
+  function unitContains(entry, ll) {
+    var b = entry.bbox, lat = ll.lat, lng = ll.lng;
+    if (lat < b[0] || lat > b[2] || lng < b[1] || lng > b[3]) return false;
+    var u = entry.u;
+    if (!u.latlngs) return L.latLng(u.c).distanceTo(ll) <= u.r;
+    return u.latlngs.some(function (poly) {
+      var inside = false;
+      poly.forEach(function (ring) {
+        for (var j = 0, m = ring.length, q = m - 1; j < m; q = j++) {
+          var a = ring[j], c = ring[q];
+          if ((a[0] > lat) !== (c[0] > lat) && lng < (c[1] - a[1]) * (lat - a[0]) / (c[0] - a[0]) + a[1]) inside = !inside;
+        }
+      });
+      return inside;
+    });
+  }
+
+  /** The drawn events of points ``layer`` within the click tolerance of container point ``pt``:
+   *  [{layer, k, i, dd}] (``k`` into the layer's drawn events, ``i`` into its data, ``dd`` squared px). */
+  function layerHits(layer, pt) {
+    var out = [];
+    if (!layer._map || !layer._d || layer._d.mode !== "points" || !layer._sel) return out;
+    var v = layer._view(), sp = layer._spacing(v.z), lim = layer._radius(v.z) * 1.7 + 3;
+    lim *= lim;
+    for (var k = 0; k < layer._sel.length; k++) {
+      var dx = layer._mx[k] * v.ws - v.ox + layer._ox[k] * sp - pt.x, dy = layer._my[k] * v.ws - v.oy + layer._oy[k] * sp - pt.y;
+      var dd = dx * dx + dy * dy;
+      if (dd < lim) out.push({layer: layer, k: k, i: layer._sel[k], dd: dd});
+    }
+    return out;
+  }
+
+  /** The drawn events of ``layer`` at stored coordinates (``lat``, ``lon``: integers at the payload's
+   *  scale), as indexes ``k``; the index is built once per selection of drawn events. */
+  function colocated(layer, lat, lon) {
+    if (layer.__coFor !== layer._sel) {
+      var idx = {}, c = layer._d.cols;
+      for (var k = 0; k < layer._sel.length; k++) {
+        var i = layer._sel[k], key = c.lat[i] + ":" + c.lon[i];
+        (idx[key] = idx[key] || []).push(k);
+      }
+      layer.__co = idx;
+      layer.__coFor = layer._sel;
+    }
+    return layer.__co[lat + ":" + lon] || [];
+  }
+
+  /** Every event at the click: those drawn within the tolerance and those sharing the nearest one's
+   *  coordinates, over the points layers of ``map``; the nearest first, then the newest first. */
+  function eventsAt(map, pt) {
+    var hits = [], seen = {}, best = null;
+    var layers = (map.__geoPoints || []).filter(function (l) { return l._d && l._d.mode === "points" && l._sel; });
+    layers.forEach(function (layer) {
+      layerHits(layer, pt).forEach(function (h) {
+        hits.push(h);
+        seen[layer._id + ":" + h.k] = true;
+        if (!best || h.dd < best.dd) best = h;
+      });
+    });
+    if (!best) return [];
+    var bc = best.layer._d.cols, lat = bc.lat[best.i], lon = bc.lon[best.i];
+    layers.forEach(function (layer) {
+      colocated(layer, lat, lon).forEach(function (k) {
+        if (seen[layer._id + ":" + k]) return;
+        seen[layer._id + ":" + k] = true;
+        hits.push({layer: layer, k: k, i: layer._sel[k], dd: Infinity});
+      });
+    });
+    var day = function (h) { var d0 = h.layer._d.cols.d0[h.i]; return d0 === 65535 ? -1 : d0; };
+    hits.sort(function (a, b) {
+      if (a === best || b === best) return a === best ? -1 : 1;
+      return day(b) - day(a) || a.i - b.i;
+    });
+    return hits;
+  }
+
+  /** The admin units of the points layers of ``map`` containing ``latlng``, one entry per place (the
+   *  events' and the deployments' unit of one raion together): [{units: [{u, layer}], rank, area}], the
+   *  finest first (raion, then oblast; a tie goes to the smaller area). */
+  function placesAt(map, latlng) {
+    var places = {}, list = [];
+    (map.__geoPoints || []).forEach(function (layer) {
+      if (!layer._map || !layer._unitIndex || !layer._units || !layer._map.hasLayer(layer._units)) return;
+      layer._unitIndex.forEach(function (entry) {
+        if (!unitContains(entry, latlng)) return;
+        var u = entry.u, key = u.lvl + "|" + u.name + "|" + (u.local || "") + "|" + (u.id || "");
+        if (!places[key]) {
+          places[key] = {units: [], rank: entry.rank, area: entry.area};
+          list.push(places[key]);
+        }
+        places[key].units.push({u: u, layer: layer, entry: entry});
+      });
+    });
+    list.sort(function (a, b) { return a.rank - b.rank || a.area - b.area; });
+    return list;
+  }
+
+  /** The popup of a grid cell (aggregated mode). */
+  function cellPopup(layer, i) {
+    var d = layer._d, spec = layer._spec;
+    var lon = d.raw.x0 + (d.cols.cx[i] + 0.5) * d.raw.cell, lat = d.raw.y0 + (d.cols.cy[i] + 0.5) * d.raw.cell;
+    var content = el("div", "geo-popup");
+    content.appendChild(el("h4", null, d.cols.count[i] + " events in this cell"));
+    var table = el("table");
+    row(table, "Cell", d.raw.cell + "\u00B0 \u00D7 " + d.raw.cell + "\u00B0 around " + lat.toFixed(3) + ", " + lon.toFixed(3));
+    row(table, "Mostly", spec.cats[d.cols.cat[i]].label);
+    content.appendChild(table);
+    if (d.cols.approx[i]) content.appendChild(el("div", "geo-note", "Events located only to a country: the cell holds the stated point, not the place."));
+    content.appendChild(el("div", "geo-note", "Too many events in the window to draw each one: narrow the filters to see points."));
+    return {latlng: L.latLng(lat, lon), content: content};
+  }
+
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  function eventLatLng(d, i) { return L.latLng(d.cols.lat[i] / d.raw.scale, d.cols.lon[i] / d.raw.scale); }
+
+  /** Identify at a map click ``e``: the cell (aggregated mode), else every event and unit at the point. */
+  function identifyAt(map, e) {
+    var pt = e.containerPoint, layers = map.__geoPoints || [];
+    for (var c = 0; c < layers.length; c++) {
+      var layer = layers[c];
+      if (!layer._d || layer._d.mode !== "cells") continue;
+      var i = layer._pick(pt);
+      if (i < 0) continue;
+      var cell = cellPopup(layer, i);
+      closeHover(map);
+      L.popup({maxWidth: 320}).setLatLng(cell.latlng).setContent(cell.content).openOn(map);
+      layer.fire("click", {latlng: cell.latlng, index: i}, true);
+      return;
+    }
+    var events = eventsAt(map, pt), places = placesAt(map, e.latlng);
+    if (!events.length && !places.length) { setSelected(map, null); return; }
+    var entries = events.map(function (h) { return {ev: h}; }).concat(places.map(function (p) { return {place: p}; }));
+    var at = events.length ? eventLatLng(events[0].layer._d, events[0].i) : e.latlng;
+    closeHover(map);
+    openIdentify(map, entries, at, events.length, e.latlng);
+  }
+
+  /** The identify popup over ``entries`` ({ev} or {place}), ``nEv`` of them events; the pager (and the
+   *  list) move between them; the entry shown is the selection. */
+  function openIdentify(map, entries, latlng, nEv, clicked) {
+    ensureIdentifyStyle();
+    var n = entries.length, nPl = n - nEv, cur = 0;
+    var box = el("div", "geo-popup geo-id"), label = null, items = [];
+    var popup = L.popup({maxWidth: 340, minWidth: 250, autoPanPaddingTopLeft: [20, 60], className: "geo-id-popup"});
+    if (n > 1) {
+      var head = nEv ? plural(nEv, "event") + " at this spot" + (nPl ? " \u00B7 " + plural(nPl, "area") + " around it" : "")
+        : plural(nPl, "area") + " contain this point";
+      box.appendChild(el("h4", "geo-id-head", head));
+      var nav = el("div", "geo-id-nav"), prev = el("button", null, "\u2039"), next = el("button", null, "\u203A");
+      prev.type = next.type = "button";
+      prev.title = "Previous (\u2190)";
+      next.title = "Next (\u2192)";
+      label = el("span", "geo-id-count");
+      prev.addEventListener("click", function () { show(cur - 1); });
+      next.addEventListener("click", function () { show(cur + 1); });
+      nav.appendChild(prev);
+      nav.appendChild(label);
+      nav.appendChild(next);
+      box.appendChild(nav);
+      var list = el("ol", "geo-id-list");
+      entries.forEach(function (entry, k) {
+        var li = el("li");
+        if (entry.ev) {
+          var d = entry.ev.layer._d, s = eventSummary(d, entry.ev.layer._spec, entry.ev.i);
+          var dot = el("span", "geo-id-dot");
+          dot.style.background = s.cat.colour;
+          li.appendChild(dot);
+          li.appendChild(document.createTextNode(s.when + " \u00B7 " + (text(d, "title", entry.ev.i) || s.cat.label)));
+        } else {
+          var u = entry.place.units[0].u;
+          li.appendChild(el("span", "geo-id-area"));
+          li.appendChild(document.createTextNode(u.name + " (" + u.lvl + "): " + plural(placeCount(entry.place), "event") + " known only to it"));
+        }
+        li.addEventListener("click", function () { show(k); });
+        items.push(li);
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+      box.addEventListener("keydown", function (ev) {
+        if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
+        ev.stopPropagation();
+        ev.preventDefault();
+        show(cur + (ev.key === "ArrowLeft" ? -1 : 1));
+      });
+    }
+    var body = el("div", "geo-id-body");
+    box.appendChild(body);
+
+    function fill(node) {
+      while (body.firstChild) body.removeChild(body.firstChild);
+      body.appendChild(node);
+      if (popup.isOpen && popup.isOpen()) popup.update();
+    }
+
+    function show(k) {
+      cur = ((k % n) + n) % n;
+      if (label) label.textContent = (cur + 1) + " of " + n;
+      items.forEach(function (li, j) { li.classList.toggle("geo-cur", j === cur); });
+      if (items[cur] && items[cur].scrollIntoView && items[cur].parentNode.scrollHeight > items[cur].parentNode.clientHeight) {
+        items[cur].parentNode.scrollTop = items[cur].offsetTop - items[cur].parentNode.offsetTop - 20;
+      }
+      var entry = entries[cur];
+      if (entry.ev) {
+        var h = entry.ev;
+        fill(eventPopup(h.layer._d, h.layer._spec, h.i));
+        setSelected(map, {data: h.layer._spec.data, i: h.i, id: text(h.layer._d, "id", h.i)});
+        report(h.layer, eventLatLng(h.layer._d, h.i), {ids: eventIds(entries), current: text(h.layer._d, "id", h.i)});
+      } else {
+        showPlace(entry.place);
+      }
+    }
+
+    function showPlace(place) {
+      var first = place.units[0], d = first.layer._d, spec = first.layer._spec, cats = {};
+      place.units.forEach(function (x) { Object.keys(x.layer._cats).forEach(function (c) { cats[c] = x.layer._cats[c]; }); });
+      var units = place.units.map(function (x) { return x.u; });
+      fill(unitPopup(d, spec, units, cats, function (i) {
+        var back = el("div", "geo-id-back", "\u2039 back to " + first.u.name);
+        back.setAttribute("role", "button");
+        back.tabIndex = 0;
+        back.addEventListener("click", function () { showPlace(place); });
+        var card = el("div");
+        card.appendChild(back);
+        card.appendChild(eventPopup(d, spec, i));
+        fill(card);
+        report(first.layer, clicked, {ids: placeIds(place), current: text(d, "id", i), unit: unitRef(first.u)});
+      }));
+      setSelected(map, {place: placeKey(place)});
+      report(first.layer, clicked, {ids: placeIds(place), current: null, unit: unitRef(first.u)});
+    }
+
+    popup.setLatLng(latlng).setContent(box).openOn(map);
+    show(0);
+  }
+
+  function placeKey(place) {
+    var u = place.units[0].u;
+    return {lvl: u.lvl, name: u.name, local: u.local || "", id: u.id || ""};
+  }
+
+  function unitRef(u) { return {level: u.lvl === "raion" ? 2 : u.lvl === "oblast" ? 1 : 0, id: u.id || null, name: u.name}; }
+
+  function placeCount(place) { return place.units.reduce(function (n, x) { return n + x.u.n; }, 0); }
+
+  var REPORT_MAX = 200;
+
+  function eventIds(entries) {
+    var ids = [];
+    entries.forEach(function (e) {
+      if (e.ev && ids.length < REPORT_MAX) { var id = text(e.ev.layer._d, "id", e.ev.i); if (id) ids.push(id); }
+    });
+    return ids;
+  }
+
+  function placeIds(place) {
+    var keys = {}, ids = [], d = place.units[0].layer._d;
+    place.units.forEach(function (x) { keys[x.u.k] = true; });
+    if (!d.cols.unit) return ids;
+    for (var i = 0; i < d.n && ids.length < REPORT_MAX; i++) {
+      if (!keys[d.cols.unit[i]]) continue;
+      var id = text(d, "id", i);
+      if (id) ids.push(id);
+    }
+    return ids;
+  }
+
+  function escapeHtml(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
+
+  /** Tell streamlit-folium what was identified: a click on ``layer`` at ``latlng`` whose "tooltip" is
+   *  ``geo-identify:`` + JSON (its ``last_object_clicked_tooltip``; HTML-escaped, as streamlit-folium
+   *  reads the tooltip through innerHTML). */
+  function report(layer, latlng, what) {
+    var content = escapeHtml("geo-identify:" + JSON.stringify(what));
+    var target = {_tooltip: {_content: content}, getTooltip: function () { return {getContent: function () { return content; }}; }};
+    layer.fire("click", {latlng: latlng, sourceTarget: target}, true);
+  }
+
+  // ---- hover: the event (and how many more are at its spot) or the finest unit under the cursor
+
+  function closeHover(map) {
+    if (map.__geoTip) map.closeTooltip(map.__geoTip);
+  }
+
+  function hoverAt(map, ev, layer) {
+    var lines = null, pointer = false, events = eventsAt(map, ev.containerPoint);
+    if (events.length) {
+      var h = events[0], d = h.layer._d, s = eventSummary(d, h.layer._spec, h.i), t = text(d, "title", h.i);
+      lines = [t || s.cat.label, s.when + " \u00B7 " + s.ver.label + " \u00B7 " + s.prec.label];
+      if (events.length > 1) lines.push(events.length + " events here: click to list them");
+    } else if ((map.__geoPoints || []).some(function (l) { return l._d && l._d.mode === "cells" && l._pick(ev.containerPoint) >= 0; })) {
+      pointer = true;
+    } else {
+      var places = placesAt(map, ev.latlng);
+      if (places.length) {
+        var u = places[0].units[0].u, n = placeCount(places[0]);
+        lines = [u.name + (u.local && u.local !== u.name ? " / " + u.local : ""),
+          plural(n, "event") + " located only to this " + u.lvl];
+        if (places.length > 1) {
+          lines.push("within " + places.slice(1).map(function (p) { return p.units[0].u.name + " (" + plural(placeCount(p), "event") + ")"; }).join(", "));
+        }
+      }
+    }
+    map.getContainer().style.cursor = lines || pointer ? "pointer" : "";
+    if (!lines) { closeHover(map); return; }
+    if (!map.__geoTip) {
+      map.__geoTip = L.tooltip({direction: "top", offset: [0, -8]});
+      map.on("mouseout", function () { closeHover(map); });
+    }
+    map.__geoTip.setLatLng(ev.latlng).setContent(tipContent(lines));
+    map.openTooltip(map.__geoTip);
+  }
+
+  // ---- the selection: a halo on the selected event, an outline on the selected unit
+
+  var SELECT_PANE = "geoSelect";
+
+  function selectState(map) {
+    if (map.__geoSelect) return map.__geoSelect;
+    var st = {sel: null, marks: null, queued: false};
+    map.__geoSelect = st;
+    if (!map.getPane(SELECT_PANE)) {
+      var p = map.createPane(SELECT_PANE);
+      p.style.zIndex = 460;  // above the points (450), below tooltips and popups
+      p.style.pointerEvents = "none";
+    }
+    var later = function () {
+      if (st.queued) return;
+      st.queued = true;
+      L.Util.requestAnimFrame(function () { st.queued = false; drawSelected(map); });
+    };
+    // the halo follows the zoom (the fan of co-located events widens) and the layers streamlit-folium
+    // swaps in (the selected event is found again in the new data)
+    map.on("zoomend viewreset layeradd layerremove", function (e) {
+      if (e.type === "layeradd" || e.type === "layerremove") {
+        if (!e.layer || e.layer === st.marks || (st.marks && st.marks.hasLayer && st.marks.hasLayer(e.layer))) return;
+        if (!e.layer._spec && !(e.layer instanceof L.LayerGroup)) return;
+      }
+      later();
+    });
+    return st;
+  }
+
+  /** Select ``sel`` on ``map`` (null: none): {data, i} (an event of a payload), {id} (an event id), {lat,
+   *  lon} (stored coordinates), or {place: {lvl, name, local, id}} (an admin unit). */
+  function setSelected(map, sel) {
+    var st = selectState(map);
+    st.sel = sel;
+    drawSelected(map);
+  }
+
+  /** Index of the selected event in the data ``d`` of ``layer``, or -1. */
+  function selectedIndex(layer, sel) {
+    var d = layer._d, i;
+    if (sel.data && sel.data === layer._spec.data && sel.i >= 0 && sel.i < d.n) return sel.i;
+    if (sel.id && d.raw.texts && d.raw.texts.id) {
+      if (d.__idFor !== sel.id) {
+        d.__idFor = sel.id;
+        d.__idAt = -1;
+        for (i = 0; i < d.n; i++) if (text(d, "id", i) === sel.id) { d.__idAt = i; break; }
+      }
+      if (d.__idAt >= 0) return d.__idAt;
+    }
+    if (sel.lat !== undefined && sel.lat !== null && sel.lon !== undefined && sel.lon !== null) {
+      for (i = 0; i < d.n; i++) if (d.cols.lat[i] === sel.lat && d.cols.lon[i] === sel.lon) return i;
+    }
+    return -1;
+  }
+
+  /** Position ``k`` of data index ``i`` among the drawn events of ``layer``, or -1. */
+  function drawnIndex(layer, i) {
+    if (layer.__invFor !== layer._sel) {
+      var inv = new Int32Array(layer._d.n).fill(-1);
+      for (var k = 0; k < layer._sel.length; k++) inv[layer._sel[k]] = k;
+      layer.__inv = inv;
+      layer.__invFor = layer._sel;
+    }
+    return layer.__inv[i];
+  }
+
+  function outline(group, u) {
+    var casing = {pane: SELECT_PANE, color: "#1a1a1a", weight: 7, opacity: 0.5, fill: false, interactive: false};
+    var line = {pane: SELECT_PANE, color: "#ffd400", weight: 3.5, opacity: 1, fill: false, interactive: false};
+    [casing, line].forEach(function (style) {
+      group.addLayer(u.latlngs ? L.polygon(u.latlngs, style) : L.circle(u.c, Object.assign({radius: u.r}, style)));
+    });
+  }
+
+  function drawSelected(map) {
+    var st = selectState(map), sel = st.sel;
+    if (st.marks) { map.removeLayer(st.marks); st.marks = null; }
+    if (!sel || !map._loaded) return;
+    ensureIdentifyStyle();
+    var marks = L.layerGroup(), found = false;
+    var layers = (map.__geoPoints || []).filter(function (l) { return l._map && l._d && l._sel; });
+    if (sel.place) {
+      layers.forEach(function (layer) {
+        (layer._unitIndex || []).forEach(function (entry) {
+          var u = entry.u;
+          if (u.lvl === sel.place.lvl && u.name === sel.place.name && (u.local || "") === sel.place.local &&
+              (u.id || "") === sel.place.id) { outline(marks, u); found = true; }
+        });
+      });
+    } else {
+      var done = false;
+      layers.forEach(function (layer) {
+        if (done || layer._d.mode !== "points") return;
+        var i = selectedIndex(layer, sel);
+        if (i < 0) return;
+        var k = drawnIndex(layer, i);
+        if (k >= 0) {
+          var z = map.getZoom(), sp = layer._spacing(z), d = layer._d;
+          var dep = layer._spec.cats[d.cols.code[i] & 7].name === "deployment";
+          var r = layer._radius(z) * (dep ? 1.7 : 1) + 7, size = Math.round(2 * r);
+          var icon = L.divIcon({className: "geo-halo", iconSize: [size, size],
+            iconAnchor: [size / 2 - layer._ox[k] * sp, size / 2 - layer._oy[k] * sp]});
+          marks.addLayer(L.marker(eventLatLng(d, i), {icon: icon, pane: SELECT_PANE, interactive: false, keyboard: false}));
+          found = done = true;
+        } else if (d.cols.unit && d.cols.unit[i] !== 65535) {  // an event known only to a unit: the unit
+          layers.forEach(function (l) {
+            (l._unitIndex || []).forEach(function (entry) { if (entry.u.k === d.cols.unit[i]) { outline(marks, entry.u); found = done = true; } });
+          });
+        }
+      });
+    }
+    if (!found) return;
+    st.marks = marks;
+    marks.addTo(map);
+  }
+
+  /** The event chosen in the app's events table, handed over with each set of layers: ``spec`` {token,
+   *  id, lat, lon} (nothing chosen: id and lat null). Applied once per token, so that a later click on the
+   *  map keeps its own selection through the reruns that follow. */
+  var appliedSelection = null;
+
+  G.selection = function (spec) {
+    var Sel = L.Layer.extend({
+      onAdd: function (map) {
+        if (!spec || spec.token === appliedSelection) return;
+        appliedSelection = spec.token;
+        var chosen = spec.id || (spec.lat !== null && spec.lat !== undefined);
+        var scale = 1e5;  // geo.render._events.POINT_SCALE
+        setSelected(map, chosen ? {id: spec.id || null,
+          lat: spec.lat === null || spec.lat === undefined ? null : Math.round(spec.lat * scale),
+          lon: spec.lon === null || spec.lon === undefined ? null : Math.round(spec.lon * scale)} : null);
+      },
+      onRemove: function () {},
+    });
+    return new Sel();
+  };
+
+  /** What is selected on ``map`` (for tests): null, or {events: n halos, units: n outlines}. */
+  G.selected = function (map) {
+    var st = map && map.__geoSelect;
+    if (!st || !st.marks) return null;
+    var out = {events: 0, units: 0};
+    st.marks.eachLayer(function (l) { if (l instanceof L.Marker) out.events++; else out.units += 0.5; });
+    return out;
   };
 
   root.GeoRender = G;
