@@ -157,18 +157,18 @@ def _text(frame: pd.DataFrame, col: str) -> pd.Series:
     return frame[col].astype("string").fillna("").str.strip().astype(object)
 
 
-def _unit_frames(boundaries: Any) -> list[tuple[str, pd.DataFrame]]:
-    """(kind, layer) of every loaded unit layer, largest first."""
+def _unit_frames(boundaries: Any) -> list[tuple[str, str, pd.DataFrame]]:
+    """(kind, layer name, layer) of every loaded unit layer, largest first."""
     out = []
     for level, kind in ((0, "country"), (1, "oblast"), (2, "raion")):
         layer = getattr(boundaries, f"adm{level}", None)
         if layer is not None and len(layer):
-            out.append((kind, layer))
+            out.append((kind, f"adm{level}", layer))
     vintages: Mapping[str, Any] = getattr(boundaries, "vintages", None) or {}
     for key, kind in (("adm2_2020", "raion"), ("adm3", "hromada")):
         layer = vintages.get(key)
         if layer is not None and len(layer):
-            out.append((kind, layer))
+            out.append((kind, key, layer))
     return out
 
 
@@ -218,7 +218,7 @@ def _unit_entries(boundaries: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     raions_2020 = (getattr(boundaries, "vintages", None) or {}).get("adm2_2020")
     in_raion = _Locator(raions_2020) if raions_2020 is not None and len(raions_2020) else None
     frames, names = [], []
-    for kind, layer in _unit_frames(boundaries):
+    for kind, source, layer in _unit_frames(boundaries):
         layer = _wgs84(layer)
         geoms = layer.geometry.to_numpy()
         lon, lat = label_points(geoms)
@@ -232,7 +232,8 @@ def _unit_entries(boundaries: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
             "name": np.where(name != "", name, local), "local": np.where(local != name, local, ""), "kind": kind,
             "lat": lat, "lon": lon, "bbox": [tuple(map(float, b)) for b in bounds], "population": 0,
             "ref": _text(layer, "unit_id").to_numpy(dtype=object), "iso3": iso3,
-            "context": _context(raion, oblast, iso3 if kind != "country" else empty),
+            "context": _context(raion, oblast, iso3 if kind != "country" else empty), "oblast": oblast,
+            "source": source,
         })  # fmt: skip
         frames.append(frame)
         written = [*name, *local, *(strip_admin_terms(t) for t in name), *(strip_admin_terms(t) for t in local)]
@@ -295,13 +296,13 @@ def _cyrillic_local(records: list[Mapping[str, Any]], iso3: list[str], names: pd
     return [best.get(i, (0.0, ""))[1] for i in range(len(records))]
 
 
-def _conventional(places: pd.DataFrame, names: pd.DataFrame, local: list[str], boundaries: Any) -> tuple[np.ndarray, np.ndarray]:
+def _conventional(places: pd.DataFrame, names: pd.DataFrame, local: np.ndarray, boundaries: Any) -> tuple[np.ndarray, np.ndarray]:
     """Each town's display names (Latin, local): as the boundaries spell the raion or oblast named after
     it and holding it ("Gomel" / "Гомель" for GeoNames' "Homyel'" in Gomel Oblast, "Mogilev" for
     "Mahilyow"), else GeoNames' name without a settlement word ("Horad Zhodzina" -> "Zhodzina") and
-    ``local``."""
+    ``local``. ``names``: the towns' names (place = row of ``places``, key)."""
     shown = np.array([strip_admin_terms(n) if " " in n else n for n in places["name"]], dtype=object)
-    shown_local = np.asarray(local, dtype=object).copy()
+    shown_local = local.copy()
     lon, lat = places["lon"].to_numpy(dtype=float), places["lat"].to_numpy(dtype=float)
     iso3 = places["iso3"].to_numpy(dtype=object)
     known = names[["place", "key"]].drop_duplicates()
@@ -310,13 +311,14 @@ def _conventional(places: pd.DataFrame, names: pd.DataFrame, local: list[str], b
         if layer is None or not len(layer):
             continue
         locate = _Locator(layer)
+        latin = [strip_admin_terms(t) for t in locate.names]
+        cyrillic = [strip_admin_terms(t) for t in locate.locals]
+        keys = np.asarray(keys_of_normalised(normalise_names(latin + cyrillic)), dtype=object)
         unit = locate.index(lon, lat, iso3)
         has = np.flatnonzero(unit >= 0)
-        latin = [strip_admin_terms(t) for t in locate.names[unit[has]]]
-        cyrillic = [strip_admin_terms(t) for t in locate.locals[unit[has]]]
-        keys = keys_of_normalised(normalise_names(latin + cyrillic))
-        found = pd.DataFrame({"place": has, "key": keys[: len(has)], "text": latin, "local_key": keys[len(has) :],
-                              "local": cyrillic})
+        at = unit[has]
+        found = pd.DataFrame({"place": has, "key": keys[at], "text": np.asarray(latin, dtype=object)[at],
+                              "local_key": keys[len(latin) + at], "local": np.asarray(cyrillic, dtype=object)[at]})
         match = found.merge(known, on=["place", "key"])
         shown[match["place"].to_numpy()] = match["text"].to_numpy(dtype=object)
         same = match.loc[(match["local_key"] == match["key"]) & (match["local"] != "")]
@@ -325,21 +327,33 @@ def _conventional(places: pd.DataFrame, names: pd.DataFrame, local: list[str], b
 
 
 def _town_entries(records: list[Mapping[str, Any]], boundaries: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """GeoNames places as towns, named as the boundaries spell them, and every name the geocoder indexes."""
+    """GeoNames places as towns and every name the geocoder indexes. The towns of the boundaries'
+    countries (all, without boundaries) get a local name, their oblast and the boundaries' spelling."""
     gazetteer = Gazetteer(records)
     places, names = gazetteer.place_table(), gazetteer.name_table()
     iso3 = places["iso3"].to_numpy(dtype=object)
-    local = _cyrillic_local(records, iso3.tolist(), names)
-    lon, lat = places["lon"].to_numpy(dtype=float), places["lat"].to_numpy(dtype=float)
-    oblasts = getattr(boundaries, "adm1", None)
-    has_oblasts = oblasts is not None and len(oblasts)
-    oblast = _Locator(oblasts)(lon, lat, iso3) if has_oblasts else np.full(len(places), "", dtype=object)
-    shown, local = (_conventional(places, names, local, boundaries) if boundaries is not None
-                    else (places["name"].to_numpy(dtype=object), local))
+    shown, local = places["name"].to_numpy(dtype=object).copy(), np.full(len(places), "", dtype=object)
+    oblast = np.full(len(places), "", dtype=object)
+    countries = {country_iso3(c) for c in getattr(boundaries, "countries", ()) or ()}
+    home = np.flatnonzero(np.isin(iso3, list(countries))) if countries else np.arange(len(places))
+    if len(home):
+        mine = places.iloc[home].reset_index(drop=True)
+        position = np.full(len(places), -1)
+        position[home] = np.arange(len(home))
+        their = names.assign(place=position[names["place"].to_numpy()])
+        their = their.loc[their["place"] >= 0]
+        local[home] = _cyrillic_local([records[i] for i in home], iso3[home].tolist(), their)
+        if boundaries is not None:
+            shown[home], local[home] = _conventional(mine, their, local[home], boundaries)
+            oblasts = getattr(boundaries, "adm1", None)
+            if oblasts is not None and len(oblasts):
+                oblast[home] = _Locator(oblasts)(mine["lon"].to_numpy(), mine["lat"].to_numpy(), iso3[home])
     frame = pd.DataFrame({
-        "name": shown, "local": local, "kind": "town", "lat": lat, "lon": lon, "bbox": None,
+        "name": shown, "local": local, "kind": "town", "lat": places["lat"].to_numpy(dtype=float),
+        "lon": places["lon"].to_numpy(dtype=float), "bbox": None,
         "population": places["population"].to_numpy(dtype=np.int64),
         "ref": ["gn:" + str(g) for g in places["geonameid"]], "iso3": iso3, "context": _context(oblast, iso3),
+        "oblast": oblast, "source": "geonames",
     })  # fmt: skip
     return frame, names.rename(columns={"place": "entry"})[["entry", "readable"]]
 
@@ -374,11 +388,13 @@ class PlaceIndex:
         started = time.perf_counter()
         frames = [f for f in (units[0], towns[0]) if len(f)]
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-            columns=["name", "local", "kind", "lat", "lon", "bbox", "population", "ref", "iso3", "context"])
+            columns=["name", "local", "kind", "lat", "lon", "bbox", "population", "ref", "iso3", "context", "oblast", "source"])
         offset = len(units[0])
         pairs = pd.concat([units[1], towns[1].assign(entry=towns[1]["entry"] + offset)], ignore_index=True)
         pairs = pairs[pairs["readable"].astype(bool)].drop_duplicates()
-        #: one row per place: name, local, kind, lat, lon, bbox, population, ref, iso3, context
+        #: one row per place: name, local, kind, lat, lon, bbox, population, ref, iso3, context, oblast (the
+        #: loaded oblast holding a town, raion or hromada; "" outside them), source (the boundary layer:
+        #: adm0, adm1, adm2, adm2_2020, adm3; geonames for a town)
         self.table = table.reset_index(drop=True)
         self._kind = np.fromiter((_KIND_CODE[k] for k in table["kind"]), dtype=np.int64, count=len(table))
         self._importance = _importance(self._kind, table["population"].to_numpy(dtype=np.int64))
@@ -424,7 +440,7 @@ class PlaceIndex:
         return f"PlaceIndex({listed}; {len(self._names)} names)"
 
     def towns(self) -> pd.DataFrame:
-        """The towns: name, local, lat, lon, population, iso3, context (labels read this)."""
+        """The towns (rows of :attr:`table`; labels read them)."""
         return self.table.loc[self.table["kind"] == "town"].reset_index(drop=True)
 
     def search(self, query: object, *, limit: int = DEFAULT_LIMIT, kinds: Iterable[str] | None = None) -> list[Place]:

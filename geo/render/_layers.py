@@ -30,6 +30,7 @@ from geo.render._events import (
     prepare_events,
 )
 from geo.render._geometry import GEOMETRY_SCALE, LEVEL_WORDS, locate_units, prepared_layer
+from geo.render.labels import label_spec
 from geo.render.legend import section
 from geo.render.ranges import geodesic_ring
 from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION
@@ -176,6 +177,15 @@ def build_border_districts(ctx: LayerContext) -> list[Any]:
                                          "features": _boundary_features(ctx, 2, sorted(ids)), "legend": legend})]
 
 
+def build_labels(ctx: LayerContext) -> list[Any]:
+    """Reference labels (countries, oblasts, towns by population, raions), placed by the runtime's
+    ``Labels`` layer; which label shows from which zoom is :mod:`geo.render.labels`' rule."""
+    if ctx.boundaries is None:
+        return []
+    spec = label_spec(ctx.boundaries)
+    return [GeoLayer("labels", spec, layer_name="labels")] if spec["t"] else []
+
+
 # --- event layers -------------------------------------------------------------------------------------
 
 
@@ -259,7 +269,7 @@ def _points_layer(ctx: LayerContext, name: str, cats: list[str], main: dict[str,
     if main is None:
         main = section("Events", [({"t": "pt", "c": S.CATEGORY_COLOURS[c], "v": "confirmed"}, S.CATEGORY_LABELS[c])
                                   for c in _present(prep.cat[mine], CATEGORIES)])
-    if ctx.payload_mode == "points" and not main.get("note"):
+    if name == "events" and ctx.payload_mode == "points" and not main.get("note"):
         main = {**main, "note": CLUSTER_NOTE}
     legend = _legend(LAYERS[name].order, main, *_shared_sections(prep))
     return [GeoLayer("points", _points_spec(ctx, codes, legend), layer_name=name)]
@@ -502,6 +512,7 @@ LAYERS: dict[str, LayerSpec] = {
         LayerSpec("oblasts", "Oblasts / voblasts", True, "base", 101, build_oblasts),
         LayerSpec("raions", "Raions / districts", True, "base", 102, build_raions),
         LayerSpec("border_districts", "Border districts", True, "base", 103, build_border_districts),
+        LayerSpec("labels", "Place names", True, "base", 104, build_labels),
         LayerSpec("events", "Events", True, "events", 10, build_events, needs_data=True),
         LayerSpec("deployments", "Deployments", True, "events", 20, build_deployments, needs_data=True),
         LayerSpec("ranges", "Weapon ranges", True, "events", 30, build_ranges),

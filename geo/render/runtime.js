@@ -975,7 +975,7 @@
       },
     });
 
-    classes = {shapes: Shapes, points: Points, heat: Heat, group: Group};
+    classes = {shapes: Shapes, points: Points, heat: Heat, group: Group, labels: labelsClass(Base)};
     return classes;
   }
 
@@ -1284,15 +1284,14 @@
   var PLAY_CSS = [
     ".leaflet-bottom.geo-bottomcenter{left:50%;transform:translateX(-50%);bottom:20px}",
     ".geo-play{background:rgba(255,255,255,.95);padding:5px 8px 4px;font:12px/1.3 system-ui,sans-serif;color:#222;",
-    "width:340px;box-sizing:border-box}",
+    "min-width:340px;box-sizing:border-box}",
     ".geo-play-row{display:flex;align-items:center;gap:3px}",
     ".geo-play button{font:inherit;cursor:pointer;background:#fff;border:1px solid #bbb;border-radius:3px;height:24px;",
     "min-width:26px;padding:0 6px;display:inline-flex;align-items:center;justify-content:center;color:#222}",
     ".geo-play button:disabled{opacity:.35;cursor:default}.geo-play button:hover:not(:disabled){background:#eef3f8}",
     ".geo-play button.geo-play-main{background:#1f4e79;border-color:#1f4e79;color:#fff}",
     ".geo-play svg{display:block;fill:currentColor}",
-    ".geo-play-txt{margin-left:6px;min-width:0;flex:1 1 auto}",
-    ".geo-play-day{font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
+    ".geo-play-txt{margin-left:6px;flex:1 1 auto}.geo-play-day{font-weight:600;white-space:nowrap}",
     ".geo-play-count{color:#555;font-size:11px;white-space:nowrap}",
     ".geo-play-scrub{width:100%;margin:4px 0 2px;accent-color:#1f4e79}",
     ".geo-play-opts{justify-content:space-between;font-size:11px;gap:8px}",
@@ -1323,6 +1322,7 @@
     map.__geoPlay = {map: map, first: null, last: null, day: null, cells: false, playing: false, timer: null,
       cumulative: !!kept.cumulative, speed: PLAY_SPEEDS.indexOf(kept.speed) >= 0 ? kept.speed : 1, ui: null,
       stepMs: null, queued: false};
+    map.on("layeradd layerremove", function (e) { if (e.layer && e.layer._playKey !== undefined) redrawPoints(map); });
     return map.__geoPlay;
   }
 
@@ -1421,7 +1421,9 @@
     var t0 = now();
     st.day = day === null || st.first === null ? null : Math.max(st.first, Math.min(st.last, day));
     remember("play", {first: st.first, last: st.last, day: st.day, cumulative: st.cumulative, speed: st.speed});
-    (st.map.__geoPoints || []).forEach(function (layer) { layer._redraw(); });
+    var layers = st.map.__geoPoints || [], key = playKey(st);
+    layers.forEach(function (layer) { if (layer._playKey !== key) layer._select(); });  // all, before any draws
+    layers.forEach(function (layer) { layer._redraw(); });
     st.stepMs = now() - t0;
     playRender(st, true);
   }
@@ -1666,45 +1668,64 @@
   var LOD_CELL = 60, LOD_POINTS = 1500, LOD_MIN = 4, LOD_MAX_ZOOM = 13;
 
   function lodPlan(layer, v) {
-    var m = layer._sel.length, out = {hide: null, clusters: [], inView: m};
-    if (m <= LOD_POINTS || v.z >= LOD_MAX_ZOOM) return out;
-    var W = v.size.x, H = v.size.y, ws = v.ws, ox = v.ox, oy = v.oy, mx = layer._mx, my = layer._my;
+    // every points layer of the map counts (events and deployments crowd the same screen): one grid over
+    // all of them; the first layer on the map draws the clusters, each layer hides its own clustered points
+    var map = layer._map, out = {hide: null, clusters: [], inView: 0};
+    var layers = (map.__geoPoints || []).filter(function (l) { return l._sel && l._mx && l._d && l._d.mode === "points"; });
+    if (layers.indexOf(layer) < 0) layers.push(layer);
+    var m = layer._sel.length, total = 0;
+    layers.forEach(function (l) { total += l._sel.length; });
+    if (total <= LOD_POINTS || v.z >= LOD_MAX_ZOOM) return out;
+    var W = v.size.x, H = v.size.y, ws = v.ws, ox = v.ox, oy = v.oy;
     var c0 = Math.floor(ox / LOD_CELL), r0 = Math.floor(oy / LOD_CELL);
     var cols = Math.floor((ox + W) / LOD_CELL) - c0 + 1, rows = Math.floor((oy + H) / LOD_CELL) - r0 + 1, nc = cols * rows;
     var buf = layer._lodBuf;
-    if (!buf || buf.cell.length < m) buf = layer._lodBuf = {cell: new Int32Array(m), hide: new Uint8Array(m)};
+    if (!buf || buf.cell.length < m) buf = layer._lodBuf = {cell: new Int32Array(Math.max(m, 1)), hide: new Uint8Array(Math.max(m, 1))};
     var cell = buf.cell, count = new Uint32Array(nc), sx = new Float64Array(nc), sy = new Float64Array(nc);
-    var cats = new Uint32Array(nc * 8), box = new Float64Array(nc * 4), code = layer._d.cols.code, sel = layer._sel;
-    var inView = 0, k, ci;
-    for (k = 0; k < m; k++) {
-      var wx = mx[k] * ws, wy = my[k] * ws, x = wx - ox, y = wy - oy;
-      if (x < 0 || y < 0 || x >= W || y >= H) { cell[k] = -1; continue; }
-      ci = (Math.floor(wx / LOD_CELL) - c0) + (Math.floor(wy / LOD_CELL) - r0) * cols;
-      cell[k] = ci;
-      var b = 4 * ci;
-      if (count[ci]++ === 0) { box[b] = box[b + 2] = mx[k]; box[b + 1] = box[b + 3] = my[k]; } else {
-        if (mx[k] < box[b]) box[b] = mx[k]; else if (mx[k] > box[b + 2]) box[b + 2] = mx[k];
-        if (my[k] < box[b + 1]) box[b + 1] = my[k]; else if (my[k] > box[b + 3]) box[b + 3] = my[k];
+    var cats = new Uint32Array(nc * 8), box = new Float64Array(nc * 4), inView = 0, k, ci;
+    layers.forEach(function (l) {
+      var mx = l._mx, my = l._my, sel = l._sel, code = l._d.cols.code, mine = l === layer;
+      for (var k = 0; k < sel.length; k++) {
+        var wx = mx[k] * ws, wy = my[k] * ws, x = wx - ox, y = wy - oy;
+        if (x < 0 || y < 0 || x >= W || y >= H) { if (mine) cell[k] = -1; continue; }
+        var ci = (Math.floor(wx / LOD_CELL) - c0) + (Math.floor(wy / LOD_CELL) - r0) * cols, b = 4 * ci;
+        if (mine) cell[k] = ci;
+        if (count[ci]++ === 0) { box[b] = box[b + 2] = mx[k]; box[b + 1] = box[b + 3] = my[k]; } else {
+          if (mx[k] < box[b]) box[b] = mx[k]; else if (mx[k] > box[b + 2]) box[b + 2] = mx[k];
+          if (my[k] < box[b + 1]) box[b + 1] = my[k]; else if (my[k] > box[b + 3]) box[b + 3] = my[k];
+        }
+        sx[ci] += x;
+        sy[ci] += y;
+        cats[8 * ci + (code[sel[k]] & 7)]++;
+        inView++;
       }
-      sx[ci] += x;
-      sy[ci] += y;
-      cats[8 * ci + (code[sel[k]] & 7)]++;
-      inView++;
-    }
+    });
     out.inView = inView;
     if (inView <= LOD_POINTS) return out;
-    for (ci = 0; ci < nc; ci++) {
-      var n = count[ci];
-      if (n < LOD_MIN) continue;
-      var top = 0;
-      for (var c = 1; c < 8; c++) if (cats[8 * ci + c] > cats[8 * ci + top]) top = c;
-      out.clusters.push({x: sx[ci] / n, y: sy[ci] / n, n: n, cat: top, r: Math.min(26, 9 + 2.4 * Math.log(n)),
-        b: [box[4 * ci], box[4 * ci + 1], box[4 * ci + 2], box[4 * ci + 3]]});
+    if (layer === layers[0]) {
+      for (ci = 0; ci < nc; ci++) {
+        var n = count[ci];
+        if (n < LOD_MIN) continue;
+        var top = 0;
+        for (var c = 1; c < 8; c++) if (cats[8 * ci + c] > cats[8 * ci + top]) top = c;
+        out.clusters.push({x: sx[ci] / n, y: sy[ci] / n, n: n, cat: top, r: Math.min(26, 9 + 2.4 * Math.log(n)),
+          b: [box[4 * ci], box[4 * ci + 1], box[4 * ci + 2], box[4 * ci + 3]]});
+      }
     }
     var hide = buf.hide;
     for (k = 0; k < m; k++) hide[k] = cell[k] >= 0 && count[cell[k]] >= LOD_MIN ? 1 : 0;
     out.hide = hide;
     return out;
+  }
+
+  /** Redraw every points layer of ``map`` (soon): one was added or taken off, the clusters change. */
+  function redrawPoints(map) {
+    if (map.__geoRedrawQueued) return;
+    map.__geoRedrawQueued = true;
+    setTimeout(function () {
+      map.__geoRedrawQueued = false;
+      (map.__geoPoints || []).forEach(function (l) { l._redraw(); });
+    }, 0);
   }
 
   function countText(n) {
@@ -2294,6 +2315,172 @@
     if (!st || !st.marks) return null;
     var out = {events: 0, units: 0};
     st.marks.eachLayer(function (l) { if (l instanceof L.Marker) out.events++; else out.units += 0.5; });
+    return out;
+  };
+
+  // ---------------------------------------------------------------- reference labels: places you can read
+  // Countries, oblasts, towns and raions named on one canvas, from the spec geo/render/labels.py writes:
+  // the labels in priority order (text, point in 1e-3 degree, class, first zoom; the class gives the look
+  // and the last zoom). On every redraw the labels of the zoom are placed greedily in that order: one is
+  // drawn only where it overlaps no label placed before it (boxes kept in a grid of screen cells) and lies
+  // wholly inside the frame (nothing clipped at the edge). Each has a white halo (strokeText under
+  // fillText); a town has a dot and its name goes right of it, else left, above or below.
+
+  var LABEL_PAD = 2, LABEL_GRID = 64, LABEL_MARGIN = 3, LABEL_HALO = 3;
+
+  function labelsClass(Base) {
+    return Base.extend({
+      _attach: function (map) {
+        if (!map.getPane("geoLabels")) {
+          var pane = map.createPane("geoLabels");
+          pane.style.zIndex = 445;  // over the boundaries and rings, under the event points
+          pane.style.pointerEvents = "none";
+        }
+        if (!this._mx) this._project();
+        this._canvas = L.DomUtil.create("canvas", "geo-labels leaflet-zoom-animated", map.getPane("geoLabels"));
+        this._canvas.style.pointerEvents = "none";
+        map.on("moveend viewreset resize", this._redraw, this);
+        map.on("zoomanim", this._animate, this);
+        G._labelLayers.push(this);
+        this._redraw();
+      },
+      _detach: function (map) {
+        map.off("moveend viewreset resize", this._redraw, this);
+        map.off("zoomanim", this._animate, this);
+        var self = this;
+        G._labelLayers = G._labelLayers.filter(function (l) { return l !== self; });
+        if (this._canvas) L.DomUtil.remove(this._canvas);
+        this._canvas = null;
+        this._drawn = [];
+      },
+      _project: function () {
+        var s = this._spec, n = s.t.length, scale = s.scale || 1000;
+        this._mx = new Float64Array(n);
+        this._my = new Float64Array(n);
+        this._width = new Float32Array(n).fill(-1);
+        for (var i = 0; i < n; i++) {
+          var lat = s.y[i] / scale, sn = Math.sin(lat * Math.PI / 180);
+          this._mx[i] = (s.x[i] / scale + 180) / 360;
+          this._my[i] = 0.5 - Math.log((1 + sn) / (1 - sn)) / (4 * Math.PI);
+        }
+        this._classes = s.classes.map(function (c) {
+          var px = /(\d+(?:\.\d+)?)px/.exec(c.font);
+          return Object.assign({}, c, {px: px ? parseFloat(px[1]) : 12});
+        });
+      },
+      _animate: function (e) {
+        if (!this._bounds || !this._canvas) return;
+        var scale = this._map.getZoomScale(e.zoom);
+        var offset = this._map._latLngBoundsToNewLayerBounds(this._bounds, e.zoom, e.center).min;
+        L.DomUtil.setTransform(this._canvas, offset, scale);
+      },
+      _text: function (i) {
+        var t = String(this._spec.t[i]);
+        return this._classes[this._spec.c[i]].upper ? t.toUpperCase() : t;
+      },
+      _redraw: function () {
+        var map = this._map, cv = this._canvas;
+        if (!map || !cv) return;
+        var z = map.getZoom(), size = map.getSize(), W = size.x, H = size.y, dpr = root.devicePixelRatio || 1;
+        cv.width = Math.round(W * dpr);
+        cv.height = Math.round(H * dpr);
+        cv.style.width = W + "px";
+        cv.style.height = H + "px";
+        this._bounds = map.getBounds();
+        L.DomUtil.setPosition(cv, map.containerPointToLayerPoint([0, 0]));
+        var ctx = cv.getContext("2d");
+        ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+        ctx.clearRect(0, 0, W, H);
+        var origin = map.project(map.containerPointToLatLng([0, 0]), z), ws = 256 * Math.pow(2, z);
+        var zi = Math.floor(z + 1e-9), s = this._spec, n = s.t.length, classes = this._classes;
+        var grid = {}, drawn = [], font = null;
+        var hits = function (b) {
+          for (var gx = Math.floor(b[0] / LABEL_GRID); gx <= Math.floor(b[2] / LABEL_GRID); gx++) {
+            for (var gy = Math.floor(b[1] / LABEL_GRID); gy <= Math.floor(b[3] / LABEL_GRID); gy++) {
+              var cell = grid[gx + ":" + gy];
+              if (!cell) continue;
+              for (var k = 0; k < cell.length; k++) {
+                var o = cell[k];
+                if (b[0] < o[2] && b[2] > o[0] && b[1] < o[3] && b[3] > o[1]) return true;
+              }
+            }
+          }
+          return false;
+        };
+        var keep = function (b) {
+          for (var gx = Math.floor(b[0] / LABEL_GRID); gx <= Math.floor(b[2] / LABEL_GRID); gx++) {
+            for (var gy = Math.floor(b[1] / LABEL_GRID); gy <= Math.floor(b[3] / LABEL_GRID); gy++) {
+              (grid[gx + ":" + gy] = grid[gx + ":" + gy] || []).push(b);
+            }
+          }
+        };
+        var inside = function (b) {
+          return b[0] >= LABEL_MARGIN && b[1] >= LABEL_MARGIN && b[2] <= W - LABEL_MARGIN && b[3] <= H - LABEL_MARGIN;
+        };
+        for (var i = 0; i < n; i++) {
+          var cls = classes[s.c[i]];
+          if (zi < s.z[i] || zi > cls.max) continue;
+          var x = this._mx[i] * ws - origin.x, y = this._my[i] * ws - origin.y;
+          if (x < -LABEL_MARGIN || y < -LABEL_MARGIN || x > W + LABEL_MARGIN || y > H + LABEL_MARGIN) continue;
+          var txt = this._text(i);
+          if (font !== cls.font) { ctx.font = font = cls.font; }
+          if (this._width[i] < 0) {
+            if ("letterSpacing" in ctx) ctx.letterSpacing = cls.upper ? "1px" : "0px";
+            this._width[i] = ctx.measureText(txt).width;
+          }
+          var w = this._width[i], h = cls.px, r = cls.dot || 0, dot = null, spots;
+          if (r) {
+            dot = [x - r - 1, y - r - 1, x + r + 1, y + r + 1];
+            if (!inside(dot) || hits(dot)) continue;
+            spots = [[x + r + 3, y - h / 2], [x - r - 3 - w, y - h / 2], [x - w / 2, y - r - 2 - h], [x - w / 2, y + r + 2]];
+          } else {
+            spots = [[x - w / 2, y - h / 2]];
+          }
+          for (var q = 0; q < spots.length; q++) {
+            var bx = spots[q][0], by = spots[q][1];
+            var box = [bx - LABEL_PAD, by - LABEL_PAD, bx + w + LABEL_PAD, by + h + LABEL_PAD];
+            if (!inside(box) || hits(box)) continue;
+            keep(box);
+            if (dot) keep(dot);
+            drawn.push({i: i, text: txt, x: bx, y: by, px: x, py: y, cls: cls});
+            break;
+          }
+        }
+        this._drawn = drawn;
+        ctx.textBaseline = "middle";
+        ctx.lineJoin = "round";
+        drawn.forEach(function (d) {
+          if (!d.cls.dot) return;
+          ctx.beginPath();
+          ctx.arc(d.px, d.py, d.cls.dot, 0, 2 * Math.PI);
+          ctx.fillStyle = d.cls.colour;
+          ctx.strokeStyle = "#ffffff";
+          ctx.lineWidth = 1.2;
+          ctx.fill();
+          ctx.stroke();
+        });
+        drawn.forEach(function (d) {
+          ctx.font = d.cls.font;
+          if ("letterSpacing" in ctx) ctx.letterSpacing = d.cls.upper ? "1px" : "0px";
+          ctx.lineWidth = LABEL_HALO;
+          ctx.strokeStyle = "rgba(255,255,255,0.92)";
+          ctx.strokeText(d.text, d.x, d.y + d.cls.px / 2);
+          ctx.fillStyle = d.cls.colour;
+          ctx.fillText(d.text, d.x, d.y + d.cls.px / 2);
+        });
+        if ("letterSpacing" in ctx) ctx.letterSpacing = "0px";
+      },
+    });
+  }
+
+  /** The reference labels drawn now (for tests and diagnostics): [{text, kind, x, y}] in container pixels,
+   *  x and y the label's top left. */
+  G._labelLayers = [];
+  G.labels = function () {
+    var out = [];
+    G._labelLayers.forEach(function (l) {
+      (l._drawn || []).forEach(function (d) { out.push({text: d.text, kind: d.cls.name, x: d.x, y: d.y}); });
+    });
     return out;
   };
 
