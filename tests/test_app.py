@@ -277,16 +277,17 @@ def test_import_report_lets_the_analyst_leave_out_possible_duplicates(app):
     assert {"csv:u1", "csv:u2"} <= stored and "csv:u3" not in stored and len(stored) == 6
 
 
-def test_playback_steps_day_by_day(app):
+def test_the_map_gets_the_window_to_play_and_the_sidebar_no_server_playback(app):
+    """Playback runs in the browser: the points layers carry the filter's window (the days the map's control
+    steps through) and every event of it; no widget reruns the app per day."""
     _set_window(app, date(2024, 8, 1), date(2024, 8, 20))
-    app.button(key="play-first").click()
-    _run(app)
-    assert set(_table(app)["title"]) == {"Early strike", "Iskander brigade deployed"}  # 1 Aug
-    for _ in range(11):
-        app.button(key="play-step").click()
-        _run(app)
-    assert app.session_state["play_day"] == date(2024, 8, 12)
-    assert set(_table(app)["title"]) == {"Iskander brigade deployed", "<img src=x onerror=alert(1)>"}
+    script = _map_args(app)["feature_group"]
+    assert script.count('"window":["2024-08-01","2024-08-20"]') == 2  # events and deployments
+    assert len(_table(app)) == 4  # the whole window stays on the server side
+    assert not [k for k in app.session_state if str(k).startswith(("play", "tick"))]
+    assert "▶ control at the bottom of the map" in " ".join(c.value for c in app.sidebar.caption)
+    _set_window(app, date(2024, 8, 3), date(2024, 8, 3))
+    assert '"window":["2024-08-03","2024-08-03"]' in _map_args(app)["feature_group"]
 
 
 def test_area_layer_upload_shows_on_the_map_as_of_window_end(app):
@@ -485,18 +486,3 @@ def test_presets_count_back_from_the_samples_latest_start(sample_app):
     assert len(_table(sample_app)) == len(sample)
 
 
-def test_playback_shows_the_day_it_plays(app):
-    _set_window(app, date(2024, 8, 1), date(2024, 8, 20))
-    app.button(key="play-first").click()
-    _run(app)
-    for _ in range(2):
-        app.button(key="play-step").click()
-        _run(app)
-    shown = " ".join(m.value for m in app.markdown)
-    assert "Showing **Sat 03 Aug 2024** · day 3 of 20" in shown
-    assert set(_table(app)["title"]) == {"Iskander brigade deployed"}  # the one event active on 3 Aug
-    assert app.select_slider(key="play-speed").value == 1.5  # seconds per day, adjustable
-    app.button(key="play-stop").click()
-    _run(app)
-    assert "play_day" not in app.session_state and "day 3 of 20" not in " ".join(m.value for m in app.markdown)
-    assert len(_table(app)) == 4  # the whole window again (1–20 Aug holds every fixture event)

@@ -48,13 +48,14 @@ def _base_map(_loaded: data.Loaded, key: int, basemap: str) -> folium.Map:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _event_layers(version: str, filter_key: str, mode: str, end: date | None, areas_version: str, loaded_key: int,
-                  _shown: pd.DataFrame, _loaded: data.Loaded, _areas: Any) -> list[folium.FeatureGroup]:
-    """The event layers of one event set, filters, mode and area snapshot (as of ``end``), built once: a
-    pan, or a rerun that changes none of those, reuses them."""
-    _day, areas = for_window(_areas, end)
+def _event_layers(version: str, filter_key: str, mode: str, window: tuple[date, date], areas_version: str,
+                  loaded_key: int, _shown: pd.DataFrame, _loaded: data.Loaded, _areas: Any) -> list[folium.FeatureGroup]:
+    """The event layers of one event set, filters, mode and area snapshot (as of the window's end), built
+    once: a pan, or a rerun that changes none of those, reuses them. The map's playback control steps
+    through ``window`` in the browser."""
+    _day, areas = for_window(_areas, window[1])
     return render.event_layers(_shown, _loaded.boundaries, areas=areas, mode=mode,  # type: ignore[arg-type]
-                               assets=local_assets(), index=_loaded.index)
+                               assets=local_assets(), index=_loaded.index, window=window)
 
 
 def _filter_key(settings: Any) -> str:
@@ -63,7 +64,8 @@ def _filter_key(settings: Any) -> str:
 
 def _layers(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) -> list[folium.FeatureGroup]:
     table, areas_version = data.areas()
-    groups = _event_layers(version, _filter_key(settings), settings.mode, settings.filter.end, areas_version, id(loaded),
+    window = (settings.filter.start, settings.filter.end)
+    groups = _event_layers(version, _filter_key(settings), settings.mode, window, areas_version, id(loaded),
                            shown, loaded, table)
     # st_folium attaches the groups it is given to its map: hand it copies, so the cache stays as built
     return copy.deepcopy(groups)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,11 +14,11 @@ from geo.filter import EventFilter, options, presets
 
 @dataclass(frozen=True)
 class Settings:
-    """What the user asked to see: the filter (window and facets), playback day, map mode."""
+    """What the user asked to see: the filter (window and facets) and the map mode. Day-by-day playback
+    runs in the browser (the map's playback control), over the window's events."""
 
     filter: EventFilter
     full_window: tuple[date, date]
-    playing_day: date | None = None
     mode: str = "auto"
 
 
@@ -33,8 +33,6 @@ def _set_window(start: date, end: date) -> None:
     st.session_state["w-from"], st.session_state["w-to"] = start, end
     st.session_state["w-slider"] = (start, end)
     st.session_state["w-window"] = (start, end)  # the window in force: what a rejected From/To falls back to
-    st.session_state.pop("play_day", None)
-    st.session_state["playing"] = False
 
 
 def _from_inputs() -> None:
@@ -88,62 +86,8 @@ def _window(events: pd.DataFrame) -> tuple[date, date]:
     return st.session_state["w-from"], st.session_state["w-to"]
 
 
-#: Playback speeds offered: seconds per day (the server reruns the app each step, so faster may lag).
-SPEEDS = (0.5, 1.0, 1.5, 3.0)
-
-
-def _tick(end: date) -> None:
-    """While playing, advance one day per timer call, then rerun the app to show it.
-
-    The body also runs inside every full app run (where the fragment is drawn); there it only notes that
-    the day was drawn (``tick-drawn``, set by :func:`_playback`) and does not advance: otherwise each rerun
-    it triggers would advance again and playback would race to the last day.
-    """
-    if st.session_state.pop("tick-drawn", False) or not st.session_state.get("playing"):
-        return
-    day = st.session_state.get("play_day")
-    if day is None or day >= end:
-        st.session_state["playing"] = False
-    else:
-        st.session_state["play_day"] = day + timedelta(days=1)
-    st.rerun(scope="app")
-
-
-_TICKERS = {seconds: st.fragment(run_every=seconds)(_tick) for seconds in SPEEDS}  # one timer per speed
-
-
-def _playback(window: tuple[date, date]) -> date | None:
-    st.caption("Day-by-day playback")
-    start, end = window
-    day = st.session_state.get("play_day")
-    c1, c2, c3, c4 = st.columns(4)
-    if c1.button("|◀", key="play-first", help="first day of the window"):
-        day = start
-    if c2.button("◀", key="play-back", help="previous day"):
-        day = max(start, (day or start) - timedelta(days=1))
-    playing = st.session_state.get("playing", False)
-    if c3.button("⏸" if playing else "▶", key="play-toggle", help="play / pause"):
-        playing = not playing
-        day = day or start
-    if c4.button("▶|", key="play-step", help="next day"):
-        day = min(end, (day or start) + timedelta(days=1))
-    seconds = st.select_slider("Speed (seconds per day)", SPEEDS, value=1.5, key="play-speed",
-                               format_func=lambda s: f"{s:g} s")
-    st.session_state["playing"] = playing
-    if playing:
-        st.session_state["tick-drawn"] = True  # a full run: the timer's fragment run advances, not this one
-        _TICKERS[seconds](end)
-    if day is not None:
-        day = min(max(day, start), end)
-        st.session_state["play_day"] = day
-        st.markdown(f"Showing **{day:%a %d %b %Y}** · day {(day - start).days + 1} of {(end - start).days + 1}")
-        st.button("Back to the whole window", key="play-stop", on_click=_stop_playback)
-    return day
-
-
-def _stop_playback() -> None:
-    st.session_state.pop("play_day", None)
-    st.session_state["playing"] = False
+#: Where day-by-day playback is: on the map, in the browser (no server round trip per day).
+PLAYBACK_HINT = "Day by day: the ▶ control at the bottom of the map plays the window (← → step, space plays)."
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -158,7 +102,7 @@ def read(events: pd.DataFrame) -> Settings:
     with st.sidebar:
         st.header("Filters")
         window = _window(events)
-        day = _playback(window)
+        st.caption(PLAYBACK_HINT)
         st.divider()
         categories = _pick("Category", opts.get("categories", []), "f-cat")
         verification = _pick("Verification", opts.get("verification", []), "f-ver")
@@ -179,9 +123,7 @@ def read(events: pd.DataFrame) -> Settings:
         precision=precision, countries=tuple(_value(c) for c in countries), adm1=tuple(_value(c) for c in adm1),
         adm2=tuple(_value(c) for c in adm2), border_only=border_only, search=search.strip(),
     )
-    if day is not None:
-        flt = replace(flt, start=day, end=day)
-    return Settings(filter=flt, full_window=window, playing_day=day, mode=mode)
+    return Settings(filter=flt, full_window=window, mode=mode)
 
 
 def _value(option: Any) -> str:

@@ -18,6 +18,7 @@ Every text from data reaches the page as an escaped JSON literal and is shown wi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -194,6 +195,7 @@ def event_layers(
     layers: Iterable[str] | None = None,
     index: Any = None,
     keep_empty: bool = True,
+    window: tuple[dt.date, dt.date] | None = None,
 ) -> list[folium.FeatureGroup]:
     """The dynamic layers for the filtered window, one FeatureGroup per registry layer with content.
 
@@ -205,11 +207,14 @@ def event_layers(
     Pass every returned group to ``st_folium``: the first one carries the data the others draw from.
     With ``keep_empty`` (default) every requested layer gets a group, empty when the window has nothing
     for it, so the groups (and their ids in streamlit-folium) stay the same from one rerun to the next.
+    ``window``: the filter's first and last day, which the map's playback control steps through (default:
+    the span of the events' start days).
     """
     if mode not in ("auto", "points", "cells"):
         raise GeoError(f"expected mode 'auto', 'points' or 'cells', got {mode!r}")
     ctx = LayerContext(boundaries=boundaries, index=index, events=events,
-                       ranges=load_ranges() if ranges is None else ranges, areas=areas, counts=counts, mode=mode)
+                       ranges=load_ranges() if ranges is None else ranges, areas=areas, counts=counts, mode=mode,
+                       window=window)
     data = data_element(ctx) if ctx.prepared is not None and ctx.prepared.n else None
     groups: list[folium.FeatureGroup] = []
     for name in _pick_layers(layers, _EVENT_LAYERS):

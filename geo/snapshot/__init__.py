@@ -997,7 +997,8 @@ def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = N
     layers = [n for n in view.layers if n in EVENT_LAYERS]
     _day, shown_areas = for_window(areas, view.filter.end)
     m = build_map(boundaries, events, index=index, basemap="none", fit=view.bbox is None, layers=layers,
-                  base_layers=[n for n in view.layers if n in BASE_LAYERS], areas=shown_areas, ranges=ranges)
+                  base_layers=[n for n in view.layers if n in BASE_LAYERS], areas=shown_areas, ranges=ranges,
+                  window=(view.filter.start, view.filter.end) if view.filter.start and view.filter.end else None)
     if view.bbox is not None:
         w, s, e, n = view.bbox
         m.fit_bounds([[s, w], [n, e]])
