@@ -7,7 +7,13 @@ import pandas as pd
 import streamlit as st
 
 from geo import filter as evfilter
+from geo.render._events import FLAG_LABELS, TIME_PRECISION_LABELS
 from geo.render.legend import VALUE_LABELS, category_colours, readable
+
+#: Session key of the events marked as selected on the map: {"current": the id highlighted (the popup's
+#: event, or the row chosen here), "ids": every event the click listed, "source": "map" | "table"}.
+MARKED_KEY = "map-marked"
+MARK_CURRENT, MARK_LISTED = "\u25c9", "\u2022"
 
 TABLE_COLUMNS = [
     "date_start", "date_end", "title", "category", "verification", "geo_precision", "location_name",
@@ -19,15 +25,30 @@ HEADERS = {
     "verification": "Verification", "geo_precision": "Precision", "location_name": "Place",
     "adm0_iso": "Country", "adm0_name": "Country name", "adm1_name": "Oblast / region",
     "adm2_name": "Raion / district", "actors": "Actors", "equipment": "Equipment", "source_name": "Source",
-    "source_url": "Link", "id": "Id", "events": "Events",
+    "source_url": "Link", "id": "Id", "events": "Events", "marked": "Map", "time_precision": "Date known",
+    "subcategory": "Subcategory", "unit": "Unit", "fatalities": "Fatalities", "source_date": "Published",
+    "flags": "Flags", "possible_duplicate_of": "May repeat", "description": "Description",
 }
+#: The clicked events below the map: everything the popup shows, as columns.
+DETAIL_COLUMNS = [
+    "marked", "date_start", "date_end", "time_precision", "title", "category", "subcategory", "verification",
+    "geo_precision", "location_name", "adm2_name", "adm1_name", "adm0_name", "adm0_iso", "fatalities", "actors",
+    "equipment", "unit", "source_name", "source_date", "source_url", "flags", "possible_duplicate_of", "id",
+    "description",
+]
 
 
 def _columns(frame: pd.DataFrame) -> dict[str, object]:
     """Readable headers for the columns of ``frame`` (dates as dates, the source link as a link)."""
     kinds = {"date_start": st.column_config.DateColumn, "date_end": st.column_config.DateColumn,
-             "source_url": st.column_config.LinkColumn}
-    return {c: kinds.get(c, st.column_config.Column)(HEADERS[c]) for c in frame.columns if c in HEADERS}
+             "source_date": st.column_config.DateColumn, "source_url": st.column_config.LinkColumn}
+    out: dict[str, object] = {c: kinds.get(c, st.column_config.Column)(HEADERS[c]) for c in frame.columns if c in HEADERS}
+    if "marked" in frame.columns:
+        out["marked"] = st.column_config.TextColumn(
+            HEADERS["marked"], width="small",
+            help=f"{MARK_CURRENT} highlighted on the map (clicked there, or chosen here); {MARK_LISTED} listed "
+                 "in the same map popup")
+    return out
 
 
 def colour_scale(categories: pd.Series) -> alt.Scale:
@@ -77,16 +98,56 @@ def counts(shown: pd.DataFrame) -> None:
                      column_config=_columns(by_raion), column_order=[c for c in by_raion.columns if c != "adm2_id"])
 
 
-def _view(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table's columns, coded values under their readable names (as the legend names them)."""
-    cols = [c for c in TABLE_COLUMNS if c in frame.columns]
+def _view(frame: pd.DataFrame, columns: list[str] = TABLE_COLUMNS) -> pd.DataFrame:
+    """The table's columns, coded values under their readable names (as the legend and the map's popups
+    name them)."""
+    cols = [c for c in columns if c in frame.columns]
     out = pd.DataFrame(frame[cols])
     for col in out.columns:
         if col in VALUE_LABELS:
             out[col] = readable(col, out[col])
+        elif col == "time_precision":
+            text = out[col].astype("string")
+            out[col] = text.map(TIME_PRECISION_LABELS).fillna(text).astype("string")
+        elif col == "flags":
+            out[col] = flag_names(out[col])
         elif isinstance(out[col].dtype, pd.CategoricalDtype):
             out[col] = out[col].astype("string")
     return out
+
+
+def flag_names(flags: pd.Series) -> pd.Series:
+    """``flags`` (";"-separated machine flags) under their readable names (:data:`FLAG_LABELS`), "; "-joined;
+    each distinct value is named once."""
+    text = flags.astype("string").fillna("")
+    names = {v: "; ".join(FLAG_LABELS.get(f.strip(), f.strip().replace("_", " ")) for f in v.split(";") if f.strip())
+             for v in text.unique()}
+    return text.map(names).astype("string")
+
+
+def marks(ids: pd.Series, marked: dict[str, object] | None) -> pd.Series:
+    """The map column: :data:`MARK_CURRENT` on the event highlighted on the map, :data:`MARK_LISTED` on the
+    others the same click listed, "" elsewhere (``marked``: the :data:`MARKED_KEY` state)."""
+    marked = marked or {}
+    text = ids.astype("string")
+    listed = text.isin([str(i) for i in marked.get("ids") or []]).to_numpy(dtype=bool, na_value=False)
+    current = marked.get("current")
+    now = (text == str(current)).to_numpy(dtype=bool, na_value=False) if current is not None else listed & False
+    out = pd.Series("", index=ids.index, dtype="string")
+    out[listed] = MARK_LISTED
+    out[now] = MARK_CURRENT
+    return out
+
+
+def details(clicked: pd.DataFrame, current: str | None, caption: str) -> None:
+    """The events a click on the map listed (below the map), in the popup's order, with every field the
+    popup shows; the one the popup shows is marked."""
+    view = _view(clicked, DETAIL_COLUMNS[1:])
+    if "id" in clicked.columns:
+        view.insert(0, "marked", marks(clicked["id"], {"current": current, "ids": []}).to_numpy())
+    st.caption(caption)
+    st.dataframe(view, hide_index=True, width="stretch", column_config=_columns(view),
+                 height=min(38 + 35 * len(view), 260), key="map-details")
 
 
 def plain(frame: pd.DataFrame) -> None:
@@ -100,8 +161,33 @@ def events_table(shown: pd.DataFrame, limit: int = 50_000) -> None:
     view = _view(shown.head(limit))
     if len(shown) > limit:
         st.caption(f"First {limit:,} of {len(shown):,} events (narrow the filters to see the rest).")
+    marked = st.session_state.get(MARKED_KEY)
+    if "id" in view.columns:
+        view.insert(0, "marked", marks(view["id"], marked).to_numpy())
+        note = _marks_note(view, marked)
+        if note:
+            st.caption(note)
     st.dataframe(
         view, hide_index=True, width="stretch", key="table", on_select="rerun", selection_mode="single-row",
         column_config=_columns(view),
     )
     st.session_state["table-ids"] = list(view["id"]) if "id" in view else []
+
+
+def _marks_note(view: pd.DataFrame, marked: dict[str, object] | None) -> str | None:
+    """What the map column marks, in words (None when nothing is marked)."""
+    current = view.loc[view["marked"] == MARK_CURRENT]
+    listed = int((view["marked"] == MARK_LISTED).sum())
+    if current.empty and not listed:
+        return None
+    parts = []
+    if not current.empty:
+        row = current.iloc[0]
+        when = row.get("date_start")
+        when = f" ({pd.Timestamp(when):%d %b %Y})" if when is not None and not pd.isna(when) else ""
+        how = "clicked on the map" if (marked or {}).get("source") == "map" else "chosen here"
+        parts.append(f"{MARK_CURRENT} {row.get('title') or row.get('id')}{when}: highlighted on the map, {how}")
+    if listed:
+        more = f"{listed} more listed with it" if parts else f"{listed} listed"
+        parts.append(f"{MARK_LISTED} {more} in the map's popup")
+    return " · ".join(parts) + " (sort by the Map column to bring them to the top)."

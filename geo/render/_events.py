@@ -49,6 +49,20 @@ TEXT_COLUMNS: Final = (
     "id", "title", "description", "subcategory", "actors", "location_name", "equipment", "unit",
     "source_name", "source_url",
 )
+#: Texts composed from several columns for the popup: the admin units (finest first), the fatalities
+#: (best estimate and range), the source's publication day, the time precision and the import flags,
+#: readable. Few distinct values each, so dictionary-encoded.
+DERIVED_TEXTS: Final = ("admin", "fatalities", "source_date", "time_precision", "flags")
+#: The machine flags of the ``flags`` column (see geo.schema) as the popup and the tables name them.
+FLAG_LABELS: Final[dict[str, str]] = {
+    "geocoded": "geocoded from the place name",
+    "latlon_swapped": "latitude/longitude swapped in the source (corrected)",
+    "possible_duplicate": "possible duplicate",
+}
+#: How precisely the date is known (geo.schema.TIME_PRECISION), as the popup says it.
+TIME_PRECISION_LABELS: Final[dict[str, str]] = {
+    "day": "to the day", "week": "within a week", "month": "month only", "year": "year only",
+}
 
 _KIND_WORDS: Final = (
     ("ballistic_missile", r"ballistic|iskander|tochka|\bsrbm\b|\botrk?\b|искандер|точка|баллистич"),
@@ -267,7 +281,7 @@ def _unit_record(
     p = int(pos[0])
     if layer is not None and p >= 0:
         record.update(name=str(layer.names[p]) or str(layer.ids[p]), local=str(layer.locals[p]) or None,
-                      g=layer.encoded[p])
+                      id=str(layer.ids[p]), g=layer.encoded[p])
         return record
     names = _unit_ids(sub, f"adm{level}_name", members[:1])
     place = _unit_ids(sub, "location_name", members[:1])
@@ -286,14 +300,86 @@ def _safe_url(value: str) -> str:
     return text if re.match(r"^https?://[^\s<>\"']+$", text, flags=re.IGNORECASE) else ""
 
 
+def _strings(sub: pd.DataFrame, col: str) -> pd.Series:
+    """``col`` of ``sub`` as stripped strings ("" where missing or absent)."""
+    if col not in sub.columns:
+        return pd.Series("", index=sub.index, dtype="string")
+    return sub[col].astype("string").fillna("").str.strip()
+
+
+def _joined(parts: list[pd.Series], sep: str) -> pd.Series:
+    """Row-wise join of the non-empty values of ``parts`` (few distinct rows: each distinct one once)."""
+    frame = pd.concat(parts, axis=1, ignore_index=True)
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame)) if len(frame) else (np.zeros(0, int), [])
+    texts = np.array([sep.join(v for v in row if v) for row in uniques] + [""], dtype=object)
+    return pd.Series(texts[codes], index=frame.index, dtype="string")
+
+
+def _admin_text(sub: pd.DataFrame) -> pd.Series:
+    """The admin units the event lies in, finest first ("Sudzhanskyi · Kursk · Russia"); the country's
+    ISO code where its name is absent."""
+    country = _strings(sub, "adm0_name")
+    country = country.where(country != "", _strings(sub, "adm0_iso"))
+    return _joined([_strings(sub, "adm2_name"), _strings(sub, "adm1_name"), country], " \u00b7 ")
+
+
+def _fatalities_text(sub: pd.DataFrame) -> pd.Series:
+    """The best estimate of fatalities and, when the source gives one, its range ("12 (10–15)")."""
+    best, low, high = (_strings(sub, c) for c in ("fatalities", "fatalities_low", "fatalities_high"))
+    span = (low + "\u2013" + high).where((low != "") & (high != "") & (low != high), "")
+    both = (best != "") & (span != "")
+    return (best + " (" + span + ")").where(both, best.where(best != "", span))
+
+
+def _flags_text(sub: pd.DataFrame) -> pd.Series:
+    """The ``flags`` under :data:`FLAG_LABELS` names (others as they are), "; "-separated; a possible
+    duplicate names the event it may repeat."""
+    flags, of = _strings(sub, "flags"), _strings(sub, "possible_duplicate_of")
+    codes, uniques = pd.factorize(pd.MultiIndex.from_arrays([flags, of])) if len(sub) else (np.zeros(0, int), [])
+    texts = []
+    for raw, dup in uniques:
+        names = []
+        for flag in (f.strip() for f in str(raw).split(";")):
+            if not flag or flag in names:
+                continue
+            names.append(flag)
+        words = [FLAG_LABELS.get(f, f.replace("_", " ")) + (f" of {dup}" if f == "possible_duplicate" and dup else "")
+                 for f in names]
+        texts.append("; ".join(words))
+    return pd.Series(np.array([*texts, ""], dtype=object)[codes], index=sub.index, dtype="string")
+
+
+def _day_text(sub: pd.DataFrame, col: str) -> pd.Series:
+    if col not in sub.columns:
+        return pd.Series("", index=sub.index, dtype="string")
+    days = pd.to_datetime(sub[col], errors="coerce")
+    return days.dt.strftime("%Y-%m-%d").astype("string").fillna("")
+
+
+def _derived_text(sub: pd.DataFrame, name: str) -> pd.Series:
+    if name == "admin":
+        return _admin_text(sub)
+    if name == "fatalities":
+        return _fatalities_text(sub)
+    if name == "source_date":
+        return _day_text(sub, "source_date")
+    if name == "time_precision":
+        values = _strings(sub, "time_precision").str.lower()
+        return values.map(TIME_PRECISION_LABELS).fillna(values).astype("string")
+    return _flags_text(sub)
+
+
 def _texts(events: pd.DataFrame, rows: np.ndarray) -> dict[str, Any]:
-    """Columnar texts for the located rows; repetitive columns dictionary-encoded ({"v": [...], "i": [...]})."""
+    """Columnar texts for the located rows; repetitive columns dictionary-encoded ({"v": [...], "i": [...]}).
+
+    :data:`TEXT_COLUMNS` as they are (descriptions cut, unsafe links dropped), then :data:`DERIVED_TEXTS`;
+    columns empty throughout are left out.
+    """
     sub = events.iloc[rows]
     out: dict[str, Any] = {}
-    for col in TEXT_COLUMNS:
-        if col not in sub.columns:
-            continue
-        values = sub[col].astype("string").fillna("").str.strip()
+    columns = [(c, _strings(sub, c)) for c in TEXT_COLUMNS if c in sub.columns]
+    columns += [(name, _derived_text(sub, name)) for name in DERIVED_TEXTS]
+    for col, values in columns:
         if col == "description":
             values = values.where(values.str.len() <= DESCRIPTION_CHARS,
                                   values.str.slice(0, DESCRIPTION_CHARS - 1) + "\u2026")

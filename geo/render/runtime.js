@@ -2162,7 +2162,8 @@
       }
     }
     map.getContainer().style.cursor = lines || pointer ? "pointer" : "";
-    if (!lines) { closeHover(map); return; }
+    // no hover box over an open popup (it would cover the list the analyst is reading)
+    if (!lines || (map._popup && map.hasLayer(map._popup))) { closeHover(map); return; }
     if (!map.__geoTip) {
       map.__geoTip = L.tooltip({direction: "top", offset: [0, -8]});
       map.on("mouseout", function () { closeHover(map); });
