@@ -25,7 +25,7 @@ from streamlit_folium import st_folium
 
 from geo import assets, render
 from geo.areas import for_window
-from ui import data, share, urlstate
+from ui import data, share, tables, urlstate
 
 MAP_HEIGHT = 640
 EXTENT_KEY = "map-extent"
@@ -115,6 +115,69 @@ def _selected(shown: pd.DataFrame, rows: tuple[int, ...]) -> pd.Series | None:
     return match.iloc[0]
 
 
+# --- identify: what the map's click listed, the table's choice on the map ------------------------------
+
+#: The map runtime's report of an identify click (``last_object_clicked_tooltip``): this prefix, then JSON
+#: {"ids": [the events listed, in the popup's order], "current": the one shown, "unit": {"level", "id",
+#: "name"} when an admin unit is shown}; see ``report`` in geo/render/runtime.js.
+IDENTIFY_PREFIX = "geo-identify:"
+
+
+def identified(out: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The runtime's report of the last click on the map (None: none, or a click it did not identify)."""
+    tip = (out or {}).get("last_object_clicked_tooltip")
+    if not isinstance(tip, str) or not tip.startswith(IDENTIFY_PREFIX):
+        return None
+    try:
+        what = json.loads(tip[len(IDENTIFY_PREFIX):])
+    except ValueError:
+        return None
+    return what if isinstance(what, dict) else None
+
+
+def clicked_rows(shown: pd.DataFrame, out: Mapping[str, Any] | None) -> tuple[pd.DataFrame, str | None]:
+    """The events the last click on the map listed, in the popup's order, and the id of the one its popup
+    shows (None when not known).
+
+    The runtime names them by id when the window is small enough to carry texts; else by the admin unit
+    whose card is shown, else the events at the clicked event's coordinates (:func:`render.clicked_events`).
+    """
+    what = identified(out) or {}
+    ids = [str(i) for i in what.get("ids") or [] if i is not None]
+    current = what.get("current")
+    current = str(current) if current is not None else None
+    if ids and "id" in shown.columns:
+        order = {v: k for k, v in enumerate(ids)}
+        keys = shown["id"].astype("string").map(order)
+        hit = shown.loc[keys.notna().to_numpy()]
+        return hit.iloc[keys.dropna().astype(int).argsort(kind="stable").to_numpy()], current
+    unit = what.get("unit") if isinstance(what.get("unit"), dict) else None
+    if unit and unit.get("id") and unit.get("level") in (1, 2) and f"adm{unit['level']}_id" in shown.columns:
+        level = int(unit["level"])
+        mine = (shown[f"adm{level}_id"].astype("string") == str(unit["id"])) & (
+            shown["geo_precision"].astype("string") == f"admin{level}")
+        return shown.loc[mine.fillna(False).to_numpy()], current
+    return render.clicked_events(shown, (out or {}).get("last_object_clicked")), current
+
+
+def _selection(shown: pd.DataFrame) -> folium.FeatureGroup:
+    """The group telling the map which event the analyst chose in the events table (:func:`render.
+    selection_group`), with a new token only when the choice changes: a click on the map keeps its own
+    highlight through the reruns that follow, the table's next choice replaces it. A choice (or clearing
+    it) also moves the events table's marks to it (:data:`tables.MARKED_KEY`)."""
+    state = st.session_state
+    rows = _table_rows()
+    if state.get("select-rows") != rows or "select-token" not in state:
+        state["select-rows"] = rows
+        state["select-token"] = state.get("select-token-n", 0) + 1
+        state["select-token-n"] = state["select-token"]
+        chosen = _selected(shown, rows)
+        state["select-event"] = None if chosen is None else {k: chosen.get(k) for k in ("id", "lat", "lon")}
+        picked = None if chosen is None else str(chosen.get("id"))
+        state[tables.MARKED_KEY] = {"current": picked, "ids": [picked] if picked else [], "source": "table"}
+    return render.selection_group(state.get("select-event"), str(state["select-token"]), assets=local_assets())
+
+
 def refit(state: MutableMapping[str, Any], asked: tuple[Any, ...],
           target: Callable[[], tuple[tuple[float, float], float] | None]) -> CentreZoom:
     """The centre and zoom to hand ``st_folium`` on this run: a new view on first load and when ``asked``
@@ -186,6 +249,7 @@ def _map_fragment(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, versi
         st.session_state["fit-clicks"] = st.session_state.get("fit-clicks", 0) + 1
     groups = _layers(shown, loaded, settings, version)
     center, zoom = _view(shown)
+    groups = [*groups, _selection(shown)]  # after the cached groups, which stay as built
     # st_folium adds the dynamic groups and the layer control to the map it is given: hand it a copy of
     # the cached base map, so the cache stays as built (about 1 ms)
     base = copy.deepcopy(_base_map(loaded, id(loaded), basemap))
@@ -208,7 +272,8 @@ def _draw(base: folium.Map, groups: list[Any], center: Any, zoom: Any) -> dict[s
         layer_control=folium.LayerControl(collapsed=True, position="topright"),
         center=center,
         zoom=zoom,
-        returned_objects=["last_object_clicked", "bounds", "center", "zoom", "selected_layers", "all_drawings"],
+        returned_objects=["last_object_clicked", "last_object_clicked_tooltip", "bounds", "center", "zoom",
+                          "selected_layers", "all_drawings"],
     )
     if share.take_report(st.session_state, out):
         st.rerun(scope="app")
@@ -217,11 +282,20 @@ def _draw(base: folium.Map, groups: list[Any], center: Any, zoom: Any) -> dict[s
 
 
 def _details(shown: pd.DataFrame, out: dict[str, Any] | None) -> None:
-    clicked = render.clicked_events(shown, (out or {}).get("last_object_clicked"))
+    """Below the map, the events the last click listed (the one its popup shows marked); a new click also
+    marks them in the events table, which lies outside this fragment: the whole page reruns once."""
+    clicked, current = clicked_rows(shown, out)
+    what = identified(out)
+    signature = json.dumps([(out or {}).get("last_object_clicked"), (out or {}).get("last_object_clicked_tooltip")],
+                           sort_keys=True, default=str)
+    if st.session_state.get("click-signature", signature) != signature:
+        st.session_state["click-signature"] = signature
+        ids = [str(i) for i in clicked["id"]] if "id" in clicked.columns else []
+        st.session_state[tables.MARKED_KEY] = {"current": current, "ids": ids, "source": "map"}
+        st.rerun(scope="app")
+    st.session_state["click-signature"] = signature
     if len(clicked):
-        st.caption(f"{len(clicked)} event(s) at the clicked point")
-        cols = [c for c in ("date_start", "date_end", "title", "category", "verification", "geo_precision",
-                            "actors", "source_name", "source_url", "description") if c in clicked.columns]
-        st.dataframe(pd.DataFrame(clicked[cols]).astype({c: "string" for c in cols if c.startswith("adm")}),
-                     hide_index=True, width="stretch",
-                     column_config={"source_url": st.column_config.LinkColumn("source")})
+        unit = (what or {}).get("unit")
+        label = (f"{unit['name']}: {len(clicked)} event(s) known only to it" if isinstance(unit, dict) and unit.get("name")
+                 else f"{len(clicked)} event(s) at the clicked spot")
+        tables.details(clicked, current, f"Clicked on the map · {label}")

@@ -30,7 +30,7 @@ import pandas as pd
 from geo.assets import localize
 from geo.errors import GeoError
 from geo.render._drawing import DRAW_STYLE, DrawControl, restore_group
-from geo.render._elements import Attribution, CursorPosition, GeoGroup, ViewKeeper
+from geo.render._elements import Attribution, CursorPosition, GeoGroup, GeoSelection, TileNotice, ViewKeeper
 from geo.render._events import FULL_TEXT_MAX, POINT_SCALE, POINTS_MAX
 from geo.render._geometry import prepared_layer
 from geo.render._layers import (
@@ -69,6 +69,7 @@ __all__ = [
     "legend_html",
     "load_ranges",
     "payload_sizes",
+    "selection_group",
     "restore_group",
     "ring_origins",
     "to_mgrs",
@@ -119,18 +120,21 @@ def _view(boundaries: Any) -> tuple[list[float], int]:
     return DEFAULT_VIEW[0], DEFAULT_VIEW[1]
 
 
-def _add_basemaps(m: folium.Map, basemap: str) -> None:
+def _add_basemaps(m: folium.Map, basemap: str) -> folium.FeatureGroup:
+    """Every base layer of :data:`BASEMAPS` (``basemap`` shown); returns the "No tiles" one."""
     if basemap not in BASEMAPS:
         raise GeoError(f"expected basemap among {', '.join(BASEMAPS)}, got {basemap!r}")
+    no_tiles = folium.FeatureGroup(name=BASEMAPS["none"]["title"], overlay=False, control=True, show=basemap == "none")
     for name, spec in BASEMAPS.items():
         if name == "none":
-            folium.FeatureGroup(name=spec["title"], overlay=False, control=True, show=basemap == name).add_to(m)
+            no_tiles.add_to(m)
             continue
         kwargs = {"attr": spec["attr"]} if spec["attr"] else {}
         if "subdomains" in spec:
             kwargs["subdomains"] = spec["subdomains"]
         folium.TileLayer(spec["tiles"], name=spec["title"], overlay=False, control=True,
                          show=basemap == name, **kwargs).add_to(m)
+    return no_tiles
 
 
 def _group(spec: LayerSpec, elements: list[Any]) -> folium.FeatureGroup:
@@ -162,7 +166,7 @@ def base_map(
     """
     location, zoom = _view(boundaries)
     m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True)
-    _add_basemaps(m, basemap)
+    no_tiles = _add_basemaps(m, basemap)
     ctx = LayerContext(boundaries=boundaries, index=index)
     for name in _pick_layers(layers, _BASE_LAYERS):
         elements = LAYERS[name].builder(ctx)
@@ -178,6 +182,7 @@ def base_map(
         DrawControl(position="topleft").add_to(m)
     if boundaries is not None and (text := boundaries.attribution()):
         Attribution(text).add_to(m)
+    TileNotice(no_tiles).add_to(m)  # tiles that fail to load (offline): say so, offer "No tiles"
     if layer_control:
         folium.LayerControl(collapsed=False, position="topright").add_to(m)
     return localize(m, assets, copy_map=False) if assets else m
@@ -283,6 +288,23 @@ def clicked_events(events: pd.DataFrame, clicked: Mapping[str, Any] | None) -> p
     with np.errstate(invalid="ignore"):
         hit = ok & (np.abs(np.round(lat * POINT_SCALE) - qlat) <= 1) & (np.abs(np.round(lon * POINT_SCALE) - qlon) <= 1)
     return events.iloc[np.flatnonzero(hit)]
+
+
+def selection_group(event: Mapping[str, Any] | None, token: str, *,
+                    assets: Mapping[str, str] | None = None) -> folium.FeatureGroup:
+    """A small group (not in the layer control) that tells the map runtime which event the analyst chose
+    outside the map (a table row): ``event`` with ``id``, ``lat``, ``lon`` (None: nothing chosen). The
+    runtime highlights it once per ``token`` (a new token per choice), so a click on the map later keeps
+    its own selection. Pass it to ``st_folium`` after the event groups: those stay cached as built."""
+    def value(key: str) -> Any:
+        v = None if event is None else event.get(key)
+        if v is None or (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA:
+            return None
+        return float(v) if key in ("lat", "lon") else str(v)
+
+    group = folium.FeatureGroup(name="selection", overlay=True, control=False, show=True)
+    GeoSelection({"token": str(token), "id": value("id"), "lat": value("lat"), "lon": value("lon")}).add_to(group)
+    return localize(group, assets, copy_map=False) if assets else group
 
 
 def payload_sizes(*objs: Any) -> dict[str, int]:

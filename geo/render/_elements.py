@@ -156,3 +156,39 @@ class ViewKeeper(_RuntimeElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "ViewKeeper"
+
+
+class TileNotice(_RuntimeElement):
+    """A notice on the map when the base tiles fail to load (offline), with a button that switches the base
+    layer to ``no_tiles`` (the "No tiles" entry): ``GeoRender.tileNotice``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            GeoRender.tileNotice({{ this._parent.get_name() }}, {{ this.no_tiles.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, no_tiles: folium.FeatureGroup):
+        super().__init__()
+        self._name = "TileNotice"
+        self.no_tiles = no_tiles
+
+
+class GeoSelection(_RuntimeElement):
+    """The event chosen in the app's table, for the runtime to highlight (``GeoRender.selection``):
+    ``spec`` {token, id, lat, lon}; the runtime applies each token once."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            GeoRender.selection({{ this.spec_js }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, spec: dict[str, Any]):
+        super().__init__()
+        self._name = "GeoSelection"
+        self.spec_js = js_literal(spec)
