@@ -1053,7 +1053,9 @@
   // streamlit-folium evals each rerun's groups and pushes them onto window.feature_group, taking the old
   // ones off the map but keeping them (and through them every layer, canvas and decoded array). When a
   // group of a registry name is created again, the one it replaces (if off every map) is dropped from that
-  // list and emptied, and the data holders no remaining layer uses are evicted.
+  // list and emptied, and the data holders no remaining layer uses are evicted. Other groups of that list
+  // that are off the map (plain folium groups swapped out before) are dropped and emptied too; a registry
+  // group hidden by the analyst is off the map but still the newest of its name, and stays.
 
   var newest = {};  // registry name -> the newest group of that name
   var groupsCreated = 0;
@@ -1065,6 +1067,16 @@
     var old = newest[name];
     newest[name] = group;
     if (old && old !== group && !old._map) releaseGroup(old);
+    var list = root.feature_group;
+    if (!Array.isArray(list)) return;
+    list.slice().forEach(function (g) {
+      if (!g || g._map || (g._geo && newest[g._geo.name] === g)) return;
+      if (g._geo) releaseGroup(g);
+      else {
+        list.splice(list.indexOf(g), 1);
+        if (g.clearLayers) g.clearLayers();
+      }
+    });
   }
 
   function releaseGroup(group) {
