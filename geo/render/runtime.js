@@ -1302,6 +1302,7 @@
     "min-width:26px;padding:0 6px;display:inline-flex;align-items:center;justify-content:center;color:#222}",
     ".geo-play button:disabled{opacity:.35;cursor:default}.geo-play button:hover:not(:disabled){background:#eef3f8}",
     ".geo-play button.geo-play-main{background:#1f4e79;border-color:#1f4e79;color:#fff}",
+    ".geo-play button.geo-play-main:hover:not(:disabled){background:#2b6aa3}",
     ".geo-play svg{display:block;fill:currentColor}",
     ".geo-play-txt{margin-left:6px;flex:1 1 auto}.geo-play-day{font-weight:600;white-space:nowrap}",
     ".geo-play-count{color:#555;font-size:11px;white-space:nowrap}",
@@ -1553,7 +1554,31 @@
     var Ctl = L.Control.extend({options: {position: "bottomcenter"}, onAdd: function () { return box; }});
     st.ctl = new Ctl();
     st.ctl.addTo(map);
+    playPlace(map);
     playKeys(st);
+  }
+
+  /** Centre the control at the bottom, but clear of the bottom-left controls (scale, cursor readout): to
+   *  their right when there is room, else above them. Follows the map's and those controls' size. */
+  function playPlace(map) {
+    var corner = map._controlCorners.bottomcenter, left = map._controlCorners.bottomleft;
+    var place = function () {
+      var W = map.getSize().x, cw = corner.offsetWidth, lw = left ? left.offsetWidth : 0, x = (W - cw) / 2;
+      var lh = left ? left.offsetHeight : 0;
+      corner.style.transform = "none";
+      if (x < lw + 8 && lw + 8 + cw <= W - 8) x = lw + 8;  // beside the bottom-left controls
+      corner.style.left = Math.max(0, x) + "px";
+      corner.style.bottom = (x < lw + 8 ? lh + 4 : 20) + "px";  // no room beside them: above them
+    };
+    map.on("resize", place);
+    map.whenReady(function () { setTimeout(place, 0); });
+    if (root.ResizeObserver) {
+      var seen = new root.ResizeObserver(place);
+      seen.observe(map.getContainer());
+      seen.observe(corner);
+      if (left) seen.observe(left);
+    }
+    place();
   }
 
   /** Bring the control up to date (soon: the layers' selections settle first; ``now``: at once). */
