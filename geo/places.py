@@ -334,7 +334,7 @@ def _town_entries(records: list[Mapping[str, Any]], boundaries: Any) -> tuple[pd
     iso3 = places["iso3"].to_numpy(dtype=object)
     shown, local = places["name"].to_numpy(dtype=object).copy(), np.full(len(places), "", dtype=object)
     oblast = np.full(len(places), "", dtype=object)
-    countries = {country_iso3(c) for c in getattr(boundaries, "countries", ()) or ()}
+    countries = {_safe_iso3(c) for c in getattr(boundaries, "countries", ()) or ()} - {""}
     home = np.flatnonzero(np.isin(iso3, list(countries))) if countries else np.arange(len(places))
     if len(home):
         mine = places.iloc[home].reset_index(drop=True)
@@ -360,7 +360,7 @@ def _town_entries(records: list[Mapping[str, Any]], boundaries: Any) -> tuple[pd
 
 def _records(countries: Iterable[str], world_min_population: int | None) -> list[Mapping[str, Any]]:
     """Every GeoNames place of ``countries``, plus towns of ``world_min_population`` elsewhere (None: none)."""
-    codes = sorted({country_iso3(c) for c in countries})
+    codes = sorted({_safe_iso3(c) for c in countries} - {""})
     records = list(geonames_records(codes)) if codes else []
     if world_min_population is not None:
         seen = set(codes)
@@ -426,7 +426,7 @@ class PlaceIndex:
         towns = _town_entries(recs, boundaries) if recs else (pd.DataFrame(), pd.DataFrame({"entry": [], "readable": []}))
         units = (_unit_entries(boundaries) if boundaries is not None
                  else (pd.DataFrame(), pd.DataFrame({"entry": [], "readable": []})))
-        home = {country_iso3(c) for c in getattr(boundaries, "countries", ()) or ()} or None
+        home = {_safe_iso3(c) for c in getattr(boundaries, "countries", ()) or ()} - {""} or None
         index = cls(towns, units, home)
         index.build_seconds = time.perf_counter() - started
         return index

@@ -25,7 +25,7 @@ from streamlit_folium import st_folium
 
 from geo import assets, render
 from geo.areas import for_window
-from ui import data, share, tables, urlstate
+from ui import data, search, share, tables, urlstate
 
 MAP_HEIGHT = 640
 EXTENT_KEY = "map-extent"
@@ -218,8 +218,11 @@ def _view(shown: pd.DataFrame) -> CentreZoom:
     chosen = _selected(shown, rows)
 
     link = st.session_state.get(urlstate.LINK_VIEW)
+    place = search.new_choice(st.session_state)  # a place just chosen in the search box: the latest request
 
     def target() -> tuple[tuple[float, float], float] | None:
+        if place is not None:
+            return search.chosen_view(place)
         if chosen is not None:
             return (float(chosen["lat"]), float(chosen["lon"])), 9
         if link is not None:  # an opened link: its view wins over the first-load fit, once
@@ -228,7 +231,8 @@ def _view(shown: pd.DataFrame) -> CentreZoom:
         bounds = render.fit_bounds(shown)
         return _zoom_for(bounds) if bounds is not None else None
 
-    asked = (st.session_state.get("fit-clicks", 0), st.session_state.get("row-picks", 0))
+    asked = (st.session_state.get("fit-clicks", 0), st.session_state.get("row-picks", 0),
+             st.session_state.get(search.PICKS, 0))
     return refit(st.session_state, asked, target)
 
 
@@ -243,13 +247,14 @@ def show(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) 
 @st.fragment
 def _map_fragment(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) -> None:
     top = st.columns([4, 1, 1], vertical_alignment="bottom")
+    search.box(top[0], loaded)
     basemap = top[1].selectbox("Base map", list(render.BASEMAPS), key="basemap",
                                format_func=lambda k: render.BASEMAPS[k]["title"])
     if top[2].button("Fit to events", key="fit", width="stretch"):
         st.session_state["fit-clicks"] = st.session_state.get("fit-clicks", 0) + 1
     groups = _layers(shown, loaded, settings, version)
     center, zoom = _view(shown)
-    groups = [*groups, _selection(shown)]  # after the cached groups, which stay as built
+    groups = [*groups, _selection(shown), search.mark_group(st.session_state)]  # after the cached groups
     # st_folium adds the dynamic groups and the layer control to the map it is given: hand it a copy of
     # the cached base map, so the cache stays as built (about 1 ms)
     base = copy.deepcopy(_base_map(loaded, id(loaded), basemap))

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.errors import GeoError
 from geo.places import PlaceIndex, default_index, label_points
 
 __all__ = [
@@ -42,12 +43,12 @@ MIN_POPULATION: Final = 1_000
 #: (population at least, first zoom): the town rule, biggest first
 TOWN_ZOOMS: Final = ((500_000, 5), (100_000, 7), (20_000, 8), (0, 9))
 #: label classes, in the order of their codes: kind, how big (towns), zooms shown, and the look (CSS font,
-#: text colour; a town has a dot; upper = capitals with letter spacing)
+#: text colour; a town has a dot of that radius; upper = in capitals, spacing = letter spacing in px)
 LABEL_CLASSES: Final[tuple[dict[str, Any], ...]] = (
-    {"name": "country", "min": 3, "max": 7, "font": "600 15px system-ui,sans-serif", "colour": "#4a4a4a",
-     "upper": True, "dot": 0},
-    {"name": "oblast", "min": 5, "max": 10, "font": "500 12px system-ui,sans-serif", "colour": "#5f5f5f",
-     "upper": True, "dot": 0},
+    {"name": "country", "min": 3, "max": 7, "font": "700 17px system-ui,sans-serif", "colour": "#3a3a3a",
+     "upper": True, "spacing": 3, "dot": 0},
+    {"name": "oblast", "min": 5, "max": 10, "font": "500 11.5px system-ui,sans-serif", "colour": "#5f5f5f",
+     "upper": True, "spacing": 1, "dot": 0},
     {"name": "raion", "min": 8, "max": 22, "font": "italic 11px system-ui,sans-serif", "colour": "#6b6b6b",
      "upper": False, "dot": 0},
     {"name": "city", "min": 5, "max": 22, "font": "700 14px system-ui,sans-serif", "colour": "#111111",
@@ -86,8 +87,8 @@ def _town_class(population: np.ndarray) -> np.ndarray:
 def zoom_for_scale(scale: float, lat: float = 0.0) -> float:
     """The web-map zoom showing a map at 1:``scale`` at latitude ``lat`` (OGC 0.28 mm pixels): static
     exports pick their labels with it (:func:`labels_at`)."""
-    if not scale > 0:
-        raise ValueError(f"expected a positive scale denominator, got {scale!r}")
+    if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
+        raise GeoError(f"expected a positive scale denominator, got {scale!r}")
     return math.log2(_M_PER_PX_Z0 * math.cos(math.radians(lat)) / (scale * _PIXEL_M))
 
 

@@ -2361,7 +2361,7 @@
   // the labels in priority order (text, point in 1e-3 degree, class, first zoom; the class gives the look
   // and the last zoom). On every redraw the labels of the zoom are placed greedily in that order: one is
   // drawn only where it overlaps no label placed before it (boxes kept in a grid of screen cells) and lies
-  // wholly inside the frame (nothing clipped at the edge). Each has a white halo (strokeText under
+  // wholly inside the frame (nothing clipped at the edge) and clear of the map's controls. Each has a white halo (strokeText under
   // fillText); a town has a dot and its name goes right of it, else left, above or below.
 
   var LABEL_PAD = 2, LABEL_GRID = 64, LABEL_MARGIN = 3, LABEL_HALO = 3;
@@ -2455,17 +2455,23 @@
         var inside = function (b) {
           return b[0] >= LABEL_MARGIN && b[1] >= LABEL_MARGIN && b[2] <= W - LABEL_MARGIN && b[3] <= H - LABEL_MARGIN;
         };
+        // the map's controls (zoom, layers, legend, playback...) count as placed: no label hides under one
+        var frame = map.getContainer().getBoundingClientRect();
+        map.getContainer().querySelectorAll(".leaflet-control").forEach(function (c) {
+          var r = c.getBoundingClientRect();
+          if (r.width && r.height) keep([r.left - frame.left, r.top - frame.top, r.right - frame.left, r.bottom - frame.top]);
+        });
         for (var i = 0; i < n; i++) {
           var cls = classes[s.c[i]];
           if (zi < s.z[i] || zi > cls.max) continue;
           var x = this._mx[i] * ws - origin.x, y = this._my[i] * ws - origin.y;
           if (x < -LABEL_MARGIN || y < -LABEL_MARGIN || x > W + LABEL_MARGIN || y > H + LABEL_MARGIN) continue;
           var txt = this._text(i);
-          if (font !== cls.font) { ctx.font = font = cls.font; }
-          if (this._width[i] < 0) {
-            if ("letterSpacing" in ctx) ctx.letterSpacing = cls.upper ? "1px" : "0px";
-            this._width[i] = ctx.measureText(txt).width;
+          if (font !== cls.font) {
+            ctx.font = font = cls.font;
+            if ("letterSpacing" in ctx) ctx.letterSpacing = (cls.spacing || 0) + "px";
           }
+          if (this._width[i] < 0) this._width[i] = ctx.measureText(txt).width;
           var w = this._width[i], h = cls.px, r = cls.dot || 0, dot = null, spots;
           if (r) {
             dot = [x - r - 1, y - r - 1, x + r + 1, y + r + 1];
@@ -2499,7 +2505,7 @@
         });
         drawn.forEach(function (d) {
           ctx.font = d.cls.font;
-          if ("letterSpacing" in ctx) ctx.letterSpacing = d.cls.upper ? "1px" : "0px";
+          if ("letterSpacing" in ctx) ctx.letterSpacing = (d.cls.spacing || 0) + "px";
           ctx.lineWidth = LABEL_HALO;
           ctx.strokeStyle = "rgba(255,255,255,0.92)";
           ctx.strokeText(d.text, d.x, d.y + d.cls.px / 2);
