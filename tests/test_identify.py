@@ -254,3 +254,30 @@ def test_a_click_in_a_raion_inside_an_oblast_level_unit_opens_the_raion(identify
     assert outer.startswith(oblast), outer
     assert selected == {"events": 0, "units": 1}, selected
     assert "Evacuation ordered across Kursk oblast" in event_card and "back to" in event_card, event_card
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.shared
+def test_a_row_chosen_in_the_events_table_is_highlighted_on_the_map(identify_url):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with offline_page() as (page, _blocked):
+        open_map(page, identify_url, events=2)
+        frame = _frame(page)
+        assert frame.evaluate("() => GeoRender.selected(window.map)") is None
+        table = page.locator('[data-testid="stDataFrame"]').last  # the events table, the last one on the page
+        table.scroll_into_view_if_needed()
+        box = table.bounding_box()
+        # the row marker of the second row (header and rows are 35 px): the drone attack, the pair's second
+        page.mouse.click(box["x"] + 15, box["y"] + 35 + 35 + 17)
+        page.get_by_text("\u25c9 Drone attack on the Sumy bridge (10 Aug 2024): highlighted on the map, chosen here"
+                         ).wait_for(timeout=60_000)
+        frame.wait_for_function("() => GeoRender.selected(window.map) && window.map.getZoom() === 9", timeout=60_000)
+        halo = frame.evaluate(HALO)
+        point = frame.evaluate("""(ll) => { const p = window.map.latLngToContainerPoint(ll);
+            const r = window.map.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }""",
+                               list(PAIR))
+        page.locator(MAP_FRAME).scroll_into_view_if_needed()
+        page.locator(MAP_FRAME).screenshot(path=str(ARTIFACTS / "identify-table.png"))
+    # the halo rings the pair's second symbol, fanned out from the stated point by about one symbol width
+    assert halo is not None and 3 < ((halo[0] - point[0]) ** 2 + (halo[1] - point[1]) ** 2) ** 0.5 < 40, (halo, point)

@@ -103,6 +103,8 @@ def _view(frame: pd.DataFrame, columns: list[str] = TABLE_COLUMNS) -> pd.DataFra
     name them)."""
     cols = [c for c in columns if c in frame.columns]
     out = pd.DataFrame(frame[cols])
+    if "date_end" in out.columns and "date_start" in out.columns:  # no end: the same day (geo.schema)
+        out["date_end"] = out["date_end"].fillna(out["date_start"])
     for col in out.columns:
         if col in VALUE_LABELS:
             out[col] = readable(col, out[col])
@@ -190,4 +192,5 @@ def _marks_note(view: pd.DataFrame, marked: dict[str, object] | None) -> str | N
     if listed:
         more = f"{listed} more listed with it" if parts else f"{listed} listed"
         parts.append(f"{MARK_LISTED} {more} in the map's popup")
-    return " · ".join(parts) + " (sort by the Map column to bring them to the top)."
+    them = "them" if listed + len(current) > 1 else "it"
+    return " · ".join(parts) + f" (sort by the Map column to bring {them} to the top)."
