@@ -209,6 +209,47 @@ def test_full_texts_only_for_small_windows(monkeypatch) -> None:
     assert data_payload(event_layers(mixed_events(101)))["texts"] is None
 
 
+def _text_values(payload: dict, name: str) -> list[str]:
+    """Column ``name`` of the payload's texts, dictionary-encoded or not, as one string per event."""
+    t = payload["texts"][name]
+    return t if isinstance(t, list) else [t["v"][i] if i >= 0 else "" for i in t["i"]]
+
+
+def test_popup_texts_name_admin_units_fatalities_source_day_time_precision_and_flags() -> None:
+    events = make_events(
+        4,
+        fatalities=[3, None, None, 0], fatalities_low=[2, 4, None, None], fatalities_high=[5, 6, None, None],
+        source_date=["2024-08-07", None, "2024-08-09", "2024-08-09"],
+        time_precision=["day", "week", "month", None],
+        flags=["geocoded;possible_duplicate", "latlon_swapped", None, "made_up_flag"],
+        possible_duplicate_of=["t-0-9", None, None, None],
+    )
+    events["adm2_name"] = pd.Categorical(["Sudzhanskii raion", None, "Sudzhanskii raion", None])
+    events["adm1_name"] = pd.Categorical(["Kursk region", "Kyiv", "Kursk region", None])
+    events["adm0_name"] = pd.Categorical(["Russia", None, "Russia", None])
+    events["adm0_iso"] = pd.Categorical(["RUS", "UKR", "RUS", None])
+    payload = data_payload(event_layers(events))
+    assert _text_values(payload, "admin") == [
+        "Sudzhanskii raion \u00b7 Kursk region \u00b7 Russia", "Kyiv \u00b7 UKR",  # the ISO code without a name
+        "Sudzhanskii raion \u00b7 Kursk region \u00b7 Russia", ""]
+    assert _text_values(payload, "fatalities") == ["3 (2\u20135)", "4\u20136", "", "0"]
+    assert _text_values(payload, "source_date") == ["2024-08-07", "", "2024-08-09", "2024-08-09"]
+    assert _text_values(payload, "time_precision") == ["to the day", "within a week", "month only", ""]
+    assert _text_values(payload, "flags") == [
+        "geocoded from the place name; possible duplicate of t-0-9",
+        "latitude/longitude swapped in the source (corrected)", "", "made up flag"]
+
+
+def test_repetitive_popup_texts_are_dictionary_encoded() -> None:
+    n = 200
+    events = make_events(n, time_precision=["day"] * n, flags=["geocoded"] * (n // 2) + [None] * (n // 2))
+    events["adm1_name"] = pd.Categorical(["Kursk region", "Belgorod region"] * (n // 2))
+    texts = data_payload(event_layers(events))["texts"]
+    for name in ("admin", "time_precision", "flags"):
+        assert isinstance(texts[name], dict) and len(texts[name]["v"]) <= 2, (name, texts[name])
+    assert "fatalities" not in texts and "source_date" not in texts  # empty throughout: left out
+
+
 # --- escaping -----------------------------------------------------------------------------------------
 
 

@@ -323,9 +323,17 @@ def _admin_text(sub: pd.DataFrame) -> pd.Series:
     return _joined([_strings(sub, "adm2_name"), _strings(sub, "adm1_name"), country], " \u00b7 ")
 
 
+def _counts_text(sub: pd.DataFrame, col: str) -> pd.Series:
+    """Whole numbers of ``col`` as text ("3", not "3.0"); "" where missing or not a number."""
+    if col not in sub.columns:
+        return pd.Series("", index=sub.index, dtype="string")
+    values = pd.to_numeric(sub[col], errors="coerce").round().astype("Int64")
+    return values.astype("string").fillna("")
+
+
 def _fatalities_text(sub: pd.DataFrame) -> pd.Series:
     """The best estimate of fatalities and, when the source gives one, its range ("12 (10–15)")."""
-    best, low, high = (_strings(sub, c) for c in ("fatalities", "fatalities_low", "fatalities_high"))
+    best, low, high = (_counts_text(sub, c) for c in ("fatalities", "fatalities_low", "fatalities_high"))
     span = (low + "\u2013" + high).where((low != "") & (high != "") & (low != high), "")
     both = (best != "") & (span != "")
     return (best + " (" + span + ")").where(both, best.where(best != "", span))
