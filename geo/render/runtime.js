@@ -1916,8 +1916,11 @@
     var out = [];
     if (!layer._map || !layer._d || layer._d.mode !== "points" || !layer._sel) return out;
     var v = layer._view(), sp = layer._spacing(v.z), lim = layer._radius(v.z) * 1.7 + 3;
+    // points drawn inside a level-of-detail cluster are not on screen: the cluster answers for them
+    var hide = layer._lod && layer._lod.inView > LOD_POINTS && layer._lodBuf ? layer._lodBuf.hide : null;
     lim *= lim;
     for (var k = 0; k < layer._sel.length; k++) {
+      if (hide && hide[k]) continue;
       var dx = layer._mx[k] * v.ws - v.ox + layer._ox[k] * sp - pt.x, dy = layer._my[k] * v.ws - v.oy + layer._oy[k] * sp - pt.y;
       var dd = dx * dx + dy * dy;
       if (dd < lim) out.push({layer: layer, k: k, i: layer._sel[k], dd: dd});
@@ -1928,16 +1931,18 @@
   /** The drawn events of ``layer`` at stored coordinates (``lat``, ``lon``: integers at the payload's
    *  scale), as indexes ``k``; the index is built once per selection of drawn events. */
   function colocated(layer, lat, lon) {
+    var spot = function (a, b) { return (a + 9000000) * 40000000 + (b + 18000000); };  // exact below 2^53
     if (layer.__coFor !== layer._sel) {
-      var idx = {}, c = layer._d.cols;
+      var idx = new Map(), c = layer._d.cols;
       for (var k = 0; k < layer._sel.length; k++) {
-        var i = layer._sel[k], key = c.lat[i] + ":" + c.lon[i];
-        (idx[key] = idx[key] || []).push(k);
+        var i = layer._sel[k], key = spot(c.lat[i], c.lon[i]), at = idx.get(key);
+        if (at === undefined) idx.set(key, k); else if (typeof at === "number") idx.set(key, [at, k]); else at.push(k);
       }
       layer.__co = idx;
       layer.__coFor = layer._sel;
     }
-    return layer.__co[lat + ":" + lon] || [];
+    var found = layer.__co.get(spot(lat, lon));
+    return found === undefined ? [] : typeof found === "number" ? [found] : found;
   }
 
   /** Every event at the click: those drawn within the tolerance and those sharing the nearest one's
@@ -1977,7 +1982,8 @@
     (map.__geoPoints || []).forEach(function (layer) {
       if (!layer._map || !layer._unitIndex || !layer._units || !layer._map.hasLayer(layer._units)) return;
       layer._unitIndex.forEach(function (entry) {
-        if (!unitContains(entry, latlng)) return;
+        // a unit playback hides on the day shown is not there to click
+        if (!layer._units.hasLayer(entry.shape) || !unitContains(entry, latlng)) return;
         var u = entry.u, key = u.lvl + "|" + u.name + "|" + (u.local || "") + "|" + (u.id || "");
         if (!places[key]) {
           places[key] = {units: [], rank: entry.rank, area: entry.area};
