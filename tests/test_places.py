@@ -1,0 +1,238 @@
+"""Place search (geo.places): ranking, scripts and transliterations, admin context, label points; on small
+boundaries and GeoNames-like records built here, and on the real mirror (``shared``)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from geo.boundaries import Boundaries
+from geo.errors import GeoError
+from geo.places import DEFAULT_LIMIT, SAME_TOWN_DEG, PlaceIndex, label_points
+
+
+def _layer(rows: list[tuple[str, str, str, str, shapely.Geometry]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"iso3": [r[0] for r in rows], "unit_id": [r[1] for r in rows], "name": [r[2] for r in rows],
+         "name_local": [r[3] for r in rows], "iso_code": [""] * len(rows)},
+        geometry=[r[4] for r in rows], crs="EPSG:4326",
+    )  # fmt: skip
+
+
+#: Kursk region (RUS) and Mogilev / Gomel Oblasts (BLR), drawn as boxes where the real ones are
+BORDER = Boundaries(
+    _layer([
+        ("RUS", "R", "Russia", "Россия", shapely.box(34.0, 50.0, 40.0, 53.0)),
+        ("BLR", "B", "Belarus", "Беларусь", shapely.box(29.0, 51.5, 34.0, 54.5)),
+    ]),
+    _layer([
+        ("RUS", "R-KRS", "Kursk region", "Курская область", shapely.box(34.0, 50.8, 38.5, 52.4)),
+        ("BLR", "B-MOG", "Mogilev Oblast", "Могилёвская область", shapely.box(29.0, 53.0, 34.0, 54.5)),
+        ("BLR", "B-GOM", "Gomel Oblast", "Гомельская область", shapely.box(29.0, 51.5, 34.0, 53.0)),
+    ]),
+    _layer([
+        ("RUS", "R-SUD", "Sudzhanskii raion", "Суджанский район", shapely.box(34.9, 51.0, 35.6, 51.4)),
+        ("RUS", "R-KUR", "Kursk", "Курск", shapely.box(36.0, 51.6, 36.4, 51.85)),
+        ("BLR", "B-KOS", "Kostyukovichi", "Костюковичи", shapely.box(31.7, 53.1, 32.5, 53.6)),
+        ("BLR", "B-GML", "Gomel", "Гомель", shapely.box(30.8, 52.3, 31.2, 52.6)),
+    ]),
+    countries=("RUS", "BLR"),
+)  # fmt: skip
+
+
+def _town(gid: int, name: str, lat: float, lon: float, cc: str, pop: int, *alternates: str) -> dict[str, object]:
+    return {"geonameid": gid, "name": name, "latitude": lat, "longitude": lon, "countrycode": cc,
+            "population": pop, "admin1code": "01", "alternatenames": list(alternates)}
+
+
+RECORDS = [
+    _town(486816, "Sudzha", 51.191, 35.271, "RU", 6940, "Soudja", "Sudscha", "Sudža", "Sudża", "Суджа"),
+    _town(626808, "Kostyukovichi", 53.35488, 32.05128, "BY", 14757, "Kascjukovichy", "Kastsyukovichy",
+          "Kostjukovichi", "Касцюковічы", "Костюковичи"),
+    _town(538560, "Kursk", 51.73, 36.19, "RU", 440052, "Koursk", "Kurs'k", "Курськ", "Курск"),
+    _town(627907, "Homyel'", 52.4345, 30.9754, "BY", 480951, "Gomel", "Homel", "Homiel", "Гомел", "Гомель"),
+    # a namesake village of Sudzha's raion name, smaller and farther from every query
+    _town(900001, "Suda", 59.17, 37.51, "RU", 3000, "Суда"),
+    # GeoNames lists some towns twice (PPL and PPLA2) a few hundred metres apart
+    _town(900002, "Kirovsk", 51.30, 35.90, "RU", 1500, "Кировск"),
+    _town(900003, "Kirovsk", 51.30 + SAME_TOWN_DEG / 5, 35.90, "RU", 1400, "Кировск"),
+    # a bigger namesake abroad: the loaded region's town still comes first
+    _town(900004, "Kirovsk", 67.61, 33.67, "FI", 27000, "Кировск"),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> PlaceIndex:
+    return PlaceIndex.build(BORDER, records=RECORDS)
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "kind"),
+    [
+        ("Sudzha", "Sudzha", "town"),
+        ("Суджа", "Sudzha", "town"),
+        ("SUDZHA", "Sudzha", "town"),
+        ("  sudža ", "Sudzha", "town"),
+        ("Sudscha", "Sudzha", "town"),  # German
+        ("Soudja", "Sudzha", "town"),  # French
+        ("Sudhza", "Sudzha", "town"),  # a typo
+        ("Sudz", "Sudzha", "town"),  # the beginning of the name
+        ("Костюковичи", "Kostyukovichi", "town"),
+        ("Kastsiukovichy", "Kostyukovichi", "town"),  # Belarusian, national romanisation
+        ("Kostyukovichi", "Kostyukovichi", "town"),
+        ("Kostjukowitschy", "Kostyukovichi", "town"),
+        ("Касцюковічы", "Kostyukovichi", "town"),
+        ("Kursk", "Kursk", "town"),  # the city before its oblast
+        ("Kursk oblast", "Kursk region", "oblast"),  # an admin word asks for the unit
+        ("Курская область", "Kursk region", "oblast"),
+        ("Sudzhanskiy rayon", "Sudzhanskii raion", "raion"),
+        ("Суджанский район", "Sudzhanskii raion", "raion"),
+        ("Gomel", "Gomel", "town"),  # GeoNames' Homyel', as the boundaries spell it
+        ("Homel", "Gomel", "town"),
+        ("Belarus", "Belarus", "country"),
+        ("Беларусь", "Belarus", "country"),
+    ],
+)
+def test_search_finds_the_place_first(index, query, name, kind):
+    found = index.search(query)
+    assert found, query
+    assert (found[0].name, found[0].kind) == (name, kind), [(p.name, p.kind, p.score) for p in found]
+
+
+@pytest.mark.parametrize("query", ["Костюковичи", "Kastsiukovichy", "Kostyukovichi"])
+def test_a_town_and_the_raion_named_after_it_are_both_found(index, query):
+    found = [(p.name, p.kind) for p in index.search(query)]
+    assert found[:2] == [("Kostyukovichi", "town"), ("Kostyukovichi", "raion")], found
+
+
+def test_results_carry_local_name_context_point_and_box(index):
+    town, raion = index.search("Sudzha")[:2]
+    assert (town.name, town.local_name, town.kind) == ("Sudzha", "Суджа", "town")
+    assert town.label == "Sudzha, Kursk region, RUS"
+    assert (town.lat, town.lon, town.bbox, town.population, town.ref) == (51.191, 35.271, None, 6940, "gn:486816")
+    assert (raion.name, raion.local_name, raion.kind, raion.ref) == (
+        "Sudzhanskii raion", "Суджанский район", "raion", "R-SUD")
+    assert raion.context == "Kursk region, RUS"
+    assert raion.bbox == pytest.approx((34.9, 51.0, 35.6, 51.4))
+    assert shapely.contains_xy(shapely.box(*raion.bbox), raion.lon, raion.lat)
+    oblast = index.search("Kursk oblast")[0]
+    assert oblast.context == "RUS" and oblast.local_name == "Курская область"
+    assert index.search("Russia")[0].context == ""
+
+
+def test_local_names_are_in_the_countrys_language(index):
+    # Курськ (Ukrainian) and Курск: a Russian town gets the Russian; the raion's spelling wins where it names it
+    assert index.search("Kursk", kinds=["town"])[0].local_name == "Курск"
+    assert index.search("Gomel", kinds=["town"])[0].local_name == "Гомель"
+
+
+def test_geonames_duplicates_collapse_and_the_region_comes_first(index):
+    found = index.search("Kirovsk")
+    kirovsk = [p for p in found if p.name == "Kirovsk"]
+    assert [p.context for p in kirovsk] == ["Kursk region, RUS", "FIN"], kirovsk
+    assert kirovsk[0].population == 1500  # the bigger of the two entries 1 km apart
+
+
+@pytest.mark.parametrize(
+    ("kinds", "expected"),
+    [(["raion"], {"raion"}), (["town", "oblast"], {"town", "oblast"}), (["country"], {"country"})],
+)
+def test_kinds_filter(index, kinds, expected):
+    found = index.search("Kursk", kinds=kinds) + index.search("Russia", kinds=kinds)
+    assert found and {p.kind for p in found} <= expected
+
+
+def test_unknown_kind_is_refused(index):
+    with pytest.raises(GeoError, match=r"expected kinds among country, oblast, raion, hromada, town, got 'city'"):
+        index.search("Kursk", kinds=["city"])
+
+
+@pytest.mark.parametrize("query", ["", "   ", None, 42, "Qwxzptl", "—"])
+def test_nothing_to_find(index, query):
+    assert index.search(query) == []
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_limit_and_order(index, limit):
+    found = index.search("Kursk", limit=limit)
+    assert len(found) == limit
+    assert [p.score for p in found] == sorted((p.score for p in found), reverse=True)
+    assert len(index.search("Kirovsk")) <= DEFAULT_LIMIT
+
+
+def test_label_points_lie_inside_shapes_whose_centroid_does_not():
+    crescent = shapely.box(0, 0, 10, 10).difference(shapely.box(2, 2, 12, 8))  # a C: centroid in the gap
+    islands = shapely.MultiPolygon([shapely.box(20, 0, 21, 1), shapely.box(30, 0, 40, 10)])
+    geoms = np.array([crescent, islands])
+    lon, lat = label_points(geoms)
+    assert not crescent.contains(crescent.centroid)
+    assert crescent.contains(shapely.Point(lon[0], lat[0]))
+    assert shapely.box(30, 0, 40, 10).contains(shapely.Point(lon[1], lat[1]))  # in the largest part
+    assert (lon[1], lat[1]) == pytest.approx((35, 5), abs=0.05)  # its pole of inaccessibility
+
+
+def test_an_index_without_boundaries_finds_towns_only():
+    index = PlaceIndex.build(None, records=RECORDS)
+    found = index.search("Sudzha")
+    assert found[0].name == "Sudzha" and found[0].context == "RUS"
+    assert {p.kind for p in found} == {"town"}
+
+
+# --- the real mirror --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_index(real_boundaries) -> PlaceIndex:
+    return PlaceIndex.build(real_boundaries)
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("query", "refs"),
+    [
+        ("Sudzha", ["gn:486816"]),
+        ("Суджа", ["gn:486816"]),
+        ("Костюковичи", ["gn:626808"]),
+        ("Kastsiukovichy", ["gn:626808"]),
+        ("Kostyukovichi", ["gn:626808"]),
+    ],
+)
+def test_real_search_finds_the_town_first(real_index, query, refs):
+    found = real_index.search(query)
+    assert [p.ref for p in found[: len(refs)]] == refs, [(p.label, p.ref) for p in found]
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("query", "label", "kind"),
+    [
+        ("Sudzha", "Sudzhanskii raion, Kursk region, RUS", "raion"),
+        ("Костюковичи", "Kostyukovichi, Mogilev Oblast, BLR", "raion"),
+        ("Kramatorskyi raion", "Kramatorskyi raion, Donetsk Oblast, UKR", "raion"),
+        ("Lymanska miska hromada", "Lymanska miska hromada, Kramatorskyi raion, Donetsk Oblast, UKR", "hromada"),
+        ("Chernihiv Oblast", "Chernihiv Oblast, UKR", "oblast"),
+    ],
+)
+def test_real_units_are_found_with_their_context(real_index, query, label, kind):
+    found = [(p.label, p.kind) for p in real_index.search(query)]
+    assert (label, kind) in found[:3], found
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_real_queries_take_less_than_50_ms(real_index):
+    queries = ["Sudzha", "Суджа", "Костюковичи", "Kastsiukovichy", "Kostyukovichi", "Kursk oblast", "Sudhza",
+               "Kharkov", "Chernigov", "Krasnyi Lyman", "sudz", "Zaporozhye", "Mahilyow", "Brjansk", "Oboyan"]
+    times = []
+    for q in queries:
+        started = time.perf_counter()
+        assert real_index.search(q), q
+        times.append(time.perf_counter() - started)
+    assert statistics.median(times) < 0.05 and max(times) < 0.2, dict(zip(queries, times, strict=True))
