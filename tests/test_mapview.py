@@ -56,7 +56,7 @@ def _asked(at: AppTest) -> tuple[object, object]:
     return args.get("center"), args.get("zoom")
 
 
-def test_presets_and_filter_changes_leave_the_view_to_the_analyst(app):
+def test_presets_and_reruns_leave_the_view_to_the_analyst(app):
     center, zoom = _asked(app)
     assert center is not None and zoom is not None  # first load: fitted to the events
     before = _map_args(app)["feature_group"]
@@ -64,7 +64,7 @@ def test_presets_and_filter_changes_leave_the_view_to_the_analyst(app):
     _run(app)
     assert _map_args(app)["feature_group"] != before  # the layers follow the filter…
     assert _asked(app) == (None, None)  # …and the view stays where the analyst left it
-    app.multiselect(key="f-cat").set_value(["strike"])  # (day-by-day playback never reaches the server)
+    app.radio(key="f-mode").set_value("points")  # another rerun (day-by-day playback never reaches the server)
     _run(app)
     assert _asked(app) == (None, None)
     app.button(key="fit").click()
