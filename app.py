@@ -51,7 +51,7 @@ for text in link_warnings:
 window = settings.filter
 st.caption(
     f"{len(shown):,} of {len(events):,} events active between {window.start:%d %b %Y} and {window.end:%d %b %Y}"
-    + (f" · inside the drawn {share.describe(window.shapes)}" if window.shapes else "")
+    + (f" · inside the drawn shapes ({share.describe(window.shapes)})" if window.shapes else "")
     + f" · source: {label}"
 )
 

@@ -90,7 +90,7 @@ def controls() -> None:
         left.caption("Draw a polygon, rectangle or circle with the map's tools (left) to keep only the events "
                      "inside it.")
     params = us.publish(session, st.query_params)
-    with right.popover("🔗 Copy link", width="stretch"):
+    with right.popover("Copy link", icon=":material/link:", width="stretch"):
         st.caption("This view (window, filters, map view, layers, drawn shapes) as a link:")
         st.code(us.link(_base_url(), params), language=None, wrap_lines=True)
 

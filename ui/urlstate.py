@@ -99,7 +99,9 @@ def _split(text: str) -> tuple[str, ...]:
 
 
 def _num(value: float, decimals: int) -> str:
-    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
@@ -274,7 +276,7 @@ def to_session(state: LinkState, options: Mapping[str, Sequence[Any]],
         unknown = [v for v in wanted if v not in offered]
         if unknown:
             warnings.append(warning(param, f"{', '.join(map(repr, unknown))} not among the loaded events' {choices}"))
-        out[key] = [offered[v] for v in wanted if v in offered]
+        out[key] = [o for v, o in offered.items() if v in wanted]  # in the widget's own order
     if state.border_only:
         out["f-border"] = True
     if state.search:

@@ -840,7 +840,7 @@
         });
         ctx.setLineDash([]);
         lodDraw(ctx, lod.clusters, spec);
-        this._lod = {clusters: lod.clusters, points: shown, inView: lod.inView};
+        this._lod = {clusters: lod.clusters, points: shown, inView: lod.inView, hide: hide};  // hide: k in a cluster
       },
       /** A click on a cluster zooms in to its events (true: handled, the event popup is not opened). */
       _lodClick: function (e) { return lodClick(this, e); },
@@ -1277,6 +1277,10 @@
         if (layer instanceof L.Circle) layer.feature = {type: "Feature", properties: {radius: layer.getRadius()}};
       });
     });
+    // the release that ends a shape also clicks what lies under it: no popup for that click
+    var ended = 0;
+    map.on(L.Draw.Event.DRAWSTOP, function () { ended = Date.now(); });
+    map.on("popupopen", function () { if (Date.now() - ended < 400) map.closePopup(); });
     return items;
   };
 
