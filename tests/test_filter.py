@@ -9,6 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
+from pyproj import Geod
 
 from geo import filter as flt
 from geo import join
@@ -426,3 +428,131 @@ def test_large_frame_filters_consistently():
                     axis=1).fillna(False).any(axis=1)
     )
     assert len(out) > 0 and np.array_equal(flt.filter_mask(events, f), expected.to_numpy(dtype=bool))
+
+
+# --- drawn shapes -------------------------------------------------------------------------------------
+
+_GEOD = Geod(ellps="WGS84")
+SQUARE = flt.Shape("polygon", ((30.0, 50.0), (31.0, 50.0), (31.0, 51.0), (30.0, 51.0)))
+
+
+def _at(lon: list[float | None], lat: list[float | None], **cols: object) -> pd.DataFrame:
+    n = len(lon)
+    return make_enriched(n, lon=[np.nan if v is None else v for v in lon],
+                         lat=[np.nan if v is None else v for v in lat], id=[f"e{i}" for i in range(n)], **cols)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "inside"),
+    [
+        (30.5, 50.5, True),  # the middle
+        (30.0, 50.5, True),  # on the edge
+        (31.0, 51.0, True),  # on a corner
+        (31.00002, 50.5, False),  # just east
+        (30.5, 49.99998, False),  # just south
+        (None, None, False),  # not located
+        (30.5, None, False),
+    ],
+)
+def test_a_polygon_keeps_the_events_inside_it(lon, lat, inside):
+    events = _at([lon], [lat])
+    assert flt.filter_mask(events, EventFilter(shapes=(SQUARE,))).tolist() == [inside]
+
+
+def test_a_triangle_is_not_its_bounding_box():
+    triangle = flt.Shape("polygon", ((30.0, 50.0), (31.0, 50.0), (30.0, 51.0)))
+    events = _at([30.2, 30.8, 30.6], [50.2, 50.8, 50.3])
+    assert flt.filter_mask(events, EventFilter(shapes=(triangle,))).tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize("lat", [0.0, 51.7, 69.0])  # a degree of longitude shrinks with latitude; metres do not
+@pytest.mark.parametrize("radius", [800.0, 25_000.0, 300_000.0])
+def test_a_circle_is_a_geodesic_buffer_of_its_radius(lat, radius):
+    azimuths = np.arange(0, 360, 30.0)
+    n = len(azimuths)
+    lons, lats, _ = _GEOD.fwd(np.full(2 * n, 36.0), np.full(2 * n, lat), np.concatenate([azimuths, azimuths]),
+                              np.concatenate([np.full(n, radius * 0.995), np.full(n, radius * 1.005)]))
+    events = _at(list(lons), list(lats))
+    circle = flt.Shape("circle", ((36.0, lat),), radius)
+    mask = flt.filter_mask(events, EventFilter(shapes=(circle,)))
+    assert mask.tolist() == [True] * n + [False] * n
+
+
+def test_shapes_combine_as_a_union_and_with_the_other_facets():
+    far = flt.Shape("circle", ((36.19, 51.73),), 10_000)
+    events = _at([30.5, 36.2, 33.0, 30.6], [50.5, 51.7, 50.0, 50.6],
+                 category=["strike", "strike", "strike", "deployment"])
+    assert _ids(flt.apply(events, EventFilter(shapes=(SQUARE, far)))) == ["e0", "e1", "e3"]
+    assert _ids(flt.apply(events, EventFilter(shapes=(SQUARE, far), categories=("strike",)))) == ["e0", "e1"]
+    assert EventFilter(shapes=(SQUARE,)).has_place and not EventFilter(shapes=(SQUARE,)).is_empty
+
+
+def test_shapes_are_canonical_hashable_and_round_trip_through_json():
+    drawn = [{"kind": "polygon", "points": [[30.0000001, 50], [31, 50], [31, 51], [30, 51], [30, 50]]},
+             {"kind": "circle", "points": [[36.19, 51.73]], "radius_m": 24999.6}]
+    f = EventFilter(shapes=drawn)
+    assert f.shapes == (SQUARE, flt.Shape("circle", ((36.19, 51.73),), 25_000))  # rounded, ring not closed
+    assert hash(f) == hash(EventFilter(shapes=f.shapes))
+    data = json.loads(json.dumps(f.to_dict()))
+    assert data["shapes"][1] == {"kind": "circle", "points": [[36.19, 51.73]], "radius_m": 25000.0}
+    assert EventFilter.from_dict(data) == f
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"kind": "line", "points": [[0, 0], [1, 1]]}, r"expected a shape kind among polygon, circle, got 'line'"),
+        ({"kind": "polygon", "points": [[0, 0], [1, 1], [0, 0]]}, r"at least 3 distinct points, got 2"),
+        ({"kind": "polygon", "points": [[0, 0], [1, 91], [2, 0]]}, r"polygon point 2 within lon -180\.\.180 and lat -90\.\.90"),
+        ({"kind": "polygon", "points": [[0, 0], ["a", 1], [2, 0]]}, r"expected polygon point 2 as \[lon, lat\]"),
+        ({"kind": "circle", "points": [[0, 0], [1, 1]]}, r"one centre point, got 2"),
+        ({"kind": "circle", "points": [[0, 0]], "radius_m": -5}, r"radius between 1 m and 5,000 km, got -5"),
+        ({"kind": "circle", "points": [[0, 0]], "radius_m": "far"}, r"radius in metres, got 'far'"),
+        ({"kind": "circle", "points": [[0, 0]], "radius": 5}, r"unknown \['radius'\]"),
+        ("p1_2_3", r"expected a shape as \{kind, points, radius_m\}"),
+    ],
+)
+def test_bad_shapes_are_refused_saying_what_is_wrong(value, message):
+    with pytest.raises(GeoError, match=message):
+        EventFilter(shapes=[value])
+
+
+def test_drawn_geojson_features_become_shapes():
+    features = [  # what Leaflet.draw hands streamlit-folium's all_drawings: a closed ring, a circle's centre
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+            [[30, 50], [30, 51], [31, 51], [31, 50], [30, 50]]]}},
+        {"type": "Feature", "properties": {"radius": 1500.2}, "geometry": {"type": "Point", "coordinates": [36.1, 51.7]}},
+    ]
+    shapes = flt.shapes_from_geojson(features)
+    assert [s.kind for s in shapes] == ["polygon", "circle"] and shapes[1].radius_m == 1500.0
+    assert len(shapes[0].points) == 4
+    assert flt.shapes_from_geojson(None) == () and flt.shapes_from_geojson([]) == ()
+    with pytest.raises(GeoError, match=r"drawn feature 2 to be a polygon or a circle, got Point without a radius"):
+        flt.shapes_from_geojson([features[0], {"geometry": {"type": "Point", "coordinates": [1, 2]}, "properties": {}}])
+
+
+def test_the_snapshot_exports_only_the_events_inside_the_drawn_shapes():
+    from geo.snapshot import View, select
+
+    events = _at([30.5, 36.2, 33.0], [50.5, 51.7, 50.0])
+    view = View.from_dict(json.loads(json.dumps(View(filter=EventFilter(shapes=(SQUARE,))).to_dict())))
+    assert view.filter.shapes == (SQUARE,)
+    assert list(select(events, view)["id"]) == ["e0"]
+
+
+def test_shapes_on_a_large_frame_match_a_point_by_point_check():
+    events = big_enriched(200_000, seed=3)
+    circle = flt.Shape("circle", ((32.0, 49.0),), 150_000)
+    quad = flt.Shape("polygon", ((24.0, 46.0), (30.0, 45.5), (31.0, 50.0), (25.0, 52.0)))
+    mask = flt.filter_mask(events, EventFilter(shapes=(circle, quad)))
+    rng = np.random.default_rng(0)
+    rows = rng.choice(len(events), 2_000, replace=False)
+    poly = shapely.Polygon(quad.points)
+    for r in rows:
+        lon, lat = float(events["lon"].iat[r]), float(events["lat"].iat[r])
+        if not (np.isfinite(lon) and np.isfinite(lat)):
+            assert not mask[r]
+            continue
+        dist = _GEOD.inv(32.0, 49.0, lon, lat)[2]
+        assert mask[r] == (dist <= 150_000 or poly.intersects(shapely.Point(lon, lat))), (r, lon, lat)
+    assert 0 < mask.sum() < len(events)
