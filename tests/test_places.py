@@ -3,17 +3,19 @@ boundaries and GeoNames-like records built here, and on the real mirror (``share
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
-from geo.boundaries import Boundaries
+from geo.boundaries import Boundaries, Provenance
 from geo.errors import GeoError
-from geo.places import DEFAULT_LIMIT, SAME_TOWN_DEG, PlaceIndex, label_points
+from geo.places import DEFAULT_LIMIT, SAME_TOWN_DEG, PlaceIndex, default_index, label_points
 
 
 def _layer(rows: list[tuple[str, str, str, str, shapely.Geometry]]) -> gpd.GeoDataFrame:
@@ -236,3 +238,44 @@ def test_real_queries_take_less_than_50_ms(real_index):
         assert real_index.search(q), q
         times.append(time.perf_counter() - started)
     assert statistics.median(times) < 0.05 and max(times) < 0.2, dict(zip(queries, times, strict=True))
+
+
+# --- the default index and its cache on disk ---------------------------------------------------------------
+
+
+def _from_files(sha: str) -> Boundaries:
+    """BORDER as if loaded from files (with provenance: its index may be kept on disk)."""
+    made = Provenance("RUS", 1, "file:///index.json", "file:///adm1.geojson", "ODbL 1.0", "test", "2026-01-01T00:00:00Z",
+                      sha, 3)
+    return dataclasses.replace(BORDER, provenance=(made,))
+
+
+def test_default_index_is_kept_on_disk_and_read_back_the_same(tmp_path):
+    first = default_index(_from_files("a" * 64), cache_dir=tmp_path)
+    files = list(tmp_path.glob("places-*.npz"))
+    assert len(files) == 1
+    again = default_index(_from_files("a" * 64), cache_dir=tmp_path)  # another object: read from the file
+    assert again is not first
+    pd.testing.assert_frame_equal(again.table, first.table)
+    for query in ("Sudzha", "Костюковичи", "Kursk oblast", "Sudhza", "sudz"):
+        assert again.search(query) == first.search(query), query
+    assert again.home == first.home == frozenset({"RUS", "BLR"})
+    # other boundary files: another index, the stale file replaced
+    default_index(_from_files("b" * 64), cache_dir=tmp_path)
+    assert [f.name for f in tmp_path.glob("places-*.npz")] != [f.name for f in files]
+    assert len(list(tmp_path.glob("places-*.npz"))) == 1
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a zip", b"PK\x03\x04broken"])
+def test_a_damaged_cache_file_is_rebuilt(tmp_path, damage):
+    default_index(_from_files("c" * 64), cache_dir=tmp_path)
+    (path,) = tmp_path.glob("places-*.npz")
+    path.write_bytes(damage)
+    rebuilt = default_index(_from_files("c" * 64), cache_dir=tmp_path)
+    assert rebuilt.search("Sudzha")[0].label == "Sudzha, Kursk region, RUS"
+    assert path.stat().st_size > 1000  # written again
+
+
+def test_boundaries_built_in_memory_are_not_cached(tmp_path):
+    assert default_index(BORDER, cache_dir=tmp_path) is default_index(BORDER, cache_dir=tmp_path)
+    assert not list(tmp_path.iterdir())
