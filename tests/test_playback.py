@@ -19,6 +19,8 @@ from tests.factories import make_events
 from tests.render_factories import elements, offline_page
 
 FIRST, LAST = dt.date(2024, 8, 10), dt.date(2024, 8, 16)
+UNITS_SHOWN = """() => Array.from(document.querySelectorAll('.leaflet-geoUnits-pane path'))
+    .filter(p => p.style.display !== 'none').length"""
 
 
 def _windows(groups: list) -> list[list[str] | None]:
@@ -55,6 +57,9 @@ def test_points_layers_carry_the_window_to_play(window, starts, expected):
 def test_exported_map_clusters_when_crowded_and_plays_the_days(tmp_path):
     need_browser()
     events = _crowd(20_000)
+    events.loc[:1, "geo_precision"] = "admin2"  # two events known only to a raion (no boundaries: a circle each)
+    events.loc[:1, ["lon", "lat", "date_start", "date_end"]] = [
+        [30.3, 50.2, pd.Timestamp(FIRST), pd.NaT], [31.7, 50.8, pd.Timestamp(LAST), pd.NaT]]
     path = tmp_path / "map.html"
     m = build_map(None, events, basemap="none", fit=False, window=(FIRST, LAST))
     path.write_text(standalone_html(m), encoding="utf-8")
@@ -79,14 +84,21 @@ def test_exported_map_clusters_when_crowded_and_plays_the_days(tmp_path):
         page.get_by_role("button", name="Next day").click()
         page.wait_for_function(f"() => GeoRender.playback().day === '{FIRST}'")
         day = page.evaluate("() => GeoRender.playback()")
+        units = page.evaluate(UNITS_SHOWN)  # the raion of the first day's event only
+        page.get_by_role("button", name="Whole window").click()
+        page.wait_for_function("() => GeoRender.playback().day === null")
+        all_units = page.evaluate(UNITS_SHOWN)
         assert not errors and not blocked
-    assert crowded["events"] == len(events)  # every event located to a point, the whole window
-    assert crowded["clustered"] + crowded["points"] == len(events)  # each drawn once: in a cluster or alone
+    located = len(events) - 2
+    assert crowded["events"] == located  # every event located to a point, the whole window
+    assert crowded["clustered"] + crowded["points"] == located  # each drawn once: in a cluster or alone
     assert crowded["clusters"] == len(clusters) and all(c["n"] >= 4 for c in clusters)
-    assert sum(c["n"] for c in clusters) == crowded["clustered"] and crowded["points"] < len(events) / 10
+    assert sum(c["n"] for c in clusters) == crowded["clustered"] and crowded["points"] < located / 10
     assert popups == 0  # the cluster took the click: no event popup
     lon = np.array([big["b"][0], big["b"][2]]) * 360 - 180
     assert zoomed[0] >= 8 and lon[0] - 0.05 <= zoomed[2] <= lon[1] + 0.05, (zoomed, big)
     assert close["clusters"] == 0  # zoomed in: points only
     assert day["label"] == "Sat 10 Aug 2024 · day 1 of 7"
-    assert day["events"] == int(active_on(events, FIRST).sum())
+    points = events["geo_precision"] != "admin2"
+    assert day["events"] == int(active_on(events[points], FIRST).sum()) and day["unitEvents"] == 1
+    assert (units, all_units) == (1, 2)

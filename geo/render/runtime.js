@@ -1423,8 +1423,11 @@
       layer._unitShapes = shapes.length === mine.length ? shapes.map(function (s, q) { return [mine[q].k, s]; }) : [];
     }
     layer._unitShapes.forEach(function (p) {
-      var on = !counts || counts[p[0]] > 0;
-      if (on && !group.hasLayer(p[1])) group.addLayer(p[1]);
+      var on = !counts || counts[p[0]] > 0, path = p[1]._path;
+      if (path && group.hasLayer(p[1])) {  // an SVG shape: shown or not by its style (no DOM churn per step)
+        var display = on ? "" : "none";
+        if (path.style.display !== display) path.style.display = display;
+      } else if (on && !group.hasLayer(p[1])) group.addLayer(p[1]);
       else if (!on && group.hasLayer(p[1])) group.removeLayer(p[1]);
     });
   }
