@@ -1750,9 +1750,13 @@
       for (ci = 0; ci < nc; ci++) {
         var n = count[ci];
         if (n < LOD_MIN) continue;
-        var top = 0;
+        var top = 0, r = Math.min(LOD_CELL / 2 - 6, 9 + 2.4 * Math.log(n));
         for (var c = 1; c < 8; c++) if (cats[8 * ci + c] > cats[8 * ci + top]) top = c;
-        out.clusters.push({x: sx[ci] / n, y: sy[ci] / n, n: n, cat: top, r: Math.min(26, 9 + 2.4 * Math.log(n)),
+        // at the mean of its events, kept inside its own cell (3 px of slack): neighbours do not pile up
+        var x0 = (c0 + ci % cols) * LOD_CELL - ox, y0 = (r0 + Math.floor(ci / cols)) * LOD_CELL - oy;
+        var cx = Math.min(Math.max(sx[ci] / n, x0 + r - 3), x0 + LOD_CELL - r + 3);
+        var cy = Math.min(Math.max(sy[ci] / n, y0 + r - 3), y0 + LOD_CELL - r + 3);
+        out.clusters.push({x: cx, y: cy, n: n, cat: top, r: r,
           b: [box[4 * ci], box[4 * ci + 1], box[4 * ci + 2], box[4 * ci + 3]]});
       }
     }
@@ -1858,6 +1862,8 @@
     ".geo-id-back{cursor:pointer;color:#0b62a4;margin-bottom:3px}",
     ".geo-id-units li[role=button]{cursor:pointer}.geo-id-units li[role=button]:hover{background:#eef3f8}",
     ".geo-popup tr.geo-flag td{color:#8a4b00}",
+    ".geo-id-also{margin-top:5px;padding-top:4px;border-top:1px solid #ddd;color:#444;font-size:11px}",
+    ".geo-id-link{color:#0b62a4;cursor:pointer;text-decoration:underline dotted}",
     ".geo-halo{border-radius:50%;border:3px solid #ffd400;box-shadow:0 0 0 2px rgba(0,0,0,.75),",
     "0 0 10px 3px rgba(255,212,0,.7);box-sizing:border-box;pointer-events:none}",
   ].join("");
@@ -2038,15 +2044,21 @@
     }
     var events = eventsAt(map, pt), places = placesAt(map, e.latlng);
     if (!events.length && !places.length) { setSelected(map, null); return; }
-    var entries = events.map(function (h) { return {ev: h}; }).concat(places.map(function (p) { return {place: p}; }));
-    var at = events.length ? eventLatLng(events[0].layer._d, events[0].i) : e.latlng;
     closeHover(map);
-    openIdentify(map, entries, at, events.length, e.latlng);
+    var toPlaces = function () {
+      openIdentify(map, places.map(function (p) { return {place: p}; }), e.latlng, 0, e.latlng, null);
+    };
+    if (events.length) {  // points drawn over a unit win; the units around them are one click away
+      openIdentify(map, events.map(function (h) { return {ev: h}; }), eventLatLng(events[0].layer._d, events[0].i),
+        events.length, e.latlng, places.length ? {places: places, open: toPlaces} : null);
+    } else {
+      toPlaces();
+    }
   }
 
   /** The identify popup over ``entries`` ({ev} or {place}), ``nEv`` of them events; the pager (and the
    *  list) move between them; the entry shown is the selection. */
-  function openIdentify(map, entries, latlng, nEv, clicked) {
+  function openIdentify(map, entries, latlng, nEv, clicked, also) {
     ensureIdentifyStyle();
     var n = entries.length, nPl = n - nEv, cur = 0;
     var box = el("div", "geo-popup geo-id"), label = null, items = [];
@@ -2094,6 +2106,21 @@
     }
     var body = el("div", "geo-id-body");
     box.appendChild(body);
+    if (also) {  // the admin units around the events: a line that opens them
+      var line = el("div", "geo-id-also");
+      line.appendChild(document.createTextNode("Also here, known only to an area: "));
+      also.places.forEach(function (p, k) {
+        var u = p.units[0].u, a = el("span", "geo-id-link", u.name + " (" + plural(placeCount(p), "event") + ")");
+        a.setAttribute("role", "button");
+        a.tabIndex = 0;
+        a.title = "List the events known only to this " + u.lvl;
+        a.addEventListener("click", also.open);
+        a.addEventListener("keydown", function (ev) { if (ev.key === "Enter") also.open(); });
+        if (k) line.appendChild(document.createTextNode(", "));
+        line.appendChild(a);
+      });
+      box.appendChild(line);
+    }
 
     function fill(node) {
       while (body.firstChild) body.removeChild(body.firstChild);
