@@ -37,6 +37,8 @@ import http.client
 import ipaddress
 import json
 import os
+import pickle
+import platform
 import re
 import secrets
 import socket
@@ -49,8 +51,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from importlib import metadata
 from pathlib import Path
-from typing import Any, Final, Literal
+from types import ModuleType
+from typing import Any, Final, Literal, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -72,8 +76,10 @@ __all__ = [
     "ProgressCallback",
     "Provenance",
     "default_cache_dir",
+    "derived_cached",
     "empty_layer",
     "fetch_boundaries",
+    "fingerprint",
     "load_boundaries",
     "load_user_boundaries",
     "VINTAGE_FOLDER",
@@ -1155,3 +1161,90 @@ def _level_span(levels: set[int]) -> str:
     if len(ordered) > 1 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return f"ADM{ordered[0]}-{ordered[-1]}"
     return "ADM" + "+".join(str(lv) for lv in ordered)
+
+
+# --- derived objects cached on disk -------------------------------------------------------------------
+
+#: Folder (under the boundary cache) of objects derived from loaded boundaries; bump the format when what
+#: :func:`derived_cached` writes changes.
+DERIVED_FOLDER: Final = "derived"
+DERIVED_FORMAT: Final = 1
+_DERIVED_LIBS: Final = ("numpy", "pandas", "shapely", "pyproj", "scipy", "geopandas")
+_T = TypeVar("_T")
+
+
+def fingerprint(boundaries: Boundaries) -> str:
+    """sha256 of what the loaded layers hold (every level and vintage: ids, names, codes, geometry as WKB):
+    equal for equal content however it was loaded, different as soon as one unit changes."""
+    h = hashlib.sha256()
+    layers = [(f"adm{n}", boundaries.layer(n)) for n in LEVELS]
+    layers += sorted((boundaries.vintages or {}).items())
+    for name, layer in layers:
+        h.update(f"{name}:{len(layer)}:".encode())
+        if not len(layer):
+            continue
+        attrs = layer[[c for c in BOUNDARY_COLUMNS[:-1] if c in layer.columns]].astype("string").fillna("")
+        h.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
+        h.update(b"".join(shapely.to_wkb(layer.geometry.to_numpy(), include_srid=False)))
+    return h.hexdigest()
+
+
+def _code_version(code: Sequence[ModuleType]) -> str:
+    """The source of the modules that build a derived object, the format and the library versions."""
+    h = hashlib.sha256(f"{DERIVED_FORMAT}:{platform.python_version()}".encode())
+    for lib in _DERIVED_LIBS:
+        try:
+            h.update(f"{lib}={metadata.version(lib)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{lib}=none;".encode())
+    for module in code:
+        h.update(Path(module.__file__ or "").read_bytes() if module.__file__ else module.__name__.encode())
+    return h.hexdigest()
+
+
+def derived_cached(
+    boundaries: Boundaries,
+    name: str,
+    build: Callable[[Boundaries], _T],
+    *,
+    code: Sequence[ModuleType],
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> _T:
+    """``build(boundaries)`` (an admin index, say), kept on disk next to the boundary cache so that a new
+    process (a cold start of the app) reads it instead of building it again.
+
+    The file ``{cache}/derived/{name}-{key}.pickle`` is keyed by :func:`fingerprint` and the version of the
+    ``code`` that builds it (its modules' source, :data:`DERIVED_FORMAT`, Python and library versions), so
+    other boundaries or changed code never read a stale object. It is written under a temporary name and
+    moved into place (a crash never leaves a half file under the real name); a file that cannot be read
+    back (cut short, foreign) is built again and replaced. Older files of ``name`` are removed. The
+    cache is the user's own folder, trusted as the code is (pickle runs what it loads).
+    """
+    folder = (Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()) / DERIVED_FOLDER
+    key = hashlib.sha256(f"{fingerprint(boundaries)}:{_code_version(code)}".encode()).hexdigest()[:32]
+    path = folder / f"{name}-{key}.pickle"
+    try:
+        with path.open("rb") as fh:
+            stored_key, value = pickle.load(fh)
+        if stored_key == key:
+            return value  # type: ignore[no-any-return]
+    except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError, pickle.UnpicklingError):
+        pass  # none yet, or unreadable (cut short, foreign): built again below
+    value = build(boundaries)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{name}-{key}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            with tmp.open("wb") as fh:
+                pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        for old in folder.glob(f"{name}-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only or full cache folder: the object is still returned, only not kept
+    return value

@@ -132,6 +132,13 @@ class AdminIndex:
     stats: dict[str, float] = field(default_factory=dict)
     trees: dict[int, STRtree] = field(default_factory=dict, repr=False)  # built on first use, by id of geoms
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """An index read back from disk (:func:`geo.boundaries.derived_cached`): geometries come back
+        unprepared, so they are prepared again as :func:`prepare` does."""
+        self.__dict__.update(state)
+        _ready((*(level.geoms for level in self.levels.values()), self.disputed, self.adm2_outside,
+                *(v.geoms for v in self.vintages)))
+
     @property
     def border_districts(self) -> pd.DataFrame:
         """ADM2 units touching an international border between two loaded countries."""
@@ -177,9 +184,7 @@ def prepare(
     adm2_outside = _outside_parent(geometry[2][0], geometry[1][0], adm2_parent)
     # after the borders thread is done
     geoms_all = (geometry[0][0], geometry[1][0], geometry[2][0], disputed, adm2_outside, *(v.geoms for v in vintages))
-    for geoms in geoms_all:
-        shapely.prepare(geoms)
-        _warm_up(geoms)
+    _ready(geoms_all)
     levels = {
         0: _Level(attrs0, *geometry[0]),
         1: _Level(attrs1.reset_index(drop=True), *geometry[1]),
@@ -292,6 +297,13 @@ def _borders(
     disputed, claimants = _disputed_areas(adm0, to_proj)
     borders = _international_borders(adm0, disputed, to_proj, tol_m)
     return disputed, claimants, borders, _border_districts(adm2, borders, to_proj, tol_m)
+
+
+def _ready(arrays: Sequence[np.ndarray]) -> None:
+    """Prepare each array of geometries for point queries, locators built now (see :func:`_warm_up`)."""
+    for geoms in arrays:
+        shapely.prepare(geoms)
+        _warm_up(geoms)
 
 
 def _warm_up(polygons: np.ndarray) -> None:

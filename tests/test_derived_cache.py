@@ -1,0 +1,108 @@
+"""Objects derived from boundaries (the admin index) kept on disk: read back by a new process, rebuilt when
+the boundaries, the code or the file change, never read half-written."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+
+from geo import join, names, schema
+from geo.boundaries import DERIVED_FOLDER, derived_cached, fingerprint
+from tests.factories import grid_boundaries, make_events
+
+ROOT = Path(__file__).resolve().parents[1]
+CODE = (join, names, schema)
+
+
+class Counting:
+    """``join.prepare`` that counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, boundaries):
+        self.calls += 1
+        return join.prepare(boundaries)
+
+
+def _files(cache: Path) -> list[Path]:
+    return sorted((cache / DERIVED_FOLDER).iterdir())
+
+
+def _joined(index) -> pd.DataFrame:
+    events = make_events(40, seed=5, lon=[30.05 + 0.05 * (i % 40) for i in range(40)])
+    return join.enrich(events, index)[["adm0_iso", "adm1_id", "adm2_id", "border_district", "border_distance_km"]]
+
+
+def test_the_index_is_read_back_and_joins_as_a_fresh_one(tmp_path: Path) -> None:
+    b, build = grid_boundaries(), Counting()
+    first = derived_cached(b, "admin-index", build, code=CODE, cache_dir=tmp_path)
+    again = derived_cached(grid_boundaries(), "admin-index", build, code=CODE, cache_dir=tmp_path)
+    assert build.calls == 1 and again is not first
+    (path,) = _files(tmp_path)
+    assert path.name.startswith("admin-index-") and path.suffix == ".pickle"
+    assert all(shapely.is_prepared(level.geoms).all() for level in again.levels.values() if len(level.geoms))
+    pd.testing.assert_frame_equal(_joined(again), _joined(join.prepare(b)))
+
+
+def test_a_new_process_reads_the_file_without_preparing(tmp_path: Path) -> None:
+    derived_cached(grid_boundaries(), "admin-index", join.prepare, code=CODE, cache_dir=tmp_path)
+    script = (
+        "import sys; from geo import join, names, schema; from geo.boundaries import derived_cached; "
+        "from tests.factories import grid_boundaries\n"
+        "def refuse(b): raise SystemExit('prepared again')\n"
+        f"index = derived_cached(grid_boundaries(), 'admin-index', refuse, code=(join, names, schema), cache_dir={str(tmp_path)!r})\n"
+        "print(len(index.levels[2].geoms))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "8"
+
+
+def test_other_boundaries_build_anew_and_replace_the_file(tmp_path: Path) -> None:
+    build = Counting()
+    derived_cached(grid_boundaries(), "admin-index", build, code=CODE, cache_dir=tmp_path)
+    (before,) = _files(tmp_path)
+    other = grid_boundaries(disputed=True)
+    assert fingerprint(other) != fingerprint(grid_boundaries())
+    index = derived_cached(other, "admin-index", build, code=CODE, cache_dir=tmp_path)
+    (after,) = _files(tmp_path)
+    assert build.calls == 2 and after != before and len(index.disputed) == 1
+
+
+def test_changed_code_builds_anew(tmp_path: Path) -> None:
+    build = Counting()
+    derived_cached(grid_boundaries(), "admin-index", build, code=CODE, cache_dir=tmp_path)
+    derived_cached(grid_boundaries(), "admin-index", build, code=(join,), cache_dir=tmp_path)
+    assert build.calls == 2
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "garbage", "another_key"])
+def test_an_unreadable_file_is_rebuilt_not_trusted(tmp_path: Path, damage: str) -> None:
+    build = Counting()
+    derived_cached(grid_boundaries(), "admin-index", build, code=CODE, cache_dir=tmp_path)
+    (path,) = _files(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes({"truncated": data[: len(data) // 2], "empty": b"", "garbage": b"\x00not a pickle" * 10,
+                      "another_key": pickle.dumps(("0" * 32, "not an index"))}[damage])
+    index = derived_cached(grid_boundaries(), "admin-index", build, code=CODE, cache_dir=tmp_path)
+    assert build.calls == 2 and isinstance(index, join.AdminIndex)
+    assert path.read_bytes() != b"" and _files(tmp_path) == [path]
+    assert derived_cached(grid_boundaries(), "admin-index", build, code=CODE, cache_dir=tmp_path) is not None
+    assert build.calls == 2  # the rewritten file is read
+
+
+def test_a_half_written_temporary_file_is_never_read(tmp_path: Path) -> None:
+    build = Counting()
+    folder = tmp_path / DERIVED_FOLDER
+    folder.mkdir()
+    (folder / ".admin-index-0123.99.abcd.tmp").write_bytes(b"\x80\x05half")
+    derived_cached(grid_boundaries(), "admin-index", build, code=CODE, cache_dir=tmp_path)
+    assert build.calls == 1
+    assert [p.suffix for p in _files(tmp_path)] == [".tmp", ".pickle"]
