@@ -4,7 +4,7 @@ the selection highlighted and kept in step with the tables.
 Python side: what the runtime reports back (``ui.mapview.identified`` / ``clicked_rows``), the marks in the
 events table (``ui.tables``), the selection group handed to the runtime. Browser side: a real ``streamlit
 run`` over a store built by the real ``python -m geo import`` from a small invented event file (a
-co-located pair in Sumy, an event known only to Sudzhanskii raion and one known only to Kursk oblast), real
+co-located pair in Sumy oblast, events known only to Sumy oblast, to Sudzhanskii raion and to Kursk oblast), real
 boundaries, every non-local request blocked.
 """
 
@@ -141,13 +141,14 @@ def test_admin_units_carry_their_boundary_id(real_boundaries) -> None:
 
 # --- in the browser ------------------------------------------------------------------------------------
 
-PAIR = (50.9077, 34.7981)  # Sumy: no admin-level event around it, so the popup lists the pair alone
+PAIR = (50.9077, 34.7981)  # Sumy, inside Sumy oblast (which has an event known only to it)
 RAION_EVENT = (51.19, 35.27)  # inside Sudzhanskii raion, inside Kursk oblast
 EVENTS_CSV = """id,title,description,category,subcategory,actors,date_start,date_end,time_precision,lat,lon,geo_precision,location_name,country_iso,verification,equipment,unit,source_name,source_url,source_date,fatalities
 idt-001,Artillery strike on the Sumy bridge,Strike on the road bridge.,strike,shelling,Armed Forces of Russia,2024-08-10,,day,50.9077,34.7981,exact,Sumy,UKR,reported,,,Example Source A,https://example.org/a,2024-08-11,2
 idt-002,Drone attack on the Sumy bridge,The same bridge the same day.,strike,drone strike,Armed Forces of Russia,2024-08-10,,day,50.9077,34.7981,exact,Sumy,UKR,claimed,,,Example Source B,https://example.org/b,2024-08-12,
 idt-003,Fighting somewhere in Sudzhansky district,Located only to the raion.,ground_combat,armed clash,Armed Forces of Ukraine,2024-08-10,,week,51.19,35.27,admin2,Sudzhansky district,RUS,reported,,,Example Source C,https://example.org/c,2024-08-10,
 idt-004,Evacuation ordered across Kursk oblast,Located only to the oblast.,statement,official statement,Kursk oblast administration,2024-08-11,,day,51.68,36.10,admin1,Kursk oblast,RUS,confirmed,,,Example Source D,https://example.org/d,2024-08-11,
+idt-005,Air raid alert across Sumy oblast,Located only to the oblast.,statement,official statement,Sumy oblast administration,2024-08-11,,day,50.91,34.80,admin1,Sumy oblast,UKR,confirmed,,,Example Source E,https://example.org/e,2024-08-11,
 """
 
 POPUP = "() => { const p = document.querySelector('.leaflet-popup-content'); return p ? p.innerText : ''; }"
@@ -166,7 +167,7 @@ def identify_url(shared_geodata, tmp_path_factory):
     done = subprocess.run([sys.executable, "-m", "geo", "import", str(source), "--store", env["GEO_STORE"],
                            "--source", env["GEO_BOUNDARIES_SOURCE"], "--cache-dir", env["GEO_CACHE_DIR"],
                            "--countries", "BLR", "UKR", "RUS"], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0 and "stored: 4 new" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 0 and "stored: 5 new" in done.stdout, done.stdout + done.stderr
     with streamlit_server(env) as url:
         yield url
 
@@ -210,6 +211,10 @@ def test_a_co_located_pair_is_listed_in_one_popup_and_marked_in_the_tables(ident
         frame.locator(".geo-id-list li").first.click()  # the list opens each event too
         back = frame.evaluate(CARD_TITLE)
         selected = frame.evaluate("() => GeoRender.selected(window.map)")
+        also = frame.evaluate("() => document.querySelector('.geo-id-also').innerText")
+        frame.locator(".geo-id-also .geo-id-link").first.click()  # the oblast around the pair, one click away
+        frame.wait_for_function("() => document.querySelector('.geo-id-body h4').innerText.startsWith('Sumy')")
+        oblast_card = frame.evaluate("() => document.querySelector('.geo-id-body').innerText")
     assert "2 events at this spot" in text and "1 of 2" in text, text
     titles = {"Artillery strike on the Sumy bridge", "Drone attack on the Sumy bridge"}
     assert {first, second} == titles and back == first, (first, second, back)
@@ -217,6 +222,9 @@ def test_a_co_located_pair_is_listed_in_one_popup_and_marked_in_the_tables(ident
     # the halo marks the event shown: it moves to the other symbol of the fanned-out pair
     assert halo_first and halo_second and halo_first != halo_second, (halo_first, halo_second)
     assert selected == {"events": 1, "units": 0}, selected
+    # points win over the unit around them: the unit is a line below the events, opening it
+    assert "areas" not in text and "Also here, known only to an area: Sumy" in also, (text, also)
+    assert "Air raid alert across Sumy oblast" in oblast_card, oblast_card
     # the popup's fields: time precision, admin units, source's day, flags (the second one repeats the first)
     for field in ("(to the day)", "Admin", "Sumy", "Ukraine", "Published", "2024-08-1", "Flags",
                   "possible duplicate of csv:idt-001"):
@@ -235,7 +243,7 @@ def test_a_click_in_a_raion_inside_an_oblast_level_unit_opens_the_raion(identify
         units = frame.evaluate("""() => window.map.__geoPoints.flatMap(l => l._d.units)
             .map(u => [u.lvl, u.name])""")
         raion = next(name for lvl, name in units if lvl == "raion")
-        oblast = next(name for lvl, name in units if lvl == "oblast")
+        oblast = next(name for lvl, name in units if lvl == "oblast" and "Kursk" in name)
         _click_at(page, frame, RAION_EVENT, 9)
         text = frame.evaluate(POPUP)
         card = frame.evaluate(CARD_TITLE)
