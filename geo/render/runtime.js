@@ -2244,6 +2244,7 @@
     if (!map.__geoTip) {
       map.__geoTip = L.tooltip({direction: "top", offset: [0, -8]});
       map.on("mouseout", function () { closeHover(map); });
+      map.on("layerremove", function (e) { if (e.layer && e.layer._spec) closeHover(map); });  // a layer unticked
     }
     map.__geoTip.setLatLng(ev.latlng).setContent(tipContent(lines));
     map.openTooltip(map.__geoTip);
