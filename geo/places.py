@@ -370,8 +370,13 @@ def _town_entries(records: list[Mapping[str, Any]], boundaries: Any) -> tuple[pd
 
 
 def _records(countries: Iterable[str], world_min_population: int | None) -> list[Mapping[str, Any]]:
-    """Every GeoNames place of ``countries``, plus towns of ``world_min_population`` elsewhere (None: none)."""
-    codes = sorted({_safe_iso3(c) for c in countries} - {""})
+    """Every GeoNames place of ``countries`` (ISO codes), plus towns of ``world_min_population`` elsewhere
+    (None: none); no countries at all: the world's towns. Countries none of which GeoNames knows (test
+    boundaries "AAA"): no places."""
+    given = list(countries)
+    codes = sorted({_safe_iso3(c) for c in given} - {""})
+    if given and not codes:
+        return []
     records = list(geonames_records(codes)) if codes else []
     if world_min_population is not None:
         seen = set(codes)

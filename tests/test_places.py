@@ -279,3 +279,10 @@ def test_a_damaged_cache_file_is_rebuilt(tmp_path, damage):
 def test_boundaries_built_in_memory_are_not_cached(tmp_path):
     assert default_index(BORDER, cache_dir=tmp_path) is default_index(BORDER, cache_dir=tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_boundaries_of_countries_geonames_does_not_know_get_no_towns():
+    fake = dataclasses.replace(BORDER, countries=("AAA", "BBB"))
+    index = PlaceIndex.build(fake)
+    assert set(index.table["kind"]) == {"country", "oblast", "raion"}
+    assert index.search("Sudzhanskii raion")[0].kind == "raion"

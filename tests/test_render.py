@@ -85,7 +85,7 @@ def test_layer_control_lists_every_registry_layer(grid) -> None:
     assert base == [BASEMAPS[k]["title"] for k in ("light", "standard", "satellite", "none")]
     assert overlays == [spec.title for spec in LAYERS.values() if spec.group == "base"] + [
         spec.title for spec in LAYERS.values() if spec.group == "events"]
-    assert set(LAYERS) == {"countries", "oblasts", "raions", "border_districts", "events", "deployments",
+    assert set(LAYERS) == {"countries", "oblasts", "raions", "border_districts", "labels", "events", "deployments",
                            "ranges", "heatmap", "choropleth", "areas"}
 
 
@@ -99,7 +99,8 @@ def test_base_map_has_the_controls_and_the_attribution(grid) -> None:
         assert needed in html, needed
     assert "geoBoundaries (Runfola et al. 2020" in html and "<b>x</b>" not in html
     base, overlays = _layer_control(html)
-    assert "No tiles" in base and overlays == ["Countries", "Oblasts / voblasts", "Raions / districts", "Border districts"]
+    assert "No tiles" in base and overlays == ["Countries", "Oblasts / voblasts", "Raions / districts", "Border districts",
+                                              "Place names"]
     with pytest.raises(GeoError, match="basemap"):
         base_map(b, basemap="mars")
 
