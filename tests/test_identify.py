@@ -22,6 +22,7 @@ import pytest
 
 from geo.render import _events, selection_group
 from tests.browser_support import MAP_FRAME, need_browser, offline_page, open_map, streamlit_server
+from tests.test_app import app_env  # noqa: F401  (the fixture, used by name)
 from ui import mapview, tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,6 +138,67 @@ def test_admin_units_carry_their_boundary_id(real_boundaries) -> None:
     prep = _events.prepare_events(frame, real_boundaries)
     (unit,) = prep.units
     assert unit["lvl"] == "raion" and unit["id"].startswith("RUS-ADM2-") and "Sudzh" in unit["name"]
+
+
+# --- the table's choice in the app --------------------------------------------------------------------
+
+
+def _selection_script() -> None:
+    import json
+
+    import streamlit as st
+
+    from tests.factories import make_events
+    from ui import mapview
+
+    shown = make_events(3, id=["a", "b", "c"], lon=[30.0, 31.0, 32.0], lat=[50.0, 51.0, 52.0],
+                        geo_precision="exact")
+    st.session_state["table-ids"] = ["a", "b", "c"]
+    (element,) = mapview._selection(shown)._children.values()
+    st.session_state["spec"] = json.loads(element.spec_js)
+
+
+def test_the_map_hears_of_a_table_choice_once_and_a_map_click_keeps_its_marks():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import _run
+
+    at = _run(AppTest.from_function(_selection_script, default_timeout=60))
+    first = at.session_state["spec"]
+    assert first["id"] is None and first["lat"] is None
+    _run(at)
+    assert at.session_state["spec"] == first  # a rerun hands the map the same group: nothing swapped
+    at.session_state["table"] = {"selection": {"rows": [1]}}
+    _run(at)
+    chosen = at.session_state["spec"]
+    assert (chosen["id"], chosen["lat"], chosen["lon"]) == ("b", 51.0, 31.0) and chosen["token"] != first["token"]
+    assert at.session_state[tables.MARKED_KEY] == {"current": "b", "ids": ["b"], "source": "table"}
+    # a click on the map marks its events (ui.mapview._details); reruns with the same table row keep them
+    clicked = {"current": "c", "ids": ["c"], "source": "map"}
+    at.session_state[tables.MARKED_KEY] = clicked
+    _run(at)
+    assert at.session_state["spec"] == chosen and at.session_state[tables.MARKED_KEY] == clicked
+    at.session_state["table"] = {"selection": {"rows": []}}  # cleared: the map and the marks let go
+    _run(at)
+    cleared = at.session_state["spec"]
+    assert cleared["id"] is None and cleared["token"] not in (first["token"], chosen["token"])
+    assert at.session_state[tables.MARKED_KEY]["ids"] == []
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_table_choice_leaves_the_event_groups_as_they_were():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import _map_args, _run
+
+    at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120))
+    before = _map_args(at)["feature_group"]
+    at.session_state["table"] = {"selection": {"rows": [0]}}
+    _run(at)
+    after = _map_args(at)["feature_group"]
+    cut = before.index("GeoRender.selection(")
+    assert after[:cut] == before[:cut]  # the payload and every layer unchanged (cached, sent as they were)
+    assert after[cut:] != before[cut:] and after.index("GeoRender.selection(") == cut
 
 
 # --- in the browser ------------------------------------------------------------------------------------
