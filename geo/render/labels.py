@@ -11,9 +11,10 @@ exports (:func:`labels_at` with :func:`zoom_for_scale`):
   :data:`MIN_POPULATION` from 9;
 * raions from zoom 8.
 
-Labels come in priority order (countries, oblasts, cities of 100,000, raions, other towns, each biggest
-first): where two would overlap on screen the runtime keeps the earlier one, and it never draws a label
-the frame would cut.
+Labels come in priority order (countries, cities of 500,000, oblasts, towns of 100,000, raions, other
+towns, each biggest first): where two would overlap on screen the runtime keeps the earlier one, and it
+never draws a label the frame would cut. A unit named exactly like a town inside it (the city of Kyiv as
+an oblast, a town's own raion) is named by the town's label alone.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ LABEL_CLASSES: Final[tuple[dict[str, Any], ...]] = (
 _CLASS: Final = {c["name"]: i for i, c in enumerate(LABEL_CLASSES)}
 #: coordinates go to the browser to 1e-3 degree (about 100 m)
 LABEL_SCALE: Final = 1e3
-#: a priority rank per class: lower is placed first (cities before raions, raions before villages)
-_RANK: Final = {"country": 0, "oblast": 1, "city": 2, "large town": 3, "raion": 4, "town": 5, "small town": 6}
+#: a priority rank per class: lower is placed first (cities of 500,000 before oblasts, raions before small towns)
+_RANK: Final = {"country": 0, "city": 1, "oblast": 2, "large town": 3, "raion": 4, "town": 5, "small town": 6}
 _M_PER_PX_Z0: Final = 156_543.033_92  # Web Mercator metres per pixel at zoom 0 on the equator
 _PIXEL_M: Final = 0.000_28  # the OGC standard pixel: 0.28 mm
 
@@ -120,6 +121,23 @@ def _units(index: PlaceIndex, boundaries: Any) -> pd.DataFrame:
     return rows
 
 
+def _named_after_a_town(units: pd.DataFrame, towns: pd.DataFrame) -> np.ndarray:
+    """Units that are a town's own territory, named exactly like a town inside their box (the city of Kyiv
+    as an oblast, Kursk's city raion, the Kostyukovichi raion round its town): the town's label names them."""
+    found = np.zeros(len(units), dtype=bool)
+    if not len(units) or not len(towns):
+        return found
+    pairs = units.reset_index(drop=True).reset_index().merge(
+        towns[["name", "lat", "lon"]].rename(columns={"lat": "t_lat", "lon": "t_lon"}), on="name")
+    if not len(pairs):
+        return found
+    box = np.array([b if isinstance(b, tuple) else (np.nan,) * 4 for b in pairs["bbox"]], dtype=float)
+    inside = ((pairs["t_lon"] >= box[:, 0]) & (pairs["t_lon"] <= box[:, 2]) & (pairs["t_lat"] >= box[:, 1])
+              & (pairs["t_lat"] <= box[:, 3])).to_numpy()
+    found[pairs.loc[inside, "index"].to_numpy(dtype=np.int64)] = True
+    return found
+
+
 def label_table(boundaries: Any, index: PlaceIndex | None = None) -> pd.DataFrame:
     """Every reference label of ``boundaries``' map in priority order: text, cls (a name of
     :data:`LABEL_CLASSES`), lat, lon, min_zoom, max_zoom. ``index``: the places (default
@@ -134,6 +152,7 @@ def label_table(boundaries: Any, index: PlaceIndex | None = None) -> pd.DataFram
     pop = towns["population"].to_numpy(dtype=np.int64)
     towns["cls"] = _town_class(pop)
     towns["weight"] = pop.astype(float)
+    units = units.loc[~_named_after_a_town(units, towns)]
     both = pd.concat([units, towns], ignore_index=True)
     both = both.loc[np.isfinite(both["lat"].to_numpy(dtype=float)) & (both["name"] != "")]
     cls = both["cls"].to_numpy(dtype=object)
