@@ -1062,6 +1062,7 @@
 
   function replaceGroup(group) {
     groupsCreated++;
+    mendLayerControl();
     var name = group._geo && group._geo.name;
     if (!name) return;
     var old = newest[name];
@@ -1077,6 +1078,19 @@
         if (g.clearLayers) g.clearLayers();
       }
     });
+  }
+
+  /** Leaflet 1.9's collapsed layer control listens to the map's clicks and never stops: every control
+   *  streamlit-folium removes (one per rerun) stayed alive with its DOM and the groups it listed. */
+  function mendLayerControl() {
+    var proto = L.Control.Layers.prototype;
+    if (proto.__geoMended) return;
+    proto.__geoMended = true;
+    var onRemove = proto.onRemove;
+    proto.onRemove = function (map) {
+      if (map) map.off("click", this.collapse, this);
+      return onRemove.apply(this, arguments);
+    };
   }
 
   function releaseGroup(group) {
@@ -1930,7 +1944,7 @@
     if (!layer._map || !layer._d || layer._d.mode !== "points" || !layer._sel) return out;
     var v = layer._view(), sp = layer._spacing(v.z), lim = layer._radius(v.z) * 1.7 + 3;
     // points drawn inside a level-of-detail cluster are not on screen: the cluster answers for them
-    var hide = layer._lod && layer._lod.inView > LOD_POINTS && layer._lodBuf ? layer._lodBuf.hide : null;
+    var hide = layer._lod ? layer._lod.hide : null;
     lim *= lim;
     for (var k = 0; k < layer._sel.length; k++) {
       if (hide && hide[k]) continue;
@@ -1996,7 +2010,8 @@
       if (!layer._map || !layer._unitIndex || !layer._units || !layer._map.hasLayer(layer._units)) return;
       layer._unitIndex.forEach(function (entry) {
         // a unit playback hides on the day shown is not there to click
-        if (!layer._units.hasLayer(entry.shape) || !unitContains(entry, latlng)) return;
+        var day = layer._unitDay;  // playback: the units with an event on the day shown
+        if (!layer._units.hasLayer(entry.shape) || (day && !(day[entry.u.k] > 0)) || !unitContains(entry, latlng)) return;
         var u = entry.u, key = u.lvl + "|" + u.name + "|" + (u.local || "") + "|" + (u.id || "");
         if (!places[key]) {
           places[key] = {units: [], rank: entry.rank, area: entry.area};
