@@ -13,7 +13,8 @@ knows), so "Sudzha", "Суджа", "Sudscha" and "Sudża" find one town and "К�
 
 :meth:`PlaceIndex.search` ranks candidates by how well a name matches (exact name, then the same key, then
 a name the query begins, then a near miss: rapidfuzz ratio) plus how important the place is (its kind and
-population): ranking is :func:`_importance` and the ``_SCORE_*`` tiers, nowhere else. A query takes a few
+population, :data:`HOME_BONUS` for the boundaries' countries), plus 10 for the unit an admin word asks for
+("Kursk oblast"): ranking is :meth:`PlaceIndex.search`, :func:`_importance` and the ``_SCORE_*`` tiers. A query takes a few
 milliseconds: names are sorted once, so that a prefix is one binary search and a contiguous slice.
 
 Each place knows its admin context ("Sudzha, Kursk region, RUS"): the oblast holding its point (or, for a

@@ -51,7 +51,7 @@ def test_town_min_zoom(population, zoom):
 
 def test_label_table_orders_by_priority_and_zooms_by_rule(table):
     order = list(table["cls"].drop_duplicates())
-    assert order == ["country", "city", "oblast", "large town", "raion", "town", "small town"]
+    assert order == ["city", "country", "oblast", "large town", "raion", "town", "small town"]
     row = table.set_index("text")
     assert row.loc["Bigcity", ["cls", "min_zoom"]].tolist() == ["city", 5]
     # the raions Gomel, Kursk and Kostyukovichi are their towns' territory: the town's label names them

@@ -29,8 +29,6 @@ RESULTS = 8
 TOWN_ZOOM = 10
 MARK_COLOUR = "#e8590c"
 
-KIND_WORDS = {"country": "country", "oblast": "oblast", "raion": "raion", "hromada": "hromada", "town": "town"}
-
 
 @st.cache_resource(show_spinner="Indexing place names…", max_entries=4)
 def _index(_loaded: data.Loaded, key: int) -> places.PlaceIndex:
@@ -41,7 +39,7 @@ def describe(place: places.Place) -> str:
     """One line per result: "Sudzha (Суджа) · town · Kursk region, RUS"."""
     local = f" ({place.local_name})" if place.local_name and place.local_name != place.name else ""
     where = f" · {place.context}" if place.context else ""
-    return f"{place.name}{local} · {KIND_WORDS.get(place.kind, place.kind)}{where}"
+    return f"{place.name}{local} · {place.kind}{where}"
 
 
 def box(container: Any, loaded: data.Loaded) -> None:

@@ -11,7 +11,7 @@ exports (:func:`labels_at` with :func:`zoom_for_scale`):
   :data:`MIN_POPULATION` from 9;
 * raions from zoom 8.
 
-Labels come in priority order (countries, cities of 500,000, oblasts, towns of 100,000, raions, other
+Labels come in priority order (cities of 500,000, countries, oblasts, towns of 100,000, raions, other
 towns, each biggest first): where two would overlap on screen the runtime keeps the earlier one, and it
 never draws a label the frame would cut. A unit named exactly like a town inside it (the city of Kyiv as
 an oblast, a town's own raion) is named by the town's label alone.
@@ -64,8 +64,9 @@ LABEL_CLASSES: Final[tuple[dict[str, Any], ...]] = (
 _CLASS: Final = {c["name"]: i for i, c in enumerate(LABEL_CLASSES)}
 #: coordinates go to the browser to 1e-3 degree (about 100 m)
 LABEL_SCALE: Final = 1e3
-#: a priority rank per class: lower is placed first (cities of 500,000 before oblasts, raions before small towns)
-_RANK: Final = {"country": 0, "city": 1, "oblast": 2, "large town": 3, "raion": 4, "town": 5, "small town": 6}
+#: a priority rank per class: lower is placed first (cities of 500,000 before the country names, which the
+#: runtime moves above or below their point when a city is there; raions before small towns)
+_RANK: Final = {"city": 0, "country": 1, "oblast": 2, "large town": 3, "raion": 4, "town": 5, "small town": 6}
 _M_PER_PX_Z0: Final = 156_543.033_92  # Web Mercator metres per pixel at zoom 0 on the equator
 _PIXEL_M: Final = 0.000_28  # the OGC standard pixel: 0.28 mm
 

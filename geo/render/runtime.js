@@ -2418,7 +2418,8 @@
   // and the last zoom). On every redraw the labels of the zoom are placed greedily in that order: one is
   // drawn only where it overlaps no label placed before it (boxes kept in a grid of screen cells) and lies
   // wholly inside the frame (nothing clipped at the edge) and clear of the map's controls. Each has a white halo (strokeText under
-  // fillText); a town has a dot and its name goes right of it, else left, above or below.
+  // fillText); a town has a dot and its name goes right of it, else left, above or below; an area's name
+  // is centred on its point, else just above or below it.
 
   var LABEL_PAD = 2, LABEL_GRID = 64, LABEL_MARGIN = 3, LABEL_HALO = 3;
 
@@ -2534,7 +2535,7 @@
             if (!inside(dot) || hits(dot)) continue;
             spots = [[x + r + 3, y - h / 2], [x - r - 3 - w, y - h / 2], [x - w / 2, y - r - 2 - h], [x - w / 2, y + r + 2]];
           } else {
-            spots = [[x - w / 2, y - h / 2]];
+            spots = [[x - w / 2, y - h / 2], [x - w / 2, y - h / 2 - h - 4], [x - w / 2, y - h / 2 + h + 4]];
           }
           for (var q = 0; q < spots.length; q++) {
             var bx = spots[q][0], by = spots[q][1];
