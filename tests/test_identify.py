@@ -351,3 +351,23 @@ def test_a_row_chosen_in_the_events_table_is_highlighted_on_the_map(identify_url
         page.locator(MAP_FRAME).screenshot(path=str(ARTIFACTS / "identify-table.png"))
     # the halo rings the pair's second symbol, fanned out from the stated point by about one symbol width
     assert halo is not None and 3 < ((halo[0] - point[0]) ** 2 + (halo[1] - point[1]) ** 2) ** 0.5 < 40, (halo, point)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.shared
+def test_on_a_day_of_playback_a_click_finds_only_the_units_of_that_day(identify_url):
+    with offline_page() as (page, _blocked):
+        open_map(page, identify_url, events=2)
+        frame = _frame(page)
+        frame.get_by_role("button", name="Last day").click()  # 11 Aug: the raion's event (10 Aug) is not shown
+        frame.wait_for_function("() => document.querySelector('.geo-play-day').innerText.includes('11 Aug')")
+        _click_at(page, frame, RAION_EVENT, 9)
+        text = frame.evaluate(POPUP)
+        frame.get_by_role("button", name="First day").click()  # 10 Aug: the raion's day; the oblast's is the 11th
+        frame.wait_for_function("() => document.querySelector('.geo-play-day').innerText.includes('10 Aug')")
+        frame.evaluate("() => window.map.closePopup()")
+        _click_at(page, frame, RAION_EVENT, 9)
+        first_day = frame.evaluate(POPUP)
+    assert text.startswith("Kursk") and "Evacuation ordered across Kursk oblast" in text and "of 2" not in text, text
+    assert first_day.startswith("Sudzhanskii") and "Fighting somewhere in Sudzhansky district" in first_day, first_day
