@@ -286,3 +286,51 @@ def test_boundaries_of_countries_geonames_does_not_know_get_no_towns():
     index = PlaceIndex.build(fake)
     assert set(index.table["kind"]) == {"country", "oblast", "raion"}
     assert index.search("Sudzhanskii raion")[0].kind == "raion"
+
+
+# --- the search box's rules (ui.search) ---------------------------------------------------------------------
+
+
+def test_a_choice_moves_the_map_once(index):
+    from ui import search
+
+    state: dict[str, object] = {}
+    assert search.new_choice(state) is None
+    sudzha = index.search("Sudzha")[0]
+    state.update({search.PICKS: 1, search.PLACE: sudzha})
+    assert search.new_choice(state) is sudzha
+    assert search.new_choice(state) is None  # a rerun after it is no request
+    state[search.PICKS] = 2  # the same place chosen again after a pan: a request again
+    assert search.new_choice(state) is sudzha
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "centre", "zoom"),
+    [
+        ("Sudzha", "town", (51.191, 35.271), 10),
+        ("Sudzhanskii raion", "raion", (51.2, 35.25), 10),
+        ("Gomel Oblast", "oblast", (52.25, 31.5), 7),
+        ("Russia", "country", (51.5, 37.0), 6),
+    ],
+)
+def test_chosen_view_fits_a_unit_and_zooms_to_a_town(index, query, kind, centre, zoom):
+    from ui import search
+
+    place = index.search(query, kinds=[kind])[0]
+    (lat, lon), z = search.chosen_view(place)
+    assert (lat, lon) == pytest.approx(centre, abs=1e-6) and z == zoom
+
+
+def test_the_mark_names_the_chosen_place(index):
+    import folium
+
+    from ui import search
+
+    assert not search.mark_group({})._children
+    place = index.search("Суджа")[0]
+    m = folium.Map()
+    search.mark_group({search.PLACE: place}).add_to(m)
+    html = m.get_root().render()
+    assert html.count("L.circleMarker") == 2
+    tooltip = html[html.index(".bindTooltip("):]
+    assert "Sudzha" in tooltip[:200] and '"className": "geo-search-mark"' in tooltip and '"permanent": true' in tooltip
