@@ -97,7 +97,7 @@ def mark_group(state: Any) -> folium.FeatureGroup:
     if isinstance(place, places.Place):
         ring = folium.CircleMarker([place.lat, place.lon], radius=13, color=MARK_COLOUR, weight=3, fill=False,
                                    interactive=False)
-        ring.add_child(folium.Tooltip(place.name, permanent=True, direction="right", offset=(14, 0),
+        ring.add_child(folium.Tooltip(place.name, permanent=True, direction="top", offset=(0, -14),
                                       class_name="geo-search-mark"))
         ring.add_to(group)
         folium.CircleMarker([place.lat, place.lon], radius=2.5, color=MARK_COLOUR, weight=1, fill=True,
