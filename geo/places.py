@@ -558,11 +558,16 @@ class _SortedNames:
         first = np.flatnonzero(np.r_[True, text[1:] != text[:-1]]) if len(text) else np.zeros(0, dtype=np.int64)
         self.unique: list[str] = text[first].tolist()
         self.start = np.append(first, len(text)).astype(np.int64)
-        # the unique names by length: a fuzzy match compares only names of about the query's length
+        # the unique names by length, and by first letter then length: a fuzzy match compares only names of
+        # about the query's length, those of its first letter first (a typo rarely hits the first letter)
         lengths = np.fromiter(map(len, self.unique), dtype=np.int64, count=len(self.unique))
+        firsts = np.fromiter((ord(u[0]) if u else 0 for u in self.unique), dtype=np.int64, count=len(self.unique))
         self._by_length = np.argsort(lengths, kind="stable")
-        self._lengths = lengths[self._by_length]
+        self._by_first = np.lexsort((lengths, firsts))
+        self._lengths, self._first_lengths = lengths[self._by_length], lengths[self._by_first]
+        self._firsts = firsts[self._by_first]
         self._length_sorted: list[str] = [self.unique[i] for i in self._by_length]
+        self._first_sorted: list[str] = [self.unique[i] for i in self._by_first]
 
     def __len__(self) -> int:
         return len(self.names)
@@ -590,12 +595,21 @@ class _SortedNames:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         # ratio = 2 * matches / (len(a) + len(b)): at most 2 * min / (len(a) + len(b)), so lengths are bounded
         n, r = len(text), cutoff / 100.0
-        lo = int(np.searchsorted(self._lengths, math.floor(n * r / (2 - r)), side="left"))
-        hi = int(np.searchsorted(self._lengths, math.ceil(n * (2 - r) / r), side="right"))
-        hits = process.extract(text, self._length_sorted[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=25)
+        shortest, longest = math.floor(n * r / (2 - r)), math.ceil(n * (2 - r) / r)
+        first = ord(text[0])
+        lo, hi = np.searchsorted(self._firsts, first, side="left"), np.searchsorted(self._firsts, first, side="right")
+        lo, hi = (int(lo + np.searchsorted(self._first_lengths[lo:hi], shortest, side="left")),
+                  int(lo + np.searchsorted(self._first_lengths[lo:hi], longest, side="right")))
+        hits = process.extract(text, self._first_sorted[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=25)
+        order = self._by_first
+        if not hits:  # then every first letter
+            lo = int(np.searchsorted(self._lengths, shortest, side="left"))
+            hi = int(np.searchsorted(self._lengths, longest, side="right"))
+            hits = process.extract(text, self._length_sorted[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=25)
+            order = self._by_length
         entries, scores = [], []
         for _name, score, k in hits:
-            u = int(self._by_length[lo + k])
+            u = int(order[lo + k])
             span = self.entries[self.start[u] : self.start[u + 1]]
             entries.append(span)
             scores.append(np.full(len(span), score * _FUZZY_WEIGHT))

@@ -334,3 +334,14 @@ def test_the_mark_names_the_chosen_place(index):
     assert html.count("L.circleMarker") == 2
     tooltip = html[html.index(".bindTooltip("):]
     assert "Sudzha" in tooltip[:200] and '"className": "geo-search-mark"' in tooltip and '"permanent": true' in tooltip
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [("Sudhza", "Sudzha"), ("Xudzha", "Sudzha"), ("Kostukovichi", "Kostyukovichi"), ("Kostyukovichii", "Kostyukovichi"),
+     ("Kurks", "Kursk")],
+)
+def test_typos_anywhere_in_the_name(index, query, name):
+    """A typo: names of the query's first letter are compared first, then all (Xudzha)."""
+    found = index.search(query)
+    assert found and found[0].name == name, found
