@@ -4,8 +4,8 @@ The Streamlit app calls :func:`base_map` once (boundaries, tiles, controls: cach
 :func:`event_layers` whenever the filters change (``st_folium(feature_group_to_add=...)``), so the base
 map is never rebuilt. :func:`build_map` puts both together (exports, benchmarks, tests).
 
-Registry names (:data:`LAYERS`): base ``countries``, ``oblasts``, ``raions``, ``border_districts``;
-dynamic ``events``, ``deployments``, ``ranges``, ``heatmap``, ``choropleth``, ``areas``. Base tiles
+Registry names (:data:`LAYERS`): base ``countries``, ``oblasts``, ``raions``, ``border_districts``,
+``labels`` (place names: :mod:`geo.render.labels`); dynamic ``events``, ``deployments``, ``ranges``, ``heatmap``, ``choropleth``, ``areas``. Base tiles
 (:data:`BASEMAPS`): ``light``, ``standard``, ``satellite``, ``none``. Each registry layer is one group
 (:class:`~geo.render._elements.GeoGroup`) that starts shown or hidden as :attr:`LayerSpec.show` says, unless
 the analyst ticked it otherwise in the browser tab: the runtime keeps those ticks across the groups
