@@ -152,8 +152,9 @@ def memory(cdp: Any) -> dict[str, float]:
 
 @contextmanager
 def transfer_meter(page: Any):
-    """Bytes the page receives: HTTP response bodies and websocket frames ({"http", "ws"}, filled live)."""
-    seen = {"http": 0, "ws": 0}
+    """Bytes the page receives, filled live: HTTP response bodies (``http``), Streamlit's websocket frames
+    (``ws``), and of those the frames that carry the map component (``ws_map``: base map and layers)."""
+    seen = {"http": 0, "ws": 0, "ws_map": 0}
 
     def on_response(response: Any) -> None:
         try:
@@ -161,8 +162,14 @@ def transfer_meter(page: Any):
         except Exception:  # noqa: BLE001 - a response gone before its sizes are read (navigation)
             pass
 
+    def on_frame(payload: bytes | str) -> None:
+        data = payload if isinstance(payload, bytes) else payload.encode()
+        seen["ws"] += len(data)
+        if b"streamlit_folium" in data:
+            seen["ws_map"] += len(data)
+
     def on_ws(ws: Any) -> None:
-        ws.on("framereceived", lambda payload: seen.__setitem__("ws", seen["ws"] + len(payload)))
+        ws.on("framereceived", on_frame)
 
     page.on("response", on_response)
     page.on("websocket", on_ws)
@@ -209,7 +216,7 @@ def case_1m(store: Path, cache: Path, source: str) -> dict[str, Any]:
         with transfer_meter(page) as seen:
             out["first_map_cold_s"] = round(first_map(page, url), 2)
             out["page_transfer_mb"] = {k: round(v / 1e6, 2) for k, v in seen.items()}
-            out["page_transfer_mb"]["total"] = round(sum(seen.values()) / 1e6, 2)
+            out["page_transfer_mb"]["total"] = round((seen["http"] + seen["ws"]) / 1e6, 2)
         out["frame_ms"] = {f"zoom_{z}": frame_times(page, z) for z in (4, 6, 9)}
         out["events_drawn"] = page.evaluate(f"() => {FRAME}.contentWindow.GeoRender.stats().events")
     return out
