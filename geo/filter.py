@@ -141,6 +141,10 @@ class Shape:
         """A shape from itself or its :meth:`to_dict` form."""
         if isinstance(value, Shape):
             return value
+        if all(hasattr(value, name) for name in ("kind", "points", "radius_m")):
+            # a Shape of this module as imported before (Streamlit re-imports a module whose file changed,
+            # while the session state still holds the shapes drawn before)
+            value = {"kind": value.kind, "points": value.points, "radius_m": value.radius_m}  # type: ignore[attr-defined]
         if not isinstance(value, Mapping):
             raise GeoError(f"expected a shape as {{kind, points, radius_m}}, got {value!r}")
         unknown = sorted(set(value) - {"kind", "points", "radius_m"})

@@ -180,11 +180,22 @@ def test_a_drawn_rectangle_filters_the_events_and_travels_in_the_link(app_url):
         params = _url_has(page, draw="*")
         page.screenshot(path=str(ARTIFACTS / "share-drawn.png"), full_page=False)
         link = page.url
+        # another base map creates the map anew: the shape is drawn again and still filters
+        frame.evaluate("() => { window.__stale = true; }")
+        page.get_by_label("Base map").click()
+        page.get_by_role("option", name="No tiles").click()
+        page.wait_for_function(f"""() => {{ const f = document.querySelector('{MAP_FRAME}');
+            return f && f.contentWindow && !f.contentWindow.__stale; }}""", timeout=90_000)
+        frame = _map_frame(page)
+        frame.wait_for_function("() => window.map.__geoDrawn.getLayers().length === 1")
+        _settled(page)
+        after_base_map, _ = _count(page)
         page.get_by_role("button", name="Clear drawn filter").click()
         cleared, _ = _wait_count(page, f"n === {before}")
         _url_has(page, draw=None)
         drawn_after_clear = frame.evaluate("() => window.map.__geoDrawn.getLayers().length")
     assert 0 < inside < before <= total, (inside, before, total)
+    assert after_base_map == inside
     assert params["draw"].startswith("p") and params["draw"].count("_") == 7, params  # four corners
     assert cleared == before and drawn_after_clear == 0
     with offline_page() as (page, _blocked):

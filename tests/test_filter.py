@@ -556,3 +556,17 @@ def test_shapes_on_a_large_frame_match_a_point_by_point_check():
         dist = _GEOD.inv(32.0, 49.0, lon, lat)[2]
         assert mask[r] == (dist <= 150_000 or poly.intersects(shapely.Point(lon, lat))), (r, lon, lat)
     assert 0 < mask.sum() < len(events)
+
+
+def test_a_shape_of_a_reimported_module_is_still_a_shape(monkeypatch):
+    """Streamlit re-imports a changed module while the session state keeps the shapes drawn before."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("filter_again", flt.__file__)
+    again = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "filter_again", again)
+    spec.loader.exec_module(again)
+    old = again.Shape("circle", ((36.19, 51.73),), 25_000)
+    assert not isinstance(old, flt.Shape)
+    assert EventFilter(shapes=(old,)).shapes == (flt.Shape("circle", ((36.19, 51.73),), 25_000),)

@@ -1291,10 +1291,13 @@
         if (layer instanceof L.Circle) layer.feature = {type: "Feature", properties: {radius: layer.getRadius()}};
       });
     });
-    // the release that ends a shape also clicks what lies under it: no popup for that click
+    // the release that ends a shape also clicks what lies under it: that click identifies nothing (no popup,
+    // no click reported to the app); stopped on its way down, before any layer sees it
     var ended = 0;
     map.on(L.Draw.Event.DRAWSTOP, function () { ended = Date.now(); });
-    map.on("popupopen", function () { if (Date.now() - ended < 400) map.closePopup(); });
+    map.getContainer().addEventListener("click", function (e) {
+      if (Date.now() - ended < 400) e.stopPropagation();
+    }, true);
     return items;
   };
 
