@@ -79,7 +79,7 @@ def test_no_memory_growth_over_repeated_filter_changes(app_url):
     print(f"heap {first[0]:.1f} -> {last[0]:.1f} MB, nodes {first[1]:.0f} -> {last[1]:.0f}, kept {kept_first} -> {kept_last}")
     # only the current set of groups and one payload are kept, however many filter changes came before
     assert kept_last == kept_first and kept_last["holders"] == 1, (kept_first, kept_last)
-    assert drawn["events"] >= EVENTS * 0.9, drawn
+    assert drawn["events"] >= EVENTS * 0.8, drawn  # points (exact, near, country); the rest as units
     assert last[0] <= first[0] * 1.10, f"JS heap grew from {first[0]:.1f} MB to {last[0]:.1f} MB over {CYCLES} cycles"
     assert last[1] <= first[1] * 1.10, f"DOM nodes grew from {first[1]:.0f} to {last[1]:.0f} over {CYCLES} cycles"
 
