@@ -206,3 +206,31 @@ def test_a_drawn_rectangle_filters_the_events_and_travels_in_the_link(app_url):
         reopened, _ = _count(page)
         page.screenshot(path=str(ARTIFACTS / "share-drawn-reopened.png"), full_page=False)
     assert reopened == inside, (reopened, inside)
+
+
+def test_a_drawn_circle_keeps_the_events_within_its_radius(app_url):
+    with offline_page() as (page, _blocked):
+        page.goto(app_url, wait_until="domcontentloaded")
+        frame = _map_frame(page)
+        _settled(page)
+        frame.evaluate("() => window.map.setView([51.5, 35.5], 8, {animate: false})")
+        _settled(page)
+        before, _ = _count(page)
+        frame.locator("a.leaflet-draw-draw-circle").click()
+        box = page.locator(MAP_FRAME).bounding_box()
+        centre, edge = (frame.evaluate(f"() => {{ const p = window.map.latLngToContainerPoint([{lat}, {lon}]);"
+                                       " return [p.x, p.y]; }")
+                        for lat, lon in ((51.19, 35.27), (51.19, 35.87)))  # Sudzha, then 0.6° east: about 42 km
+        page.mouse.move(box["x"] + centre[0], box["y"] + centre[1])
+        page.mouse.down()
+        for k in range(1, 11):
+            page.mouse.move(box["x"] + centre[0] + (edge[0] - centre[0]) * k / 10, box["y"] + centre[1])
+        page.mouse.up()
+        inside, _ = _wait_count(page, f"n < {before}")
+        params = _url_has(page, draw="*")
+        words = page.get_by_text("Drawn filter:").first.text_content() or ""
+    lon, lat, radius = (float(v) for v in params["draw"][1:].split("_"))
+    assert params["draw"].startswith("c") and abs(lon - 35.27) < 0.02 and abs(lat - 51.19) < 0.02, params
+    assert 38_000 < radius < 46_000, radius
+    assert 0 < inside < before, (inside, before)
+    assert "1 circle (" in words and " km)" in words, words

@@ -235,6 +235,8 @@ def test_the_maps_report_keeps_view_and_drawn_shapes():
     ("base", "expected"),
     [("http://10.0.0.5:8501/", "http://10.0.0.5:8501/?from=2024-08-10&view=51.45_35.3_9"),
      ("http://10.0.0.5:8501/?old=1", "http://10.0.0.5:8501/?from=2024-08-10&view=51.45_35.3_9"),
+     ("http://10.0.0.5:8501", "http://10.0.0.5:8501/?from=2024-08-10&view=51.45_35.3_9"),
+     ("https://geo.example.org/events#map", "https://geo.example.org/events?from=2024-08-10&view=51.45_35.3_9"),
      (None, "?from=2024-08-10&view=51.45_35.3_9")],
 )
 def test_the_copied_link(base, expected):

@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Final
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote, urlencode, urlparse
 
 from geo.errors import GeoError
 from geo.filter import Shape
@@ -370,7 +370,10 @@ def publish(session: Mapping[str, Any], params: MutableMapping[str, str]) -> dic
 def link(base_url: str | None, params: Mapping[str, str]) -> str:
     """The full link (``base_url`` + query), or a relative ``?…`` without a base."""
     query = urlencode(dict(params))
-    return f"{(base_url or '').split('?', 1)[0]}?{query}"
+    base = (base_url or "").split("?", 1)[0].split("#", 1)[0]
+    if base and not urlparse(base).path:
+        base += "/"  # http://host:8501 → http://host:8501/
+    return f"{base}?{query}"
 
 
 __all__ = ["LinkState", "decode", "decode_shapes", "encode", "encode_shapes", "from_session", "link", "publish",
