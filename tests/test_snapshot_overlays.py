@@ -295,3 +295,26 @@ def test_html_export_has_only_the_views_boundary_layers(inputs):
     assert "AAA NW raion" in full  # raion names travel with the raions layer
     assert "AAA NW raion" not in lean
     assert "Raions / districts" in full and "Raions / districts" not in lean
+
+
+def test_the_drawn_filter_is_outlined_and_listed(inputs):
+    """The snapshot of a drawn filter shows its outline (polygon and geodesic circle) in the app's colour."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import to_hex
+
+    from geo.filter import EventFilter, Shape
+    from geo.render import DRAW_STYLE
+
+    events, _boundaries, _index, view = inputs
+    shapes = (Shape("polygon", ((30.0, 50.0), (32.0, 50.0), (32.0, 51.0), (30.0, 51.0))),
+              Shape("circle", ((35.0, 51.5),), 50_000))
+    drawn = _figure(inputs, (*BASE_LAYERS, "events"), bbox=WIDE, filter=EventFilter(shapes=shapes))
+    plain = _figure(inputs, (*BASE_LAYERS, "events"), bbox=WIDE)
+    assert "Drawn filter" in drawn.snapshot_legend and "Drawn filter" not in plain.snapshot_legend
+    outlines = [c for ax in drawn.axes for c in ax.collections if isinstance(c, LineCollection)
+                and c.get_segments() and to_hex(c.get_colors()[0]) == DRAW_STYLE["color"]]
+    assert len(outlines) == 1 and len(outlines[0].get_segments()) == 2
+    square, ring = outlines[0].get_segments()
+    assert len(square) > 40 and len(ring) == 193  # the polygon's edges followed; 192 ring points, closed
+    far = _figure(inputs, (*BASE_LAYERS, "events"), bbox=(24.0, 46.0, 26.0, 47.0), filter=EventFilter(shapes=shapes))
+    assert "Drawn filter" not in far.snapshot_legend  # outside the map: neither drawn nor listed

@@ -43,6 +43,7 @@ from geo.areas import for_window
 from geo.errors import GeoError
 from geo.export import PROVENANCE, WRITERS
 from geo.filter import EventFilter, apply
+from geo.render._drawing import DRAW_STYLE
 from geo.render._events import deployment_kinds
 from geo.render._layers import LAYERS
 from geo.render._style import (
@@ -710,6 +711,8 @@ def render_figure(
         overlay_sections.append(_ov.draw_heatmap(mx, px[fine], py[fine], box))
     if "ranges" in view.layers and is_dep.any():
         overlay_sections.append(_ov.draw_ranges(mx, shown, ranges, boundaries, tf, box))
+    if view.filter.shapes:  # the drawn filter's outline, in the app's drawing colour
+        overlay_sections.append(_ov.draw_shapes(mx, view.filter.shapes, tf, box, DRAW_STYLE["color"]))
 
     if view.labels and len(shown):
         order = np.argsort(-pd.to_datetime(shown["date_start"]).to_numpy().astype("int64"), kind="stable")

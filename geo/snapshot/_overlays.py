@@ -1,4 +1,5 @@
-"""The app's overlay layers drawn on the static map: choropleth, areas, heatmap and weapon-range rings.
+"""The app's overlay layers drawn on the static map: choropleth, areas, heatmap, weapon-range rings and
+the drawn filter's outline.
 
 Each ``draw_*`` function draws on the map axes (projected coordinates) and returns its legend section,
 ``(heading, handles)``, or None when the window has nothing for it, so the legend lists only what is shown.
@@ -219,3 +220,27 @@ def draw_ranges(ax: Any, events: pd.DataFrame, ranges: pd.DataFrame, boundaries:
         handles.append(Patch(facecolor="none", edgecolor="none", label=f"{dropped} more ring(s) not drawn"))
     return "Weapon ranges (public sources)", handles
 
+
+# --- the drawn filter ---------------------------------------------------------------------------------
+
+
+def draw_shapes(ax: Any, shapes: Any, tf: Transformer, box: tuple[float, float, float, float],
+                colour: str) -> Section | None:
+    """The outline of the drawn filter (``EventFilter.shapes``) in the app's drawing colour: polygons with
+    their edges followed in lon/lat as the filter reads them, circles as geodesic rings of their radius."""
+    lines: list[np.ndarray] = []
+    for shape in shapes:
+        if shape.kind == "circle":
+            (lon, lat), = shape.points
+            lats, lons = geodesic_ring(lat, lon, shape.radius_m / 1000.0, 192)
+            ring = np.column_stack([lons, lats])
+        else:
+            ring = shapely.get_coordinates(shapely.segmentize(shapely.Polygon(shape.points).exterior, 0.05))
+        x, y = tf.transform(ring[:, 0], ring[:, 1])
+        lines.append(np.column_stack([np.append(x, x[0]), np.append(y, y[0])]))
+    frame = shapely.box(*box)
+    if not any(frame.intersects(shapely.LineString(line)) or frame.within(shapely.Polygon(line)) for line in lines):
+        return None
+    ax.add_collection(LineCollection(lines, colors=colour, linewidths=1.6, linestyles=[(0, (6, 4))], zorder=8.5))
+    return "Drawn filter", [Line2D([], [], color=colour, linewidth=1.6, linestyle=(0, (6, 4)),
+                                   label="Only the events inside the drawn shape(s)")]
