@@ -27,6 +27,13 @@ def _ring_spec(events) -> dict | None:
 def test_no_ring_for_a_deployment_known_only_to_an_area(precision: str) -> None:
     events = _deployments([30.25], [50.25], ["Iskander-M"], [precision])
     assert ring_origins(events, load_ranges()).empty
+    spec = _ring_spec(events)  # no ring, but the legend says why
+    assert spec is not None and spec["features"] == []
+    assert "1 deployment(s) known only to a raion, oblast or country: no ring" in spec["legend"]["sections"][0]["note"]
+
+
+def test_no_ranges_layer_without_ranged_deployments() -> None:
+    events = make_events(3, category="deployment", equipment="troops and armour")
     assert _ring_spec(events) is None
 
 

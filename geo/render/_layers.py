@@ -348,8 +348,8 @@ def ring_origins(events: pd.DataFrame, ranges: pd.DataFrame, boundaries: Any = N
 
 
 def build_ranges(ctx: LayerContext) -> list[Any]:
-    rings = _ring_rows(ctx)
-    if not len(rings):
+    rings, unringed = _ring_rows(ctx), _unringed(ctx)
+    if not len(rings) and not unringed:
         return []
     dropped = max(len(rings) - MAX_RINGS, 0)
     rings = rings.head(MAX_RINGS)
@@ -380,7 +380,7 @@ def build_ranges(ctx: LayerContext) -> list[Any]:
         items.append(({"t": "line", "c": "#555555", "w": 1.2, "d": [2, 6], "o": 0.8}, "From a near point (within a few km)"))
     note = ("Geodesic rings at the maximum range from public sources (data/weapon_ranges.csv); figures are "
             "uncertain. One ring per system and place, only for deployments located to a point.")
-    if unringed := _unringed(ctx):
+    if unringed:
         note += f" {unringed} deployment(s) known only to a raion, oblast or country: no ring."
     if dropped:
         note += f" {dropped} more ring(s) not drawn."
