@@ -62,8 +62,10 @@ from geo.snapshot._geometry import clip as _clip
 from geo.snapshot._geometry import exteriors as _exteriors
 from geo.snapshot._geometry import project as _project
 from geo.snapshot._geometry import rings as _rings
+from geo.snapshot._labels import draw_places as _draw_places
+from geo.snapshot._labels import symbol_boxes as _symbol_boxes
 
-BASE_LAYERS: Final = ("countries", "oblasts", "raions", "border_districts")
+BASE_LAYERS: Final = ("countries", "oblasts", "raions", "border_districts", "labels")
 EVENT_LAYERS: Final = ("events", "deployments", "ranges", "heatmap", "choropleth", "areas")
 #: Every layer a snapshot can draw: the names of the app's map layers (``geo.render.LAYERS``).
 ALL_LAYERS: Final = (*BASE_LAYERS, *EVENT_LAYERS)
@@ -733,6 +735,12 @@ def render_figure(
     mx.text(0.995, 0.005, f"Lambert azimuthal equal-area, centre {lat_c:.2f}N {lon_c:.2f}E", transform=mx.transAxes,
             ha="right", va="bottom", fontsize=5, color="#555555", zorder=22,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.8})
+    fig.snapshot_places = []  # for tests
+    if "labels" in view.layers and boundaries is not None:  # place names yield to everything drawn so far
+        renderer = fig.canvas.get_renderer()
+        avoid = [a.get_window_extent(renderer) for a in (*mx.texts, *(p for p in mx.patches if p.get_zorder() >= 20))]
+        fig.snapshot_places = _draw_places(mx, boundaries, tf, box, lat_c, avoid=avoid,
+                                           prefer_clear=_symbol_boxes(mx))
 
     # inset locator: the loaded countries and the map's extent
     ix = fig.add_axes(regions["inset"])
