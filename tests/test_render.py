@@ -667,3 +667,12 @@ def test_legend_shows_one_heading_over_consecutive_sections_of_one_title() -> No
     assert len(re.findall(r"<b>\s*Boundaries\s*</b>", text)) == 1
     assert text.count("<b>Heatmap</b>") == 1
     assert text.index("Country (ADM0)") < text.index("Oblast (ADM1)") < text.index("Raion (ADM2)")
+
+
+def test_base_map_watches_its_tiles_and_offers_the_no_tiles_layer() -> None:
+    m = base_map(None, basemap="light")
+    html = render(m)
+    (no_tiles,) = [c for c in m._children.values() if isinstance(c, folium.FeatureGroup) and c.layer_name == "No tiles"]
+    call = f"GeoRender.tileNotice({m.get_name()}, {no_tiles.get_name()});"
+    assert call in html
+    assert html.index(f"var {no_tiles.get_name()} = ") < html.index(call)  # the group exists when the notice is set up
