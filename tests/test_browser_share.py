@@ -194,10 +194,14 @@ def test_a_drawn_rectangle_filters_the_events_and_travels_in_the_link(app_url):
         cleared, _ = _wait_count(page, f"n === {before}")
         _url_has(page, draw=None)
         drawn_after_clear = frame.evaluate("() => window.map.__geoDrawn.getLayers().length")
+        # every rerun brings a restore group; those of earlier reruns are let go
+        restore_groups = frame.evaluate(
+            "() => window.feature_group.filter(g => g.getLayers().some(l => l._geoRestore)).length")
     assert 0 < inside < before <= total, (inside, before, total)
     assert after_base_map == inside
     assert params["draw"].startswith("p") and params["draw"].count("_") == 7, params  # four corners
     assert cleared == before and drawn_after_clear == 0
+    assert restore_groups == 1
     with offline_page() as (page, _blocked):
         page.goto(link, wait_until="domcontentloaded")
         frame = _map_frame(page)

@@ -1256,10 +1256,27 @@
     if (gd && root.map === map) gd.all_drawings = items.toGeoJSON().features;
   }
 
-  /** A layer that, once on a map, applies the link's ``spec``: {seed, overlays, names, shapes, gen, style}. */
+  var restored = [];  // the restore layers added so far (one per rerun's groups)
+
+  /** A layer that, once on a map, applies the link's ``spec``: {seed, overlays, names, shapes, gen, style}.
+   *  The groups of earlier ones, off the map, leave streamlit-folium's list (nothing else holds them). */
   G.restore = function (spec) {
     var Restore = L.Layer.extend({
-      onAdd: function (map) { applyOverlays(map, spec); applyShapes(map, spec); },
+      _geoRestore: true,
+      onAdd: function (map) {
+        applyOverlays(map, spec);
+        applyShapes(map, spec);
+        var self = this, list = root.feature_group;
+        restored = restored.filter(function (old) {
+          if (old === self || old._map) return true;
+          Object.keys(old._eventParents || {}).forEach(function (k) {
+            var group = old._eventParents[k];
+            for (var i = Array.isArray(list) ? list.length - 1 : -1; i >= 0; i--) if (list[i] === group) list.splice(i, 1);
+          });
+          return false;
+        });
+        if (restored.indexOf(this) < 0) restored.push(this);
+      },
       onRemove: function () {},
     });
     return new Restore();
