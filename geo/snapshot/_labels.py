@@ -113,7 +113,8 @@ def draw_places(
     table = label_table(boundaries)
     if not len(table):
         return []
-    rows = labels_at(table, map_zoom(ax, box, lat))
+    ax.place_zoom = zoom = map_zoom(ax, box, lat)  # for tests
+    rows = labels_at(table, zoom)
     if not len(rows):
         return []
     fig = ax.figure
