@@ -5,7 +5,7 @@ priority order, filtered by :func:`~geo.render.labels.labels_at` at the web-map 
 scale, :func:`~geo.render.labels.zoom_for_scale`); the look is the runtime's classes, at 0.75 pt per CSS
 pixel (never under :data:`MIN_POINTS`). Placement follows the runtime's ``Labels`` layer: greedy in
 priority order, in display coordinates measured with the renderer; a town's dot, then its name right of
-it, else left, above or below; an area's name centred on its point, else just above or below; a label is
+it, else left, above, below or at a diagonal; an area's name centred on its point, else just above or below; a label is
 dropped when its box meets one placed before it (or anything in ``avoid``: scale bar, north arrow, event
 labels...) or leaves the map's frame.
 """
@@ -173,7 +173,9 @@ def draw_places(
         w, h = ext.width, ext.height
         if r:
             gap = r + _GAP_PX * unit
-            spots = [(x + gap, y - h / 2), (x - gap - w, y - h / 2), (x - w / 2, y + gap), (x - w / 2, y - gap - h)]
+            d = gap * 0.7  # then the diagonals, where a print has the room a screen redraw does not need
+            spots = [(x + gap, y - h / 2), (x - gap - w, y - h / 2), (x - w / 2, y + gap), (x - w / 2, y - gap - h),
+                     (x + d, y - d - h), (x + d, y + d), (x - d - w, y + d), (x - d - w, y - d - h)]
         else:
             step = h + 4 * unit
             spots = [(x - w / 2, y - h / 2), (x - w / 2, y - h / 2 + step), (x - w / 2, y - h / 2 - step)]
