@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--categories", nargs="+", metavar="CATEGORY", help="keep only these categories")
     s.add_argument("--layers", nargs="+", metavar="LAYER",
                    help="layers to draw (default: the app map's visible ones; any of countries oblasts raions "
-                   "border_districts events deployments ranges heatmap choropleth areas)")
+                   "border_districts labels events deployments ranges heatmap choropleth areas)")
     s.add_argument("--areas", nargs="+", metavar="FILE",
                    help="dated area files (GeoJSON, KML/KMZ, GeoPackage, Shapefile) for the areas layer "
                    "(default: the areas stored with the events)")
