@@ -285,7 +285,7 @@ def test_the_map_gets_the_window_to_play_and_the_sidebar_no_server_playback(app)
     assert script.count('"window":["2024-08-01","2024-08-20"]') == 2  # events and deployments
     assert len(_table(app)) == 4  # the whole window stays on the server side
     assert not [k for k in app.session_state if str(k).startswith(("play", "tick"))]
-    assert "▶ control at the bottom of the map" in " ".join(c.value for c in app.sidebar.caption)
+    assert "▶ control at the bottom left of the map" in " ".join(c.value for c in app.sidebar.caption)
     _set_window(app, date(2024, 8, 3), date(2024, 8, 3))
     assert '"window":["2024-08-03","2024-08-03"]' in _map_args(app)["feature_group"]
 

@@ -87,7 +87,7 @@ def _window(events: pd.DataFrame) -> tuple[date, date]:
 
 
 #: Where day-by-day playback is: on the map, in the browser (no server round trip per day).
-PLAYBACK_HINT = "Day by day: the ▶ control at the bottom of the map plays the window (← → step, space plays)."
+PLAYBACK_HINT = "Day by day: the ▶ control at the bottom left of the map plays the window (← → step, space plays)."
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -1319,7 +1319,7 @@
   };
 
   // ---------------------------------------------------------------- playback: time that plays in the browser
-  // One control per map (bottom centre, above the attribution line). The window's events arrive once with
+  // One control per map (bottom left, above the scale and cursor readout). The window's events arrive once with
   // their day (d0: start offset from day0, dl: duration); the control picks a day of the window (the points
   // spec's ``window``) and every points layer on the map re-selects the events on that day (interval
   // [d0, d0 + dl] covers it) or, cumulative, started by it (d0 <= day), then redraws its canvas and hides
@@ -1332,7 +1332,6 @@
   var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   var PLAY_CSS = [
-    ".leaflet-bottom.geo-bottomcenter{left:50%;transform:translateX(-50%);bottom:20px}",
     ".geo-play{background:rgba(255,255,255,.95);padding:5px 8px 4px;font:12px/1.3 system-ui,sans-serif;color:#222;",
     "min-width:340px;box-sizing:border-box}",
     ".geo-play-row{display:flex;align-items:center;gap:3px}",
@@ -1520,9 +1519,6 @@
       style.appendChild(document.createTextNode(PLAY_CSS));
       document.head.appendChild(style);
     }
-    if (!map._controlCorners.bottomcenter) {
-      map._controlCorners.bottomcenter = L.DomUtil.create("div", "leaflet-bottom geo-bottomcenter", map._controlContainer);
-    }
     var box = L.DomUtil.create("div", "geo-play leaflet-control leaflet-bar"), ui = {box: box, icons: {}};
     box.setAttribute("role", "group");
     box.setAttribute("aria-label", "Day-by-day playback");
@@ -1592,34 +1588,12 @@
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
     st.ui = ui;
-    var Ctl = L.Control.extend({options: {position: "bottomcenter"}, onAdd: function () { return box; }});
+    // bottom left, stacked above the scale and the cursor readout (Leaflet puts a later bottom control on
+    // top): clear of the layer control and legend (right), the attribution (bottom right) and the tools (top left)
+    var Ctl = L.Control.extend({options: {position: "bottomleft"}, onAdd: function () { return box; }});
     st.ctl = new Ctl();
     st.ctl.addTo(map);
-    playPlace(map);
     playKeys(st);
-  }
-
-  /** Centre the control at the bottom, but clear of the bottom-left controls (scale, cursor readout): to
-   *  their right when there is room, else above them. Follows the map's and those controls' size. */
-  function playPlace(map) {
-    var corner = map._controlCorners.bottomcenter, left = map._controlCorners.bottomleft;
-    var place = function () {
-      var W = map.getSize().x, cw = corner.offsetWidth, lw = left ? left.offsetWidth : 0, x = (W - cw) / 2;
-      var lh = left ? left.offsetHeight : 0;
-      corner.style.transform = "none";
-      if (x < lw + 8 && lw + 8 + cw <= W - 8) x = lw + 8;  // beside the bottom-left controls
-      corner.style.left = Math.max(0, x) + "px";
-      corner.style.bottom = (x < lw + 8 ? lh + 4 : 20) + "px";  // no room beside them: above them
-    };
-    map.on("resize", place);
-    map.whenReady(function () { setTimeout(place, 0); });
-    if (root.ResizeObserver) {
-      var seen = new root.ResizeObserver(place);
-      seen.observe(map.getContainer());
-      seen.observe(corner);
-      if (left) seen.observe(left);
-    }
-    place();
   }
 
   /** Bring the control up to date (soon: the layers' selections settle first; ``now``: at once). */
