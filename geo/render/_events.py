@@ -213,6 +213,14 @@ def _unit_ids(sub: pd.DataFrame, col: str, idx: np.ndarray) -> np.ndarray:
     return sub[col].iloc[idx].astype("string").fillna("").to_numpy(dtype=object)
 
 
+def _unit_text(sub: pd.DataFrame, col: str, row: int) -> str:
+    """Row ``row`` of column ``col`` as text ("" when absent or missing), as :func:`_unit_ids` gives it."""
+    if col not in sub.columns:
+        return ""
+    value = sub[col].iat[row]
+    return "" if pd.isna(value) else str(value)
+
+
 def _units(
     sub: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, cat: np.ndarray, prec: np.ndarray, boundaries: Any
 ) -> tuple[np.ndarray, list[dict[str, Any]]]:
@@ -283,9 +291,9 @@ def _unit_record(
         record.update(name=str(layer.names[p]) or str(layer.ids[p]), local=str(layer.locals[p]) or None,
                       id=str(layer.ids[p]), g=layer.encoded[p])
         return record
-    names = _unit_ids(sub, f"adm{level}_name", members[:1])
-    place = _unit_ids(sub, "location_name", members[:1])
-    record["name"] = str(names[0] or place[0] or f"unknown {record['lvl']}")
+    first = int(members[0])  # one value each: a scalar look-up, not a column conversion per unit
+    record["name"] = (_unit_text(sub, f"adm{level}_name", first) or _unit_text(sub, "location_name", first)
+                      or f"unknown {record['lvl']}")
     record["local"] = None
     record["c"] = [round(float(lat[members].mean()), 4), round(float(lon[members].mean()), 4)]
     record["r"] = FALLBACK_RADIUS_M[level]
