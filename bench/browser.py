@@ -46,7 +46,8 @@ from bench.run import synthetic_points  # noqa: E402
 from tests.browser_support import MAP_FRAME, offline_page, streamlit_server  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-TARGETS = {"first_map_warm_s": 3.0, "first_map_cold_s": 6.0, "filter_settled_s": 0.5, "frame_ms": 33.0,
+#: Frame times come in steps of the display's 16.7 ms: 33 ms is 30 frames per second, two steps.
+TARGETS = {"first_map_warm_s": 3.0, "first_map_cold_s": 6.0, "filter_settled_s": 0.5, "frame_ms": round(1000 / 30, 1),
            "heap_growth": 0.10, "page_mb_1m": 10.0}
 COUNTRIES = ("BLR", "UKR", "RUS")
 
