@@ -157,12 +157,19 @@ def plain(frame: pd.DataFrame) -> None:
     st.dataframe(view, hide_index=True, width="stretch", column_config=_columns(view))
 
 
-def events_table(shown: pd.DataFrame, limit: int = 50_000) -> None:
-    """Sortable, searchable table; choosing a row centres the map on it (next rerun)."""
+#: Rows the events table sends to the browser at most: 5,000 rows are about 1.5 MB on the wire (50,000 made
+#: most of a 27 MB page at 1M events, bench/browser.py); the Export tab writes every event.
+TABLE_ROWS = 5_000
+
+
+def events_table(shown: pd.DataFrame, limit: int = TABLE_ROWS) -> None:
+    """Sortable, searchable table; choosing a row centres the map on it (next rerun). Above ``limit``
+    events, the latest ``limit`` by start date."""
     st.subheader("Events")
-    view = _view(shown.head(limit))
+    view = _view(latest(shown, limit))
     if len(shown) > limit:
-        st.caption(f"First {limit:,} of {len(shown):,} events (narrow the filters to see the rest).")
+        st.caption(f"The latest {limit:,} of {len(shown):,} events by start date (narrow the filters to see "
+                   "the others; the Export tab writes them all).")
     marked = st.session_state.get(MARKED_KEY)
     if "id" in view.columns:
         view.insert(0, "marked", marks(view["id"], marked).to_numpy())
@@ -174,6 +181,16 @@ def events_table(shown: pd.DataFrame, limit: int = 50_000) -> None:
         column_config=_columns(view),
     )
     st.session_state["table-ids"] = list(view["id"]) if "id" in view else []
+
+
+def latest(events: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """``events`` as they are when at most ``limit``; else the ``limit`` latest by start date (undated last,
+    ties in their order)."""
+    if len(events) <= limit or "date_start" not in events.columns:
+        return events.head(limit)
+    starts = pd.Series(pd.to_datetime(events["date_start"], errors="coerce").to_numpy())
+    order = starts.sort_values(ascending=False, na_position="last", kind="stable").index.to_numpy()
+    return events.iloc[order[:limit]]
 
 
 def _marks_note(view: pd.DataFrame, marked: dict[str, object] | None) -> str | None:

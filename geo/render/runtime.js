@@ -1347,6 +1347,9 @@
     ".geo-play-opts{justify-content:space-between;font-size:11px;gap:8px}",
     ".geo-play select{font:inherit;padding:0}.geo-play label{display:inline-flex;align-items:center;gap:3px;cursor:pointer}",
     ".geo-play.geo-play-off .geo-play-scrub,.geo-play.geo-play-off .geo-play-opts{display:none}",
+    // the whole window shown and not playing: no day scrubber, so the control covers less of the map (it
+    // appears with a day)
+    ".geo-play.geo-play-idle .geo-play-scrub{display:none}",
   ].join("");
   var ICONS = {
     first: "M2,2h2v10h-2zM12,2L5,7L12,12z", prev: "M11,2L4,7L11,12z", play: "M4,2L12,7L4,12z",
@@ -1608,6 +1611,7 @@
     if (!has) return;
     var n = st.last - st.first + 1, sameYear = dayIso(st.first).slice(0, 4) === dayIso(st.last).slice(0, 4);
     ui.box.classList.toggle("geo-play-off", st.cells);
+    ui.box.classList.toggle("geo-play-idle", !on && !st.playing);
     if (st.cells) {
       ui.day.textContent = "Too many events to play day by day";
       ui.count.textContent = "Narrow the filters to 200,000 events or fewer";
