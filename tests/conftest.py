@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,3 +42,21 @@ def real_boundaries(shared_geodata: Path, tmp_path_factory: pytest.TempPathFacto
         source=shared_geodata / "gbOpen",
         cache_dir=tmp_path_factory.mktemp("boundary-cache"),
     )
+
+
+@pytest.fixture(scope="session")
+def sample_app_url(shared_geodata: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real ``streamlit run app.py`` for the browser tests on the sample data (an empty store) over the
+    real mirror, started once per session: each module of browser tests opens its own pages (sessions)."""
+    from tests.browser_support import need_browser, streamlit_server
+
+    need_browser()
+    tmp = tmp_path_factory.mktemp("sample-app")
+    env = {
+        "GEO_BOUNDARIES_SOURCE": str(shared_geodata / "gbOpen"),
+        "GEO_CACHE_DIR": str(tmp / "cache"),
+        "GEO_STORE": str(tmp / "empty.gpkg"),  # empty store: the app shows the sample data
+        "GEO_COUNTRIES": "BLR,UKR,RUS",
+    }
+    with streamlit_server(env) as url:
+        yield url

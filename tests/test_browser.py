@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import need_browser, offline_page, open_map, streamlit_server
+from tests.browser_support import offline_page, open_map
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -17,17 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def app_url(shared_geodata, tmp_path_factory):
-    need_browser()
-    tmp = tmp_path_factory.mktemp("browser")
-    env = {
-        "GEO_BOUNDARIES_SOURCE": str(shared_geodata / "gbOpen"),
-        "GEO_CACHE_DIR": str(tmp / "cache"),
-        "GEO_STORE": str(tmp / "empty.gpkg"),  # empty store: the app shows the sample data
-        "GEO_COUNTRIES": "BLR,UKR,RUS",
-    }
-    with streamlit_server(env) as url:
-        yield url
+def app_url(sample_app_url):
+    """The session's app on the sample data (tests/conftest.py)."""
+    return sample_app_url
 
 
 def test_map_renders_offline_with_events_and_boundaries(app_url):
