@@ -518,11 +518,6 @@
     return box;
   }
 
-  /** Whether a points layer on ``map`` has an event (or cell) under the container point. */
-  function pointAt(map, pt) {
-    return (map.__geoPoints || []).some(function (layer) { return layer._pick(pt) >= 0; });
-  }
-
   // ---------------------------------------------------------------- what the analyst chose: overlays shown, view
   // Kept in the tab's sessionStorage (in memory where storage is refused), so that they survive the layers
   // streamlit-folium swaps in on every filter change and a map that is created again (another base map).
