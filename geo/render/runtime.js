@@ -996,8 +996,30 @@
     map.on("moveend", function () {
       var c = map.getCenter();
       remember("view", {lat: c.lat, lng: c.lng, zoom: map.getZoom()});
+      reportView(map);
     });
+    reportView(map);
   };
+
+  /** Milliseconds the map must stay still before its view goes to the app. */
+  var VIEW_REPORT_MS = 800;
+
+  /** The view as the app hears it: an entry "geo:view" (centre, zoom, bounds) among streamlit-folium's
+   *  ``selected_layers``, kept current on every move (a click or a tick reports it too) and sent on its own
+   *  once the map has been still for VIEW_REPORT_MS. The app is not asked for bounds, centre or zoom
+   *  directly: streamlit-folium would rerun it after every pan step and the page would re-render while the
+   *  analyst is still moving. */
+  function reportView(map) {
+    var gd = root.__GLOBAL_DATA__;
+    if (!gd || !gd.selected_layers || root.map !== map) return;
+    var c = map.getCenter(), b = map.getBounds();
+    var r = function (x) { return Math.round(x * 1e5) / 1e5; };
+    gd.selected_layers["geo:view"] = {name: "geo:view", url: "view", zoom: map.getZoom(),
+      center: {lat: r(c.lat), lng: r(c.lng)},
+      bounds: {_southWest: {lat: r(b.getSouth()), lng: r(b.getWest())}, _northEast: {lat: r(b.getNorth()), lng: r(b.getEast())}}};
+    clearTimeout(map.__geoViewReport);
+    map.__geoViewReport = setTimeout(function () { if (root.map === map) map.fire("overlayadd", {layer: null}); }, VIEW_REPORT_MS);
+  }
 
   /** A control at the bottom left showing the cursor position in lat/lon and MGRS. */
   G.cursor = function (options) {
