@@ -115,9 +115,8 @@ def test_export_snapshots_the_maps_current_extent(app_url):
 BOUNDS = "() => { const b = window.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
 #: streamlit-folium has sent the map's current bounds to the server (its last component value)
 REPORTED = """() => { const d = window.__GLOBAL_DATA__ && window.__GLOBAL_DATA__.previous_data, b = window.map.getBounds();
-    const v = d && (d.selected_layers || []).find(e => e.name === 'geo:view'), r = v && v.bounds;
-    if (!r || !r._southWest) return false;
-    return Math.abs(r._southWest.lat - b.getSouth()) < 1e-4 && Math.abs(r._northEast.lng - b.getEast()) < 1e-4; }"""
+    const r = d && d.bounds; if (!r || !r._southWest) return false;
+    return Math.abs(r._southWest.lat - b.getSouth()) < 1e-6 && Math.abs(r._northEast.lng - b.getEast()) < 1e-6; }"""
 
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
