@@ -40,6 +40,7 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -226,7 +227,8 @@ def wire_meter(url: str):
     """A TCP relay in front of the server at ``url``: yields (the relay's URL, a dict whose ``bytes`` counts what
     the server sends through it). Bytes on the wire: HTTP bodies and headers, and websocket frames as sent
     (compressed when the server compresses them), which the browser's own counters report decompressed."""
-    host, port = url.rsplit(":", 1)[0].split("//")[1], int(url.rsplit(":", 1)[1])
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", int(parts.port or 80)
     seen = {"bytes": 0}
     lock = threading.Lock()
     listener = socket.create_server(("127.0.0.1", 0))
