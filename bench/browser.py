@@ -146,7 +146,7 @@ def first_map(page: Any, url: str) -> float:
 
 def frame_times(page: Any, zoom: int, centre: tuple[float, float] = (50.5, 32.0)) -> dict[str, float]:
     frame = page.locator(MAP_FRAME).element_handle().content_frame()
-    frame.evaluate(f"() => new Promise(r => {{ window.map.once('moveend', () => r()); window.map.setView([{centre[0]}, {centre[1]}], {zoom}, {{animate: false}}); setTimeout(r, 3000); }})")
+    frame.evaluate(f"() => new Promise(r => {{ window.map.once('moveend', r); window.map.setView([{centre[0]}, {centre[1]}], {zoom}, {{animate: false}}); setTimeout(r, 3000); }})")
     frame.evaluate(FRAMES, [_steps(zoom)])  # once to warm up
     return {k: round(v, 1) for k, v in frame.evaluate(FRAMES, [_steps(zoom)]).items()}
 

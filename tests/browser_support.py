@@ -108,3 +108,9 @@ def open_map(page: object, url: str, *, events: int = 1, timeout: float = 90_000
         arg=[MAP_FRAME, events], timeout=timeout,
     )
     return page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+
+
+def settled(page: object) -> None:
+    """Wait until Streamlit is not running the script (the app root says so in ``data-test-script-state``)."""
+    page.wait_for_function("() => { const e = document.querySelector('[data-test-script-state]');"
+                           " return e && e.getAttribute('data-test-script-state') === 'notRunning'; }", timeout=120_000)

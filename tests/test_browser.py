@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import offline_page, open_map
+from tests.browser_support import offline_page, open_map, settled
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -67,10 +67,10 @@ def test_export_snapshots_the_maps_current_extent(app_url):
         frame = _map_frame(page)
         # pan and zoom the Leaflet map (streamlit-folium keeps it as window.map) as a user would, then wait
         # until streamlit-folium has reported that extent to the server (its debounced component value)
-        frame.evaluate("() => window.map.setView([52.4, 32.0], 7, {animate: false})")
+        frame.evaluate("() => void window.map.setView([52.4, 32.0], 7, {animate: false})")
         frame.wait_for_function(REPORTED)
         bounds = frame.evaluate(BOUNDS)
-        _settled(page)
+        settled(page)
         assert frame.evaluate("() => window.map.getZoom()") == 7, "the map jumped back after the pan"
         page.get_by_role("tab", name="Export").click()
         page.get_by_text("Map extent:").wait_for(timeout=60_000)
@@ -91,17 +91,17 @@ def test_export_snapshots_the_maps_current_extent(app_url):
                                timeout=60_000)
         natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
         image.scroll_into_view_if_needed()
-        _settled(page)
+        settled(page)
         page.screenshot(path=str(ARTIFACTS / "export.png"), full_page=False)
         # back on the map: still where the user left it once the tab's rerun is over; "Fit to events" fits
         # again (zoom 6 for the sample)
         page.get_by_role("tab", name="Map").click()
-        _settled(page)
+        settled(page)
         frame = _map_frame(page)
         # the map shown again reports its extent (a fragment rerun): click once that rerun is over, as a
         # click during it races with it in Streamlit
         frame.wait_for_function(REPORTED)
-        _settled(page)
+        settled(page)
         after = frame.evaluate(VIEW)
         page.get_by_role("button", name="Fit to events").click()
         frame.wait_for_function("() => window.map.getZoom() === 6", timeout=60_000)
@@ -115,8 +115,9 @@ def test_export_snapshots_the_maps_current_extent(app_url):
 BOUNDS = "() => { const b = window.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
 #: streamlit-folium has sent the map's current bounds to the server (its last component value)
 REPORTED = """() => { const d = window.__GLOBAL_DATA__ && window.__GLOBAL_DATA__.previous_data, b = window.map.getBounds();
-    const r = d && d.bounds; if (!r || !r._southWest) return false;
-    return Math.abs(r._southWest.lat - b.getSouth()) < 1e-6 && Math.abs(r._northEast.lng - b.getEast()) < 1e-6; }"""
+    const v = d && (d.selected_layers || []).find(e => e.name === 'geo:view'), r = v && v.bounds;
+    if (!r || !r._southWest) return false;
+    return Math.abs(r._southWest.lat - b.getSouth()) < 1e-4 && Math.abs(r._northEast.lng - b.getEast()) < 1e-4; }"""
 
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -134,11 +135,6 @@ def _map_frame(page):
     return page.locator(MAP_IFRAME).element_handle().content_frame()
 
 
-def _settled(page) -> None:
-    """Streamlit is not running the script (the app root says so in ``data-test-script-state``)."""
-    page.wait_for_function("() => { const e = document.querySelector('[data-test-script-state]');"
-                           " return e && e.getAttribute('data-test-script-state') === 'notRunning'; }", timeout=120_000)
-
 
 def _after_new_layers(page, frame, action) -> None:
     """Do ``action`` (a click that changes the filters) and wait until the map has swapped in new layers
@@ -147,7 +143,7 @@ def _after_new_layers(page, frame, action) -> None:
     action()
     frame.wait_for_function("() => { const g = window.feature_group; return g.length && !g[g.length - 1].__stale; }",
                             timeout=90_000)
-    _settled(page)
+    settled(page)
 
 
 def _toggle(frame, title: str, on: bool) -> None:
@@ -165,13 +161,13 @@ def test_the_map_keeps_the_analysts_view_and_overlays(app_url):
         page.goto(app_url, wait_until="domcontentloaded")
         frame = _map_frame(page)
         frame.wait_for_function("() => window.__GLOBAL_DATA__.last_zoom !== null")  # first load: fitted
-        _settled(page)
+        settled(page)
         on = frame.evaluate(OVERLAYS_ON)
         assert "Heatmap" not in on and "Events per raion" not in on, on  # the registry: start hidden
         assert "Events" in on and "Countries" in on, on
         assert frame.evaluate("() => document.querySelectorAll('canvas.leaflet-heatmap-layer').length") == 0
-        frame.evaluate(f"() => window.map.setView([{KURSK[0]}, {KURSK[1]}], 9, {{animate: false}})")
-        _settled(page)
+        frame.evaluate(f"() => void window.map.setView([{KURSK[0]}, {KURSK[1]}], 9, {{animate: false}})")
+        settled(page)
         _toggle(frame, "Events", False)
         _toggle(frame, "Heatmap", True)
         frame.wait_for_function("() => document.querySelectorAll('canvas.leaflet-heatmap-layer').length === 1")
@@ -197,7 +193,7 @@ def test_the_map_keeps_the_analysts_view_and_overlays(app_url):
         page.wait_for_function(f"""() => {{ const f = document.querySelector('{MAP_IFRAME}');
             return f && f.contentWindow && !f.contentWindow.__stale; }}""", timeout=90_000)
         frame = _map_frame(page)
-        _settled(page)
+        settled(page)
         lat, lon, zoom = frame.evaluate(VIEW)
         on = frame.evaluate(OVERLAYS_ON)
     # within a few pixels (one is 0.003° at zoom 9): the new map snaps its centre to its own pixel grid

@@ -95,7 +95,7 @@ def test_another_result_moves_the_map_to_the_unit(app_url):
 
 
 def _labels_at(page, frame, lat: float, lon: float, zoom: int, shot: str) -> list[dict]:
-    frame.evaluate(f"() => window.map.setView([{lat}, {lon}], {zoom}, {{animate: false}})")
+    frame.evaluate(f"() => void window.map.setView([{lat}, {lon}], {zoom}, {{animate: false}})")
     frame.wait_for_function(f"() => window.map.getZoom() === {zoom} && window.GeoRender.labels().length > 0",
                             timeout=60_000)
     page.wait_for_function(SETTLED, timeout=120_000)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser_support import MAP_FRAME, offline_page
+from tests.browser_support import MAP_FRAME, offline_page, settled
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -40,10 +40,6 @@ def _map_frame(page):
     return page.locator(MAP_FRAME).element_handle().content_frame()
 
 
-def _settled(page) -> None:
-    page.wait_for_function("() => { const e = document.querySelector('[data-test-script-state]');"
-                           " return e && e.getAttribute('data-test-script-state') === 'notRunning'; }", timeout=120_000)
-
 
 def _url_has(page, **params: str) -> dict[str, str]:
     """Wait until the page URL holds every ``params`` (a value, or '*' for any) and none named with None."""
@@ -66,7 +62,7 @@ def _wait_count(page, predicate: str) -> tuple[int, int]:
         f"""() => {{ const m = document.body.innerText.match(/([\\d,]+) of ([\\d,]+) events/);
             if (!m) return false; const n = +m[1].replace(/,/g, ''), t = +m[2].replace(/,/g, ''); return {predicate}; }}""",
         timeout=90_000)
-    _settled(page)
+    settled(page)
     return _count(page)
 
 
@@ -93,11 +89,11 @@ def test_a_link_reopens_the_window_view_and_hidden_overlay(app_url):
     with offline_page() as (page, blocked):
         page.goto(app_url, wait_until="domcontentloaded")
         frame = _map_frame(page)
-        _settled(page)
+        settled(page)
         page.get_by_role("button", name="Last 7 days").click()
         _url_has(page, **{"from": "2024-08-10", "to": "2024-08-16"})
-        _settled(page)
-        frame.evaluate(f"() => window.map.setView([{KURSK[0]}, {KURSK[1]}], 9, {{animate: false}})")
+        settled(page)
+        frame.evaluate(f"() => void window.map.setView([{KURSK[0]}, {KURSK[1]}], 9, {{animate: false}})")
         _toggle(frame, "Deployments", False)
         page.mouse.move(5, 5)
         params = _url_has(page, view="51.45_35.3_9", layers="*")
@@ -116,7 +112,7 @@ def test_a_link_reopens_the_window_view_and_hidden_overlay(app_url):
     with offline_page() as (page, blocked2):  # a new browser: nothing in the tab's storage
         page.goto(link, wait_until="domcontentloaded")
         frame = _map_frame(page)
-        _settled(page)
+        settled(page)
         frame.wait_for_function("() => window.map.getZoom() === 9")
         lat, lon, zoom = frame.evaluate(VIEW)
         on = frame.evaluate(OVERLAYS_ON)
@@ -136,7 +132,7 @@ def test_a_bad_parameter_is_named_and_the_rest_applies(app_url):
         page.goto(f"{app_url}/?from=2024-08-99&to=2024-08-16&cat=strike~no_such_thing&view=51.45_35.3_8",
                   wait_until="domcontentloaded")
         frame = _map_frame(page)
-        _settled(page)
+        settled(page)
         frame.wait_for_function("() => window.map.getZoom() === 8")
         warnings = " ".join(page.locator('[data-testid="stAlert"]').all_text_contents())
         window = _date_inputs(page)
@@ -163,9 +159,9 @@ def test_a_drawn_rectangle_filters_the_events_and_travels_in_the_link(app_url):
     with offline_page() as (page, _blocked):
         page.goto(app_url, wait_until="domcontentloaded")
         frame = _map_frame(page)
-        _settled(page)
-        frame.evaluate("() => window.map.setView([52.0, 33.0], 6, {animate: false})")
-        _settled(page)
+        settled(page)
+        frame.evaluate("() => void window.map.setView([52.0, 33.0], 6, {animate: false})")
+        settled(page)
         before, total = _count(page)
         _drag_rectangle(page, frame, (50.9, 34.3), (51.9, 36.4))  # Kursk oblast's border districts
         inside, _ = _wait_count(page, f"n < {before}")
@@ -180,7 +176,7 @@ def test_a_drawn_rectangle_filters_the_events_and_travels_in_the_link(app_url):
             return f && f.contentWindow && !f.contentWindow.__stale; }}""", timeout=90_000)
         frame = _map_frame(page)
         frame.wait_for_function("() => window.map.__geoDrawn.getLayers().length === 1")
-        _settled(page)
+        settled(page)
         after_base_map, _ = _count(page)
         page.get_by_role("button", name="Clear drawn filter").click()
         cleared, _ = _wait_count(page, f"n === {before}")
@@ -197,7 +193,7 @@ def test_a_drawn_rectangle_filters_the_events_and_travels_in_the_link(app_url):
     with offline_page() as (page, _blocked):
         page.goto(link, wait_until="domcontentloaded")
         frame = _map_frame(page)
-        _settled(page)
+        settled(page)
         frame.wait_for_function("() => window.map.__geoDrawn.getLayers().length === 1")
         reopened, _ = _count(page)
         page.screenshot(path=str(ARTIFACTS / "share-drawn-reopened.png"), full_page=False)
@@ -208,9 +204,9 @@ def test_a_drawn_circle_keeps_the_events_within_its_radius(app_url):
     with offline_page() as (page, _blocked):
         page.goto(app_url, wait_until="domcontentloaded")
         frame = _map_frame(page)
-        _settled(page)
-        frame.evaluate("() => window.map.setView([51.5, 35.5], 8, {animate: false})")
-        _settled(page)
+        settled(page)
+        frame.evaluate("() => void window.map.setView([51.5, 35.5], 8, {animate: false})")
+        settled(page)
         before, _ = _count(page)
         frame.locator("a.leaflet-draw-draw-circle").click()
         box = page.locator(MAP_FRAME).bounding_box()

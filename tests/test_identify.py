@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from geo.render import _events, selection_group
-from tests.browser_support import MAP_FRAME, need_browser, offline_page, open_map, streamlit_server
+from tests.browser_support import MAP_FRAME, need_browser, offline_page, open_map, settled, streamlit_server
 from tests.test_app import app_env  # noqa: F401  (the fixture, used by name)
 from ui import mapview, tables
 
@@ -240,7 +240,7 @@ def _frame(page):
 
 def _click_at(page, frame, latlng, zoom) -> None:
     """Centre the map on ``latlng`` at ``zoom`` and click there with the mouse, as the analyst would."""
-    frame.evaluate("([ll, z]) => window.map.setView(ll, z, {animate: false})", [list(latlng), zoom])
+    frame.evaluate("([ll, z]) => void window.map.setView(ll, z, {animate: false})", [list(latlng), zoom])
     frame.wait_for_function("([ll, z]) => window.map.getZoom() === z", arg=[list(latlng), zoom])
     box = page.locator(MAP_FRAME).bounding_box()
     x, y = frame.evaluate("""(ll) => { const p = window.map.latLngToContainerPoint(ll);
@@ -366,6 +366,7 @@ def test_on_a_day_of_playback_a_click_finds_only_the_units_of_that_day(identify_
         text = frame.evaluate(POPUP)
         frame.get_by_role("button", name="First day").click()  # 10 Aug: the raion's day; the oblast's is the 11th
         frame.wait_for_function("() => document.querySelector('.geo-play-day').innerText.includes('10 Aug')")
+        settled(page)  # the first click's report has rerun the page: nothing is left to redraw the map
         frame.evaluate("() => window.map.closePopup()")
         _click_at(page, frame, RAION_EVENT, 9)
         first_day = frame.evaluate(POPUP)

@@ -219,11 +219,14 @@ def test_the_maps_report_keeps_view_and_drawn_shapes():
     features = [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
         [[34.3, 50.9], [34.3, 51.9], [36.4, 51.9], [36.4, 50.9], [34.3, 50.9]]]}},
         {"type": "Feature", "properties": {"radius": 25000.4}, "geometry": {"type": "Point", "coordinates": [36.19252, 51.73016]}}]
-    out = {"center": {"lat": 51.4500001, "lng": 35.3}, "zoom": 9, "all_drawings": features}
+    view = {"name": share.VIEW_ENTRY, "url": "view", "center": {"lat": 51.4500001, "lng": 35.3}, "zoom": 9,
+            "bounds": {"_southWest": {"lat": 50.9, "lng": 34.3}, "_northEast": {"lat": 52.0, "lng": 36.3}}}
+    out = {"selected_layers": [view], "all_drawings": features}
     assert share.take_report(session, out) is True  # new shapes: the app must filter again
     assert session[us.MAP_VIEW] == (51.45, 35.3, 9.0)
     assert len(session[us.DRAWN]) == 2 and session[us.DRAWN][1] == RING
     assert share.take_report(session, out) is False  # the same report again (a pan) is not a new drawing
+    assert share.reported_view(out) is view and share.reported_view({"selected_layers": [{"name": "countries"}]}) == {}
     session[us.DRAWN] = ()  # "Clear drawn filter"
     assert share.take_report(session, out) is False  # the map's stale report does not bring them back
     bad = {"all_drawings": [{"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": []}}]}

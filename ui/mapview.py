@@ -254,12 +254,13 @@ def _map_fragment(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, versi
         st.session_state["fit-clicks"] = st.session_state.get("fit-clicks", 0) + 1
     groups = _layers(shown, loaded, settings, version)
     center, zoom = _view(shown)
-    groups = [*groups, _selection(shown), search.mark_group(st.session_state)]  # after the cached groups
+    groups = [*groups, render.stable_names(_selection(shown), "geoselection"),
+              render.stable_names(search.mark_group(st.session_state), "geosearch")]  # after the cached groups
     # st_folium adds the dynamic groups and the layer control to the map it is given: hand it a copy of
     # the cached base map, so the cache stays as built (about 1 ms)
     base = copy.deepcopy(_base_map(loaded, id(loaded), basemap))
     out = _draw(base, groups, center, zoom)
-    current = extent((out or {}).get("bounds"))
+    current = extent(share.reported_view(out).get("bounds"))
     if current is not None:
         st.session_state[EXTENT_KEY] = current
     _details(shown, out)
@@ -273,12 +274,13 @@ def _draw(base: folium.Map, groups: list[Any], center: Any, zoom: Any) -> dict[s
         key="map",
         height=MAP_HEIGHT,
         use_container_width=True,
-        feature_group_to_add=[share.restore_group(st.session_state), *groups],
-        layer_control=folium.LayerControl(collapsed=True, position="topright"),
+        feature_group_to_add=[render.stable_names(share.restore_group(st.session_state), "georestore"), *groups],
+        layer_control=render.stable_names(folium.LayerControl(collapsed=True, position="topright"), "geocontrol"),
         center=center,
         zoom=zoom,
-        returned_objects=["last_object_clicked", "last_object_clicked_tooltip", "bounds", "center", "zoom",
-                          "selected_layers", "all_drawings"],
+        # the view comes among selected_layers once the map is still (ui.share.reported_view), not as
+        # bounds/center/zoom: those rerun the app after every pan step
+        returned_objects=["last_object_clicked", "last_object_clicked_tooltip", "selected_layers", "all_drawings"],
     )
     if share.take_report(st.session_state, out):
         st.rerun(scope="app")

@@ -32,13 +32,31 @@ def restore_group(session: Mapping[str, Any]) -> folium.FeatureGroup:
                                 names=list(render.LAYERS))
 
 
+#: The entry of streamlit-folium's ``selected_layers`` in which the map runtime reports its view.
+VIEW_ENTRY = "geo:view"
+
+
+def reported_view(out: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The view the map last reported: ``{"center": {"lat", "lng"}, "zoom": z, "bounds": Leaflet bounds}``
+    ({} before the first report). The runtime sends it once the map has been still for a moment
+    (``reportView`` in runtime.js), among the ``selected_layers`` entries, instead of streamlit-folium's own
+    bounds/centre/zoom, which rerun the app after every pan step."""
+    for entry in (out or {}).get("selected_layers") or ():
+        if isinstance(entry, Mapping) and entry.get("name") == VIEW_ENTRY:
+            return entry
+    return {}
+
+
 def take_report(session: MutableMapping[str, Any], out: Mapping[str, Any] | None) -> bool:
     """Keep what the map reported in ``session``; True when the drawn shapes changed (the events must be
     filtered again: the caller reruns the app)."""
     out = out or {}
-    center, zoom = out.get("center"), out.get("zoom")
-    if isinstance(center, Mapping) and center.get("lat") is not None and zoom is not None:
+    view = reported_view(out)
+    center, zoom = view.get("center"), view.get("zoom")
+    try:
         session[us.MAP_VIEW] = (round(float(center["lat"]), 5), round(float(center["lng"]), 5), float(zoom))
+    except (KeyError, TypeError, ValueError):
+        pass  # no view reported yet
     entries = [e for e in out.get("selected_layers") or () if isinstance(e, Mapping)
                and e.get("name") in render.LAYERS and e.get("url") in ("shown", "hidden")]
     if entries:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import folium
 import folium.plugins
 import numpy as np
 import pandas as pd
+from branca.element import Element
 
 from geo.assets import localize
 from geo.errors import GeoError
@@ -71,6 +72,7 @@ __all__ = [
     "payload_sizes",
     "selection_group",
     "restore_group",
+    "stable_names",
     "ring_origins",
     "to_mgrs",
 ]
@@ -93,6 +95,7 @@ BASEMAPS: Final[dict[str, dict[str, str]]] = {
     "none": {"title": "No tiles", "tiles": "", "attr": ""},
 }
 DEFAULT_VIEW: Final = ([50.5, 30.5], 5)
+E = TypeVar("E", bound=Element)
 _BASE_LAYERS: Final = tuple(n for n, s in LAYERS.items() if s.group == "base")
 _EVENT_LAYERS: Final = tuple(n for n, s in LAYERS.items() if s.group == "events")
 
@@ -305,6 +308,23 @@ def selection_group(event: Mapping[str, Any] | None, token: str, *,
     group = folium.FeatureGroup(name="selection", overlay=True, control=False, show=True)
     GeoSelection({"token": str(token), "id": value("id"), "lat": value("lat"), "lon": value("lon")}).add_to(group)
     return localize(group, assets, copy_map=False) if assets else group
+
+
+def stable_names(element: E, prefix: str) -> E:
+    """``element`` and everything under it renamed ``{prefix}_0``, ``{prefix}_1``… in tree order, in place.
+
+    folium names each element from a random id, so an element built anew on every run renders as new
+    text even when nothing in it changed. Built per run but named stably, an unchanged map renders the same
+    bytes: Streamlit then sends only a reference to the message the browser already holds (its forward
+    message cache) instead of the whole map again, e.g. on each rerun a pan reports. ``prefix`` must be
+    unique among the page's elements."""
+    stack, n = [element], 0
+    while stack:
+        el = stack.pop(0)
+        el._id = f"{prefix}_{n}"
+        n += 1
+        stack.extend(getattr(el, "_children", {}).values())
+    return element
 
 
 def payload_sizes(*objs: Any) -> dict[str, int]:

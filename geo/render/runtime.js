@@ -996,8 +996,32 @@
     map.on("moveend", function () {
       var c = map.getCenter();
       remember("view", {lat: c.lat, lng: c.lng, zoom: map.getZoom()});
+      reportView(map);
     });
+    reportView(map);
   };
+
+  /** Milliseconds the map must stay still before its view goes to the app. */
+  var VIEW_REPORT_MS = 800;
+
+  /** The view as the app hears it: an entry "geo:view" (centre, zoom, bounds) among streamlit-folium's
+   *  ``selected_layers``, written and sent once the map has been still for VIEW_REPORT_MS. The app is not
+   *  asked for bounds, centre or zoom directly, and the entry is not touched while the map moves:
+   *  streamlit-folium reports after every move (250 ms debounce) whatever changed, and each report reruns
+   *  the app, which re-renders the page while the analyst is still panning. */
+  function reportView(map) {
+    clearTimeout(map.__geoViewReport);
+    map.__geoViewReport = setTimeout(function () {
+      var gd = root.__GLOBAL_DATA__;
+      if (!gd || !gd.selected_layers || root.map !== map) return;
+      var c = map.getCenter(), b = map.getBounds();
+      var r = function (x) { return Math.round(x * 1e5) / 1e5; };
+      gd.selected_layers["geo:view"] = {name: "geo:view", url: "view", zoom: map.getZoom(),
+        center: {lat: r(c.lat), lng: r(c.lng)},
+        bounds: {_southWest: {lat: r(b.getSouth()), lng: r(b.getWest())}, _northEast: {lat: r(b.getNorth()), lng: r(b.getEast())}}};
+      map.fire("overlayadd", {layer: null});  // streamlit-folium's (debounced) report
+    }, VIEW_REPORT_MS);
+  }
 
   /** A control at the bottom left showing the cursor position in lat/lon and MGRS. */
   G.cursor = function (options) {
