@@ -114,6 +114,14 @@ def test_asset_urls_lists_what_the_map_needs(full_map) -> None:
     assert RUNTIME_URL in urls
 
 
+def test_the_map_loads_leaflet_without_folium_jquery_bootstrap_or_font_awesome(full_map) -> None:
+    urls = [u for _k, u in asset_urls(full_map)]
+    assert not [u for u in urls if re.search(r"jquery|bootstrap|awesome|fontawesome", u)], urls
+    html = render(full_map)
+    # nothing on the page uses them: jQuery calls, Bootstrap or Font Awesome classes
+    assert not re.search(r"\$\(|jQuery|class=\\?[\"'][^\"']*\b(fa|glyphicon|btn|awesome-marker)[- ]", html)
+
+
 def test_standalone_html_inlines_everything(full_map) -> None:
     html = standalone_html(full_map)
     assert "<script src=" not in html

@@ -676,3 +676,22 @@ def test_base_map_watches_its_tiles_and_offers_the_no_tiles_layer() -> None:
     call = f"GeoRender.tileNotice({m.get_name()}, {no_tiles.get_name()});"
     assert call in html
     assert html.index(f"var {no_tiles.get_name()} = ") < html.index(call)  # the group exists when the notice is set up
+
+
+def test_the_payloads_go_into_the_page_without_being_compiled_as_templates(monkeypatch) -> None:
+    import jinja2
+
+    b = grid_boundaries()
+    m = build_map(b, mixed_events(400, seed=5), index=join.prepare(b))
+    compiled: list[int] = []
+    real = jinja2.Environment.from_string
+
+    def counting(self, source, *args, **kwargs):
+        compiled.append(len(source))
+        return real(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "from_string", counting)
+    html = render(m)
+    payload = max(len(s) for s in re.findall(r"GeoRender\.register\([^\n]*", html))
+    assert payload > 10_000
+    assert compiled and max(compiled) < payload / 4, (max(compiled), payload)  # only folium's own small scripts

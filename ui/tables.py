@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -157,20 +160,29 @@ def plain(frame: pd.DataFrame) -> None:
     st.dataframe(view, hide_index=True, width="stretch", column_config=_columns(view))
 
 
-#: Rows the events table sends to the browser at most: 5,000 rows are about 1.5 MB on the wire (50,000 made
-#: most of a 27 MB page at 1M events, bench/browser.py); the Export tab writes every event.
-TABLE_ROWS = 5_000
+#: Rows per page of the events table: the page, not the window, crosses the wire (1,000 rows are about
+#: 0.35 MB; the 5,000 sent before made 1.7 MB of every filter change at 100k events, and 50,000 most of a
+#: 27 MB page at 1M, bench/browser.py). The Export tab writes every event.
+TABLE_ROWS = 1_000
+PAGE_KEY = "table-page"
 
 
 def events_table(shown: pd.DataFrame, limit: int = TABLE_ROWS) -> None:
-    """Sortable, searchable table; choosing a row centres the map on it (next rerun). Above ``limit``
-    events, the latest ``limit`` by start date."""
+    """Sortable, searchable table of one page of ``limit`` events, latest first (a page selector above
+    ``limit`` events); the events marked from the map are listed on every page. Choosing a row centres the
+    map on it (next rerun)."""
     st.subheader("Events")
-    view = _view(latest(shown, limit))
-    if len(shown) > limit:
-        st.caption(f"The latest {limit:,} of {len(shown):,} events by start date (narrow the filters to see "
-                   "the others; the Export tab writes them all).")
     marked = st.session_state.get(MARKED_KEY)
+    count = pages(len(shown), limit)
+    if st.session_state.get(PAGE_KEY, 1) > count:  # fewer events than before: back to the first page
+        st.session_state[PAGE_KEY] = 1
+    number = 1
+    if count > 1:
+        number = st.selectbox(
+            "Rows", range(1, count + 1), key=PAGE_KEY,
+            format_func=lambda p: f"{(p - 1) * limit + 1:,}–{min(p * limit, len(shown)):,} of {len(shown):,}",
+            help="Latest first by start date. Narrow the filters to see fewer events; the Export tab writes them all.")
+    view = _view(page(shown, number, limit, keep=(marked or {}).get("ids") or ()))
     if "id" in view.columns:
         view.insert(0, "marked", marks(view["id"], marked).to_numpy())
         note = _marks_note(view, marked)
@@ -183,14 +195,27 @@ def events_table(shown: pd.DataFrame, limit: int = TABLE_ROWS) -> None:
     st.session_state["table-ids"] = list(view["id"]) if "id" in view else []
 
 
-def latest(events: pd.DataFrame, limit: int) -> pd.DataFrame:
-    """``events`` as they are when at most ``limit``; else the ``limit`` latest by start date (undated last,
-    ties in their order)."""
+def pages(events: int, limit: int) -> int:
+    """Pages of ``limit`` rows that ``events`` rows fill (at least one, for an empty table)."""
+    return max(1, -(-events // limit))
+
+
+def page(events: pd.DataFrame, number: int, limit: int, keep: Iterable[object] = ()) -> pd.DataFrame:
+    """Page ``number`` (from 1) of ``events``: as they are when at most ``limit``, else ``limit`` rows of
+    them latest first by start date (undated last, ties in their order). The events whose id is in
+    ``keep`` and not on the page come first."""
     if len(events) <= limit or "date_start" not in events.columns:
-        return events.head(limit)
-    starts = pd.Series(pd.to_datetime(events["date_start"], errors="coerce").to_numpy())
-    order = starts.sort_values(ascending=False, na_position="last", kind="stable").index.to_numpy()
-    return events.iloc[order[:limit]]
+        order = np.arange(len(events))
+    else:
+        starts = pd.Series(pd.to_datetime(events["date_start"], errors="coerce").to_numpy())
+        order = starts.sort_values(ascending=False, na_position="last", kind="stable").index.to_numpy()
+    rows = order[(number - 1) * limit:number * limit]
+    wanted = [str(i) for i in keep]
+    if wanted and "id" in events.columns:
+        extra = np.isin(events["id"].astype(str).to_numpy(), wanted)
+        extra[rows] = False
+        rows = np.concatenate([np.flatnonzero(extra), rows])
+    return events.iloc[rows]
 
 
 def _marks_note(view: pd.DataFrame, marked: dict[str, object] | None) -> str | None:

@@ -998,6 +998,7 @@
       remember("view", {lat: c.lat, lng: c.lng, zoom: map.getZoom()});
       reportView(map);
     });
+    map.on("movestart", function () { clearTimeout(map.__geoViewReport); });  // moving again: not still
     reportView(map);
   };
 
