@@ -46,6 +46,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -1173,9 +1174,20 @@ _DERIVED_LIBS: Final = ("numpy", "pandas", "shapely", "pyproj", "scipy", "geopan
 _T = TypeVar("_T")
 
 
+_FINGERPRINTS: weakref.WeakKeyDictionary[Boundaries, str] = weakref.WeakKeyDictionary()
+
+
 def fingerprint(boundaries: Boundaries) -> str:
     """sha256 of what the loaded layers hold (every level and vintage: ids, names, codes, geometry as WKB):
-    equal for equal content however it was loaded, different as soon as one unit changes."""
+    equal for equal content however it was loaded, different as soon as one unit changes. Computed once
+    per object (its layers are not changed in place)."""
+    known = _FINGERPRINTS.get(boundaries)
+    if known is None:
+        known = _FINGERPRINTS[boundaries] = _fingerprint(boundaries)
+    return known
+
+
+def _fingerprint(boundaries: Boundaries) -> str:
     h = hashlib.sha256()
     layers = [(f"adm{n}", boundaries.layer(n)) for n in LEVELS]
     layers += sorted((boundaries.vintages or {}).items())

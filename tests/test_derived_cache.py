@@ -106,3 +106,23 @@ def test_a_half_written_temporary_file_is_never_read(tmp_path: Path) -> None:
     derived_cached(grid_boundaries(), "admin-index", build, code=CODE, cache_dir=tmp_path)
     assert build.calls == 1
     assert [p.suffix for p in _files(tmp_path)] == [".tmp", ".pickle"]
+
+
+def test_display_layers_read_back_equal_those_simplified_in_memory(tmp_path: Path, monkeypatch) -> None:
+    from geo.render import _geometry, keep_display_layers, prepared_layer
+
+    keep_display_layers(grid_boundaries(), cache_dir=tmp_path)
+    assert [p.name.split("-")[:2] for p in _files(tmp_path)] == [["display", "layers"]]
+    fresh = grid_boundaries()  # same content, another object: nothing prepared in memory yet
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simplified again instead of read from disk")
+
+    monkeypatch.setattr(_geometry.shapely, "simplify", refuse)
+    keep_display_layers(fresh, cache_dir=tmp_path)
+    monkeypatch.undo()
+    for level in (0, 1, 2):
+        kept, built = prepared_layer(fresh, level), _geometry._prepare(fresh.layer(level), level, _geometry.DISPLAY_TOLERANCE[level])
+        assert kept.encoded == built.encoded and kept.vertices == built.vertices > 0
+        assert kept.position == built.position and list(kept.names) == list(built.names)
+        assert (kept.radius_m == built.radius_m).all() and shapely.equals(kept.geoms, built.geoms).all()

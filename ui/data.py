@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import pandas as pd
 import streamlit as st
 
-from geo import io, join, names, schema
+from geo import io, join, names, render, schema
 from geo.areas import AreaStore
 from geo.boundaries import Boundaries, derived_cached, load_boundaries
 from geo.errors import StoreError
@@ -62,6 +62,8 @@ def boundaries(countries: tuple[str, ...], source: str | None) -> Loaded:
     # the index is kept on disk next to the boundary cache: a new server process reads it (about 0.3 s)
     # instead of preparing it again (several seconds)
     index = derived_cached(b, "admin-index", join.prepare, code=(join, names, schema)) if has_any else None
+    if has_any:  # the simplified display geometry of every level, likewise (about 0.4 s at a cold start)
+        render.keep_display_layers(b)
     return Loaded(b, index, errors)
 
 

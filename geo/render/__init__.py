@@ -33,7 +33,7 @@ from geo.errors import GeoError
 from geo.render._drawing import DRAW_STYLE, DrawControl, restore_group
 from geo.render._elements import Attribution, CursorPosition, GeoGroup, GeoSelection, TileNotice, ViewKeeper
 from geo.render._events import FULL_TEXT_MAX, POINT_SCALE, POINTS_MAX
-from geo.render._geometry import prepared_layer
+from geo.render._geometry import keep_display_layers, prepared_layer
 from geo.render._layers import (
     KIND_LABELS,
     LAYERS,
@@ -67,6 +67,7 @@ __all__ = [
     "event_layers",
     "fit_bounds",
     "geodesic_ring",
+    "keep_display_layers",
     "legend_html",
     "load_ranges",
     "payload_sizes",
