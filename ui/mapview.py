@@ -29,6 +29,8 @@ from ui import data, search, share, tables, urlstate
 
 MAP_HEIGHT = 640
 EXTENT_KEY = "map-extent"
+#: Session key of the keys of the events payloads sent in the map's message (:func:`render.carried_data`).
+INLINE_KEY = "map-inline-data"
 MAX_LAT = 85.0
 
 Extent = tuple[float, float, float, float]
@@ -39,6 +41,13 @@ CentreZoom = tuple[tuple[float, float] | None, float | None]
 def local_assets() -> dict[str, str]:
     """Write the map's JS/CSS (from registry packages) under ./static/vendor once; CDN URL → local URL."""
     return assets.materialize(data.STATIC)
+
+
+@st.cache_resource(show_spinner=False)
+def _payloads() -> assets.PayloadFolder:
+    """The events payloads as files under ./static/payloads/: the page fetches them over HTTP (compressed,
+    once per event set) instead of receiving them in every rerun's map message."""
+    return assets.PayloadFolder(data.STATIC)
 
 
 @st.cache_resource(show_spinner="Drawing boundaries…", max_entries=4)
@@ -55,7 +64,7 @@ def _event_layers(version: str, filter_key: str, mode: str, window: tuple[date, 
     through ``window`` in the browser."""
     _day, areas = for_window(_areas, window[1])
     return render.event_layers(_shown, _loaded.boundaries, areas=areas, mode=mode,  # type: ignore[arg-type]
-                               assets=local_assets(), index=_loaded.index, window=window)
+                               assets=local_assets(), index=_loaded.index, window=window, publish=_payloads())
 
 
 def _filter_key(settings: Any) -> str:
@@ -68,7 +77,15 @@ def _layers(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: st
     groups = _event_layers(version, _filter_key(settings), settings.mode, window, areas_version, id(loaded),
                            shown, loaded, table)
     # st_folium attaches the groups it is given to its map: hand it copies, so the cache stays as built
-    return copy.deepcopy(groups)
+    groups = copy.deepcopy(groups)
+    # the session's first events go with its first map (the page receives them while it builds itself);
+    # later event sets are fetched from their file, and a set sent one way is always sent that way
+    inline = st.session_state.setdefault(INLINE_KEY, set())
+    key = render.carried_data(groups, inline)
+    if key is not None and not inline:  # the first map of the session
+        inline.add(key)
+        render.carried_data(groups, inline)
+    return groups
 
 
 def extent(bounds: Mapping[str, Any] | None) -> Extent | None:
