@@ -701,7 +701,7 @@ def test_published_events_are_fetched_by_the_page_unless_carried_inline(tmp_path
     import gzip
 
     from geo.assets import PayloadFolder
-    from geo.render import carried_data, event_layers
+    from geo.render import event_layers
 
     b = grid_boundaries()
     events = mixed_events(200, seed=7)
@@ -716,7 +716,3 @@ def test_published_events_are_fetched_by_the_page_unless_carried_inline(tmp_path
     in_page = render(folium.Map(tiles=None).add_child(inline[0]))
     assert f'GeoRender.register("{key}", ' in in_page  # the same payload, the same key, either way
     assert sent["n"] == sum(pd.notna(events["lon"]) & pd.notna(events["lat"])) and sent["b64"]
-    assert carried_data(published, set()) == key
-    assert carried_data(published, {key}) == key
-    again = render(folium.Map(tiles=None).add_child(published[0]))
-    assert f'GeoRender.register("{key}", ' in again and "fetchData" not in again

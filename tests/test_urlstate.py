@@ -229,6 +229,13 @@ def test_the_maps_report_keeps_view_and_drawn_shapes():
     assert share.reported_view(out) is view and share.reported_view({"selected_layers": [{"name": "countries"}]}) == {}
     session[us.DRAWN] = ()  # "Clear drawn filter"
     assert share.take_report(session, out) is False  # the map's stale report does not bring them back
+    session[us.DRAWN_GEN] = 1  # the clear bumps the generation the map must apply
+    moved = [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+        [[30.0, 50.0], [30.0, 51.0], [31.0, 51.0], [31.0, 50.0], [30.0, 50.0]]]}}]
+    stale = {"selected_layers": [view, {"name": share.DRAW_ENTRY, "url": "draw", "gen": 0}], "all_drawings": moved}
+    assert share.take_report(session, stale) is False and session[us.DRAWN] == ()  # sent before the clear reached it
+    fresh = {"selected_layers": [view, {"name": share.DRAW_ENTRY, "url": "draw", "gen": 1}], "all_drawings": moved}
+    assert share.take_report(session, fresh) is True and len(session[us.DRAWN]) == 1  # drawn after it
     bad = {"all_drawings": [{"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": []}}]}
     assert share.take_report(session, bad) is False
     assert re.search(r"drawn feature 1 to be a polygon or a circle, got LineString", session[share.DRAW_ERROR])

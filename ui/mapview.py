@@ -29,8 +29,6 @@ from ui import data, search, share, tables, urlstate
 
 MAP_HEIGHT = 640
 EXTENT_KEY = "map-extent"
-#: Session key of the keys of the events payloads sent in the map's message (:func:`render.carried_data`).
-INLINE_KEY = "map-inline-data"
 MAX_LAT = 85.0
 
 Extent = tuple[float, float, float, float]
@@ -77,15 +75,7 @@ def _layers(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: st
     groups = _event_layers(version, _filter_key(settings), settings.mode, window, areas_version, id(loaded),
                            shown, loaded, table)
     # st_folium attaches the groups it is given to its map: hand it copies, so the cache stays as built
-    groups = copy.deepcopy(groups)
-    # the session's first events go with its first map (the page receives them while it builds itself);
-    # later event sets are fetched from their file, and a set sent one way is always sent that way
-    inline = st.session_state.setdefault(INLINE_KEY, set())
-    key = render.carried_data(groups, inline)
-    if key is not None and not inline:  # the first map of the session
-        inline.add(key)
-        render.carried_data(groups, inline)
-    return groups
+    return copy.deepcopy(groups)
 
 
 def extent(bounds: Mapping[str, Any] | None) -> Extent | None:

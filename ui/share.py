@@ -34,6 +34,8 @@ def restore_group(session: Mapping[str, Any]) -> folium.FeatureGroup:
 
 #: The entry of streamlit-folium's ``selected_layers`` in which the map runtime reports its view.
 VIEW_ENTRY = "geo:view"
+#: The entry saying which generation of the app's shapes (:data:`ui.urlstate.DRAWN_GEN`) the map shows.
+DRAW_ENTRY = "geo:draw"
 
 
 def reported_view(out: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -41,8 +43,12 @@ def reported_view(out: Mapping[str, Any] | None) -> Mapping[str, Any]:
     ({} before the first report). The runtime sends it once the map has been still for a moment
     (``reportView`` in runtime.js), among the ``selected_layers`` entries, instead of streamlit-folium's own
     bounds/centre/zoom, which rerun the app after every pan step."""
+    return _entry(out, VIEW_ENTRY)
+
+
+def _entry(out: Mapping[str, Any] | None, name: str) -> Mapping[str, Any]:
     for entry in (out or {}).get("selected_layers") or ():
-        if isinstance(entry, Mapping) and entry.get("name") == VIEW_ENTRY:
+        if isinstance(entry, Mapping) and entry.get("name") == name:
             return entry
     return {}
 
@@ -63,6 +69,9 @@ def take_report(session: MutableMapping[str, Any], out: Mapping[str, Any] | None
         listed = {e["name"]: e["url"] == "shown" for e in entries}
         session[us.MAP_LISTED] = tuple(n for n in render.LAYERS if n in listed)
         session[us.MAP_OVERLAYS] = tuple(n for n in render.LAYERS if listed.get(n))
+    shown = _entry(out, DRAW_ENTRY).get("gen")
+    if shown is not None and shown != int(session.get(us.DRAWN_GEN, 0)):
+        return False  # sent before the map applied the app's latest shapes (a clear, a link): stale drawings
     raw = out.get("all_drawings")
     if raw is None or raw == session.get(DRAWN_SEEN):
         return False

@@ -19,7 +19,7 @@ Every text from data reaches the page as an escaped JSON literal and is shown wi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final, TypeVar
 
 import folium
@@ -34,7 +34,6 @@ from geo.render._drawing import DRAW_STYLE, DrawControl, restore_group
 from geo.render._elements import (
     Attribution,
     CursorPosition,
-    GeoData,
     GeoGroup,
     GeoSelection,
     TileNotice,
@@ -70,7 +69,6 @@ __all__ = [
     "DRAW_STYLE",
     "base_map",
     "build_map",
-    "carried_data",
     "class_breaks",
     "clicked_events",
     "event_layers",
@@ -349,20 +347,6 @@ def stable_names(element: E, prefix: str) -> E:
         n += 1
         stack.extend(getattr(el, "_children", {}).values())
     return element
-
-
-def carried_data(groups: Iterable[Any], inline: Collection[str]) -> str | None:
-    """The key of the events payload in ``groups`` (None without one); where that key is in ``inline``, its
-    element carries the payload in the page again instead of the URL it was published at (``publish`` of
-    :func:`event_layers`): the app sends a session's first events with its first map, in parallel with the
-    page, and the same events the same way on every rerun, so that an unchanged map stays unchanged."""
-    key = None
-    for el in _elements(groups):
-        if isinstance(el, GeoData):
-            key = el.key
-            if key in inline:
-                el.url_js = ""
-    return key
 
 
 def _elements(objs: Iterable[Any]) -> Iterator[Any]:

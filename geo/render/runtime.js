@@ -1296,12 +1296,15 @@
   }
 
   function applyShapes(map, spec) {
-    var items = map.__geoDrawn;
-    if (!items || map.__geoDrawnGen === spec.gen) return;
+    var items = map.__geoDrawn, gd = root.__GLOBAL_DATA__;
+    if (!items) return;
+    // every report says which generation of the app's shapes the map shows ("geo:draw"): a report sent
+    // before the map applied a newer one (a clear, a link) carries drawings the app no longer has
+    if (gd && gd.selected_layers && root.map === map) gd.selected_layers["geo:draw"] = {name: "geo:draw", url: "draw", gen: spec.gen};
+    if (map.__geoDrawnGen === spec.gen) return;
     map.__geoDrawnGen = spec.gen;
     items.clearLayers();
     (spec.shapes || []).forEach(function (s) { items.addLayer(shapeLayer(s, spec.style || {})); });
-    var gd = root.__GLOBAL_DATA__;
     if (gd && root.map === map) gd.all_drawings = items.toGeoJSON().features;
   }
 
