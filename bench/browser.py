@@ -390,7 +390,7 @@ def main() -> int:
     b = results.get(str(args.big), {})
     if "page_transfer_mb" in b:
         ok &= _check(f"{args.big:,}: page transfer (on the wire)", b["page_transfer_mb"]["wire"], TARGETS["page_mb_1m"], "MB")
-        print(f"      (decompressed: {b['page_transfer_mb']['total']:g} MB)")
+        print(f"      (browser counters: HTTP bodies as received plus websocket frames decompressed: {b['page_transfer_mb']['total']:g} MB)")
         for z, f in b["frame_ms"].items():
             ok &= _check(f"{args.big:,}: frame time at {z.replace('_', ' ')} (median)", f["median"], TARGETS["frame_ms"], "ms")
     elif args.big:
