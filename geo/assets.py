@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import gzip
 import hashlib
 import os
 import re
@@ -34,10 +33,8 @@ from typing import Any, Final, TypeVar
 from geo.errors import GeoError
 
 __all__ = [
-    "PAYLOAD_BASE_URL",
     "RUNTIME_URL",
     "VENDOR_BASE_URL",
-    "PayloadFolder",
     "asset_urls",
     "localize",
     "materialize",
@@ -46,8 +43,6 @@ __all__ = [
 
 #: Where Streamlit serves ``./static/vendor/`` when ``server.enableStaticServing`` is on.
 VENDOR_BASE_URL: Final = "/app/static/vendor/"
-#: Where it serves ``./static/payloads/`` (:class:`PayloadFolder`).
-PAYLOAD_BASE_URL: Final = "/app/static/payloads/"
 RUNTIME_PATH: Final = Path(__file__).resolve().parent / "render" / "runtime.js"
 #: The runtime as a data: URL, so that a map that was never localized still works without a server.
 RUNTIME_URL: Final = "data:text/javascript;base64," + base64.b64encode(RUNTIME_PATH.read_bytes()).decode("ascii")
@@ -186,48 +181,6 @@ def _write_if_changed(path: Path, content: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(content)
     os.replace(tmp, path)
-
-
-# --- payload files ------------------------------------------------------------------------------------
-
-_PAYLOAD_KEY = re.compile(r"^ev-[0-9a-f]{16}$")
-
-
-class PayloadFolder:
-    """The map's event payloads as files the app serves (``{static_dir}/payloads/{key}.json.gz``), for
-    :func:`geo.render.event_layers` (``publish``): the page then fetches the events over HTTP instead of
-    carrying megabytes through the app's messages, which every rerun re-sent and re-parsed.
-
-    A key is the hash of its payload (``ev-`` and 16 hex digits; anything else is refused), so a file is
-    written once, gzip-compressed (the browser reads it with ``DecompressionStream``), under a temporary
-    name moved into place. The ``keep`` most recently used files stay; older ones are removed. The folder
-    is served to whoever can open the app, like the app's own messages.
-    """
-
-    def __init__(self, static_dir: str | os.PathLike[str], base_url: str = PAYLOAD_BASE_URL, keep: int = 64):
-        self.folder = Path(static_dir) / "payloads"
-        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self.keep = keep
-
-    def __call__(self, key: str, text: str) -> str:
-        """Write ``text`` (a JSON document) under ``key`` unless there already; its URL."""
-        if not _PAYLOAD_KEY.match(key):
-            raise GeoError(f"expected a payload key 'ev-' and 16 hex digits, got {key!r}")
-        path = self.folder / f"{key}.json.gz"
-        try:
-            os.utime(path)  # used again: kept longest
-        except FileNotFoundError:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0))
-            os.replace(tmp, path)
-            self._prune()
-        return self.base_url + path.name
-
-    def _prune(self) -> None:
-        files = sorted(self.folder.glob("ev-*.json.gz"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
-        for old in files[self.keep:]:
-            old.unlink(missing_ok=True)
 
 
 # --- localize -----------------------------------------------------------------------------------------

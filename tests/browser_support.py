@@ -107,6 +107,10 @@ def open_map(page: object, url: str, *, events: int = 1, timeout: float = 90_000
                        && f.contentDocument.querySelector('.geo-legend')); }""",
         arg=[MAP_FRAME, events], timeout=timeout,
     )
+    # the map sends its view once it has been still for a moment, and the app then writes it into the URL:
+    # wait for that rerun, so that a test's first action does not race with it
+    page.wait_for_function("() => new URLSearchParams(location.search).has('view')", timeout=timeout)  # type: ignore[attr-defined]
+    settled(page)
     return page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
 
 

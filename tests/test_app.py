@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import re
@@ -93,21 +92,13 @@ def _chart_rows(at: AppTest) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-_FETCHED = re.compile(r'GeoRender\.fetchData\("(?P<key>ev-[0-9a-f]{16})", "/app/static/payloads/(?P<name>[^"]+)"\)')
-
-
 def _map_args(at: AppTest) -> dict:
-    """The map component's arguments, with each events payload the page fetches (``GeoRender.fetchData``
-    from ./static/payloads/) put in the place of that call, as the page gets it."""
     comps = [el for el in at.main.children.values() if getattr(el, "type", "") == "component_instance"]
     comps += at.get("component_instance")
     for c in comps:
         args = json.loads(c.proto.json_args)
         if "script" in args:
-            def fetched(m: re.Match[str]) -> str:
-                payload = gzip.decompress((ROOT / "static" / "payloads" / m["name"]).read_bytes()).decode("utf-8")
-                return f'GeoRender.register("{m["key"]}", {payload})'
-            return {k: _FETCHED.sub(fetched, v) if isinstance(v, str) else v for k, v in args.items()}
+            return args
     raise AssertionError("map component not found")
 
 

@@ -145,34 +145,3 @@ def test_standalone_html_names_a_missing_asset() -> None:
     Unknown().add_to(m)
     with pytest.raises(GeoError, match="unknown.js"):
         standalone_html(m)
-
-
-def test_payload_folder_writes_each_key_once_compressed_and_keeps_the_latest(tmp_path) -> None:
-    import gzip
-    import os
-
-    from geo.assets import PAYLOAD_BASE_URL, PayloadFolder
-
-    folder = PayloadFolder(tmp_path, keep=2)
-    url = folder("ev-0123456789abcdef", '{"n":1,"t":"\\u003cb\\u003e"}')
-    path = tmp_path / "payloads" / "ev-0123456789abcdef.json.gz"
-    assert url == PAYLOAD_BASE_URL + path.name
-    assert gzip.decompress(path.read_bytes()).decode() == '{"n":1,"t":"\\u003cb\\u003e"}'
-    os.utime(path, ns=(1, 1))
-    assert folder("ev-0123456789abcdef", "ignored: the key names the content") == url
-    assert gzip.decompress(path.read_bytes()).decode().startswith('{"n":1')
-    assert path.stat().st_mtime_ns > 1  # used again: among the latest
-    folder("ev-1111111111111111", "{}")
-    os.utime(path, ns=(2, 2))
-    folder("ev-2222222222222222", "{}")
-    assert sorted(p.name for p in (tmp_path / "payloads").iterdir()) == ["ev-1111111111111111.json.gz",
-                                                                         "ev-2222222222222222.json.gz"]
-
-
-@pytest.mark.parametrize("key", ["../../app", "ev-0123", "ev-0123456789ABCDEF", "ev-0123456789abcdef.js", ""])
-def test_payload_folder_refuses_a_key_that_is_not_a_payload_hash(tmp_path, key) -> None:
-    from geo.assets import PayloadFolder
-
-    with pytest.raises(GeoError, match=r"expected a payload key 'ev-' and 16 hex digits, got"):
-        PayloadFolder(tmp_path)(key, "{}")
-    assert not (tmp_path / "payloads").exists() or not any((tmp_path / "payloads").iterdir())

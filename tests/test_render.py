@@ -695,24 +695,3 @@ def test_the_payloads_go_into_the_page_without_being_compiled_as_templates(monke
     payload = max(len(s) for s in re.findall(r"GeoRender\.register\([^\n]*", html))
     assert payload > 10_000
     assert compiled and max(compiled) < payload / 4, (max(compiled), payload)  # only folium's own small scripts
-
-
-def test_published_events_are_fetched_by_the_page_unless_carried_inline(tmp_path) -> None:
-    import gzip
-
-    from geo.assets import PayloadFolder
-    from geo.render import event_layers
-
-    b = grid_boundaries()
-    events = mixed_events(200, seed=7)
-    inline = event_layers(events, b, index=join.prepare(b))
-    published = event_layers(events, b, index=join.prepare(b), publish=PayloadFolder(tmp_path))
-    html = render(folium.Map(tiles=None).add_child(published[0]))
-    (file,) = (tmp_path / "payloads").iterdir()
-    key = file.name.removesuffix(".json.gz")
-    assert f'GeoRender.fetchData("{key}", "/app/static/payloads/{file.name}")' in html
-    assert "GeoRender.register(" not in html
-    sent = json.loads(gzip.decompress(file.read_bytes()))
-    in_page = render(folium.Map(tiles=None).add_child(inline[0]))
-    assert f'GeoRender.register("{key}", ' in in_page  # the same payload, the same key, either way
-    assert sent["n"] == sum(pd.notna(events["lon"]) & pd.notna(events["lat"])) and sent["b64"]

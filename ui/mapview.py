@@ -41,13 +41,6 @@ def local_assets() -> dict[str, str]:
     return assets.materialize(data.STATIC)
 
 
-@st.cache_resource(show_spinner=False)
-def _payloads() -> assets.PayloadFolder:
-    """The events payloads as files under ./static/payloads/: the page fetches them over HTTP (compressed,
-    once per event set) instead of receiving them in every rerun's map message."""
-    return assets.PayloadFolder(data.STATIC)
-
-
 @st.cache_resource(show_spinner="Drawing boundaries…", max_entries=4)
 def _base_map(_loaded: data.Loaded, key: int, basemap: str) -> folium.Map:
     return render.base_map(_loaded.boundaries, index=_loaded.index, basemap=basemap, assets=local_assets(),
@@ -62,7 +55,7 @@ def _event_layers(version: str, filter_key: str, mode: str, window: tuple[date, 
     through ``window`` in the browser."""
     _day, areas = for_window(_areas, window[1])
     return render.event_layers(_shown, _loaded.boundaries, areas=areas, mode=mode,  # type: ignore[arg-type]
-                               assets=local_assets(), index=_loaded.index, window=window, publish=_payloads())
+                               assets=local_assets(), index=_loaded.index, window=window)
 
 
 def _filter_key(settings: Any) -> str:

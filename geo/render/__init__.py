@@ -19,7 +19,7 @@ Every text from data reaches the page as an escaped JSON literal and is shown wi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeVar
 
 import folium
@@ -31,14 +31,7 @@ from branca.element import Element
 from geo.assets import localize
 from geo.errors import GeoError
 from geo.render._drawing import DRAW_STYLE, DrawControl, restore_group
-from geo.render._elements import (
-    Attribution,
-    CursorPosition,
-    GeoGroup,
-    GeoSelection,
-    TileNotice,
-    ViewKeeper,
-)
+from geo.render._elements import Attribution, CursorPosition, GeoGroup, GeoSelection, TileNotice, ViewKeeper
 from geo.render._events import FULL_TEXT_MAX, POINT_SCALE, POINTS_MAX
 from geo.render._geometry import keep_display_layers, prepared_layer
 from geo.render._layers import (
@@ -224,7 +217,6 @@ def event_layers(
     index: Any = None,
     keep_empty: bool = True,
     window: tuple[dt.date, dt.date] | None = None,
-    publish: Callable[[str, str], str] | None = None,
 ) -> list[folium.FeatureGroup]:
     """The dynamic layers for the filtered window, one FeatureGroup per registry layer with content.
 
@@ -237,14 +229,13 @@ def event_layers(
     With ``keep_empty`` (default) every requested layer gets a group, empty when the window has nothing
     for it, so the groups (and their ids in streamlit-folium) stay the same from one rerun to the next.
     ``window``: the filter's first and last day, which the map's playback control steps through (default:
-    the span of the events' start days). ``publish(key, payload_json) -> url``: the events payload is
-    fetched by the page from that URL instead of travelling in it (the app: :class:`geo.assets.PayloadFolder`).
+    the span of the events' start days).
     """
     if mode not in ("auto", "points", "cells"):
         raise GeoError(f"expected mode 'auto', 'points' or 'cells', got {mode!r}")
     ctx = LayerContext(boundaries=boundaries, index=index, events=events,
                        ranges=load_ranges() if ranges is None else ranges, areas=areas, counts=counts, mode=mode,
-                       window=window, publish=publish)
+                       window=window)
     data = data_element(ctx) if ctx.prepared is not None and ctx.prepared.n else None
     groups: list[folium.FeatureGroup] = []
     for name in _pick_layers(layers, _EVENT_LAYERS):
@@ -349,20 +340,16 @@ def stable_names(element: E, prefix: str) -> E:
     return element
 
 
-def _elements(objs: Iterable[Any]) -> Iterator[Any]:
-    stack = list(objs)
-    while stack:
-        el = stack.pop()
-        yield el
-        stack.extend(getattr(el, "_children", {}).values())
-
-
 def payload_sizes(*objs: Any) -> dict[str, int]:
     """Bytes of embedded data per layer name (``events`` holds the packed events) in maps or groups."""
     sizes: dict[str, int] = {}
-    for el in _elements(objs):
-        if getattr(el, "payload_bytes", 0):
-            name = getattr(el, "layer_name", "") or type(el).__name__
-            sizes[name] = sizes.get(name, 0) + int(el.payload_bytes)
+    for obj in objs:
+        stack = [obj]
+        while stack:
+            el = stack.pop()
+            if getattr(el, "payload_bytes", 0):
+                name = getattr(el, "layer_name", "") or type(el).__name__
+                sizes[name] = sizes.get(name, 0) + int(el.payload_bytes)
+            stack.extend(getattr(el, "_children", {}).values())
     return sizes
 

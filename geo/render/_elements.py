@@ -8,7 +8,6 @@ runtime, legends are Leaflet controls created by the layers themselves.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from typing import Any
 
 import folium
@@ -92,20 +91,12 @@ class GeoData(_RuntimeElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            {%- if this.url_js %}
-            GeoRender.fetchData({{ this.key_js }}, {{ this.url_js }});
-            {%- else %}
             GeoRender.register({{ this.key_js }}, {{ this.payload_js }});
-            {%- endif %}
         {% endmacro %}
         """
     )
 
-    def __init__(self, payload: dict[str, Any], *, layer_name: str = "",
-                 publish: Callable[[str, str], str] | None = None):
-        """``publish(key, payload_json)``: where the page can fetch the payload (e.g. a
-        :class:`geo.assets.PayloadFolder`); the element then carries only that URL. Without it (exports,
-        standalone pages) the payload is in the page."""
+    def __init__(self, payload: dict[str, Any], *, layer_name: str = ""):
         super().__init__()
         self._name = "GeoData"
         self.layer_name = layer_name
@@ -113,7 +104,6 @@ class GeoData(_RuntimeElement):
         self.key = "ev-" + hashlib.sha1(self.payload_js.encode("utf-8")).hexdigest()[:16]
         self.key_js = js_literal(self.key)
         self.payload_bytes = len(self.payload_js)
-        self.url_js = js_literal(publish(self.key, self.payload_js)) if publish is not None else ""
 
 
 class CursorPosition(_RuntimeElement):

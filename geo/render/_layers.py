@@ -73,7 +73,6 @@ class LayerContext:
     mode: Mode = "auto"
     data_key: str = ""
     window: tuple[dt.date, dt.date] | None = None  # the filter's first and last day (browser playback)
-    publish: Callable[[str, str], str] | None = None  # where the events payload is fetched from (GeoData)
 
     @cached_property
     def prepared(self) -> PreparedEvents | None:
@@ -527,6 +526,6 @@ LAYERS: dict[str, LayerSpec] = {
 def data_element(ctx: LayerContext) -> GeoData:
     """The events payload as one element; its key (a hash of the payload) goes into ``ctx.data_key``."""
     payload, _nbytes = ctx.payload
-    element = GeoData(payload, layer_name="events", publish=ctx.publish)
+    element = GeoData(payload, layer_name="events")
     ctx.data_key = element.key
     return element

@@ -138,40 +138,12 @@
     return registry[key];
   }
 
-  /** Data ``key`` fetched from ``url`` (a gzip-compressed JSON file the app serves: geo.assets.PayloadFolder),
-   *  then registered as :func:`G.register` would. A key already here is registered again at once (a rerun of
-   *  the same events); a fetch under way is not repeated. A file that cannot be read says so on the map. */
-  G.fetchData = function (key, url) {
-    var h = holder(key);
-    if (h.raw) { G.register(key, h.raw); return; }
-    if (h.loading) return;
-    h.loading = true;
-    fetch(url).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      if (typeof DecompressionStream !== "function") throw new Error("this browser cannot read compressed data");
-      return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).text();
-    }).then(function (text) {
-      h.loading = false;
-      G.register(key, JSON.parse(text));
-    }).catch(function (e) {
-      h.loading = false;
-      dataNotice("The events could not be loaded (" + (e && e.message || e) + "): reload the page.");
-    });
-  };
-
-  function dataNotice(message) {
-    var map = root.map, box = map && map.getContainer().querySelector(".geo-data-failed");
-    if (!map || box) return;
-    box = el("div", "geo-data-failed geo-tiles-failed leaflet-control", message);
-    box.setAttribute("role", "alert");
-    map.getContainer().appendChild(box);
-  }
-
   /** Data ``raw`` under ``key`` (a hash of its content, so a key seen again brings the same data: what was
    *  decoded for it is kept). Holders no live layer uses are dropped when their groups are replaced. */
   G.register = function (key, raw) {
     var h = holder(key);
-    if (!h.raw) h.raw = raw;  // seen before: the same content, and what was decoded for it stays valid
+    if (h.raw !== raw) h.decoded = null;
+    h.raw = raw;
     G._registered++;
     var waiters = h.waiters;
     h.waiters = [];
@@ -1173,7 +1145,6 @@
     "align-items:center;font:12px/1.4 system-ui,sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.25)}",
     ".geo-tiles-failed button{font:inherit;padding:1px 8px;cursor:pointer}",
     ".leaflet-container.geo-no-tiles{background:#f7f7f4}",
-    ".geo-data-failed{top:46px;background:#fdecea;border-color:#c62828}",
   ].join("");
 
   /** Watch ``map``'s base tile layers; ``noTiles`` is the "No tiles" base layer to offer. Once per map. */
