@@ -695,3 +695,10 @@ def test_the_payloads_go_into_the_page_without_being_compiled_as_templates(monke
     payload = max(len(s) for s in re.findall(r"GeoRender\.register\([^\n]*", html))
     assert payload > 10_000
     assert compiled and max(compiled) < payload / 4, (max(compiled), payload)  # only folium's own small scripts
+
+
+def test_a_runtime_element_outside_a_figure_is_a_named_error() -> None:
+    from geo.render._elements import CursorPosition
+
+    with pytest.raises(GeoError, match=r"expected an element inside a folium Figure, got one under CursorPosition"):
+        CursorPosition().render()

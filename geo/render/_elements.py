@@ -16,6 +16,7 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from geo.assets import RUNTIME_URL
+from geo.errors import GeoError
 from geo.render._encode import js_literal
 
 #: leaflet-heat, as folium's HeatMap plugin loads it (so one local copy serves both).
@@ -49,7 +50,7 @@ class _RuntimeElement(JSCSSMixin):
         geometry) was half the app's run time (py-spy, 100k events)."""
         figure = self.get_root()
         if not isinstance(figure, Figure):
-            raise TypeError(f"expected an element inside a folium Figure, got one under {type(figure).__name__}")
+            raise GeoError(f"expected an element inside a folium Figure, got one under {type(figure).__name__}")
         for name, url in self.default_js:
             figure.header.add_child(JavascriptLink(url), name=name)
         for name, url in self.default_css:
