@@ -126,3 +126,25 @@ def test_display_layers_read_back_equal_those_simplified_in_memory(tmp_path: Pat
         assert kept.encoded == built.encoded and kept.vertices == built.vertices > 0
         assert kept.position == built.position and list(kept.names) == list(built.names)
         assert (kept.radius_m == built.radius_m).all() and shapely.equals(kept.geoms, built.geoms).all()
+
+
+def test_label_table_read_back_without_the_place_index(tmp_path: Path, monkeypatch) -> None:
+    from geo.render import keep_label_table, labels
+
+    built = labels.label_table(grid_boundaries())
+    assert len(built) > 0
+    keep_label_table(grid_boundaries(), cache_dir=tmp_path)
+    assert [p.name.split("-")[0] for p in _files(tmp_path)] == ["labels"]
+    fresh = grid_boundaries()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the place index was loaded instead of the kept label table")
+
+    monkeypatch.setattr(labels, "default_index", refuse)
+    keep_label_table(fresh, cache_dir=tmp_path)
+    kept = labels.label_table(fresh)
+    pd.testing.assert_frame_equal(kept, built)
+    kept.loc[0, "text"] = "changed by a caller"  # a copy: the kept table is not changed through it
+    assert labels.label_table(fresh).loc[0, "text"] == built.loc[0, "text"]
+    with pytest.raises(AssertionError, match="place index was loaded"):
+        labels.label_table(grid_boundaries())  # another object: nothing kept for it

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -52,6 +54,21 @@ def test_view_json_round_trips_and_regenerates_the_same_csv(inputs, tmp_path):
     second_view = View.from_json(view_path(first).read_text(encoding="utf-8"))
     second = write(tmp_path / "b.csv", events, boundaries, second_view, index=index)
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_the_app_modules_start_without_matplotlib_which_the_first_drawn_export_loads():
+    code = (
+        "import sys\n"
+        "import geo.snapshot, ui.exporter, ui.mapview, ui.data, ui.tables\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported at start'\n"
+        "from snapshot_factories import snapshot_inputs\n"
+        "events, boundaries, index, view = snapshot_inputs()\n"
+        "png = geo.snapshot.export('png', events, boundaries, view, index=index)\n"
+        "assert png[:8] == b'\\x89PNG\\r\\n\\x1a\\n' and 'matplotlib' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"})
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 @pytest.mark.parametrize(

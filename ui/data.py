@@ -62,8 +62,9 @@ def boundaries(countries: tuple[str, ...], source: str | None) -> Loaded:
     # the index is kept on disk next to the boundary cache: a new server process reads it (about 0.3 s)
     # instead of preparing it again (several seconds)
     index = derived_cached(b, "admin-index", join.prepare, code=(join, names, schema)) if has_any else None
-    if has_any:  # the simplified display geometry of every level, likewise (about 0.4 s at a cold start)
-        render.keep_display_layers(b)
+    if has_any:  # the simplified display geometry of every level, likewise (about 0.4 s at a cold start), and
+        render.keep_display_layers(b)  # the map's place labels (about 0.7 s: the whole place index otherwise)
+        render.keep_label_table(b)
     return Loaded(b, index, errors)
 
 

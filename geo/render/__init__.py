@@ -46,6 +46,7 @@ from geo.render._layers import (
     data_element,
     ring_origins,
 )
+from geo.render.labels import keep_label_table
 from geo.render.legend import legend_html
 from geo.render.mgrs import to_mgrs
 from geo.render.ranges import geodesic_ring, load_ranges
@@ -68,6 +69,7 @@ __all__ = [
     "fit_bounds",
     "geodesic_ring",
     "keep_display_layers",
+    "keep_label_table",
     "legend_html",
     "load_ranges",
     "payload_sizes",

@@ -20,12 +20,17 @@ an oblast, a town's own raion) is named by the town's label alone.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import weakref
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from geo import places
+from geo.boundaries import Boundaries, derived_cached
 from geo.errors import GeoError
 from geo.places import PlaceIndex, default_index, label_points
 
@@ -35,6 +40,7 @@ __all__ = [
     "label_spec",
     "label_table",
     "labels_at",
+    "keep_label_table",
     "town_min_zoom",
     "zoom_for_scale",
 ]
@@ -139,13 +145,37 @@ def _named_after_a_town(units: pd.DataFrame, towns: pd.DataFrame) -> np.ndarray:
     return found
 
 
+#: The label table of each boundaries object, once :func:`keep_label_table` has read or built it.
+_TABLES: weakref.WeakKeyDictionary[Any, pd.DataFrame] = weakref.WeakKeyDictionary()
+_COLUMNS: Final = ["text", "cls", "lat", "lon", "min_zoom", "max_zoom"]
+
+
+def keep_label_table(boundaries: Boundaries, *, cache_dir: str | os.PathLike[str] | None = None) -> None:
+    """Read the label table of ``boundaries`` from the copy kept on disk (:func:`geo.boundaries.derived_cached`,
+    keyed by the boundaries' content and the code of this module and :mod:`geo.places`), building and keeping
+    it when there is none, and keep it while ``boundaries`` lives: a new process (the app's cold start) reads a
+    few thousand rows instead of loading the whole place index. Later :func:`label_table` calls find it."""
+    _TABLES[boundaries] = derived_cached(boundaries, "labels", _table, code=(sys.modules[__name__], places),
+                                         cache_dir=cache_dir)
+
+
 def label_table(boundaries: Any, index: PlaceIndex | None = None) -> pd.DataFrame:
     """Every reference label of ``boundaries``' map in priority order: text, cls (a name of
     :data:`LABEL_CLASSES`), lat, lon, min_zoom, max_zoom. ``index``: the places (default
-    :func:`geo.places.default_index` of ``boundaries``)."""
-    columns = ["text", "cls", "lat", "lon", "min_zoom", "max_zoom"]
+    :func:`geo.places.default_index` of ``boundaries``, or the table :func:`keep_label_table` kept)."""
     if boundaries is None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=_COLUMNS)
+    if index is None:
+        try:
+            kept = _TABLES.get(boundaries)
+        except TypeError:  # not weak-referenceable
+            kept = None
+        if kept is not None:
+            return kept.copy()
+    return _table(boundaries, index)
+
+
+def _table(boundaries: Any, index: PlaceIndex | None = None) -> pd.DataFrame:
     index = default_index(boundaries) if index is None else index
     units = _units(index, boundaries)
     towns = index.towns()
@@ -166,7 +196,7 @@ def label_table(boundaries: Any, index: PlaceIndex | None = None) -> pd.DataFram
                         "min_zoom": first, "max_zoom": last, "rank": [_RANK[c] for c in cls],
                         "weight": both["weight"].to_numpy(dtype=float)})
     out = out.sort_values(["rank", "weight", "text"], ascending=[True, False, True], kind="stable")
-    return out[columns].reset_index(drop=True)
+    return out[_COLUMNS].reset_index(drop=True)
 
 
 def labels_at(table: pd.DataFrame, zoom: float) -> pd.DataFrame:

@@ -1,0 +1,853 @@
+"""Snapshots drawn with matplotlib and written in every format (the package's :func:`geo.snapshot.export`
+and :func:`geo.snapshot.render_figure` call into this module; it is imported with the first drawn export,
+so that the app starts without matplotlib).
+
+* :func:`render_figure` draws the view with matplotlib (its own Agg canvas: pyplot's backend is left
+  alone; vector layers only, never tiles) in a
+  Lambert azimuthal equal-area projection centred on the extent: boundaries, events (colour *and* marker
+  shape per category, fill per verification, so it reads in greyscale), deployments with a symbol per
+  kind, admin-precision events as their unit outline, legend (only what is shown), geodesic scale bar,
+  north arrow, inset locator, footer (sources, boundary attribution, generation time, opsec note) and the
+  marking at top and bottom; every element has its own fixed region of the page (no overlaps).
+* :func:`export` returns bytes for ``png svg pdf pptx html csv geojson gpkg kml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import math
+import re
+import textwrap
+from typing import Any, Final
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.path import Path as MPath
+from pyproj import Geod, Transformer
+
+from geo.areas import for_window
+from geo.errors import GeoError
+from geo.export import WRITERS
+from geo.render._drawing import DRAW_STYLE
+from geo.render._events import deployment_kinds
+from geo.render._style import (
+    BOUNDARY_STYLES,
+    CATEGORY_COLOURS,
+    CATEGORY_LABELS,
+    SYMBOL_KINDS,
+    SYMBOLS,
+    VERIFICATION_STYLES,
+)
+from geo.render.ranges import load_ranges
+from geo.schema import CATEGORIES, VERIFICATION
+from geo.snapshot import _overlays as _ov
+from geo.snapshot._geometry import clip as _clip
+from geo.snapshot._geometry import exteriors as _exteriors
+from geo.snapshot._geometry import project as _project
+from geo.snapshot._geometry import rings as _rings
+from geo.snapshot._kml import to_kml
+from geo.snapshot._labels import draw_places as _draw_places
+from geo.snapshot._labels import symbol_boxes as _symbol_boxes
+from geo.snapshot._view import (
+    BASE_LAYERS,
+    EVENT_LAYERS,
+    FORMATS,
+    PAPER_INCHES,
+    SLIDE_PICTURE,
+    View,
+    _floats,
+    _located,
+    _text,
+    opsec,
+    select,
+)
+
+#: Marker shape per category (colour alone does not survive a greyscale printer).
+CATEGORY_MARKERS: Final[dict[str, str]] = {
+    "deployment": "o",
+    "airspace_incident": "^",
+    "strike": "D",
+    "ground_combat": "o",
+    "territorial_change": "s",
+    "statement": "p",
+    "other": "h",
+}
+_INK: Final = "#1a1a1a"
+
+
+def _sources(events: pd.DataFrame) -> list[str]:
+    names = _text(events, "source_name").str.strip()
+    return sorted({n for n in names if n}, key=str.casefold)
+
+
+# --- projection and extent ----------------------------------------------------------------------------
+
+
+def _extent(events: pd.DataFrame, boundaries: Any, view: View) -> tuple[float, float, float, float]:
+    if view.bbox is not None:
+        return view.bbox
+    located = _located(events)
+    if located.any():
+        lon, lat = _floats(events, "lon")[located], _floats(events, "lat")[located]
+        w, e, s, n = lon.min(), lon.max(), lat.min(), lat.max()
+        pad_x, pad_y = max((e - w) * 0.08, 0.1), max((n - s) * 0.08, 0.08)
+        return (float(w - pad_x), float(s - pad_y), float(e + pad_x), float(n + pad_y))
+    adm0 = getattr(boundaries, "adm0", None)
+    if adm0 is not None and len(adm0):
+        w, s, e, n = (float(v) for v in adm0.total_bounds)
+        return (w, s, e, n)
+    return (23.0, 44.0, 41.0, 57.0)
+
+
+def _laea(lon0: float, lat0: float) -> str:
+    return f"+proj=laea +lat_0={lat0:.4f} +lon_0={lon0:.4f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+
+
+def _projected_box(extent: tuple[float, float, float, float], tf: Transformer) -> tuple[float, float, float, float]:
+    w, s, e, n = extent
+    xs = np.concatenate([np.linspace(w, e, 21), np.full(21, e), np.linspace(w, e, 21), np.full(21, w)])
+    ys = np.concatenate([np.full(21, s), np.linspace(s, n, 21), np.full(21, n), np.linspace(s, n, 21)])
+    px, py = tf.transform(xs, ys)
+    return float(np.min(px)), float(np.min(py)), float(np.max(px)), float(np.max(py))
+
+
+def _fit_aspect(box: tuple[float, float, float, float], aspect: float) -> tuple[float, float, float, float]:
+    """``box`` grown (never shrunk) to width/height = ``aspect``."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    if w / h < aspect:
+        grow = (h * aspect - w) / 2
+        return x0 - grow, y0, x1 + grow, y1
+    grow = (w / aspect - h) / 2
+    return x0, y0 - grow, x1, y1 + grow
+
+
+# --- geometry to matplotlib ---------------------------------------------------------------------------
+
+
+def _svg_marker(path: str) -> MPath:
+    """A matplotlib marker from the small SVG paths of :data:`SYMBOLS` (M L H V Z and half-circle A)."""
+    tokens = re.findall(r"[MLHVZA]|-?\d*\.?\d+", path)
+    verts: list[tuple[float, float]] = []
+    codes: list[int] = []
+    x = y = 0.0
+    start = (0.0, 0.0)
+    i, cmd = 0, "M"
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.isalpha():
+            cmd = tok
+            i += 1
+            if cmd == "Z":
+                verts.append(start)
+                codes.append(MPath.CLOSEPOLY)
+            continue
+        if cmd in ("M", "L"):
+            x, y = float(tokens[i]), float(tokens[i + 1])
+            i += 2
+            if cmd == "M":
+                start = (x, y)
+            verts.append((x, y))
+            codes.append(MPath.MOVETO if cmd == "M" else MPath.LINETO)
+            cmd = "L" if cmd == "M" else cmd
+        elif cmd in ("H", "V"):
+            if cmd == "H":
+                x = float(tok)
+            else:
+                y = float(tok)
+            i += 1
+            verts.append((x, y))
+            codes.append(MPath.LINETO)
+        elif cmd == "A":  # rx ry rot large sweep x y: drawn as the half circle between the end points
+            ex, ey = float(tokens[i + 5]), float(tokens[i + 6])
+            i += 7
+            cx, cy, r = (x + ex) / 2, (y + ey) / 2, math.hypot(ex - x, ey - y) / 2
+            a0 = math.atan2(y - cy, x - cx)
+            for t in np.linspace(0, math.pi, 12)[1:]:
+                verts.append((cx + r * math.cos(a0 + t), cy + r * math.sin(a0 + t)))
+                codes.append(MPath.LINETO)
+            x, y = ex, ey
+        else:
+            i += 1
+    return MPath([(vx, -vy) for vx, vy in verts], codes)  # SVG y runs down
+
+
+_SYMBOL_MARKERS: Final = {kind: _svg_marker(SYMBOLS[kind]["path"]) for kind in SYMBOL_KINDS}
+
+
+# --- the figure ---------------------------------------------------------------------------------------
+
+#: Page regions in figure fractions [left, bottom, width, height]: no element can overlap another.
+_REGIONS: Final = {
+    "landscape": {
+        "marking_top": [0.0, 0.967, 1.0, 0.033],
+        "title": [0.02, 0.885, 0.96, 0.08],
+        "map": [0.02, 0.135, 0.70, 0.745],
+        "inset": [0.745, 0.635, 0.235, 0.245],
+        "legend": [0.745, 0.135, 0.235, 0.49],
+        "footer": [0.02, 0.038, 0.96, 0.09],
+        "marking_bottom": [0.0, 0.0, 1.0, 0.033],
+    },
+    "portrait": {
+        "marking_top": [0.0, 0.975, 1.0, 0.025],
+        "title": [0.03, 0.91, 0.94, 0.06],
+        "map": [0.03, 0.40, 0.94, 0.505],
+        "inset": [0.03, 0.115, 0.36, 0.27],
+        "legend": [0.41, 0.115, 0.56, 0.27],
+        "footer": [0.03, 0.03, 0.94, 0.08],
+        "marking_bottom": [0.0, 0.0, 1.0, 0.025],
+    },
+    # the picture on a slide: the slide itself carries title, marking and footer
+    "slide": {
+        "map": [0.01, 0.01, 0.63, 0.98],
+        "inset": [0.665, 0.70, 0.325, 0.29],
+        "legend": [0.665, 0.01, 0.325, 0.67],
+    },
+}
+
+
+def _page_size(view: View) -> tuple[float, float]:
+    w, h = PAPER_INCHES[view.paper]
+    return (w, h) if view.orientation == "landscape" else (h, w)
+
+
+def _nice(value: float) -> float:
+    """The largest 1/2/5 x 10^k not above ``value``."""
+    if value <= 0:
+        return 1.0
+    exp = math.floor(math.log10(value))
+    for m in (5, 2, 1):
+        if m * 10**exp <= value:
+            return m * 10**exp
+    return 10**exp
+
+
+def _scale_bar(ax: Any, box: tuple[float, float, float, float], tf: Transformer, centre: tuple[float, float]) -> None:
+    """A scale bar whose length is measured geodesically (pyproj.Geod) at the map's centre latitude."""
+    x0, y0, x1, y1 = box
+    lon_c, lat_c = centre
+    geod = Geod(ellps="WGS84")
+    cx, cy = tf.transform(lon_c, lat_c)
+    probe = (x1 - x0) / 10
+    lon_a, lat_a = tf.transform(cx - probe / 2, cy, direction="INVERSE")
+    lon_b, lat_b = tf.transform(cx + probe / 2, cy, direction="INVERSE")
+    metres = geod.inv(lon_a, lat_a, lon_b, lat_b)[2]
+    per_unit = metres / probe  # ground metres per map unit at the centre
+    km = _nice((x1 - x0) * per_unit / 1000 / 4.5)
+    length = km * 1000 / per_unit
+    bx, by = x0 + (x1 - x0) * 0.03, y0 + (y1 - y0) * 0.04
+    bh = (y1 - y0) * 0.009
+    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.01, by - bh * 1.5), length + (x1 - x0) * 0.05, bh * 6.2,
+                           facecolor="white", edgecolor="none", alpha=0.8, zorder=20))
+    for k in range(4):
+        ax.add_patch(Rectangle((bx + k * length / 4, by), length / 4, bh, facecolor=_INK if k % 2 == 0 else "white",
+                               edgecolor=_INK, linewidth=0.6, zorder=21))
+    label = f"{km:g} km"
+    ax.text(bx, by + bh * 1.6, "0", fontsize=6.5, ha="center", va="bottom", zorder=22)
+    ax.text(bx + length, by + bh * 1.6, label, fontsize=6.5, ha="center", va="bottom", zorder=22)
+    ax.scale_km = km  # for tests
+
+
+def _north_arrow(ax: Any) -> None:
+    ax.annotate("", xy=(0.955, 0.95), xytext=(0.955, 0.86), xycoords="axes fraction",
+                arrowprops={"facecolor": _INK, "edgecolor": _INK, "width": 2.5, "headwidth": 9, "headlength": 9},
+                zorder=22)
+    ax.text(0.955, 0.835, "N", transform=ax.transAxes, ha="center", va="top", fontsize=9, fontweight="bold",
+            zorder=22, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+
+
+def _colour(category: str) -> str:
+    return CATEGORY_COLOURS.get(category, CATEGORY_COLOURS["other"])
+
+
+def _point_style(category: str, verification: str) -> dict[str, Any]:
+    colour = _colour(category)
+    ver = VERIFICATION_STYLES.get(verification, VERIFICATION_STYLES["reported"])
+    rgba = matplotlib.colors.to_rgba(colour, ver["fill"]) if ver["fill"] else "none"
+    dash = {"claimed": (0, (3.0, 1.5)), "disputed": (0, (1.5, 1.0))}.get(verification, "solid")
+    return {"facecolors": rgba, "edgecolors": ver["sc"] or colour, "linewidths": ver["w"] * 0.75,
+            "linestyles": dash}
+
+
+def _legend_point(category: str, verification: str, marker: Any, label: str) -> Line2D:
+    st = _point_style(category, verification)
+    return Line2D([], [], linestyle="none", marker=marker, markersize=7, label=label,
+                  markerfacecolor=st["facecolors"], markeredgecolor=st["edgecolors"], markeredgewidth=st["linewidths"])
+
+
+def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:
+    layer = getattr(boundaries, f"adm{level}", None)
+    if layer is None or not len(layer):
+        return {}
+    wanted = set(ids.dropna().astype(str))
+    rows = layer.loc[layer["unit_id"].astype(str).isin(wanted)]
+    return dict(zip(rows["unit_id"].astype(str), rows.geometry.to_numpy()))
+
+
+def render_figure(
+    events: pd.DataFrame,
+    boundaries: Any,
+    view: View,
+    *,
+    index: Any = None,
+    generated: dt.datetime | None = None,
+    ranges: pd.DataFrame | None = None,
+    max_labels: int = 40,
+    selected: bool = False,
+    areas: Any = None,
+    layout: str = "page",
+) -> Figure:
+    """The snapshot as a matplotlib Figure (page size from ``view.paper``/``orientation``).
+
+    ``events``: canonical (ideally joined) events, filtered here by ``view``; ``index``: the
+    :class:`geo.join.AdminIndex` (border districts); ``generated``: the time printed in the footer (UTC
+    now by default; tests pass a fixed one); ``selected``: ``events`` are already :func:`select`-ed;
+    ``ranges``: the weapon ranges table (default ``data/weapon_ranges.csv``); ``areas``: the dated area
+    table (``geo.areas``), drawn as of the end of the window; ``layout``: ``page`` (the whole briefing page)
+    or ``slide`` (map, inset and legend only, at :data:`SLIDE_PICTURE`, for a slide that has the rest).
+    """
+    if layout not in ("page", "slide"):
+        raise GeoError(f"expected layout 'page' or 'slide', got {layout!r}")
+    shown = events.reset_index(drop=True) if selected else select(events, view)
+    generated = generated or dt.datetime.now(dt.UTC)
+    extent = _extent(shown, boundaries, view)
+    lon_c, lat_c = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
+    tf = Transformer.from_crs("EPSG:4326", _laea(lon_c, lat_c), always_xy=True)
+
+    fig = Figure(figsize=_page_size(view) if layout == "page" else SLIDE_PICTURE, dpi=view.dpi)
+    FigureCanvasAgg(fig)
+    regions = _REGIONS[view.orientation if layout == "page" else "slide"]
+    fig_w, fig_h = fig.get_size_inches()
+
+    # marking, title, subtitle
+    if layout == "page":
+        for key in ("marking_top", "marking_bottom"):
+            ax = fig.add_axes(regions[key])
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, view.marking, ha="center", va="center", fontsize=9, fontweight="bold", color="#8b0000")
+        tax = fig.add_axes(regions["title"])
+        tax.set_axis_off()
+        tax.text(0.0, 0.98, view.title, ha="left", va="top", fontsize=15, fontweight="bold")
+        tax.text(0.0, 0.08, view.shown_subtitle, ha="left", va="bottom", fontsize=10, color="#333333")
+
+    # the map
+    mx = fig.add_axes(regions["map"])
+    l_, b_, w_, h_ = regions["map"]
+    box = _fit_aspect(_projected_box(extent, tf), (w_ * fig_w) / (h_ * fig_h))
+    mx.set_xlim(box[0], box[2])
+    mx.set_ylim(box[1], box[3])
+    mx.set_aspect("equal", adjustable="box")
+    mx.set_xticks([])
+    mx.set_yticks([])
+    for spine in mx.spines.values():
+        spine.set_linewidth(0.8)
+    mx.set_facecolor("#fbfbf8")
+    # geographic clip box: the projected box back in lon/lat, with a margin
+    corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
+    clon, clat = tf.transform(corners[:, 0], corners[:, 1], direction="INVERSE")
+    clip_box = shapely.box(min(clon) - 0.5, min(clat) - 0.3, max(clon) + 0.5, max(clat) + 0.3)
+    tol = (max(clon) - min(clon)) / 5000  # well under a pixel at 300 dpi
+
+    overlay_sections: list[tuple[str, list[Any]]] = []
+    if "choropleth" in view.layers and boundaries is not None:
+        overlay_sections.append(_ov.draw_choropleth(mx, shown, boundaries, clip_box, tf, tol))
+    if "areas" in view.layers and areas is not None and len(areas):
+        day, shown_areas = for_window(areas, view.filter.end)
+        if day is not None:
+            overlay_sections.append(_ov.draw_areas(mx, shown_areas, day, clip_box, tf, tol))
+
+    boundary_handles: list[Any] = []
+    if "border_districts" in view.layers and index is not None:
+        bd = index.border_districts
+        if len(bd) and boundaries is not None and len(boundaries.adm2):
+            ids = set(bd["adm2_id"].astype(str))
+            rows = boundaries.adm2.loc[boundaries.adm2["unit_id"].astype(str).isin(ids)]
+            geoms = _clip(rows, clip_box, tf, tol)
+            polys = _exteriors(geoms)
+            if polys:
+                s = BOUNDARY_STYLES["border_districts"]
+                mx.add_collection(PolyCollection(polys, facecolors=matplotlib.colors.to_rgba(s["fillColor"], 0.3),
+                                                 edgecolors=s["color"], linewidths=0.6, linestyles=(0, (4, 3)), zorder=1))
+                boundary_handles.append(Patch(facecolor=matplotlib.colors.to_rgba(s["fillColor"], 0.3),
+                                              edgecolor=s["color"], linestyle="--", label="Border district"))
+    for layer, level, lw, colour, label in (
+        ("raions", 2, 0.35, BOUNDARY_STYLES["raions"]["color"], "Raion / district (ADM2)"),
+        ("oblasts", 1, 0.8, BOUNDARY_STYLES["oblasts"]["color"], "Oblast / voblast (ADM1)"),
+        ("countries", 0, 1.8, BOUNDARY_STYLES["countries"]["color"], "Country (ADM0)"),
+    ):
+        if layer not in view.layers or boundaries is None:
+            continue
+        rings = _rings(_clip(getattr(boundaries, f"adm{level}", None), clip_box, tf, tol))
+        if rings:
+            mx.add_collection(LineCollection(rings, colors=colour, linewidths=lw, zorder=2 + level * 0.1))
+            boundary_handles.append(Line2D([], [], color=colour, linewidth=lw, label=label))
+    boundary_handles.reverse()  # countries first
+
+    lon, lat = _floats(shown, "lon"), _floats(shown, "lat")
+    located = _located(shown) if len(shown) else np.zeros(0, dtype=bool)
+    cats = _text(shown, "category", "other").to_numpy()
+    vers = _text(shown, "verification", "reported").to_numpy()
+    prec = _text(shown, "geo_precision").str.lower().to_numpy()
+    is_dep = cats == "deployment"
+    px, py = tf.transform(lon, lat)  # projected once for every layer below
+    if ranges is None and is_dep.any() and {"deployments", "ranges"} & set(view.layers):
+        ranges = load_ranges()  # read once for the symbols and the rings
+    cat_used: list[str] = []
+    ver_used: set[str] = set()
+    kinds_used: list[str] = []
+    unit_drawn = False
+    unit_hatch: str | None = "///"
+    as_unit = np.zeros(len(shown), dtype=bool)
+    drawn_pt = np.zeros(len(shown), dtype=bool)  # drawn as a symbol at its point
+
+    if "events" in view.layers and len(shown):
+        # events known only to a raion/oblast: drawn as that unit's outline
+        for level, p in ((2, "admin2"), (1, "admin1")):
+            col = f"adm{level}_id"
+            if col not in shown.columns or boundaries is None:
+                continue
+            rows = np.flatnonzero((prec == p) & ~is_dep & located)
+            if not len(rows):
+                continue
+            ids = shown[col].iloc[rows].astype("string")
+            geoms = _unit_geoms(boundaries, level, ids)
+            polys, colours = [], []
+            drawn: set[tuple[str, str]] = set()  # each (unit, category) once, however many events
+            units = list(geoms)  # simplified and projected once per unit, however many categories
+            outlines = _project(shapely.simplify(np.array([geoms[u] for u in units], dtype=object), tol), tf)
+            unit_rings = {u: _exteriors(np.array([o], dtype=object)) for u, o in zip(units, outlines)}
+            for r, uid in zip(rows, ids):
+                g = geoms.get(str(uid)) if uid is not pd.NA else None
+                if g is None:
+                    continue
+                as_unit[r] = True
+                if cats[r] not in cat_used:
+                    cat_used.append(cats[r])
+                if (str(uid), cats[r]) in drawn:
+                    continue
+                drawn.add((str(uid), cats[r]))
+                for ring in unit_rings[str(uid)]:
+                    polys.append(ring)
+                    colours.append(_colour(cats[r]))
+            if polys:
+                # hatching costs per polygon: many units get a light fill and a bold outline instead
+                few = len(polys) <= 60
+                hatch = unit_hatch = "///" if few else None
+                fills = [matplotlib.colors.to_rgba(c, 0.12) for c in colours] if few else "none"
+                mx.add_collection(PolyCollection(polys, facecolors=fills,
+                                                 edgecolors=colours, linewidths=1.4, hatch=hatch, zorder=3))
+                unit_drawn = True
+        drawn_pt |= located & ~as_unit & ~is_dep
+        for cat in CATEGORIES:
+            for ver in VERIFICATION:
+                rows = np.flatnonzero(located & ~as_unit & ~is_dep & (cats == cat) & (vers == ver))
+                if not len(rows):
+                    continue
+                size = 34 if ver in ("confirmed", "reported") else 46  # hollow symbols: larger, to stay legible
+                mx.scatter(px[rows], py[rows], s=size, marker=CATEGORY_MARKERS.get(cat, "h"), zorder=5,
+                           **_point_style(cat, ver))
+                if ver == "disputed":
+                    mx.scatter(px[rows], py[rows], s=22, marker="x", c=_colour(cat), linewidths=0.9, zorder=6)
+                if cat not in cat_used:
+                    cat_used.append(cat)
+                ver_used.add(ver)
+        other = np.flatnonzero(located & ~as_unit & ~is_dep & ~np.isin(cats, CATEGORIES))
+        if len(other):
+            mx.scatter(px[other], py[other], s=34, marker="h", zorder=5, **_point_style("other", "reported"))
+            if "other" not in cat_used:
+                cat_used.append("other")
+            ver_used.add("reported")
+    if "deployments" in view.layers and is_dep.any():
+        kinds = deployment_kinds(shown, ranges)
+        drawn_pt |= located & is_dep
+        for k, kind in enumerate(SYMBOL_KINDS):
+            for ver in VERIFICATION:
+                rows = np.flatnonzero(located & is_dep & (kinds == k) & (vers == ver))
+                if not len(rows):
+                    continue
+                mx.scatter(px[rows], py[rows], s=95, marker=_SYMBOL_MARKERS[kind], zorder=7,
+                           **_point_style("deployment", ver))
+                if ver == "disputed":
+                    mx.scatter(px[rows], py[rows], s=30, marker="x", c=_colour("deployment"), linewidths=0.9, zorder=8)
+                ver_used.add(ver)
+                if kind not in kinds_used:
+                    kinds_used.append(kind)
+
+    precision_handles: list[Any] = []
+    if unit_drawn:
+        precision_handles.append(Patch(facecolor="#eeeeee", edgecolor="#555555", hatch=unit_hatch, linewidth=1.4,
+                                       label="Known only to a raion/oblast: the unit outlined"))
+    country = np.flatnonzero(drawn_pt & (prec == "country"))
+    if len(country):  # a country-level location is a stated point, not a place: say so on the map
+        mx.scatter(px[country], py[country], s=330, marker="o", facecolors="none", edgecolors=_INK,
+                   linewidths=0.8, linestyles=(0, (2.5, 2.0)), zorder=4.8)
+        precision_handles.append(Line2D([], [], linestyle="none", marker="o", markersize=11, markerfacecolor="none",
+                                        markeredgecolor=_INK, markeredgewidth=0.8,
+                                        label="Known only to the country: dashed ring, symbol at the stated point"))
+    if "heatmap" in view.layers and len(shown):
+        fine = located & np.isin(prec, ["exact", "near"])
+        overlay_sections.append(_ov.draw_heatmap(mx, px[fine], py[fine], box))
+    if "ranges" in view.layers and is_dep.any():
+        overlay_sections.append(_ov.draw_ranges(mx, shown, ranges, boundaries, tf, box))
+    if view.filter.shapes:  # the drawn filter's outline, in the app's drawing colour
+        overlay_sections.append(_ov.draw_shapes(mx, view.filter.shapes, tf, box, DRAW_STYLE["color"]))
+
+    if view.labels and len(shown):
+        order = np.argsort(-pd.to_datetime(shown["date_start"]).to_numpy().astype("int64"), kind="stable")
+        titles = _text(shown, "title").to_numpy()
+        done = 0
+        for r in order:
+            if not located[r] or done >= max_labels:
+                continue
+            if not (box[0] <= px[r] <= box[2] and box[1] <= py[r] <= box[3]):
+                continue
+            text = textwrap.shorten(str(titles[r]), 34, placeholder="…")
+            mx.annotate(text, (px[r], py[r]), xytext=(5, 4), textcoords="offset points", fontsize=5.5, zorder=9,
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6}, clip_on=True)
+            done += 1
+
+    _scale_bar(mx, box, tf, (lon_c, lat_c))
+    _north_arrow(mx)
+    mx.text(0.995, 0.005, f"Lambert azimuthal equal-area, centre {lat_c:.2f}N {lon_c:.2f}E", transform=mx.transAxes,
+            ha="right", va="bottom", fontsize=5, color="#555555", zorder=22,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.8})
+    fig.snapshot_places = []  # for tests
+    if "labels" in view.layers and boundaries is not None:  # place names yield to everything drawn so far
+        renderer = fig.canvas.get_renderer()
+        avoid = [a.get_window_extent(renderer) for a in (*mx.texts, *(p for p in mx.patches if p.get_zorder() >= 20))]
+        fig.snapshot_places = _draw_places(mx, boundaries, tf, box, lat_c, avoid=avoid,
+                                           prefer_clear=_symbol_boxes(mx))
+
+    # inset locator: the loaded countries and the map's extent
+    ix = fig.add_axes(regions["inset"])
+    ix.set_xticks([])
+    ix.set_yticks([])
+    ix.set_facecolor("#f4f4f0")
+    adm0 = getattr(boundaries, "adm0", None)
+    inset_geoms = np.asarray(adm0.geometry.to_numpy(), dtype=object) if adm0 is not None and len(adm0) else np.empty(0, object)
+    # the overview: the countries around the extent (a window of at least 16 x 10 degrees, so a huge
+    # country such as Russia does not shrink the extent rectangle to a dot)
+    half_w = max((max(clon) - min(clon)) * 2.0, 8.0)
+    half_h = max((max(clat) - min(clat)) * 2.0, 5.0)
+    window = shapely.box(lon_c - half_w, max(lat_c - half_h, -85), lon_c + half_w, min(lat_c + half_h, 85))
+    if len(inset_geoms):
+        hit = shapely.intersects(inset_geoms, window)
+        adm0 = adm0.loc[hit]
+        inset_geoms = shapely.clip_by_rect(shapely.simplify(inset_geoms[hit], 0.02), *window.bounds)
+    if len(inset_geoms):
+        itf = Transformer.from_crs("EPSG:4326", _laea(lon_c, lat_c), always_xy=True)
+        proj = _project(inset_geoms, itf)
+        polys = _exteriors(proj)
+        ix.add_collection(PolyCollection(polys, facecolors="#e2e2dc", edgecolors="#555555", linewidths=0.5))
+        for iso, g in zip(adm0["iso3"].astype(str), proj):
+            if g is None or g.is_empty:
+                continue
+            p = shapely.point_on_surface(g)
+            ix.text(p.x, p.y, iso, fontsize=6, ha="center", va="center", color="#333333")
+        ib = shapely.total_bounds(proj)
+    else:
+        itf = tf
+        ib = np.array(box)
+    # the extent rectangle, drawn in the inset's projection
+    ex = _projected_box((min(clon), min(clat), max(clon), max(clat)), itf)
+    ib = (min(ib[0], ex[0]), min(ib[1], ex[1]), max(ib[2], ex[2]), max(ib[3], ex[3]))
+    l_, b_, w_, h_ = regions["inset"]
+    ib = _fit_aspect(ib, (w_ * fig_w) / (h_ * fig_h))
+    pad = (ib[2] - ib[0]) * 0.03
+    ix.set_xlim(ib[0] - pad, ib[2] + pad)
+    ix.set_ylim(ib[1] - pad, ib[3] + pad)
+    ix.set_aspect("equal", adjustable="box")
+    ix.add_patch(Rectangle((ex[0], ex[1]), ex[2] - ex[0], ex[3] - ex[1], fill=False, edgecolor="#c00000", linewidth=1.4))
+    ix.text(0.02, 0.97, "Location", transform=ix.transAxes, fontsize=7, ha="left", va="top", fontweight="bold")
+
+    # legend: only what is shown
+    lx = fig.add_axes(regions["legend"])
+    lx.set_axis_off()
+    blank = Patch(facecolor="none", edgecolor="none")
+    sections: list[tuple[str, list[Any]]] = []
+    cat_handles = [
+        _legend_point(c, "confirmed", CATEGORY_MARKERS.get(c, "h"), CATEGORY_LABELS.get(c, c.title()))
+        for c in CATEGORIES if c in cat_used
+    ]
+    if cat_handles:
+        sections.append(("Events (shape + colour)", cat_handles))
+    if kinds_used:
+        sections.append(("Deployments", [
+            _legend_point("deployment", "confirmed", _SYMBOL_MARKERS[k], SYMBOLS[k]["label"]) for k in SYMBOL_KINDS if k in kinds_used
+        ]))
+    if ver_used:
+        ver_handles = []
+        for v in VERIFICATION:
+            if v not in ver_used:
+                continue
+            handle = _legend_point("other", v, "o", VERIFICATION_STYLES[v]["label"])
+            if v == "disputed":  # the cross drawn over the hollow symbol, as on the map
+                cross = Line2D([], [], linestyle="none", marker="x", markersize=5, markeredgecolor=_colour("other"),
+                               markeredgewidth=0.9)
+                handle = (handle, cross)
+            ver_handles.append(handle)
+        sections.append(("Verification", ver_handles))
+    if precision_handles:
+        sections.append(("Location precision", precision_handles))
+    sections.extend(sec for sec in overlay_sections if sec is not None)
+    if boundary_handles:
+        sections.append(("Boundaries", boundary_handles))
+    items: list[Any] = []
+    labels: list[str] = []
+    headings: list[int] = []
+    for head, hs in sections:
+        headings.append(len(items))
+        items.append(blank)
+        labels.append(head)
+        for h in hs:
+            items.append(h)
+            labels.append((h[0] if isinstance(h, tuple) else h).get_label())
+    if items:
+        _fit_legend(fig, lx, items, labels, headings)
+    fig.snapshot_legend = {head: [(h[0] if isinstance(h, tuple) else h).get_label() for h in hs]
+                           for head, hs in sections}  # for tests
+    lx.text(0.0, 0.0, f"{len(shown):,} events shown", transform=lx.transAxes, fontsize=7, va="bottom")
+
+    ranges_drawn = any(sec is not None and sec[0].startswith("Weapon ranges") for sec in overlay_sections)
+    fig.snapshot_footer = footer_lines(shown, boundaries, view, generated, ranges_drawn=ranges_drawn)
+    if "footer" in regions:
+        fx = fig.add_axes(regions["footer"])
+        fx.set_axis_off()
+        width_chars = int(regions["footer"][2] * fig_w * 72 / (5.8 * 0.55))
+        sources, attribution, last = fig.snapshot_footer
+        src_lines = textwrap.wrap(sources, width_chars, max_lines=2,
+                                  placeholder=f" … (+ more; {len(_sources(shown))} sources)")
+        attr_lines = textwrap.wrap(attribution, width_chars, max_lines=2, placeholder=" …")
+        fx.text(0.0, 1.0, "\n".join([*src_lines, *attr_lines, last]), ha="left", va="top", fontsize=5.8,
+                color="#222222", linespacing=1.35, transform=fx.transAxes)
+    fig.snapshot_events = len(shown)  # for tests and the CLI
+    return fig
+
+
+def footer_lines(events: pd.DataFrame, boundaries: Any, view: View, generated: dt.datetime, *,
+                 ranges_drawn: bool = False) -> tuple[str, str, str]:
+    """(sources of the events shown, boundary attribution, "Generated … · vector layers only …")."""
+    sources = _sources(events)
+    src_text = "Sources: " + ("; ".join(sources) if sources else "none")
+    attribution = (boundaries.attribution() if boundaries is not None and hasattr(boundaries, "attribution") else "")
+    if generated.tzinfo:
+        stamp = generated.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    else:
+        stamp = generated.strftime("%Y-%m-%d %H:%M")
+    last = f"Generated {stamp} · vector layers only"
+    if ranges_drawn:
+        last += " · Ranges: published maximum ranges (data/weapon_ranges.csv), uncertain"
+    if view.opsec_note:
+        last += f" · {view.opsec_note}"
+    return src_text, attribution or "Boundaries: none loaded", last
+
+
+def _fit_legend(fig: Figure, ax: Any, items: list[Any], labels: list[str], headings: list[int]) -> None:
+    """The legend in the upper part of ``ax`` (the last line is kept for the event count): in one column,
+    or two when the region is wide, at the largest font (7 pt down to 4 pt) whose box fits the region."""
+    renderer = fig.canvas.get_renderer()
+    region = ax.get_window_extent(renderer)
+    reserve = 14 * fig.dpi / 72  # the "N events shown" line
+    wide = region.width / fig.dpi > 4.0
+    for ncol in (1, 2) if wide else (1,):
+        for font in (7.0, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0):
+            legend = ax.legend(items, labels, loc="upper left", fontsize=font, frameon=False, borderaxespad=0.0,
+                               handler_map=_ov.HANDLER_MAP,
+                               handlelength=1.6, labelspacing=0.45, borderpad=0.2, ncol=ncol, columnspacing=1.2)
+            texts = legend.get_texts()
+            for i in headings:  # section headings in bold (plain text: no mathtext surprises with "-" or "$")
+                texts[i].set_fontweight("bold")
+            box = legend.get_window_extent(renderer)
+            if box.height <= region.height - reserve and box.width <= region.width:
+                return
+            if ncol == 1 and wide and font <= 6.0:
+                break  # rather two columns than a tiny font
+
+
+# --- exporters ----------------------------------------------------------------------------------------
+
+
+def _save(fig: Figure, fmt: str, dpi: int | None = None, **kwargs: Any) -> bytes:
+    buf = io.BytesIO()
+    rc = {"pdf.fonttype": 42, "svg.fonttype": "none", "svg.hashsalt": "geo-snapshot"}
+    with matplotlib.rc_context(rc):
+        fig.savefig(buf, format=fmt, dpi=dpi or fig.dpi, **kwargs)
+    return buf.getvalue()
+
+
+def to_png(fig: Figure, dpi: int | None = None) -> bytes:
+    # zlib level 3: a page at 300 dpi compresses twice as fast as at the default 6, files ~10% larger
+    return _save(fig, "png", dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+
+
+def to_svg(fig: Figure) -> bytes:
+    return _save(fig, "svg", metadata={"Date": None})
+
+
+def to_pdf(fig: Figure, title: str = "") -> bytes:
+    """PDF at the figure's page size (A4/Letter, landscape/portrait: set by the View)."""
+    return _save(fig, "pdf", metadata={"Title": title, "CreationDate": None, "Creator": "geo-events"})
+
+
+def key_events(events: pd.DataFrame, n: int = 6) -> list[str]:
+    """The ``n`` latest events of the window as short lines ("2024-08-09 · title (verification)")."""
+    if not len(events):
+        return []
+    order = events.assign(_d=pd.to_datetime(events["date_start"], errors="coerce")).sort_values(
+        ["_d", "id"], ascending=[False, True], na_position="last", kind="stable")
+    out = []
+    for _, row in order.head(n).iterrows():
+        day = row["_d"].date().isoformat() if pd.notna(row["_d"]) else "undated"
+        title = textwrap.shorten(str(row.get("title") or row.get("id") or ""), 90, placeholder="…")
+        ver = row.get("verification")
+        out.append(f"{day} · {title}" + (f" ({ver})" if isinstance(ver, str) and ver else ""))
+    return out
+
+
+def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = None, *, top: int = 6) -> bytes:
+    """One 16:9 slide: marking top and bottom, title, the map picture (best drawn with ``layout="slide"``),
+    the window and the key events beside it, a footer line (attribution, time, opsec), sources in the notes."""
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+    from pptx.util import Emu, Inches, Pt
+
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
+    title = slide.shapes.title
+    title.text = view.title
+    title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.35), Inches(12.5), Inches(0.75)
+    title.text_frame.paragraphs[0].font.size = Pt(28)
+    title.text_frame.paragraphs[0].font.bold = True
+    title.text_frame.paragraphs[0].alignment = 1  # left
+    for y in (Inches(0.02), Inches(7.5) - Inches(0.32)):
+        box = slide.shapes.add_textbox(Inches(0), y, prs.slide_width, Inches(0.3))
+        p = box.text_frame.paragraphs[0]
+        p.text = view.marking
+        p.font.size, p.font.bold = Pt(11), True
+        p.font.color.rgb = RGBColor(0x8B, 0, 0)
+        p.alignment = 2  # centre
+    png = to_png(fig, dpi=max(fig.dpi, 150))
+    w_in, h_in = fig.get_size_inches()
+    height = Inches(5.5)
+    width = Emu(int(height * w_in / h_in))
+    if width > Inches(8.9):
+        width = Inches(8.9)
+        height = Emu(int(width * h_in / w_in))
+    slide.shapes.add_picture(io.BytesIO(png), Inches(0.3), Inches(1.2), width=width, height=height)
+    left = Inches(0.3) + width + Inches(0.25)
+    body = slide.shapes.add_textbox(left, Inches(1.2), prs.slide_width - left - Inches(0.3), Inches(5.5))
+    tf = body.text_frame
+    tf.word_wrap = True
+    tf.paragraphs[0].text = view.shown_subtitle
+    tf.paragraphs[0].font.size, tf.paragraphs[0].font.bold = Pt(13), True
+    head = tf.add_paragraph()
+    head.text = "Key events (latest first)"
+    head.font.size, head.font.bold = Pt(12), True
+    head.space_before = Pt(8)
+    lines = key_events(events, top) or ["No events in the window"]
+    for line in lines:
+        p = tf.add_paragraph()
+        p.text = "• " + line
+        p.font.size = Pt(11)
+        p.space_before = Pt(4)
+    generated = getattr(fig, "snapshot_generated", None) or dt.datetime.now(dt.UTC)
+    _sources_line, attribution, last = getattr(fig, "snapshot_footer", None) or footer_lines(
+        events, boundaries, view, generated)
+    foot = slide.shapes.add_textbox(Inches(0.3), Inches(6.76), prs.slide_width - Inches(0.6), Inches(0.4))
+    foot.text_frame.word_wrap = True
+    p = foot.text_frame.paragraphs[0]
+    p.text = f"{last} · Sources: in the speaker notes · {attribution}"
+    p.font.size = Pt(7)
+    p.font.color.rgb = RGBColor(0x33, 0x33, 0x33)
+    notes = ["Sources:", *(f"- {s}" for s in _sources(events))]
+    if boundaries is not None and (attr := boundaries.attribution()):
+        notes.append(attr)
+    if view.opsec_note:
+        notes.append(view.opsec_note)
+    notes.append(f"{len(events)} events; window {view.window}; marking {view.marking}")
+    slide.notes_slide.notes_text_frame.text = "\n".join(notes)
+    buf = io.BytesIO()
+    prs.save(buf)
+    return buf.getvalue()
+
+
+def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = None, areas: Any = None,
+            ranges: pd.DataFrame | None = None) -> bytes:
+    """One self-contained HTML file (every asset inline, no tiles): the interactive map of the view
+    (``areas``: the dated area table, shown as of the end of the window)."""
+    import folium
+
+    from geo.assets import standalone_html
+    from geo.render import build_map
+
+    layers = [n for n in view.layers if n in EVENT_LAYERS]
+    _day, shown_areas = for_window(areas, view.filter.end)
+    m = build_map(boundaries, events, index=index, basemap="none", fit=view.bbox is None, layers=layers,
+                  base_layers=[n for n in view.layers if n in BASE_LAYERS], areas=shown_areas, ranges=ranges,
+                  window=(view.filter.start, view.filter.end) if view.filter.start and view.filter.end else None)
+    if view.bbox is not None:
+        w, s, e, n = view.bbox
+        m.fit_bounds([[s, w], [n, e]])
+    head = (
+        '<div style="position:fixed;top:0;left:0;right:0;z-index:1000;text-align:center;font:bold 12px sans-serif;'
+        f'color:#8b0000;background:rgba(255,255,255,.85)">{html.escape(view.marking)}</div>'
+        '<div style="position:fixed;top:18px;left:60px;z-index:1000;font:14px sans-serif;background:rgba(255,255,255,.85);'
+        f'padding:2px 6px"><b>{html.escape(view.title)}</b> · {html.escape(view.shown_subtitle)}'
+        + (f" · {html.escape(view.opsec_note)}" if view.opsec_note else "") + "</div>"
+        '<div style="position:fixed;bottom:0;left:0;right:0;z-index:1000;text-align:center;font:bold 12px sans-serif;'
+        f'color:#8b0000;background:rgba(255,255,255,.85)">{html.escape(view.marking)}</div>'
+    )
+    m.get_root().html.add_child(folium.Element(head))
+    return standalone_html(m).encode("utf-8")
+
+
+def export(
+    fmt: str,
+    events: pd.DataFrame,
+    boundaries: Any,
+    view: View,
+    *,
+    index: Any = None,
+    generated: dt.datetime | None = None,
+    areas: Any = None,
+    ranges: pd.DataFrame | None = None,
+) -> bytes:
+    """The snapshot of ``view`` in format ``fmt`` (one of :data:`FORMATS`) as bytes.
+
+    ``areas``: the dated area table (:class:`geo.areas.AreaStore`), shown as of the end of the window
+    when ``view.layers`` has ``areas``; ``ranges``: the weapon ranges table (default the shipped one).
+
+    Data formats hold exactly the events shown (:func:`select`), with lon/lat and the distances derived
+    from them rounded when ``view.opsec_decimals`` is set (:func:`opsec`; a ``coord_precision``
+    column/property says so), and the import provenance only when ``view.provenance``.
+    """
+    fmt = fmt.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise GeoError(f"expected a format among {', '.join(FORMATS)}, got {fmt!r}")
+    shown = opsec(select(events, view), view)
+    if fmt in WRITERS:
+        return WRITERS[fmt](shown, provenance=view.provenance)
+    if fmt == "kml":
+        return to_kml(shown, view)
+    if fmt == "html":
+        return to_html(shown, boundaries, view, index=index, areas=areas, ranges=ranges)
+    # static formats: draw the already-selected (and rounded) events with the view's extent
+    fig = render_figure(shown, boundaries, view, index=index, generated=generated, selected=True, areas=areas,
+                        ranges=ranges, layout="slide" if fmt == "pptx" else "page")
+    if fmt == "png":
+        return to_png(fig, view.dpi)
+    if fmt == "svg":
+        return to_svg(fig)
+    if fmt == "pdf":
+        return to_pdf(fig, view.title)
+    return to_pptx(fig, shown, view, boundaries)

@@ -1,0 +1,239 @@
+"""The snapshot's view: what a briefing export shows (extent, layers, filter, marking, page), the events it
+shows (:func:`select`) and the opsec rounding of their coordinates. No drawing here: the package imports
+this without matplotlib, which :mod:`geo.snapshot._draw` loads with the first drawn export."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.errors import GeoError
+from geo.filter import EventFilter, apply
+from geo.render._layers import LAYERS
+
+BASE_LAYERS: Final = ("countries", "oblasts", "raions", "border_districts", "labels")
+EVENT_LAYERS: Final = ("events", "deployments", "ranges", "heatmap", "choropleth", "areas")
+#: Every layer a snapshot can draw: the names of the app's map layers (``geo.render.LAYERS``).
+ALL_LAYERS: Final = (*BASE_LAYERS, *EVENT_LAYERS)
+#: The layers the app's map shows until the user hides one: those the registry shows by default.
+DEFAULT_LAYERS: Final = tuple(name for name in ALL_LAYERS if LAYERS[name].show)
+FORMATS: Final = ("png", "svg", "pdf", "pptx", "html", "csv", "geojson", "gpkg", "kml")
+PAPER_INCHES: Final = {"A4": (11.69, 8.27), "Letter": (11.0, 8.5)}
+#: Size of the slide picture (inches): the map and its legend, beside the key events on a 16:9 slide.
+SLIDE_PICTURE: Final = (8.7, 5.5)
+DEFAULT_MARKING: Final = "UNCLASSIFIED // FOR TRAINING"
+
+
+# --- the view -----------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    """What a snapshot shows; JSON-safe through :meth:`to_json` / :meth:`from_json`."""
+
+    title: str = "Situation snapshot"
+    subtitle: str | None = None  # None: the date window
+    bbox: tuple[float, float, float, float] | None = None  # minlon, minlat, maxlon, maxlat; None: fit
+    filter: EventFilter = dataclasses.field(default_factory=EventFilter)
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+    marking: str = DEFAULT_MARKING
+    labels: bool = False
+    opsec_decimals: int | None = None
+    provenance: bool = False  # data exports carry import_file/_sha256/_time/_row only when True
+    paper: str = "A4"
+    orientation: str = "landscape"
+    dpi: int = 150
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        if isinstance(self.filter, dict):
+            set_(self, "filter", EventFilter.from_dict(self.filter))
+        if self.bbox is not None:
+            box = tuple(float(v) for v in self.bbox)
+            if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
+                raise GeoError(f"expected bbox as minlon,minlat,maxlon,maxlat with min < max, got {self.bbox!r}")
+            set_(self, "bbox", box)
+        layers = tuple(str(v) for v in self.layers)
+        unknown = [v for v in layers if v not in ALL_LAYERS]
+        if unknown:
+            raise GeoError(f"expected layers among {list(ALL_LAYERS)}, got {unknown}")
+        set_(self, "layers", layers)
+        if self.paper not in PAPER_INCHES:
+            raise GeoError(f"expected paper A4 or Letter, got {self.paper!r}")
+        if self.orientation not in ("landscape", "portrait"):
+            raise GeoError(f"expected orientation landscape or portrait, got {self.orientation!r}")
+        if self.opsec_decimals is not None:
+            decimals = int(self.opsec_decimals)
+            if not 0 <= decimals <= 6:
+                raise GeoError(f"expected opsec decimals between 0 and 6, got {self.opsec_decimals!r}")
+            set_(self, "opsec_decimals", decimals)
+        set_(self, "dpi", int(self.dpi))
+        set_(self, "labels", bool(self.labels))
+        set_(self, "provenance", bool(self.provenance))
+
+    @property
+    def window(self) -> str:
+        f = self.filter
+        if f.start is None and f.end is None:
+            return "All dates"
+        return f"{f.start.isoformat() if f.start else '…'} to {f.end.isoformat() if f.end else '…'}"
+
+    @property
+    def shown_subtitle(self) -> str:
+        return self.subtitle if self.subtitle else f"Window: {self.window}"
+
+    @property
+    def opsec_note(self) -> str:
+        if self.opsec_decimals is None:
+            return ""
+        return f"Coordinates rounded to {self.opsec_decimals} decimal places (opsec)"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["filter"] = self.filter.to_dict()
+        out["layers"] = list(self.layers)
+        out["bbox"] = list(self.bbox) if self.bbox is not None else None
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> View:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise GeoError(f"expected view keys among {sorted(known)}, got unknown {unknown}")
+        data = dict(data)
+        if "filter" in data:
+            data["filter"] = EventFilter.from_dict(data["filter"] or {})
+        if data.get("bbox") is not None:
+            data["bbox"] = tuple(data["bbox"])
+        if "layers" in data:
+            data["layers"] = tuple(data["layers"])
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> View:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GeoError(f"expected a view JSON object, got invalid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise GeoError("expected a view JSON object")
+        return cls.from_dict(data)
+
+    def replace(self, **changes: Any) -> View:
+        return dataclasses.replace(self, **changes)
+
+
+def view_path(path: str | Path) -> Path:
+    """Where an export's View JSON goes: ``FILE.view.json`` beside it."""
+    p = Path(path)
+    return p.with_name(p.name + ".view.json")
+
+
+# --- the events shown ---------------------------------------------------------------------------------
+
+
+def _floats(events: pd.DataFrame, col: str) -> np.ndarray:
+    values = events.get(col)
+    if values is None:
+        return np.full(len(events), np.nan)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _text(events: pd.DataFrame, col: str, default: str = "") -> pd.Series:
+    values = events.get(col)
+    if values is None:
+        return pd.Series([default] * len(events), index=events.index, dtype=object)
+    return values.astype("string").fillna(default).astype(object)
+
+
+def _located(events: pd.DataFrame) -> np.ndarray:
+    lon, lat = _floats(events, "lon"), _floats(events, "lat")
+    prec = _text(events, "geo_precision").str.lower().to_numpy()
+    return np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & (prec != "none")
+
+
+def select(events: pd.DataFrame, view: View) -> pd.DataFrame:
+    """Exactly the events the snapshot shows: the filter, then (with a bbox) the located events inside it."""
+    out = apply(events, view.filter)
+    if view.bbox is not None and len(out):
+        lon, lat = _floats(out, "lon"), _floats(out, "lat")
+        w, s, e, n = view.bbox
+        with np.errstate(invalid="ignore"):
+            inside = _located(out) & (lon >= w) & (lon <= e) & (lat >= s) & (lat <= n)
+        out = out.loc[inside]
+    return out.reset_index(drop=True)
+
+
+#: Columns computed from an event's coordinates that would give the precise point back: rounded with it.
+DERIVED_KM: Final = ("join_distance_km", "border_distance_km")
+
+
+def opsec(events: pd.DataFrame, view: View) -> pd.DataFrame:
+    """``events`` with lon/lat rounded to ``view.opsec_decimals``, the distances derived from them
+    (:data:`DERIVED_KM`) rounded to the same step, point geometries dropped, and a ``coord_precision`` column.
+
+    ``d`` decimals of a degree are a step of about 111 km × 10^-d (1° of latitude ≈ 111 km), so distances
+    are rounded to 10^(2-d) km: 1 km at 2 decimals, 10 km at 1, 100 km at 0.
+    """
+    if view.opsec_decimals is None:
+        return events
+    decimals = view.opsec_decimals
+    out = pd.DataFrame(events.drop(columns=["geometry"], errors="ignore"))
+    for col in ("lon", "lat"):
+        if col in out.columns:
+            out[col] = np.round(_floats(out, col), decimals)
+    for col in DERIVED_KM:
+        if col in out.columns:
+            out[col] = np.round(_floats(out, col), decimals - 2)
+    out["coord_precision"] = view.opsec_note
+    return out
+
+
+def opsec_warnings(events: pd.DataFrame, view: View, index: Any) -> list[str]:
+    """What opsec rounding does to the countries of the events ``view`` shows: a warning naming the events
+    whose rounded point leaves the country they were joined to (``adm0_iso``; at 0 decimals a point 40 km
+    inside Russia can land in Ukraine). Empty without rounding, ADM0 boundaries or joined events."""
+    if view.opsec_decimals is None or index is None or index.levels[0].empty:
+        return []
+    shown = select(events, view)
+    iso = _text(shown, "adm0_iso").to_numpy(dtype=object)
+    check = np.flatnonzero(_located(shown) & (iso != "")) if len(shown) else np.zeros(0, int)
+    if not len(check):
+        return []
+    level = index.levels[0]
+    countries = level.attrs["adm0_iso"].astype(str).to_numpy(dtype=object)
+    tree = shapely.STRtree(level.geoms)
+    lon, lat = _floats(shown, "lon")[check], _floats(shown, "lat")[check]
+    own = iso[check]
+
+    def landing(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per point: inside its own country?; a country it lies in ("" for none)."""
+        pi, gi = tree.query(shapely.points(x, y), predicate="intersects")
+        inside = np.zeros(len(x), bool)
+        inside[pi[countries[gi] == own[pi]]] = True
+        where = np.full(len(x), "", dtype=object)
+        where[pi] = countries[gi]
+        return inside, where
+
+    was_inside, _ = landing(lon, lat)
+    now_inside, now_where = landing(np.round(lon, view.opsec_decimals), np.round(lat, view.opsec_decimals))
+    moved = np.flatnonzero(was_inside & ~now_inside)
+    if not len(moved):
+        return []
+    pairs = pd.Series([f"{a}→{b or 'no loaded country'}" for a, b in zip(own[moved], now_where[moved])])
+    ids = _text(shown, "id").to_numpy(dtype=object)[check][moved]
+    return [
+        f"opsec rounding to {view.opsec_decimals} decimal places moves {len(moved)} of {len(shown)} events out of "
+        f"the country they were joined to ({', '.join(f'{k} {v}' for k, v in pairs.value_counts().items())}), "
+        f"e.g. {', '.join(map(str, ids[:3]))}: keep more decimals, or say so where the file goes"
+    ]
