@@ -15,7 +15,7 @@ import streamlit as st
 from geo import filter as evfilter
 from ui import data, exporter, importer, mapview, share, sidebar, tables, urlstate
 
-st.set_page_config(page_title="geo-events: security events on the map", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="geo-events: security events on the map", page_icon=":material/map:", layout="wide")
 
 
 def _restore_link(events: pd.DataFrame) -> list[str]:
@@ -71,8 +71,11 @@ with tab_map:
         with st.expander(f"{len(unlocated)} events with no location (listed, not mapped)"):
             tables.plain(unlocated)
 with tab_import:
-    importer.panel(loaded)
-    st.divider()
-    importer.areas_panel()
+    if tab_import.open is not False or importer.pending():  # drawn while open, or while an upload waits
+        importer.panel(loaded)
+        st.divider()
+        importer.areas_panel()
+    else:
+        importer.keep_choices()
 with tab_export:
     exporter.panel(shown, loaded, settings, version, active=tab_export.open is not False)

@@ -165,6 +165,7 @@ def test_hostile_text_is_escaped_in_the_map(app):
 
 
 def _upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    _open_tab(at, "Import")
     uploader = at.file_uploader(key="imp-file")
     uploader.set_value((name, content, "text/csv"))
     return _run(at)
@@ -294,6 +295,7 @@ def test_area_layer_upload_shows_on_the_map_as_of_window_end(app):
     square = {"type": "Polygon", "coordinates": [[[0.1, 0.1], [0.9, 0.1], [0.9, 0.9], [0.1, 0.9], [0.1, 0.1]]]}
     fc = {"type": "FeatureCollection",
           "features": [{"type": "Feature", "properties": {"name": "Assessed pocket"}, "geometry": square}]}
+    _open_tab(app, "Import")
     app.file_uploader(key="area-files").set_value([("2024-08-12.geojson", json.dumps(fc).encode(), "application/json")])
     _run(app)
     app.button(key="area-commit").click()
@@ -318,6 +320,27 @@ def test_every_event_rendering_mode_draws_the_map(app):
 def _open_tab(at: AppTest, label: str) -> AppTest:
     at.session_state["tab"] = label  # what clicking the tab does (the tabs rerun the app)
     return _run(at)
+
+
+def test_import_panels_are_drawn_while_their_tab_is_open_or_an_upload_waits(app):
+    assert not [w for w in app.get("file_uploader")], "uploaders drawn in the closed Import tab"
+    _open_tab(app, "Import")
+    app.selectbox(key="imp-format").set_value("csv")
+    app.text_input(key="area-kind").set_value("claimed advance")
+    _run(app)
+    _open_tab(app, "Map")  # nothing uploaded: the panels go, the choices stay
+    assert not app.get("file_uploader")
+    _open_tab(app, "Import")
+    assert app.selectbox(key="imp-format").value == "csv"
+    assert app.text_input(key="area-kind").value == "claimed advance"
+    app.file_uploader(key="imp-file").set_value(
+        ("wait.csv", b"id,date,latitude,longitude,category,title\nw1,2024-08-21,0.5,1.5,strike,Waiting\n", "text/csv"))
+    _run(app)
+    assert [b for b in app.button if b.key == "imp-commit"]
+    _open_tab(app, "Map")  # an upload waits: the panel stays drawn, so Streamlit keeps the file
+    assert app.file_uploader(key="imp-file").value.name == "wait.csv"
+    _open_tab(app, "Import")
+    assert [b for b in app.button if b.key == "imp-commit"], "the waiting upload was lost"
 
 
 def test_export_panel_previews_and_prepares_a_pdf(app):

@@ -24,6 +24,25 @@ FORMATS = ["auto", "csv", "xlsx", "acled", "ucdp", "viina", "geojson", "kml", "g
 EXTENSIONS = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "kml", "kmz", "gpkg"]
 #: Prefix of the private directory (mode 0700, removed once read) that holds one upload while it is read.
 UPLOAD_PREFIX = "geo-events-upload-"
+#: The panels' uploads: Streamlit keeps an upload only while its widget is drawn (:func:`pending`).
+UPLOAD_KEYS = ("imp-file", "area-files")
+#: The panels' choices: kept by :func:`keep_choices` on the runs that do not draw them.
+CHOICE_KEYS = ("imp-format", "area-kind")
+
+
+def pending() -> bool:
+    """Whether an upload waits in one of the panels. Streamlit forgets an upload on the first run that does
+    not draw its widget, so the app draws the panels on every run while one waits, with their tab closed
+    too; otherwise only while their tab is open (the uploaders cost about 0.4 s of a first page load)."""
+    return any(bool(st.session_state.get(key)) for key in UPLOAD_KEYS)
+
+
+def keep_choices() -> None:
+    """Keep the panels' choices (format, area kind) over a run that does not draw them: a widget's value is
+    dropped at the end of a run that does not draw it, unless the run sets it again."""
+    for key in CHOICE_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 @contextmanager
