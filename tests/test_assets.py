@@ -145,3 +145,30 @@ def test_standalone_html_names_a_missing_asset() -> None:
     Unknown().add_to(m)
     with pytest.raises(GeoError, match="unknown.js"):
         standalone_html(m)
+
+
+def test_the_app_map_loads_one_script_bundle_and_one_style_sheet_bundle(tmp_path) -> None:
+    from geo import render as georender
+
+    mapping = materialize(tmp_path, bundle=georender.MAP_BUNDLE)
+    vendor = tmp_path / "vendor"
+    plain = materialize(tmp_path / "plain")
+    js = (vendor / mapping[LEAFLET_JS].rsplit("/", 1)[1]).read_bytes()
+    css = (vendor / mapping[LEAFLET_CSS].rsplit("/", 1)[1]).read_bytes()
+    # every file of the bundle, whole and in the given order: Leaflet before the runtime before the plugins
+    parts = [(tmp_path / "plain" / "vendor" / plain[u].rsplit("/", 1)[1]).read_bytes().rstrip()
+             for u in georender.MAP_BUNDLE if plain[u].endswith(".js")]
+    assert js == b"\n;\n".join(parts) + b"\n" and js.index(b"Leaflet 1.9.3") < js.index(b"GeoRender")
+    assert b".leaflet-container" in css and b"leaflet-draw" in css and b"fullscreen" in css.lower()
+    for ref in set(re.findall(rb"url\(['\"]?(images/[^)'\"]+)", css)):  # relative images still resolve
+        assert (vendor / ref.decode()).is_file(), ref
+    b = grid_boundaries()
+    m = georender.base_map(b, layer_control=False, keep_view=True, draw=True, assets=mapping)
+    for group in georender.event_layers(mixed_events(50, seed=4), b, assets=mapping):
+        group.add_to(m)
+    assert [kind for kind, _url in asset_urls(m)] == ["js", "css"]
+
+
+def test_a_bundle_refuses_an_asset_without_a_local_copy(tmp_path) -> None:
+    with pytest.raises(GeoError, match="expected assets with a local copy in the bundle, got https://example.org/x.js"):
+        materialize(tmp_path, bundle=(LEAFLET_JS, "https://example.org/x.js"))

@@ -37,8 +37,9 @@ CentreZoom = tuple[tuple[float, float] | None, float | None]
 
 @st.cache_resource(show_spinner=False)
 def local_assets() -> dict[str, str]:
-    """Write the map's JS/CSS (from registry packages) under ./static/vendor once; CDN URL → local URL."""
-    return assets.materialize(data.STATIC)
+    """Write the map's JS/CSS (from registry packages) under ./static/vendor once; CDN URL → local URL, the
+    map's own scripts and style sheets to one bundle of each (``render.MAP_BUNDLE``)."""
+    return assets.materialize(data.STATIC, bundle=render.MAP_BUNDLE)
 
 
 @st.cache_resource(show_spinner="Drawing boundaries…", max_entries=4)

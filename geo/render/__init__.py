@@ -28,10 +28,18 @@ import numpy as np
 import pandas as pd
 from branca.element import Element
 
-from geo.assets import localize
+from geo.assets import RUNTIME_URL, localize
 from geo.errors import GeoError
 from geo.render._drawing import DRAW_STYLE, DrawControl, restore_group
-from geo.render._elements import Attribution, CursorPosition, GeoGroup, GeoSelection, TileNotice, ViewKeeper
+from geo.render._elements import (
+    HEAT_JS_URL,
+    Attribution,
+    CursorPosition,
+    GeoGroup,
+    GeoSelection,
+    TileNotice,
+    ViewKeeper,
+)
 from geo.render._events import FULL_TEXT_MAX, POINT_SCALE, POINTS_MAX
 from geo.render._geometry import keep_display_layers, prepared_layer
 from geo.render._layers import (
@@ -60,6 +68,7 @@ __all__ = [
     "POINTS_MAX",
     "RING_COLOURS",
     "LayerSpec",
+    "MAP_BUNDLE",
     "DRAW_STYLE",
     "base_map",
     "build_map",
@@ -199,6 +208,18 @@ def base_map(
 #: Awesome and awesome-markers (about 450 kB and five scripts the page would load one after the other) serve
 #: folium's ``Marker`` icons and ``Popup``, which no element here uses.
 _MAP_ASSETS = {"leaflet", "leaflet_css"}
+
+
+#: Every script and style sheet of the app's map (base map, controls, drawing, event layers), in the order the
+#: page runs them: served as one bundle of each (:func:`geo.assets.materialize`'s ``bundle``).
+MAP_BUNDLE: Final = (
+    *(url for name, url in [*folium.Map.default_js, *folium.Map.default_css] if name in _MAP_ASSETS),
+    RUNTIME_URL,
+    *(url for _name, url in [*folium.plugins.Fullscreen.default_js, *folium.plugins.Fullscreen.default_css]),
+    *(url for _name, url in [*folium.plugins.MeasureControl.default_js, *folium.plugins.MeasureControl.default_css]),
+    *(url for _name, url in [*folium.plugins.Draw.default_js, *folium.plugins.Draw.default_css]),
+    HEAT_JS_URL,
+)
 
 
 def _leaflet_only(m: folium.Map) -> None:
