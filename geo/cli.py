@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from geo import formats
 from geo.errors import GeoError
 
 FORMAT_CHOICES = ("auto", "acled", "ucdp", "viina", "csv", "xlsx", "geojson", "kml", "gpkg")
@@ -64,10 +65,11 @@ def _parser() -> argparse.ArgumentParser:
         "join",
         help="join an event file to admin units and write the result (store untouched)",
         description="Join INPUT to ADM0-2, border districts and border distances; write OUTPUT as CSV, "
-        "GeoJSON or GPKG by its extension. The store is not touched.",
+        "GeoJSON, GPKG or KML by its extension. The store is not touched.",
     )
     j.add_argument("input", metavar="INPUT")
-    j.add_argument("--out", required=True, metavar="OUTPUT", help="output file (.csv, .geojson, .gpkg)")
+    j.add_argument("--out", required=True, metavar="OUTPUT", help="output file ("
+                   + ", ".join(ext for f in formats.data_formats() for ext in f.extensions) + ")")
     j.add_argument("--format", choices=FORMAT_CHOICES, default="auto", help="input format (default: detect)")
     j.add_argument("--rejects", metavar="CSV", help="write rejected/duplicate rows with reasons to this CSV")
     _provenance_arg(j)
@@ -103,8 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--marking", help="classification / handling marking printed top and bottom")
     s.add_argument("--labels", action="store_true", default=None, help="label events with their titles")
     s.add_argument("--view", metavar="VIEW.json", help="start from this saved view")
-    s.add_argument("--format", choices=("png", "svg", "pdf", "pptx", "html", "csv", "geojson", "gpkg", "kml"),
-                   help="output format (default: from --out's extension)")
+    s.add_argument("--format", choices=tuple(formats.FORMATS),
+                   help="output format (default: from --out's extension): "
+                   + "; ".join(f"{f.name} ({', '.join(f.extensions)}): {f.label}" for f in formats.FORMATS.values()))
     s.add_argument("--out", required=True, metavar="FILE", help="output file")
     s.add_argument("--save-view", metavar="VIEW.json", help="also write the View JSON here")
     s.add_argument("--dpi", type=int, help="PNG resolution (e.g. 150 or 300)")
@@ -311,12 +314,14 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
     from geo.boundaries import load_boundaries
     from geo.join import prepare
-    from geo.snapshot import FORMATS, opsec_warnings, preset_extent, select, write
+    from geo.snapshot import opsec_warnings, preset_extent, select, write
 
     view = _snapshot_view(args)
-    fmt = args.format or Path(args.out).suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise GeoError(f"expected --format or an --out extension among {', '.join(FORMATS)}, got {fmt!r}")
+    named = formats.by_extension(Path(args.out).suffix)
+    fmt = args.format or (named.name if named is not None else None)
+    if fmt is None:
+        known = ", ".join(ext for f in formats.FORMATS.values() for ext in f.extensions)
+        raise GeoError(f"expected --format or an --out extension among {known}, got {Path(args.out).suffix!r}")
     boundaries = load_boundaries(
         countries=args.countries, levels=tuple(args.levels), source=args.source, cache_dir=args.cache_dir,
         missing="skip",

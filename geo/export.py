@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from geo import formats
 from geo.errors import GeoError
 from geo.schema import CRS
 
@@ -35,7 +36,6 @@ LEADING: Final = (
     "border_distance_km", "border_pair", "admin_mismatch", "src_adm2_vintage", "admin_hierarchy",
     "adm2_2020_name", "adm3_name",
 )
-FORMATS: Final = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg"}
 #: Where an event came from on this machine: local file path, file hash, import time, row in the file.
 PROVENANCE: Final = ("import_file", "import_sha256", "import_time", "import_row")
 #: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
@@ -149,13 +149,16 @@ WRITERS: Final = {"csv": to_csv_bytes, "geojson": to_geojson_bytes, "gpkg": to_g
 
 
 def write_events(frame: pd.DataFrame, path: str | os.PathLike[str], *, provenance: bool = False) -> Path:
-    """Write ``frame`` to ``path`` in the format its extension names (.csv, .geojson/.json, .gpkg);
-    provenance columns only if ``provenance``."""
+    """Write ``frame`` to ``path`` in the data format its extension names (:func:`geo.formats.data_formats`:
+    .csv, .geojson/.json, .gpkg, .kml); provenance columns only if ``provenance``."""
+    from geo.snapshot import View
+
     out = Path(path)
-    kind = FORMATS.get(out.suffix.lower())
-    if kind is None:
-        raise GeoError(f"{out}: expected an output file ending in {', '.join(FORMATS)}, got {out.suffix!r}")
-    data = WRITERS[kind](frame, provenance=provenance)
+    fmt = formats.by_extension(out.suffix, kinds=("data",))
+    if fmt is None:
+        known = ", ".join(ext for f in formats.data_formats() for ext in f.extensions)
+        raise GeoError(f"{out}: expected an output file ending in {known}, got {out.suffix!r}")
+    data = fmt.writer(formats.Job(frame, None, View(provenance=provenance)))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(data)

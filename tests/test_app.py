@@ -360,6 +360,26 @@ def test_export_panel_previews_and_prepares_a_pdf(app):
     assert not any(label.endswith(".pdf") for label in labels), labels
 
 
+def test_export_formats_are_the_registry_with_their_labels_and_extensions(app, monkeypatch):
+    from geo import formats
+
+    monkeypatch.setattr(formats, "FORMATS", dict(formats.FORMATS))
+    formats.register(formats.ExportFormat("ids", (".ids",), "text/plain", "Event ids, one a line", "data",
+                                          lambda job: "\n".join(job.events["id"].astype(str)).encode()))
+    _open_tab(app, "Export")
+    box = app.selectbox(key="x-format")
+    assert box.options == [f"{f.upper()}: {formats.FORMATS[f].label}" for f in formats.FORMATS]
+    box.set_value("ids")
+    _run(app)
+    app.button(key="x-prepare").click()
+    _run(app)
+    fmt, _view, data, _warnings = app.session_state["x-file"]
+    assert fmt == "ids"
+    assert sorted(data.decode().split("\n")) == sorted(str(i) for i in _table(app)["id"])  # the events shown
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert any(label.endswith(".ids") for label in labels), labels
+
+
 def _prepared(at: AppTest) -> tuple[dict, list[str]]:
     """The view and the CSV header of the file the Export tab prepared (what its download button holds)."""
     at.button(key="x-prepare").click()

@@ -14,17 +14,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import render, snapshot
+from geo import formats, render, snapshot
 from geo.errors import GeoError
 from ui import data
 from ui.mapview import EXTENT_KEY, Extent
 
-MIME = {
-    "png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "html": "text/html", "csv": "text/csv", "geojson": "application/geo+json",
-    "gpkg": "application/geopackage+sqlite3", "kml": "application/vnd.google-earth.kml+xml",
-}
 EXTENTS = {"map": "The map's current extent", "fit": "Fit to the events", "preset": "A preset",
            "box": "Type a box"}
 
@@ -136,8 +130,8 @@ def panel(events: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str
             st.image(export("png", view), caption="Preview (PNG)", width="stretch")
         except GeoError as exc:
             st.error(f"Cannot draw the snapshot: {exc}")
-    fmt = st.selectbox("Format", list(snapshot.FORMATS), key="x-format",
-                       format_func=lambda f: f.upper())
+    fmt = st.selectbox("Format", list(formats.FORMATS), key="x-format",
+                       format_func=lambda f: f"{f.upper()}: {formats.FORMATS[f].label}")
     if view is None:
         return
     stem = "".join(c if c.isalnum() else "-" for c in view.title.lower()).strip("-") or "snapshot"
@@ -151,7 +145,8 @@ def panel(events: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str
     if ready and ready[:2] == (fmt, view.to_json()):  # a file prepared for another format or view is stale
         for warning in ready[3]:
             st.warning(warning)
-        st.download_button(f"Download {stem}.{fmt}", ready[2], file_name=f"{stem}.{fmt}", mime=MIME[fmt],
-                           key="x-download", type="primary")
+        kind = formats.get(fmt)
+        st.download_button(f"Download {stem}{kind.extension}", ready[2], file_name=f"{stem}{kind.extension}",
+                           mime=kind.mime, key="x-download", type="primary")
     st.download_button("Download the view (JSON: regenerates the same export)", view.to_json().encode(),
                        file_name=f"{stem}.view.json", mime="application/json", key="x-view")

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from geo import formats
+from geo.formats import FORMATS
 from geo.snapshot._extent import extent_presets, preset_extent
 from geo.snapshot._kml import KML_BALLOON, kml_label, kml_text, to_kml
 from geo.snapshot._view import (
@@ -30,7 +32,6 @@ from geo.snapshot._view import (
     DEFAULT_MARKING,
     DERIVED_KM,
     EVENT_LAYERS,
-    FORMATS,
     PAPER_INCHES,
     SLIDE_PICTURE,
     View,
@@ -95,7 +96,7 @@ def export(
     areas: Any = None,
     ranges: pd.DataFrame | None = None,
 ) -> bytes:
-    """The snapshot of ``view`` in format ``fmt`` (one of :data:`FORMATS`) as bytes.
+    """The snapshot of ``view`` in format ``fmt`` (a name of :data:`geo.formats.FORMATS`) as bytes.
 
     ``areas``: the dated area table (:class:`geo.areas.AreaStore`), shown as of the end of the window
     when ``view.layers`` has ``areas``; ``ranges``: the weapon ranges table (default the shipped one).
@@ -104,9 +105,9 @@ def export(
     from them rounded when ``view.opsec_decimals`` is set (:func:`opsec`; a ``coord_precision``
     column/property says so), and the import provenance only when ``view.provenance``.
     """
-    data: bytes = _drawing().export(fmt, events, boundaries, view, index=index, generated=generated, areas=areas,
-                                    ranges=ranges)
-    return data
+    writer = formats.get(fmt).writer
+    shown = opsec(select(events, view), view)
+    return writer(formats.Job(shown, boundaries, view, index=index, generated=generated, areas=areas, ranges=ranges))
 
 
 def write(
@@ -125,7 +126,9 @@ def write(
     """Write the export (format from ``fmt`` or the extension) and, unless ``save_view`` is falsy, its View
     JSON (to ``save_view`` or ``FILE.view.json``)."""
     out = Path(path)
-    fmt = fmt or out.suffix.lower().lstrip(".")
+    if fmt is None:
+        by_name = formats.by_extension(out.suffix)
+        fmt = by_name.name if by_name is not None else out.suffix
     data = export(fmt, events, boundaries, view, index=index, generated=generated, areas=areas, ranges=ranges)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

@@ -36,7 +36,7 @@ from pyproj import Geod, Transformer
 
 from geo.areas import for_window
 from geo.errors import GeoError
-from geo.export import WRITERS
+from geo.formats import Job
 from geo.render._drawing import DRAW_STYLE
 from geo.render._events import deployment_kinds
 from geo.render._style import (
@@ -54,20 +54,17 @@ from geo.snapshot._geometry import clip as _clip
 from geo.snapshot._geometry import exteriors as _exteriors
 from geo.snapshot._geometry import project as _project
 from geo.snapshot._geometry import rings as _rings
-from geo.snapshot._kml import to_kml
 from geo.snapshot._labels import draw_places as _draw_places
 from geo.snapshot._labels import symbol_boxes as _symbol_boxes
 from geo.snapshot._view import (
     BASE_LAYERS,
     EVENT_LAYERS,
-    FORMATS,
     PAPER_INCHES,
     SLIDE_PICTURE,
     View,
     _floats,
     _located,
     _text,
-    opsec,
     select,
 )
 
@@ -811,43 +808,17 @@ def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = N
     return standalone_html(m).encode("utf-8")
 
 
-def export(
-    fmt: str,
-    events: pd.DataFrame,
-    boundaries: Any,
-    view: View,
-    *,
-    index: Any = None,
-    generated: dt.datetime | None = None,
-    areas: Any = None,
-    ranges: pd.DataFrame | None = None,
-) -> bytes:
-    """The snapshot of ``view`` in format ``fmt`` (one of :data:`FORMATS`) as bytes.
-
-    ``areas``: the dated area table (:class:`geo.areas.AreaStore`), shown as of the end of the window
-    when ``view.layers`` has ``areas``; ``ranges``: the weapon ranges table (default the shipped one).
-
-    Data formats hold exactly the events shown (:func:`select`), with lon/lat and the distances derived
-    from them rounded when ``view.opsec_decimals`` is set (:func:`opsec`; a ``coord_precision``
-    column/property says so), and the import provenance only when ``view.provenance``.
-    """
-    fmt = fmt.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise GeoError(f"expected a format among {', '.join(FORMATS)}, got {fmt!r}")
-    shown = opsec(select(events, view), view)
-    if fmt in WRITERS:
-        return WRITERS[fmt](shown, provenance=view.provenance)
-    if fmt == "kml":
-        return to_kml(shown, view)
-    if fmt == "html":
-        return to_html(shown, boundaries, view, index=index, areas=areas, ranges=ranges)
-    # static formats: draw the already-selected (and rounded) events with the view's extent
-    fig = render_figure(shown, boundaries, view, index=index, generated=generated, selected=True, areas=areas,
-                        ranges=ranges, layout="slide" if fmt == "pptx" else "page")
-    if fmt == "png":
-        return to_png(fig, view.dpi)
-    if fmt == "svg":
+def write_drawn(name: str, job: Job) -> bytes:
+    """The drawn format ``name`` (png, svg, pdf, pptx: :mod:`geo.formats` registers them) of ``job``, whose events
+    are already selected and rounded: drawn with the view's extent."""
+    fig = render_figure(job.events, job.boundaries, job.view, index=job.index, generated=job.generated,
+                        selected=True, areas=job.areas, ranges=job.ranges, layout="slide" if name == "pptx" else "page")
+    if name == "png":
+        return to_png(fig, job.view.dpi)
+    if name == "svg":
         return to_svg(fig)
-    if fmt == "pdf":
-        return to_pdf(fig, view.title)
-    return to_pptx(fig, shown, view, boundaries)
+    if name == "pdf":
+        return to_pdf(fig, job.view.title)
+    if name == "pptx":
+        return to_pptx(fig, job.events, job.view, job.boundaries)
+    raise GeoError(f"expected a drawn format among png, svg, pdf, pptx, got {name!r}")

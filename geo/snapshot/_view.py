@@ -23,7 +23,6 @@ EVENT_LAYERS: Final = ("events", "deployments", "ranges", "heatmap", "choropleth
 ALL_LAYERS: Final = (*BASE_LAYERS, *EVENT_LAYERS)
 #: The layers the app's map shows until the user hides one: those the registry shows by default.
 DEFAULT_LAYERS: Final = tuple(name for name in ALL_LAYERS if LAYERS[name].show)
-FORMATS: Final = ("png", "svg", "pdf", "pptx", "html", "csv", "geojson", "gpkg", "kml")
 PAPER_INCHES: Final = {"A4": (11.69, 8.27), "Letter": (11.0, 8.5)}
 #: Size of the slide picture (inches): the map and its legend, beside the key events on a 16:9 slide.
 SLIDE_PICTURE: Final = (8.7, 5.5)
