@@ -184,6 +184,30 @@ def test_pdf_text_holds_title_window_marking_and_opsec_note(inputs, tmp_path):
     assert "Generated 2024-08-16 12:00 UTC" in text
 
 
+@pytest.mark.parametrize(("paper", "orientation"), [("A4", "landscape"), ("Letter", "portrait")])
+def test_no_printed_text_is_under_7_points(inputs, tmp_path, paper, orientation):
+    """Every word of the page (legend with every overlay, footer, inset, scale bar, place names, event
+    labels, the country callout) is at least 7 pt: pdftotext's word boxes are 1.165 x the font size."""
+    import re
+
+    from geo.snapshot import ALL_LAYERS
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext not installed (apt-get install poppler-utils; scripts/test.sh installs it)")
+    events, boundaries, index, view = inputs
+    events = events.copy()
+    events.loc[events.index[:3], "geo_precision"] = "country"  # a callout too
+    data = export("pdf", events, boundaries, view.replace(layers=ALL_LAYERS, labels=True, paper=paper,
+                                                          orientation=orientation), index=index, generated=GENERATED)
+    path = tmp_path / "s.pdf"
+    path.write_bytes(data)
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', html)
+    assert len(words) > 100
+    small = sorted({(round((float(y1) - float(y0)) / 1.165, 1), w) for y0, y1, w in words if float(y1) - float(y0) < 7 * 1.16})
+    assert not small, small[:10]
+
+
 def test_pdf_page_size_follows_paper_and_orientation(inputs):
     events, boundaries, index, view = inputs
     for paper, orientation, (w, h) in (("A4", "landscape", (841.7, 595.4)), ("Letter", "portrait", (612, 792))):

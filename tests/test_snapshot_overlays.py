@@ -161,20 +161,72 @@ def test_area_kinds_and_text_are_not_interpreted(inputs):
     assert fig.snapshot_legend["Areas as of 2024-08-15"] == ["<b>held</b> & $x$"]
 
 
-def test_country_precision_events_get_a_distinct_ring(inputs):
+def _symbols(fig) -> np.ndarray:
+    """Display positions of every event and deployment symbol on the map (not the crosses over the disputed)."""
+    mx = fig.axes[3]  # marking, marking, title, then the map
+    out = [mx.transData.transform(np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2))
+           for c in mx.collections if isinstance(c, PathCollection) and c.get_zorder() in (5, 7)]
+    return np.concatenate(out) if out else np.zeros((0, 2))
+
+
+def test_country_precision_events_are_listed_in_a_callout_not_drawn_at_a_point(inputs):
     events, boundaries, index, view = inputs
     heading = "Location precision"
-    ring = "Known only to the country: dashed ring, symbol at the stated point"
+    callout = "Known only to the country: listed in a box, no point on the map"
+    view = view.replace(layers=tuple(name for name in view.layers if name != "labels"))  # symbols only
     fig = render_figure(events, boundaries, view, index=index, generated=GENERATED)
-    assert ring not in fig.snapshot_legend.get(heading, [])
+    assert callout not in fig.snapshot_legend.get(heading, [])
+    before = len(_symbols(fig))
     moved = events.copy()
-    moved.loc[moved["category"] == "strike", "geo_precision"] = "country"
+    strikes = moved["category"] == "strike"
+    moved.loc[strikes, "geo_precision"] = "country"
+    moved["adm0_name"] = "Land " + moved["adm0_iso"].astype(str)
     fig = render_figure(moved, boundaries, view, index=index, generated=GENERATED)
-    assert ring in fig.snapshot_legend[heading]
-    rings = [c for ax in fig.axes for c in ax.collections
-             if isinstance(c, PathCollection) and len(c.get_sizes()) and np.allclose(c.get_sizes(), 330)]
+    assert callout in fig.snapshot_legend[heading]
     in_window = select(moved, view)
-    assert len(rings) == 1 and len(rings[0].get_offsets()) == int((in_window["category"] == "strike").sum())
+    strikes_shown = in_window.loc[in_window["category"] == "strike"]
+    assert len(_symbols(fig)) == before - len(strikes_shown)  # no symbol, and no ring, for them
+    boxes = {t.get_text().split(":")[0]: t.get_text() for t in fig.axes[3].texts
+             if "known only to the country" in t.get_text()}
+    per_country = strikes_shown.groupby("adm0_iso").size()
+    assert set(boxes) == {f"Land {iso}" for iso in per_country.index}  # one box per country
+    for iso, n in per_country.items():
+        listed = [line for line in boxes[f"Land {iso}"].split("\n")[1:] if not line.startswith("   ")]
+        assert len(listed) == min(n, 4) + (n > 4)
+        assert all(line.endswith(")") for line in listed[:4])  # each with its verification
+
+
+def test_a_unit_level_event_is_a_symbol_at_the_unit_and_a_thin_outline_never_a_fill(inputs):
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    events, boundaries, index, view = inputs
+    one = select(events, view)
+    one = one.loc[one["category"] != "deployment"].head(1)
+    uid = str(one["adm2_id"].iloc[0])
+    unit = boundaries.adm2.loc[boundaries.adm2["unit_id"].astype(str) == uid].geometry.iloc[0]
+    w, s, e, n = unit.bounds
+    pair = pd.concat([one, one], ignore_index=True)  # two events of the raion, stated at two of its points
+    pair["id"] = ["u1", "u2"]
+    pair["lon"] = [w + 0.3 * (e - w), w + 0.7 * (e - w)]
+    pair["lat"] = [s + 0.5 * (n - s)] * 2
+    pair["geo_precision"] = "admin2"
+    pair["verification"] = "claimed"
+    fig = render_figure(pair, boundaries, view.replace(layers=("events",)), index=index, generated=GENERATED)
+    mx = fig.axes[3]  # marking, marking, title, then the map
+    fills = [c for c in mx.collections if isinstance(c, PolyCollection) and not isinstance(c, PathCollection)
+             and len(c.get_facecolors()) and c.get_facecolors()[:, 3].max() > 0]
+    assert not fills, "the unit was filled"
+    outlines = [c for c in mx.collections if isinstance(c, LineCollection)]
+    assert len(outlines) == 1 and outlines[0].get_linewidths()[0] <= 1.0  # one outline for the two events
+    assert outlines[0].get_linestyles()[0][1] is not None  # claimed: dashed
+    at = _symbols(fig)
+    assert len(at) == 2 and np.allclose(at[0], at[1])  # both at the unit's label point, not where stated
+    exact = pair.assign(geo_precision="exact")
+    stated = _symbols(render_figure(exact, boundaries, view.replace(layers=("events",)), index=index,
+                                    generated=GENERATED))
+    assert not np.allclose(stated[0], stated[1])
+    assert "Known only to a raion/oblast: symbol at its centre, the unit outlined (dashed: claimed)" in (
+        fig.snapshot_legend["Location precision"])
 
 
 def test_every_overlay_at_once_keeps_the_legend_inside_its_region(inputs):

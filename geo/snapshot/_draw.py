@@ -37,6 +37,7 @@ from pyproj import Geod, Transformer
 from geo.areas import for_window
 from geo.errors import GeoError
 from geo.formats import Job
+from geo.places import label_points
 from geo.render._drawing import DRAW_STYLE
 from geo.render._events import deployment_kinds
 from geo.render._style import (
@@ -79,6 +80,8 @@ CATEGORY_MARKERS: Final[dict[str, str]] = {
     "other": "h",
 }
 _INK: Final = "#1a1a1a"
+#: The smallest type on a printed page (points): legend, footer, inset, notes, event labels.
+MIN_PRINT_PT: Final = 7.0
 
 
 def _sources(events: pd.DataFrame) -> list[str]:
@@ -249,8 +252,8 @@ def _scale_bar(ax: Any, box: tuple[float, float, float, float], tf: Transformer,
         ax.add_patch(Rectangle((bx + k * length / 4, by), length / 4, bh, facecolor=_INK if k % 2 == 0 else "white",
                                edgecolor=_INK, linewidth=0.6, zorder=21))
     label = f"{km:g} km"
-    ax.text(bx, by + bh * 1.6, "0", fontsize=6.5, ha="center", va="bottom", zorder=22)
-    ax.text(bx + length, by + bh * 1.6, label, fontsize=6.5, ha="center", va="bottom", zorder=22)
+    ax.text(bx, by + bh * 1.6, "0", fontsize=MIN_PRINT_PT, ha="center", va="bottom", zorder=22)
+    ax.text(bx + length, by + bh * 1.6, label, fontsize=MIN_PRINT_PT, ha="center", va="bottom", zorder=22)
     ax.scale_km = km  # for tests
 
 
@@ -279,6 +282,41 @@ def _legend_point(category: str, verification: str, marker: Any, label: str) -> 
     st = _point_style(category, verification)
     return Line2D([], [], linestyle="none", marker=marker, markersize=7, label=label,
                   markerfacecolor=st["facecolors"], markeredgecolor=st["edgecolors"], markeredgewidth=st["linewidths"])
+
+
+#: Events listed per country in a callout; the rest are counted ("+ 3 more").
+CALLOUT_LINES: Final = 4
+
+
+def _country_callouts(ax: Any, events: pd.DataFrame, x: np.ndarray, y: np.ndarray,
+                      box: tuple[float, float, float, float]) -> None:
+    """One box per country listing its events known only to the country (date, title, verification),
+    at the mean of their stated points kept inside the frame: no symbol, no ring, as the place is not known."""
+    iso = _text(events, "adm0_iso").to_numpy(dtype=object)
+    names = _text(events, "adm0_name").to_numpy(dtype=object)
+    titles = _text(events, "title").to_numpy(dtype=object)
+    vers = _text(events, "verification", "reported").to_numpy(dtype=object)
+    days = pd.to_datetime(events["date_start"], errors="coerce") if "date_start" in events.columns else None
+    order = np.argsort(days.to_numpy().astype("int64"), kind="stable") if days is not None else np.arange(len(events))
+    w, s, e, n = box
+    for country in dict.fromkeys(iso[order]):
+        mine = [int(i) for i in order if iso[i] == country]
+        name = next((str(names[i]) for i in mine if names[i]), str(country) or "Country")
+        lines = []
+        for i in mine[:CALLOUT_LINES]:
+            day = f"{days.iloc[i]:%d %b}: " if days is not None and not pd.isna(days.iloc[i]) else ""
+            lines.append(f"{day}{textwrap.shorten(str(titles[i]) or 'event', 60, placeholder='…')} ({vers[i]})")
+        if len(mine) > CALLOUT_LINES:
+            lines.append(f"+ {len(mine) - CALLOUT_LINES} more (listed in the data exports)")
+        cx = float(np.clip(np.nanmean(x[mine]), w + 0.02 * (e - w), e - 0.02 * (e - w)))
+        cy = float(np.clip(np.nanmean(y[mine]), s + 0.02 * (n - s), n - 0.02 * (n - s)))
+        ha = "left" if cx < (w + e) / 2 else "right"
+        va = "bottom" if cy < (s + n) / 2 else "top"
+        body = "\n".join(wrapped for line in lines for wrapped in textwrap.wrap(line, 46, subsequent_indent="   "))
+        ax.text(cx, cy, f"{name}: known only to the country\n{body}", ha=ha, va=va, fontsize=7, color=_INK,
+                zorder=21, clip_on=True, linespacing=1.25,
+                bbox={"facecolor": "white", "edgecolor": _INK, "linewidth": 0.8, "alpha": 0.92,
+                      "boxstyle": "round,pad=0.4"})
 
 
 def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:
@@ -402,12 +440,12 @@ def render_figure(
     ver_used: set[str] = set()
     kinds_used: list[str] = []
     unit_drawn = False
-    unit_hatch: str | None = "///"
-    as_unit = np.zeros(len(shown), dtype=bool)
-    drawn_pt = np.zeros(len(shown), dtype=bool)  # drawn as a symbol at its point
 
+    country = located & (prec == "country")  # known only to the country: a callout, no point, no ring
     if "events" in view.layers and len(shown):
-        # events known only to a raion/oblast: drawn as that unit's outline
+        # events known only to a raion/oblast: the category's symbol at the unit's label point (where the unit
+        # has the most room) and the unit's thin outline, dashed or dotted as the symbol for its verification;
+        # never a fill, which would claim the whole unit
         for level, p in ((2, "admin2"), (1, "admin1")):
             col = f"adm{level}_id"
             if col not in shown.columns or boundaries is None:
@@ -417,36 +455,31 @@ def render_figure(
                 continue
             ids = shown[col].iloc[rows].astype("string")
             geoms = _unit_geoms(boundaries, level, ids)
-            polys, colours = [], []
-            drawn: set[tuple[str, str]] = set()  # each (unit, category) once, however many events
-            units = list(geoms)  # simplified and projected once per unit, however many categories
+            units = list(geoms)  # simplified, projected and placed once per unit, however many events
             outlines = _project(shapely.simplify(np.array([geoms[u] for u in units], dtype=object), tol), tf)
             unit_rings = {u: _exteriors(np.array([o], dtype=object)) for u, o in zip(units, outlines)}
+            lp_lon, lp_lat = label_points(np.array([geoms[u] for u in units], dtype=object))
+            ax_, ay_ = tf.transform(lp_lon, lp_lat)
+            anchor = {u: (x, y) for u, x, y in zip(units, ax_, ay_)}
+            segs, colours, styles = [], [], []
+            drawn: set[tuple[str, str, str]] = set()  # each (unit, category, verification) outlined once
             for r, uid in zip(rows, ids):
-                g = geoms.get(str(uid)) if uid is not pd.NA else None
-                if g is None:
+                if uid is pd.NA or str(uid) not in geoms:
                     continue
-                as_unit[r] = True
-                if cats[r] not in cat_used:
-                    cat_used.append(cats[r])
-                if (str(uid), cats[r]) in drawn:
+                px[r], py[r] = anchor[str(uid)]
+                if (str(uid), cats[r], vers[r]) in drawn:
                     continue
-                drawn.add((str(uid), cats[r]))
+                drawn.add((str(uid), cats[r], vers[r]))
                 for ring in unit_rings[str(uid)]:
-                    polys.append(ring)
+                    segs.append(ring)
                     colours.append(_colour(cats[r]))
-            if polys:
-                # hatching costs per polygon: many units get a light fill and a bold outline instead
-                few = len(polys) <= 60
-                hatch = unit_hatch = "///" if few else None
-                fills = [matplotlib.colors.to_rgba(c, 0.12) for c in colours] if few else "none"
-                mx.add_collection(PolyCollection(polys, facecolors=fills,
-                                                 edgecolors=colours, linewidths=1.4, hatch=hatch, zorder=3))
+                    styles.append(_point_style(cats[r], vers[r])["linestyles"])
+            if segs:
+                mx.add_collection(LineCollection(segs, colors=colours, linewidths=1.0, linestyles=styles, zorder=3))
                 unit_drawn = True
-        drawn_pt |= located & ~as_unit & ~is_dep
         for cat in CATEGORIES:
             for ver in VERIFICATION:
-                rows = np.flatnonzero(located & ~as_unit & ~is_dep & (cats == cat) & (vers == ver))
+                rows = np.flatnonzero(located & ~country & ~is_dep & (cats == cat) & (vers == ver))
                 if not len(rows):
                     continue
                 size = 34 if ver in ("confirmed", "reported") else 46  # hollow symbols: larger, to stay legible
@@ -457,7 +490,7 @@ def render_figure(
                 if cat not in cat_used:
                     cat_used.append(cat)
                 ver_used.add(ver)
-        other = np.flatnonzero(located & ~as_unit & ~is_dep & ~np.isin(cats, CATEGORIES))
+        other = np.flatnonzero(located & ~country & ~is_dep & ~np.isin(cats, CATEGORIES))
         if len(other):
             mx.scatter(px[other], py[other], s=34, marker="h", zorder=5, **_point_style("other", "reported"))
             if "other" not in cat_used:
@@ -465,10 +498,9 @@ def render_figure(
             ver_used.add("reported")
     if "deployments" in view.layers and is_dep.any():
         kinds = deployment_kinds(shown, ranges)
-        drawn_pt |= located & is_dep
         for k, kind in enumerate(SYMBOL_KINDS):
             for ver in VERIFICATION:
-                rows = np.flatnonzero(located & is_dep & (kinds == k) & (vers == ver))
+                rows = np.flatnonzero(located & ~country & is_dep & (kinds == k) & (vers == ver))
                 if not len(rows):
                     continue
                 mx.scatter(px[rows], py[rows], s=95, marker=_SYMBOL_MARKERS[kind], zorder=7,
@@ -481,15 +513,16 @@ def render_figure(
 
     precision_handles: list[Any] = []
     if unit_drawn:
-        precision_handles.append(Patch(facecolor="#eeeeee", edgecolor="#555555", hatch=unit_hatch, linewidth=1.4,
-                                       label="Known only to a raion/oblast: the unit outlined"))
-    country = np.flatnonzero(drawn_pt & (prec == "country"))
-    if len(country):  # a country-level location is a stated point, not a place: say so on the map
-        mx.scatter(px[country], py[country], s=330, marker="o", facecolors="none", edgecolors=_INK,
-                   linewidths=0.8, linestyles=(0, (2.5, 2.0)), zorder=4.8)
-        precision_handles.append(Line2D([], [], linestyle="none", marker="o", markersize=11, markerfacecolor="none",
-                                        markeredgecolor=_INK, markeredgewidth=0.8,
-                                        label="Known only to the country: dashed ring, symbol at the stated point"))
+        precision_handles.append(Line2D([], [], linestyle="-", color="#555555", linewidth=1.0, marker="o",
+                                        markersize=5, markerfacecolor="#bbbbbb", markeredgecolor="#555555",
+                                        label="Known only to a raion/oblast: symbol at its centre, "
+                                              "the unit outlined (dashed: claimed)"))
+    callout_rows = np.flatnonzero(country & ((is_dep & ("deployments" in view.layers))
+                                             | (~is_dep & ("events" in view.layers))))
+    if len(callout_rows):
+        _country_callouts(mx, shown.iloc[callout_rows], px[callout_rows], py[callout_rows], box)
+        precision_handles.append(Patch(facecolor="white", edgecolor=_INK, linewidth=0.8,
+                                       label="Known only to the country: listed in a box, no point on the map"))
     if "heatmap" in view.layers and len(shown):
         fine = located & np.isin(prec, ["exact", "near"])
         overlay_sections.append(_ov.draw_heatmap(mx, px[fine], py[fine], box))
@@ -508,14 +541,14 @@ def render_figure(
             if not (box[0] <= px[r] <= box[2] and box[1] <= py[r] <= box[3]):
                 continue
             text = textwrap.shorten(str(titles[r]), 34, placeholder="…")
-            mx.annotate(text, (px[r], py[r]), xytext=(5, 4), textcoords="offset points", fontsize=5.5, zorder=9,
+            mx.annotate(text, (px[r], py[r]), xytext=(5, 4), textcoords="offset points", fontsize=MIN_PRINT_PT, zorder=9,
                         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6}, clip_on=True)
             done += 1
 
     _scale_bar(mx, box, tf, (lon_c, lat_c))
     _north_arrow(mx)
     mx.text(0.995, 0.005, f"Lambert azimuthal equal-area, centre {lat_c:.2f}N {lon_c:.2f}E", transform=mx.transAxes,
-            ha="right", va="bottom", fontsize=5, color="#555555", zorder=22,
+            ha="right", va="bottom", fontsize=MIN_PRINT_PT, color="#555555", zorder=22,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.8})
     fig.snapshot_places = []  # for tests
     if "labels" in view.layers and boundaries is not None:  # place names yield to everything drawn so far
@@ -545,11 +578,13 @@ def render_figure(
         proj = _project(inset_geoms, itf)
         polys = _exteriors(proj)
         ix.add_collection(PolyCollection(polys, facecolors="#e2e2dc", edgecolors="#555555", linewidths=0.5))
-        for iso, g in zip(adm0["iso3"].astype(str), proj):
+        names = adm0["name"].astype("string").fillna("") if "name" in adm0.columns else adm0["iso3"].astype("string")
+        for iso, name, g in zip(adm0["iso3"].astype(str), names, proj):
             if g is None or g.is_empty:
                 continue
-            p = shapely.point_on_surface(g)
-            ix.text(p.x, p.y, iso, fontsize=6, ha="center", va="center", color="#333333")
+            p = shapely.point_on_surface(g)  # the country's name (its code when the layer has none)
+            ix.text(p.x, p.y, str(name) or iso, fontsize=MIN_PRINT_PT, ha="center", va="center", color="#333333",
+                    clip_on=True)
         ib = shapely.total_bounds(proj)
     else:
         itf = tf
@@ -608,7 +643,14 @@ def render_figure(
         for h in hs:
             items.append(h)
             labels.append((h[0] if isinstance(h, tuple) else h).get_label())
-    if items:
+    if items and not _fit_legend(fig, lx, items, labels, headings) and "inset" in regions:
+        # a legend too long for its region at the type floor takes the locator inset's place (the page's
+        # title and window already say where the map is); never smaller type
+        il, ib_, iw, ih = regions["inset"]
+        ll, lb, lw, lh = regions["legend"]
+        fig.delaxes(ix)
+        lx.set_position([min(il, ll), min(ib_, lb), max(il + iw, ll + lw) - min(il, ll),
+                         max(ib_ + ih, lb + lh) - min(ib_, lb)])
         _fit_legend(fig, lx, items, labels, headings)
     fig.snapshot_legend = {head: [(h[0] if isinstance(h, tuple) else h).get_label() for h in hs]
                            for head, hs in sections}  # for tests
@@ -619,12 +661,12 @@ def render_figure(
     if "footer" in regions:
         fx = fig.add_axes(regions["footer"])
         fx.set_axis_off()
-        width_chars = int(regions["footer"][2] * fig_w * 72 / (5.8 * 0.55))
+        width_chars = int(regions["footer"][2] * fig_w * 72 / (MIN_PRINT_PT * 0.55))
         sources, attribution, last = fig.snapshot_footer
         src_lines = textwrap.wrap(sources, width_chars, max_lines=2,
                                   placeholder=f" … (+ more; {len(_sources(shown))} sources)")
         attr_lines = textwrap.wrap(attribution, width_chars, max_lines=2, placeholder=" …")
-        fx.text(0.0, 1.0, "\n".join([*src_lines, *attr_lines, last]), ha="left", va="top", fontsize=5.8,
+        fx.text(0.0, 1.0, "\n".join([*src_lines, *attr_lines, last]), ha="left", va="top", fontsize=MIN_PRINT_PT,
                 color="#222222", linespacing=1.35, transform=fx.transAxes)
     fig.snapshot_events = len(shown)  # for tests and the CLI
     return fig
@@ -648,16 +690,21 @@ def footer_lines(events: pd.DataFrame, boundaries: Any, view: View, generated: d
     return src_text, attribution or "Boundaries: none loaded", last
 
 
-def _fit_legend(fig: Figure, ax: Any, items: list[Any], labels: list[str], headings: list[int]) -> None:
-    """The legend in the upper part of ``ax`` (the last line is kept for the event count): in one column,
-    or two when the region is wide, at the largest font (7 pt down to 4 pt) whose box fits the region."""
+def _fit_legend(fig: Figure, ax: Any, items: list[Any], labels: list[str], headings: list[int]) -> bool:
+    """The legend in the upper part of ``ax`` (the last line is kept for the event count): in one column, or
+    two when the region is wide, at the largest font from 8 pt down to :data:`MIN_PRINT_PT` whose box fits the
+    region, long entries wrapped to the column's width. False when none fits (the legend is left at the floor)."""
     renderer = fig.canvas.get_renderer()
     region = ax.get_window_extent(renderer)
     reserve = 14 * fig.dpi / 72  # the "N events shown" line
     wide = region.width / fig.dpi > 4.0
     for ncol in (1, 2) if wide else (1,):
-        for font in (7.0, 6.5, 6.0, 5.5, 5.0, 4.5, 4.0):
-            legend = ax.legend(items, labels, loc="upper left", fontsize=font, frameon=False, borderaxespad=0.0,
+        for font in (8.0, 7.5, MIN_PRINT_PT):
+            column_pt = region.width * 72 / fig.dpi / ncol
+            chars = max(16, int((column_pt - 3.2 * font) / (font * 0.56)))  # less the handle and its padding
+            text = [lab if i in headings else textwrap.fill(lab, chars, subsequent_indent=" ")
+                    for i, lab in enumerate(labels)]
+            legend = ax.legend(items, text, loc="upper left", fontsize=font, frameon=False, borderaxespad=0.0,
                                handler_map=_ov.HANDLER_MAP,
                                handlelength=1.6, labelspacing=0.45, borderpad=0.2, ncol=ncol, columnspacing=1.2)
             texts = legend.get_texts()
@@ -665,9 +712,8 @@ def _fit_legend(fig: Figure, ax: Any, items: list[Any], labels: list[str], headi
                 texts[i].set_fontweight("bold")
             box = legend.get_window_extent(renderer)
             if box.height <= region.height - reserve and box.width <= region.width:
-                return
-            if ncol == 1 and wide and font <= 6.0:
-                break  # rather two columns than a tiny font
+                return True
+    return False
 
 
 # --- exporters ----------------------------------------------------------------------------------------

@@ -206,7 +206,7 @@ def draw_ranges(ax: Any, events: pd.DataFrame, ranges: pd.DataFrame, boundaries:
         on_map = np.flatnonzero((x >= box[0] + mx) & (x <= box[2] - mx) & (y >= box[1] + my) & (y <= box[3] - my))
         if len(on_map):  # label at the northmost point of the ring that is on the map
             top = on_map[int(np.argmax(y[on_map]))]
-            ax.text(x[top], y[top], f"{row['system']} {float(row['range_km']):g} km", fontsize=5.5, color=colour,
+            ax.text(x[top], y[top], f"{row['system']} {float(row['range_km']):g} km", fontsize=7, color=colour,
                     ha="center", va="bottom", zorder=9, clip_on=True,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.4})
     handles: list[Any] = [Line2D([], [], color=c, linewidth=1.4, linestyle=RING_DASH[False],
