@@ -103,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--title", help="title (default: 'Situation snapshot')")
     s.add_argument("--subtitle", help="subtitle (default: the date window)")
     s.add_argument("--marking", help="classification / handling marking printed top and bottom")
+    s.add_argument("--author", help="author in the PPTX and PDF properties (default: $GEO_AUTHOR, else geo-events)")
     s.add_argument("--labels", action="store_true", default=None, help="label events with their titles")
     s.add_argument("--view", metavar="VIEW.json", help="start from this saved view")
     s.add_argument("--format", choices=tuple(formats.FORMATS),
@@ -266,7 +267,7 @@ def _snapshot_view(args: argparse.Namespace) -> Any:
     elif args.fit:
         changes["bbox"] = None
     for name in ("title", "subtitle", "marking", "labels", "dpi", "paper", "orientation", "opsec_decimals", "layers",
-                 "provenance"):
+                 "provenance", "author"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

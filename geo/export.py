@@ -15,6 +15,7 @@ Two rules hold for every file written here, and every CSV the tool writes goes t
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import tempfile
 from pathlib import Path
@@ -127,10 +128,19 @@ def _geoframe(frame: pd.DataFrame, provenance: bool) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(flat, geometry=gpd.GeoSeries(geom, crs=CRS), crs=CRS)
 
 
-def _via_file(frame: pd.DataFrame, driver: str, suffix: str, provenance: bool) -> bytes:
+def _via_file(frame: pd.DataFrame, driver: str, suffix: str, provenance: bool,
+              generated: dt.datetime | None = None) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"events{suffix}"
-        pyogrio.write_dataframe(_geoframe(frame, provenance), path, driver=driver, layer="events")
+        if generated is None:
+            pyogrio.write_dataframe(_geoframe(frame, provenance), path, driver=driver, layer="events")
+        else:  # GeoPackage's last_change: the generation time, so the same input gives the same bytes
+            stamp = generated.astimezone(dt.UTC) if generated.tzinfo else generated
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{stamp:%Y-%m-%dT%H:%M:%S}.000Z"})
+            try:
+                pyogrio.write_dataframe(_geoframe(frame, provenance), path, driver=driver, layer="events")
+            finally:
+                pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
         return path.read_bytes()
 
 
@@ -139,9 +149,10 @@ def to_geojson_bytes(frame: pd.DataFrame, *, provenance: bool = False) -> bytes:
     return _via_file(frame, "GeoJSON", ".geojson", provenance)
 
 
-def to_gpkg_bytes(frame: pd.DataFrame, *, provenance: bool = False) -> bytes:
-    """A GeoPackage with one layer ``events``."""
-    return _via_file(frame, "GPKG", ".gpkg", provenance)
+def to_gpkg_bytes(frame: pd.DataFrame, *, provenance: bool = False, generated: dt.datetime | None = None) -> bytes:
+    """A GeoPackage with one layer ``events``; with ``generated``, stamped with that time (byte-identical for the
+    same events and time) instead of now."""
+    return _via_file(frame, "GPKG", ".gpkg", provenance, generated)
 
 
 #: Events as bytes, per data format.

@@ -111,7 +111,8 @@ def _figure_writer(name: str) -> Callable[[Job], bytes]:
 def _html(job: Job) -> bytes:
     from geo.snapshot import _draw
 
-    return _draw.to_html(job.events, job.boundaries, job.view, index=job.index, areas=job.areas, ranges=job.ranges)
+    return _draw.to_html(job.events, job.boundaries, job.view, index=job.index, areas=job.areas, ranges=job.ranges,
+                         generated=job.generated)
 
 
 def _table_writer(name: str) -> Callable[[Job], bytes]:
@@ -121,6 +122,12 @@ def _table_writer(name: str) -> Callable[[Job], bytes]:
         return WRITERS[name](job.events, provenance=job.view.provenance)
 
     return write
+
+
+def _gpkg(job: Job) -> bytes:
+    from geo.export import to_gpkg_bytes
+
+    return to_gpkg_bytes(job.events, provenance=job.view.provenance, generated=job.generated)
 
 
 def _kml(job: Job) -> bytes:
@@ -143,7 +150,7 @@ for _fmt in (
     ExportFormat("geojson", (".geojson", ".json"), "application/geo+json", "Events as GeoJSON features", "data",
                  _table_writer("geojson")),
     ExportFormat("gpkg", (".gpkg",), "application/geopackage+sqlite3", "Events as a GeoPackage layer (QGIS)",
-                 "data", _table_writer("gpkg")),
+                 "data", _gpkg),
     ExportFormat("kml", (".kml",), "application/vnd.google-earth.kml+xml", "Events as KML placemarks (Google Earth)",
                  "data", _kml),
 ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -238,7 +239,7 @@ def test_pptx_has_picture_title_bullets_and_notes(inputs):
     assert texts.count("• ") == 6
     assert "UNCLASSIFIED // FOR TRAINING" in texts
     notes = slide.notes_slide.notes_text_frame.text
-    assert "Sources:" in notes and "Kyiv Independent" in notes and "Reuters" in notes
+    assert "Sources (by date):" in notes and "- 2024-08-06 ISW" in notes and "Kyiv Independent" in notes
     assert "Generated 2024-08-16 12:00 UTC" in texts and "Sources: in the speaker notes" in texts
 
 
@@ -259,6 +260,84 @@ def test_pptx_picture_is_the_map_without_the_pages_title_and_marking(inputs):
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert view.marking not in texts and view.title not in texts  # the slide carries them once
     assert any(ax.get_legend() is not None for ax in fig.axes)
+
+
+def test_pptx_names_its_own_title_author_and_time_and_regenerates_byte_identically(inputs, monkeypatch):
+    from pptx import Presentation
+
+    events, boundaries, index, view = inputs
+    monkeypatch.setenv("GEO_AUTHOR", "Watch floor 2")
+    first = export("pptx", events, boundaries, view, index=index, generated=GENERATED)
+    again = export("pptx", events, boundaries, view, index=index, generated=GENERATED)
+    assert first == again
+    props = Presentation(io.BytesIO(first)).core_properties
+    assert (props.title, props.author, props.last_modified_by) == ("Grid snapshot", "Watch floor 2", "Watch floor 2")
+    assert props.created == props.modified == GENERATED.replace(tzinfo=None) and props.revision == 1
+    named = export("pptx", events, boundaries, view.replace(author="J. Analyst"), index=index, generated=GENERATED)
+    assert Presentation(io.BytesIO(named)).core_properties.author == "J. Analyst"
+
+
+@pytest.mark.parametrize("fmt", ["html", "gpkg", "pptx", "csv", "geojson", "kml"])
+def test_files_regenerate_byte_identically_with_a_generation_time(inputs, fmt):
+    events, boundaries, index, view = inputs
+    first = export(fmt, events, boundaries, view, index=index, generated=GENERATED)
+    assert export(fmt, events, boundaries, view, index=index, generated=GENERATED) == first
+    later = GENERATED + dt.timedelta(days=1)
+    if fmt in ("html", "gpkg", "pptx"):  # they carry the time
+        assert export(fmt, events, boundaries, view, index=index, generated=later) != first
+
+
+def test_key_events_are_chosen_by_weight_not_date_alone():
+    from geo import io as geoio
+    from geo.snapshot._draw import key_events
+
+    sample = geoio.read_events(ROOT / "data" / "sample_events.csv").frame
+    lines = key_events(sample, 6)
+    assert len(lines) == 6
+    assert any("Iskander" in line for line in lines) and any("Polonez" in line for line in lines)
+    assert [line[:10] for line in lines] == sorted((line[:10] for line in lines), reverse=True)  # latest first
+    pair = sample.head(2).assign(date_start=pd.Timestamp("2024-08-10"), category="strike", equipment="",
+                                 verification=["claimed", "confirmed"], title=["Claimed one", "Confirmed one"])
+    assert key_events(pair, 1) == ["2024-08-10 · Confirmed one (confirmed)"]
+
+
+def test_pdf_lists_every_source_dated_with_links_on_a_sources_page(inputs, tmp_path):
+    events, boundaries, index, view = inputs
+    many = events.copy()
+    many["source_name"] = [f"Assessment number {i:02d} of a long-named institute, August 2024" for i in range(len(many))]
+    many["source_url"] = [f"https://example.org/report/{i}" for i in range(len(many))]
+    data = export("pdf", many, boundaries, view, index=index, generated=GENERATED)
+    text = _pdftotext(data, tmp_path)
+    shown = select(many, view)
+    assert text.count("\f") >= 2  # the map page, then the sources
+    for name, url in zip(shown["source_name"], shown["source_url"]):
+        assert name in text and url in text
+    assert f"more of {len(shown)} sources (all on the PDF's sources page" in text
+    few = export("pdf", events, boundaries, view, index=index, generated=GENERATED)
+    assert _pdftotext(few, tmp_path).count("\f") == 1  # four sources fit the footer: one page
+
+
+def test_text_from_data_is_drawn_as_written_never_as_mathtext(inputs, tmp_path):
+    events, boundaries, index, view = inputs
+    odd = events.copy()
+    odd["source_name"] = "Cost $5 and $\\frac{"  # an unmatched mathtext command would raise if parsed
+    data = export("pdf", odd, boundaries, view.replace(title="Price $x$ rise", labels=True), index=index,
+                  generated=GENERATED)
+    text = _pdftotext(data, tmp_path)
+    assert "Price $x$ rise" in text and "Cost $5 and $\\frac{" in text
+
+
+def test_html_lists_its_sources_keeps_the_attribution_clear_and_in_opsec_mode_has_no_tile_layer(inputs):
+    from geo.render import BASEMAPS
+
+    events, boundaries, index, view = inputs
+    page = export("html", events, boundaries, view, index=index, generated=GENERATED).decode("utf-8")
+    assert "Sources (4) · generated 2024-08-16 12:00 UTC" in page and "<li>2024-08-06 ISW" in page
+    assert ".leaflet-bottom{bottom:18px}" in page  # controls and attribution above the bottom marking
+    tiles = [spec["tiles"] for spec in BASEMAPS.values() if spec.get("tiles")]
+    assert all(t in page for t in tiles)
+    rounded = export("html", events, boundaries, view.replace(opsec_decimals=1), index=index, generated=GENERATED)
+    assert not any(t in rounded.decode("utf-8") for t in tiles)
 
 
 def test_html_is_one_file_without_remote_assets(inputs):

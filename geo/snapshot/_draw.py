@@ -18,6 +18,7 @@ import datetime as dt
 import html
 import io
 import math
+import os
 import re
 import textwrap
 from typing import Any, Final
@@ -80,13 +81,39 @@ CATEGORY_MARKERS: Final[dict[str, str]] = {
     "other": "h",
 }
 _INK: Final = "#1a1a1a"
+#: Text from data (titles, sources, names) is drawn as written: never as mathtext ("$x$", or an error for "$\\frac{").
+_PLAIN_TEXT: Final = {"text.parse_math": False}
 #: The smallest type on a printed page (points): legend, footer, inset, notes, event labels.
 MIN_PRINT_PT: Final = 7.0
 
 
 def _sources(events: pd.DataFrame) -> list[str]:
+    """The sources of ``events``, each once, in the order of :func:`source_list`."""
+    return [name for name, _day, _urls in source_list(events)]
+
+
+def source_list(events: pd.DataFrame) -> list[tuple[str, str, list[str]]]:
+    """Every source of ``events``, once: (name, first day it reports in the window as YYYY-MM-DD or "",
+    its URLs), sorted by that day (the source's own publication day when known, else its events' start),
+    then by name."""
+    if not len(events):
+        return []
     names = _text(events, "source_name").str.strip()
-    return sorted({n for n in names if n}, key=str.casefold)
+    urls = _text(events, "source_url").str.strip()
+    days = pd.to_datetime(events["source_date"], errors="coerce") if "source_date" in events.columns else None
+    start = pd.to_datetime(events["date_start"], errors="coerce") if "date_start" in events.columns else None
+    day = days if days is not None else start
+    if days is not None and start is not None:
+        day = days.fillna(start)
+    frame = pd.DataFrame({"name": names.to_numpy(), "url": urls.to_numpy(),
+                          "day": day.to_numpy() if day is not None else pd.NaT})
+    frame = frame.loc[frame["name"] != ""]
+    out = []
+    for name, rows in frame.groupby("name", sort=False):
+        first = rows["day"].min()
+        found = [u for u in dict.fromkeys(rows["url"]) if u]
+        out.append((str(name), "" if pd.isna(first) else f"{first:%Y-%m-%d}", found))
+    return sorted(out, key=lambda s: (s[1] == "", s[1], s[0].casefold()))
 
 
 # --- projection and extent ----------------------------------------------------------------------------
@@ -350,6 +377,24 @@ def render_figure(
     table (``geo.areas``), drawn as of the end of the window; ``layout``: ``page`` (the whole briefing page)
     or ``slide`` (map, inset and legend only, at :data:`SLIDE_PICTURE`, for a slide that has the rest).
     """
+    with matplotlib.rc_context(_PLAIN_TEXT):
+        return _render_figure(events, boundaries, view, index=index, generated=generated, ranges=ranges,
+                              max_labels=max_labels, selected=selected, areas=areas, layout=layout)
+
+
+def _render_figure(
+    events: pd.DataFrame,
+    boundaries: Any,
+    view: View,
+    *,
+    index: Any = None,
+    generated: dt.datetime | None = None,
+    ranges: pd.DataFrame | None = None,
+    max_labels: int = 40,
+    selected: bool = False,
+    areas: Any = None,
+    layout: str = "page",
+) -> Figure:
     if layout not in ("page", "slide"):
         raise GeoError(f"expected layout 'page' or 'slide', got {layout!r}")
     shown = events.reset_index(drop=True) if selected else select(events, view)
@@ -663,13 +708,33 @@ def render_figure(
         fx.set_axis_off()
         width_chars = int(regions["footer"][2] * fig_w * 72 / (MIN_PRINT_PT * 0.55))
         sources, attribution, last = fig.snapshot_footer
-        src_lines = textwrap.wrap(sources, width_chars, max_lines=2,
-                                  placeholder=f" … (+ more; {len(_sources(shown))} sources)")
+        src_lines = _source_lines(sources, len(_sources(shown)), width_chars)
         attr_lines = textwrap.wrap(attribution, width_chars, max_lines=2, placeholder=" …")
         fx.text(0.0, 1.0, "\n".join([*src_lines, *attr_lines, last]), ha="left", va="top", fontsize=MIN_PRINT_PT,
                 color="#222222", linespacing=1.35, transform=fx.transAxes)
     fig.snapshot_events = len(shown)  # for tests and the CLI
     return fig
+
+
+#: Lines of sources the page's footer holds; longer lists end with how many more, on the sources page.
+FOOTER_SOURCE_LINES: Final = 2
+
+
+def _source_lines(sources: str, count: int, width: int) -> list[str]:
+    """The footer's lines of ``sources`` ("Sources: a; b; ..."): whole when they fit, else the names that fit
+    and how many more are listed on the PDF's sources page and in the data exports."""
+    lines = textwrap.wrap(sources, width)
+    if len(lines) <= FOOTER_SOURCE_LINES:
+        return lines
+    names = sources.removeprefix("Sources: ").split("; ")
+    for keep in range(len(names) - 1, -1, -1):
+        tail = (f" … and {len(names) - keep} more of {count} sources (all on the PDF's sources page, dated, "
+                "with links)")
+        text = "Sources: " + "; ".join(names[:keep]) + tail
+        lines = textwrap.wrap(text, width)
+        if len(lines) <= FOOTER_SOURCE_LINES:
+            return lines
+    return textwrap.wrap(f"Sources: {count} (all on the PDF's sources page, dated, with links)", width)
 
 
 def footer_lines(events: pd.DataFrame, boundaries: Any, view: View, generated: dt.datetime, *,
@@ -736,27 +801,95 @@ def to_svg(fig: Figure) -> bytes:
     return _save(fig, "svg", metadata={"Date": None})
 
 
-def to_pdf(fig: Figure, title: str = "") -> bytes:
-    """PDF at the figure's page size (A4/Letter, landscape/portrait: set by the View)."""
-    return _save(fig, "pdf", metadata={"Title": title, "CreationDate": None, "Creator": "geo-events"})
+def to_pdf(fig: Figure, title: str = "", events: pd.DataFrame | None = None, view: View | None = None) -> bytes:
+    """PDF at the figure's page size (A4/Letter, landscape/portrait: set by the View); with ``events``, a
+    second page lists every source of the events shown (:func:`source_list`: dated, with links) under the
+    view's marking, whenever the footer could not hold them all."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    entries = source_list(events) if events is not None else []
+    sources = "Sources: " + "; ".join(name for name, _d, _u in entries)
+    width = int(0.96 * fig.get_size_inches()[0] * 72 / (MIN_PRINT_PT * 0.55))
+    if not entries or len(textwrap.wrap(sources, width)) <= FOOTER_SOURCE_LINES:
+        return _save(fig, "pdf", metadata={"Title": title, "CreationDate": None, "Creator": "geo-events",
+                                           **({"Author": author(view)} if view is not None else {})})
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"pdf.fonttype": 42, **_PLAIN_TEXT}), PdfPages(
+            buf, metadata={"Title": title, "CreationDate": None, "Creator": "geo-events",
+                           **({"Author": author(view)} if view is not None else {})}) as pdf:
+        pdf.savefig(fig)
+        for page in _source_pages(entries, fig.get_size_inches(), view):
+            pdf.savefig(page)
+    return buf.getvalue()
+
+
+def _source_pages(entries: list[tuple[str, str, list[str]]], size: Any, view: View | None) -> list[Figure]:
+    """Pages listing ``entries`` (name, day, URLs) at 8 pt, the marking at top and bottom."""
+    w, h = float(size[0]), float(size[1])
+    width = int((w - 1.2) * 72 / (8 * 0.55))
+    lines: list[str] = []
+    for name, day, urls in entries:
+        lines += textwrap.wrap(f"{day or 'undated'}  {name}", width, subsequent_indent="            ")
+        lines += [f"            {u}" for u in urls]
+    per_page = int((h - 1.6) * 72 / (8 * 1.45))
+    pages = []
+    for k in range(0, len(lines), per_page):
+        page = Figure(figsize=(w, h))  # drawn under _PLAIN_TEXT by to_pdf
+        FigureCanvasAgg(page)
+        marking = view.marking if view is not None else ""
+        for y, va in ((1 - 0.15 / h, "top"), (0.15 / h, "bottom")):
+            page.text(0.5, y, marking, ha="center", va=va, fontsize=9, fontweight="bold", color="#8b0000")
+        head = "Sources" + (f" ({k // per_page + 1})" if len(lines) > per_page else "")
+        page.text(0.6 / w, 1 - 0.55 / h, head, ha="left", va="top", fontsize=12, fontweight="bold")
+        page.text(0.6 / w, 1 - 0.9 / h, "\n".join(lines[k:k + per_page]), ha="left", va="top", fontsize=8,
+                  linespacing=1.45, color=_INK)
+        pages.append(page)
+    return pages
+
+
+#: How much each verification, and each category, weighs in the choice of key events (:func:`key_events`).
+KEY_VERIFICATION: Final = {"confirmed": 3.0, "reported": 2.0, "claimed": 1.0, "disputed": 0.5}
+KEY_CATEGORY: Final = {"deployment": 2.0, "strike": 2.0, "territorial_change": 2.0, "ground_combat": 1.5,
+                       "airspace_incident": 1.5, "statement": 0.5, "other": 0.5}
+#: Added for a deployment that names its equipment or unit (Iskander-M, Polonez, a brigade).
+KEY_NAMED_SYSTEM: Final = 1.0
 
 
 def key_events(events: pd.DataFrame, n: int = 6) -> list[str]:
-    """The ``n`` latest events of the window as short lines ("2024-08-09 · title (verification)")."""
+    """The ``n`` weightiest events as short lines ("2024-08-09 · title (verification)"), latest first.
+
+    Weight: the verification (:data:`KEY_VERIFICATION`) plus the category (:data:`KEY_CATEGORY`, with
+    :data:`KEY_NAMED_SYSTEM` more for a deployment naming its equipment or unit) plus recency (0 for the
+    window's first day to 1 for its last), so a confirmed strike outranks a claimed one and an order sending
+    Iskander launchers outranks the day's statements; ties go to the later event, then the id."""
     if not len(events):
         return []
-    order = events.assign(_d=pd.to_datetime(events["date_start"], errors="coerce")).sort_values(
-        ["_d", "id"], ascending=[False, True], na_position="last", kind="stable")
+    day = pd.to_datetime(events["date_start"], errors="coerce") if "date_start" in events.columns else None
+    stamp = day.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float) if day is not None else np.zeros(len(events))
+    known = day.notna().to_numpy() if day is not None else np.zeros(len(events), bool)
+    lo, hi = (stamp[known].min(), stamp[known].max()) if known.any() else (0.0, 0.0)
+    recency = np.where(known, (stamp - lo) / (hi - lo) if hi > lo else 1.0, 0.0)
+    cats = _text(events, "category", "other").to_numpy(dtype=object)
+    vers = _text(events, "verification", "reported").to_numpy(dtype=object)
+    named = (_text(events, "equipment").str.strip() != "") | (_text(events, "unit").str.strip() != "")
+    weight = (np.array([KEY_VERIFICATION.get(v, 1.0) for v in vers])
+              + np.array([KEY_CATEGORY.get(c, 0.5) for c in cats])
+              + KEY_NAMED_SYSTEM * ((cats == "deployment") & named.to_numpy())
+              + recency)
+    ids = _text(events, "id").to_numpy(dtype=object)
+    chosen = sorted(range(len(events)), key=lambda i: (-weight[i], -stamp[i] if known[i] else np.inf, str(ids[i])))[:n]
+    chosen.sort(key=lambda i: (-stamp[i] if known[i] else np.inf, str(ids[i])))
+    titles = _text(events, "title").to_numpy(dtype=object)
     out = []
-    for _, row in order.head(n).iterrows():
-        day = row["_d"].date().isoformat() if pd.notna(row["_d"]) else "undated"
-        title = textwrap.shorten(str(row.get("title") or row.get("id") or ""), 90, placeholder="…")
-        ver = row.get("verification")
-        out.append(f"{day} · {title}" + (f" ({ver})" if isinstance(ver, str) and ver else ""))
+    for i in chosen:
+        when = f"{day.iloc[i]:%Y-%m-%d}" if known[i] else "undated"
+        title = textwrap.shorten(str(titles[i] or ids[i] or ""), 90, placeholder="…")
+        out.append(f"{when} · {title}" + (f" ({vers[i]})" if vers[i] else ""))
     return out
 
 
-def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = None, *, top: int = 6) -> bytes:
+def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = None, *, top: int = 6,
+            generated: dt.datetime | None = None) -> bytes:
     """One 16:9 slide: marking top and bottom, title, the map picture (best drawn with ``layout="slide"``),
     the window and the key events beside it, a footer line (attribution, time, opsec), sources in the notes."""
     from pptx import Presentation
@@ -794,7 +927,7 @@ def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = Non
     tf.paragraphs[0].text = view.shown_subtitle
     tf.paragraphs[0].font.size, tf.paragraphs[0].font.bold = Pt(13), True
     head = tf.add_paragraph()
-    head.text = "Key events (latest first)"
+    head.text = "Key events (by verification, kind and recency; latest first)"
     head.font.size, head.font.bold = Pt(12), True
     head.space_before = Pt(8)
     lines = key_events(events, top) or ["No events in the window"]
@@ -803,7 +936,7 @@ def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = Non
         p.text = "• " + line
         p.font.size = Pt(11)
         p.space_before = Pt(4)
-    generated = getattr(fig, "snapshot_generated", None) or dt.datetime.now(dt.UTC)
+    generated = generated or dt.datetime.now(dt.UTC)
     _sources_line, attribution, last = getattr(fig, "snapshot_footer", None) or footer_lines(
         events, boundaries, view, generated)
     foot = slide.shapes.add_textbox(Inches(0.3), Inches(6.76), prs.slide_width - Inches(0.6), Inches(0.4))
@@ -812,26 +945,57 @@ def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = Non
     p.text = f"{last} · Sources: in the speaker notes · {attribution}"
     p.font.size = Pt(7)
     p.font.color.rgb = RGBColor(0x33, 0x33, 0x33)
-    notes = ["Sources:", *(f"- {s}" for s in _sources(events))]
+    notes = ["Sources (by date):", *(f"- {day or 'undated'} {name}" + "".join(f" {u}" for u in urls)
+                                     for name, day, urls in source_list(events))]
     if boundaries is not None and (attr := boundaries.attribution()):
         notes.append(attr)
     if view.opsec_note:
         notes.append(view.opsec_note)
     notes.append(f"{len(events)} events; window {view.window}; marking {view.marking}")
     slide.notes_slide.notes_text_frame.text = "\n".join(notes)
+    props = prs.core_properties  # the file's own properties, not the template's (2013, its author)
+    when = generated.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0) if generated.tzinfo else generated
+    props.title, props.subject = view.title, view.shown_subtitle
+    props.author = props.last_modified_by = author(view)
+    props.created = props.modified = props.last_printed = when
+    props.revision, props.keywords, props.comments = 1, view.marking, f"{len(events)} events; {view.window}"
+    props.category = props.content_status = props.identifier = props.language = props.version = ""
     buf = io.BytesIO()
     prs.save(buf)
-    return buf.getvalue()
+    return _zip_at(buf.getvalue(), when)
+
+
+def author(view: View) -> str:
+    """The author a file names: the view's, else ``$GEO_AUTHOR``, else geo-events."""
+    return view.author or os.environ.get("GEO_AUTHOR", "").strip() or "geo-events"
+
+
+def _zip_at(data: bytes, when: dt.datetime) -> bytes:
+    """``data`` (a zip: PPTX) with every member stamped ``when`` in a fixed order: the same view and generation
+    time give the same bytes."""
+    import zipfile
+
+    stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=stamp)
+            member.compress_type, member.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            dst.writestr(member, src.read(info.filename))
+    return out.getvalue()
 
 
 def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = None, areas: Any = None,
-            ranges: pd.DataFrame | None = None) -> bytes:
+            ranges: pd.DataFrame | None = None, generated: dt.datetime | None = None) -> bytes:
     """One self-contained HTML file (every asset inline, no tiles): the interactive map of the view
-    (``areas``: the dated area table, shown as of the end of the window)."""
+    (``areas``: the dated area table, shown as of the end of the window), its marking top and bottom (the
+    map's own controls and attribution above the bottom one), and a box listing the sources (dated, linked)
+    with the generation time. With opsec rounding the file has no online tile layer at all. Elements are named in tree order, so the same view and ``generated`` give the
+    same bytes."""
     import folium
 
     from geo.assets import standalone_html
-    from geo.render import build_map
+    from geo.render import build_map, stable_names
 
     layers = [n for n in view.layers if n in EVENT_LAYERS]
     _day, shown_areas = for_window(areas, view.filter.end)
@@ -841,16 +1005,33 @@ def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = N
     if view.bbox is not None:
         w, s, e, n = view.bbox
         m.fit_bounds([[s, w], [n, e]])
+    if view.opsec_decimals is not None:  # no online tile layer at all: its requests would tell a tile server where
+        for key in [k for k, child in m._children.items() if isinstance(child, folium.TileLayer)]:
+            del m._children[key]
+    generated = generated or dt.datetime.now(dt.UTC)
+    stamp = generated.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if generated.tzinfo else f"{generated:%Y-%m-%d %H:%M}"
+    entries = source_list(events)
+    items = "".join(
+        f"<li>{html.escape(day or 'undated')} {html.escape(name)}"
+        + "".join(f' <a href="{html.escape(u, quote=True)}" rel="noopener noreferrer">{html.escape(u)}</a>'
+                  for u in urls if u.lower().startswith(("https://", "http://")))
+        + "</li>" for name, day, urls in entries)
+    bar = ("position:fixed;left:0;right:0;z-index:1000;text-align:center;font:bold 12px sans-serif;height:18px;"
+           "color:#8b0000;background:rgba(255,255,255,.92)")
     head = (
-        '<div style="position:fixed;top:0;left:0;right:0;z-index:1000;text-align:center;font:bold 12px sans-serif;'
-        f'color:#8b0000;background:rgba(255,255,255,.85)">{html.escape(view.marking)}</div>'
-        '<div style="position:fixed;top:18px;left:60px;z-index:1000;font:14px sans-serif;background:rgba(255,255,255,.85);'
+        f'<style>.leaflet-bottom{{bottom:18px}} .geo-sources{{position:fixed;left:60px;top:52px;z-index:1000;'
+        'max-width:420px;max-height:40vh;overflow:auto;font:12px sans-serif;background:rgba(255,255,255,.92);'
+        'padding:4px 8px;border:1px solid #999}</style>'
+        f'<div style="{bar};top:0">{html.escape(view.marking)}</div>'
+        '<div style="position:fixed;top:22px;left:60px;z-index:1000;font:14px sans-serif;background:rgba(255,255,255,.85);'
         f'padding:2px 6px"><b>{html.escape(view.title)}</b> · {html.escape(view.shown_subtitle)}'
         + (f" · {html.escape(view.opsec_note)}" if view.opsec_note else "") + "</div>"
-        '<div style="position:fixed;bottom:0;left:0;right:0;z-index:1000;text-align:center;font:bold 12px sans-serif;'
-        f'color:#8b0000;background:rgba(255,255,255,.85)">{html.escape(view.marking)}</div>'
+        f'<details class="geo-sources"><summary>Sources ({len(entries)}) · generated {html.escape(stamp)} · '
+        f'{len(events):,} events</summary><ul>{items}</ul></details>'
+        f'<div style="{bar};bottom:0">{html.escape(view.marking)}</div>'
     )
     m.get_root().html.add_child(folium.Element(head))
+    stable_names(m.get_root(), "el")
     return standalone_html(m).encode("utf-8")
 
 
@@ -864,7 +1045,7 @@ def write_drawn(name: str, job: Job) -> bytes:
     if name == "svg":
         return to_svg(fig)
     if name == "pdf":
-        return to_pdf(fig, job.view.title)
+        return to_pdf(fig, job.view.title, job.events, job.view)
     if name == "pptx":
-        return to_pptx(fig, job.events, job.view, job.boundaries)
+        return to_pptx(fig, job.events, job.view, job.boundaries, generated=job.generated)
     raise GeoError(f"expected a drawn format among png, svg, pdf, pptx, got {name!r}")

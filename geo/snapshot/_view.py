@@ -48,6 +48,7 @@ class View:
     paper: str = "A4"
     orientation: str = "landscape"
     dpi: int = 150
+    author: str | None = None  # None: $GEO_AUTHOR, else geo-events (the PPTX's and PDF's author)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
