@@ -266,6 +266,8 @@ def _snapshot_view(args: argparse.Namespace) -> Any:
             raise GeoError(f"expected --bbox minlon,minlat,maxlon,maxlat, got {args.bbox!r}") from exc
     elif args.fit:
         changes["bbox"] = None
+    if args.areas:
+        changes["areas"] = tuple(args.areas)
     for name in ("title", "subtitle", "marking", "labels", "dpi", "paper", "orientation", "opsec_decimals", "layers",
                  "provenance", "author"):
         value = getattr(args, name)
@@ -292,15 +294,16 @@ def _snapshot_events(args: argparse.Namespace, index: Any) -> tuple[Any, str]:
     return frame, f"sample data ({sample.name}; the store {store.path} {state})"
 
 
-def _snapshot_areas(args: argparse.Namespace) -> Any:
-    """The dated areas: from --areas files, else those stored beside the events (None if there are none)."""
+def _snapshot_areas(args: argparse.Namespace, files: Sequence[str]) -> Any:
+    """The dated areas: from ``files`` (--areas, or those the view names), else those stored beside the events
+    (None if there are none)."""
     import pandas as pd
 
     from geo.areas import AreaStore, read_areas
 
-    if args.areas:
+    if files:
         frames = []
-        for path in args.areas:
+        for path in files:
             frame, issues = read_areas(path)
             for issue in issues[:5]:
                 print(f"warning: {path}: {issue}", file=sys.stderr)
@@ -315,7 +318,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
     from geo.boundaries import load_boundaries
     from geo.join import prepare
-    from geo.snapshot import opsec_warnings, preset_extent, select, write
+    from geo.snapshot import changes_since, opsec_warnings, preset_extent, select, write
 
     view = _snapshot_view(args)
     named = formats.by_extension(Path(args.out).suffix)
@@ -334,15 +337,18 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     if args.extent:
         view = view.replace(bbox=preset_extent(args.extent, boundaries, index))
     events, origin = _snapshot_events(args, index)
-    areas = _snapshot_areas(args) if "areas" in view.layers else None
+    areas = _snapshot_areas(args, view.areas) if "areas" in view.layers else None
+    for change in changes_since(view, events):  # a saved view: its inputs then and now
+        print(f"warning: {change}", file=sys.stderr)
     generated = None
-    if args.generated:
+    when = args.generated or view.generated  # a saved view regenerates with its own time: the same bytes
+    if when:
         import datetime as dt
 
         try:
-            generated = dt.datetime.fromisoformat(args.generated)
+            generated = dt.datetime.fromisoformat(when)
         except ValueError as exc:
-            raise GeoError(f"expected --generated as an ISO time like 2024-08-16T12:00Z, got {args.generated!r}") from exc
+            raise GeoError(f"expected --generated as an ISO time like 2024-08-16T12:00Z, got {when!r}") from exc
         if generated.tzinfo is None:
             generated = generated.replace(tzinfo=dt.UTC)
     out = write(args.out, events, boundaries, view, fmt=fmt, index=index, generated=generated,

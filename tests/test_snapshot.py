@@ -427,8 +427,11 @@ def test_opsec_rounds_coordinates_in_every_data_file(inputs, tmp_path):
 
 def test_write_puts_the_view_json_beside_the_export(inputs, tmp_path):
     events, boundaries, index, view = inputs
-    out = write(tmp_path / "e.kml", events, boundaries, view)
-    assert View.from_json(view_path(out).read_text(encoding="utf-8")) == view
+    out = write(tmp_path / "e.kml", events, boundaries, view, generated=GENERATED)
+    saved = View.from_json(view_path(out).read_text(encoding="utf-8"))
+    assert saved.replace(store=None, event_ids=(), generated=None) == view  # the view, and its record:
+    assert saved.generated == GENERATED.isoformat() and saved.event_ids == tuple(sorted(select(events, view)["id"]))
+    assert saved.store == f"sha256:{saved.store[7:23]} ({len(events)} events)"
 
 
 def test_unknown_format_is_a_clear_error(inputs):
@@ -465,6 +468,38 @@ def test_cli_snapshot_from_the_sample_without_boundaries(tmp_path, monkeypatch, 
     assert (tmp_path / "s.png").read_bytes() == (tmp_path / "t.png").read_bytes()
     assert main([*args, "--out", str(tmp_path / "s.docx")]) == 1
     assert "expected --format" in capsys.readouterr().err
+
+
+def test_a_saved_view_records_its_inputs_and_regenerates_the_same_file_with_its_areas(tmp_path, monkeypatch, capsys):
+    import json
+
+    from geo.cli import main
+
+    monkeypatch.setenv("GEO_STORE", str(tmp_path / "empty.gpkg"))
+    empty = tmp_path / "gbOpen"
+    empty.mkdir()
+    area = tmp_path / "2024-08-12.geojson"  # an area around the sample's Sudzha events
+    area.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+        "name": "Assessed advance"}, "geometry": {"type": "Polygon", "coordinates": [
+            [[35.0, 51.0], [35.6, 51.0], [35.6, 51.4], [35.0, 51.4], [35.0, 51.0]]]}}]}), encoding="utf-8")
+    common = ["--source", str(empty), "--cache-dir", str(tmp_path / "cache")]
+    assert main(["snapshot", "--start", "2024-08-06", "--end", "2024-08-20", "--layers", "events", "areas",
+                 "--areas", str(area), "--generated", "2024-08-20T18:00Z", "--save-view", str(tmp_path / "v.json"),
+                 "--out", str(tmp_path / "a.html"), *common]) == 0
+    saved = json.loads((tmp_path / "v.json").read_text(encoding="utf-8"))
+    assert saved["areas"] == [str(area)] and len(saved["area_sha256"][0]) == 64
+    assert saved["generated"] == "2024-08-20T18:00:00+00:00" and saved["store"].startswith("sha256:")
+    assert len(saved["event_ids"]) > 3 and "Assessed advance" in (tmp_path / "a.html").read_text(encoding="utf-8")
+    # the view alone (no --areas, no --generated) gives the same file, areas included
+    again = ["snapshot", "--view", str(tmp_path / "v.json"), "--out", str(tmp_path / "b.html"), *common]
+    assert main(again) == 0
+    assert (tmp_path / "b.html").read_bytes() == (tmp_path / "a.html").read_bytes()
+    assert "since the view was saved" not in capsys.readouterr().err  # nothing changed
+    area.write_text(area.read_text(encoding="utf-8").replace("Assessed advance", "Revised"), encoding="utf-8")
+    assert main(again) == 0
+    assert f"area file {area} changed since the view was saved" in capsys.readouterr().err
+    assert main([*again[:-2], "--categories", "strike", *common]) == 0  # fewer events than recorded
+    assert "the events shown changed since the view was saved" in capsys.readouterr().err
 
 
 def test_the_same_view_json_regenerates_identical_static_exports(inputs):

@@ -35,8 +35,11 @@ from geo.snapshot._view import (
     PAPER_INCHES,
     SLIDE_PICTURE,
     View,
+    changes_since,
+    events_fingerprint,
     opsec,
     opsec_warnings,
+    recorded,
     select,
     view_path,
 )
@@ -46,8 +49,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_LAYERS", "BASE_LAYERS", "DEFAULT_LAYERS", "DEFAULT_MARKING", "DERIVED_KM", "EVENT_LAYERS", "FORMATS",
-    "KML_BALLOON", "PAPER_INCHES", "SLIDE_PICTURE", "View", "export", "extent_presets", "kml_label", "kml_text",
-    "opsec", "opsec_warnings", "preset_extent", "render_figure", "select", "to_kml", "view_path", "write",
+    "KML_BALLOON", "PAPER_INCHES", "SLIDE_PICTURE", "View", "changes_since", "events_fingerprint", "export",
+    "extent_presets", "kml_label", "kml_text", "opsec", "opsec_warnings", "preset_extent", "recorded", "render_figure",
+    "select", "to_kml", "view_path", "write",
 ]
 
 
@@ -124,7 +128,8 @@ def write(
     ranges: pd.DataFrame | None = None,
 ) -> Path:
     """Write the export (format from ``fmt`` or the extension) and, unless ``save_view`` is falsy, its View
-    JSON (to ``save_view`` or ``FILE.view.json``)."""
+    JSON (to ``save_view`` or ``FILE.view.json``) with the export's record (:func:`recorded`: generation time,
+    the events' fingerprint and ids, the area files' sha256), from which the same file regenerates."""
     out = Path(path)
     if fmt is None:
         by_name = formats.by_extension(out.suffix)
@@ -134,5 +139,5 @@ def write(
     out.write_bytes(data)
     if save_view:
         target = view_path(out) if save_view is True else Path(save_view)
-        target.write_text(view.to_json(), encoding="utf-8")
+        target.write_text(recorded(view, events, generated=generated).to_json(), encoding="utf-8")
     return out

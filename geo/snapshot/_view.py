@@ -5,6 +5,8 @@ this without matplotlib, which :mod:`geo.snapshot._draw` loads with the first dr
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Final
@@ -49,6 +51,13 @@ class View:
     orientation: str = "landscape"
     dpi: int = 150
     author: str | None = None  # None: $GEO_AUTHOR, else geo-events (the PPTX's and PDF's author)
+    areas: tuple[str, ...] = ()  # area files of the areas layer (None: the store's), read again with the view
+    # the record of one export, filled when the view is saved beside it (:func:`recorded`): what regenerates
+    # the same file and tells whether its inputs changed since
+    area_sha256: tuple[str, ...] = ()  # of each of ``areas``
+    generated: str | None = None  # the time printed on the export (ISO)
+    store: str | None = None  # fingerprint of the events it was drawn from (:func:`events_fingerprint`)
+    event_ids: tuple[str, ...] = ()  # the events it shows
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -74,6 +83,16 @@ class View:
                 raise GeoError(f"expected opsec decimals between 0 and 6, got {self.opsec_decimals!r}")
             set_(self, "opsec_decimals", decimals)
         set_(self, "dpi", int(self.dpi))
+        for name in ("areas", "area_sha256", "event_ids"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                raise GeoError(f"expected {name} as a list of strings, got {value!r}")
+            set_(self, name, tuple(value))
+        if self.generated is not None:
+            try:
+                dt.datetime.fromisoformat(self.generated)
+            except (TypeError, ValueError) as exc:
+                raise GeoError(f"expected generated as an ISO time, got {self.generated!r}") from exc
         set_(self, "labels", bool(self.labels))
         set_(self, "provenance", bool(self.provenance))
 
@@ -99,6 +118,8 @@ class View:
         out["filter"] = self.filter.to_dict()
         out["layers"] = list(self.layers)
         out["bbox"] = list(self.bbox) if self.bbox is not None else None
+        for name in ("areas", "area_sha256", "event_ids"):
+            out[name] = list(getattr(self, name))
         return out
 
     def to_json(self) -> str:
@@ -115,8 +136,9 @@ class View:
             data["filter"] = EventFilter.from_dict(data["filter"] or {})
         if data.get("bbox") is not None:
             data["bbox"] = tuple(data["bbox"])
-        if "layers" in data:
-            data["layers"] = tuple(data["layers"])
+        for name in ("layers", "areas", "area_sha256", "event_ids"):
+            if isinstance(data.get(name), list):
+                data[name] = tuple(data[name])
         return cls(**data)
 
     @classmethod
@@ -237,3 +259,51 @@ def opsec_warnings(events: pd.DataFrame, view: View, index: Any) -> list[str]:
         f"the country they were joined to ({', '.join(f'{k} {v}' for k, v in pairs.value_counts().items())}), "
         f"e.g. {', '.join(map(str, ids[:3]))}: keep more decimals, or say so where the file goes"
     ]
+
+
+def events_fingerprint(events: pd.DataFrame) -> str:
+    """``sha256:<16 hex> (N events)`` of the events' ids: the same store (or file) gives the same fingerprint."""
+    ids = sorted(_text(events, "id").tolist())
+    digest = hashlib.sha256("\n".join(ids).encode("utf-8")).hexdigest()[:16]
+    return f"sha256:{digest} ({len(ids):,} events)"
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def recorded(view: View, events: pd.DataFrame, *, generated: dt.datetime | None = None) -> View:
+    """``view`` with its record filled for ``events``: the generation time, the fingerprint of ``events``,
+    the ids of those it shows (:func:`select`) and the sha256 of each area file."""
+    stamp = None if generated is None else generated.isoformat()
+    return view.replace(generated=stamp, store=events_fingerprint(events),
+                        event_ids=tuple(sorted(_text(select(events, view), "id").tolist())),
+                        area_sha256=tuple(file_sha256(p) for p in view.areas))
+
+
+def changes_since(view: View, events: pd.DataFrame) -> list[str]:
+    """What differs between ``view``'s record and now: area files changed or gone, events shown then and no
+    longer, or shown now and not then. Empty for a view without a record."""
+    out = []
+    for path, digest in zip(view.areas, view.area_sha256):
+        try:
+            now = file_sha256(path)
+        except OSError:
+            out.append(f"area file {path} recorded in the view is gone")
+            continue
+        if now != digest:
+            out.append(f"area file {path} changed since the view was saved (sha256 {digest[:12]}…, now {now[:12]}…)")
+    if view.store is not None:
+        shown = set(_text(select(events, view), "id").tolist())
+        then = set(view.event_ids)
+        gone, new = sorted(then - shown), sorted(shown - then)
+        if gone or new:
+            out.append(f"the events shown changed since the view was saved: {len(gone)} no longer shown"
+                       + (f" (e.g. {', '.join(gone[:3])})" if gone else "") + f", {len(new)} new"
+                       + (f" (e.g. {', '.join(new[:3])})" if new else ""))
+    return out
+
