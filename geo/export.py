@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -112,9 +114,29 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
                         quoting=csv.QUOTE_NONNUMERIC).encode("utf-8-sig")
 
 
-def to_csv_bytes(frame: pd.DataFrame, *, provenance: bool = False) -> bytes:
-    """Events as CSV (:func:`csv_bytes`), leading columns first; provenance columns only if asked."""
-    return csv_bytes(ordered(frame, provenance=provenance))
+@dataclass(frozen=True)
+class Heading:
+    """What a data export says about itself, in the form its format supports: the title, the window, the
+    handling marking and the coordinate rounding (empty: none)."""
+
+    title: str
+    window: str
+    marking: str
+    rounding: str = ""
+
+    def items(self) -> dict[str, str]:
+        out = {"title": self.title, "window": self.window, "marking": self.marking}
+        return out | ({"coord_precision": self.rounding} if self.rounding else {})
+
+
+def to_csv_bytes(frame: pd.DataFrame, *, provenance: bool = False, heading: Heading | None = None) -> bytes:
+    """Events as CSV (:func:`csv_bytes`), leading columns first; provenance columns only if asked. With a
+    ``heading``, every row carries it in the last columns (``marking``, ``export_title``, ``export_window``:
+    CSV has nowhere else, and a row copied out keeps its marking)."""
+    table = ordered(frame, provenance=provenance)
+    if heading is not None:
+        table = table.assign(marking=heading.marking, export_title=heading.title, export_window=heading.window)
+    return csv_bytes(table)
 
 
 def _geoframe(frame: pd.DataFrame, provenance: bool) -> gpd.GeoDataFrame:
@@ -129,30 +151,44 @@ def _geoframe(frame: pd.DataFrame, provenance: bool) -> gpd.GeoDataFrame:
 
 
 def _via_file(frame: pd.DataFrame, driver: str, suffix: str, provenance: bool,
-              generated: dt.datetime | None = None) -> bytes:
+              generated: dt.datetime | None = None, heading: Heading | None = None) -> bytes:
+    options: dict[str, Any] = {}
+    if heading is not None:
+        about = " · ".join(f"{k}: {v}" for k, v in heading.items().items() if k != "title")
+        options = {"layer_options": {"IDENTIFIER": heading.title, "DESCRIPTION": about},
+                   "layer_metadata": {k.upper(): v for k, v in heading.items().items()}}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"events{suffix}"
         if generated is None:
-            pyogrio.write_dataframe(_geoframe(frame, provenance), path, driver=driver, layer="events")
+            pyogrio.write_dataframe(_geoframe(frame, provenance), path, driver=driver, layer="events", **options)
         else:  # GeoPackage's last_change: the generation time, so the same input gives the same bytes
             stamp = generated.astimezone(dt.UTC) if generated.tzinfo else generated
             pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{stamp:%Y-%m-%dT%H:%M:%S}.000Z"})
             try:
-                pyogrio.write_dataframe(_geoframe(frame, provenance), path, driver=driver, layer="events")
+                pyogrio.write_dataframe(_geoframe(frame, provenance), path, driver=driver, layer="events", **options)
             finally:
                 pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
         return path.read_bytes()
 
 
-def to_geojson_bytes(frame: pd.DataFrame, *, provenance: bool = False) -> bytes:
-    """GeoJSON FeatureCollection (RFC 7946, EPSG:4326); events with no location have null geometry."""
-    return _via_file(frame, "GeoJSON", ".geojson", provenance)
+def to_geojson_bytes(frame: pd.DataFrame, *, provenance: bool = False, heading: Heading | None = None) -> bytes:
+    """GeoJSON FeatureCollection (RFC 7946, EPSG:4326); events with no location have null geometry. With a
+    ``heading``, the collection carries it as foreign members (``title``, ``window``, ``marking``,
+    ``coord_precision``), which RFC 7946 allows."""
+    data = _via_file(frame, "GeoJSON", ".geojson", provenance)
+    if heading is None:
+        return data
+    collection = json.loads(data)
+    collection = {"type": collection.pop("type"), **heading.items(), **collection}
+    return json.dumps(collection, ensure_ascii=False).encode("utf-8")
 
 
-def to_gpkg_bytes(frame: pd.DataFrame, *, provenance: bool = False, generated: dt.datetime | None = None) -> bytes:
+def to_gpkg_bytes(frame: pd.DataFrame, *, provenance: bool = False, generated: dt.datetime | None = None,
+                  heading: Heading | None = None) -> bytes:
     """A GeoPackage with one layer ``events``; with ``generated``, stamped with that time (byte-identical for the
-    same events and time) instead of now."""
-    return _via_file(frame, "GPKG", ".gpkg", provenance, generated)
+    same events and time) instead of now. With a ``heading``, the layer's identifier is the title and its
+    description says window, marking and rounding (what QGIS shows), and the layer's metadata holds each."""
+    return _via_file(frame, "GPKG", ".gpkg", provenance, generated, heading)
 
 
 #: Events as bytes, per data format.
@@ -169,7 +205,7 @@ def write_events(frame: pd.DataFrame, path: str | os.PathLike[str], *, provenanc
     if fmt is None:
         known = ", ".join(ext for f in formats.data_formats() for ext in f.extensions)
         raise GeoError(f"{out}: expected an output file ending in {known}, got {out.suffix!r}")
-    data = fmt.writer(formats.Job(frame, None, View(provenance=provenance)))
+    data = fmt.writer(formats.Job(frame, None, View(provenance=provenance), heading=False))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(data)

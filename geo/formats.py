@@ -40,6 +40,8 @@ class Job:
     generated: dt.datetime | None = None
     areas: Any = None
     ranges: pd.DataFrame | None = None
+    #: data formats carry the view's title, window, marking and rounding (False: the events alone, as ``join``)
+    heading: bool = True
 
 
 @dataclass(frozen=True)
@@ -115,25 +117,35 @@ def _html(job: Job) -> bytes:
                          generated=job.generated)
 
 
-def _table_writer(name: str) -> Callable[[Job], bytes]:
-    def write(job: Job) -> bytes:
-        from geo.export import WRITERS
+def _heading(job: Job) -> Any:
+    from geo.export import Heading
 
-        return WRITERS[name](job.events, provenance=job.view.provenance)
+    view = job.view
+    return Heading(view.title, view.window, view.marking, view.opsec_note) if job.heading else None
 
-    return write
+
+def _csv(job: Job) -> bytes:
+    from geo.export import to_csv_bytes
+
+    return to_csv_bytes(job.events, provenance=job.view.provenance, heading=_heading(job))
+
+
+def _geojson(job: Job) -> bytes:
+    from geo.export import to_geojson_bytes
+
+    return to_geojson_bytes(job.events, provenance=job.view.provenance, heading=_heading(job))
 
 
 def _gpkg(job: Job) -> bytes:
     from geo.export import to_gpkg_bytes
 
-    return to_gpkg_bytes(job.events, provenance=job.view.provenance, generated=job.generated)
+    return to_gpkg_bytes(job.events, provenance=job.view.provenance, generated=job.generated, heading=_heading(job))
 
 
 def _kml(job: Job) -> bytes:
     from geo.snapshot._kml import to_kml
 
-    return to_kml(job.events, job.view)
+    return to_kml(job.events, job.view if job.heading else None, provenance=job.view.provenance)
 
 
 for _fmt in (
@@ -146,9 +158,9 @@ for _fmt in (
     ExportFormat("html", (".html", ".htm"), "text/html", "Interactive map in one file that works offline (HTML)",
                  "map", _html),
     ExportFormat("csv", (".csv",), "text/csv", "Events as a table (CSV, safe to open in a spreadsheet)", "data",
-                 _table_writer("csv")),
+                 _csv),
     ExportFormat("geojson", (".geojson", ".json"), "application/geo+json", "Events as GeoJSON features", "data",
-                 _table_writer("geojson")),
+                 _geojson),
     ExportFormat("gpkg", (".gpkg",), "application/geopackage+sqlite3", "Events as a GeoPackage layer (QGIS)",
                  "data", _gpkg),
     ExportFormat("kml", (".kml",), "application/vnd.google-earth.kml+xml", "Events as KML placemarks (Google Earth)",

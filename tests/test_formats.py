@@ -113,3 +113,41 @@ def test_the_cli_names_the_extensions_it_knows(tmp_path, capsys):
     assert cli.main(["snapshot", "--out", str(tmp_path / "map.tiff"), "--source", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "expected --format or an --out extension among .png, .svg, .pdf" in err and "got '.tiff'" in err
+
+
+@pytest.mark.parametrize("opsec", [None, 1])
+def test_data_exports_carry_title_window_marking_and_rounding(inputs, tmp_path, opsec):
+    import io
+    import json
+
+    import pyogrio
+
+    events, boundaries, index, view = inputs
+    view = view.replace(title="Kursk & the border", marking="SECRET // REL TEST", opsec_decimals=opsec)
+    rounding = view.opsec_note
+    csv = pd.read_csv(io.BytesIO(export("csv", events, boundaries, view)), encoding="utf-8-sig")
+    assert set(csv["marking"]) == {"SECRET // REL TEST"} and set(csv["export_title"]) == {"Kursk & the border"}
+    assert set(csv["export_window"]) == {"2024-08-06 to 2024-08-15"}
+    assert ("coord_precision" in csv.columns) == bool(rounding)
+    collection = json.loads(export("geojson", events, boundaries, view))
+    assert (collection["title"], collection["window"], collection["marking"]) == (
+        "Kursk & the border", "2024-08-06 to 2024-08-15", "SECRET // REL TEST")
+    assert collection.get("coord_precision", "") == rounding and collection["type"] == "FeatureCollection"
+    path = tmp_path / "e.gpkg"
+    path.write_bytes(export("gpkg", events, boundaries, view))
+    meta = pyogrio.read_info(path, layer="events")["layer_metadata"]
+    assert meta["TITLE"] == "Kursk & the border" and meta["MARKING"] == "SECRET // REL TEST"
+    assert meta.get("COORD_PRECISION", "") == rounding
+    kml = export("kml", events, boundaries, view).decode()
+    assert "<name>Kursk &amp; the border</name>" in kml and "SECRET // REL TEST" in kml and (not rounding or rounding in kml)
+
+
+def test_join_writes_the_events_alone(tmp_path, inputs):
+    from geo.export import write_events
+
+    events = inputs[0]
+    out = write_events(events, tmp_path / "joined.csv")
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "marking" not in header and "export_title" not in header
+    kml = write_events(events, tmp_path / "joined.kml").read_text(encoding="utf-8")
+    assert "<kml" in kml and kml.count("<Placemark") == len(events) and "import_sha256" not in kml

@@ -44,12 +44,12 @@ def kml_label(text: str) -> str:
     return text.replace("<", "\u2039").replace(">", "\u203a").replace("$[", "$\u2060[")
 
 
-def to_kml(events: pd.DataFrame, view: View | None = None) -> bytes:
+def to_kml(events: pd.DataFrame, view: View | None = None, *, provenance: bool | None = None) -> bytes:
     """KML 2.2: one Placemark per event (name, description, TimeSpan, Point; id in ExtendedData).
 
     Names and descriptions are plain text whatever the events hold (:func:`kml_label`, :func:`kml_text`);
     every Placemark uses one BalloonStyle (:data:`KML_BALLOON`). ExtendedData holds the import provenance
-    only when ``view.provenance``.
+    only when ``provenance`` (default: ``view.provenance``).
     """
     ns = "http://www.opengis.net/kml/2.2"
     ET.register_namespace("", ns)
@@ -65,7 +65,7 @@ def to_kml(events: pd.DataFrame, view: View | None = None) -> bytes:
     lon, lat = _floats(events, "lon"), _floats(events, "lat")
     located = _located(events) if len(events) else np.zeros(0, bool)
     data_keys = ["id", "category", "verification", "geo_precision"]
-    if view is not None and view.provenance:
+    if (view.provenance if provenance is None and view is not None else bool(provenance)):
         data_keys += [c for c in PROVENANCE if c in events.columns]
     cols = {c: _text(events, c).to_numpy() for c in {*data_keys, "title", "description", "source_name", "source_url"}}
     starts = events["date_start"] if "date_start" in events.columns else pd.Series([None] * len(events))
