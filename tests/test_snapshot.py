@@ -138,6 +138,42 @@ def test_scale_bar_is_a_round_number_of_km(inputs):
     assert 5 <= km <= 50  # the map spans about 120 km
 
 
+def test_scale_bars_in_km_and_miles_are_round_and_to_scale(inputs):
+    from matplotlib.patches import Rectangle
+
+    events, boundaries, index, view = inputs
+    fig = render_figure(events, boundaries, view, index=index, generated=GENERATED)
+    mx = next(ax for ax in fig.axes if hasattr(ax, "scale_km"))
+    km, mi = mx.scale_km, mx.scale_mi
+    for value in (km, mi):
+        assert value / 10 ** np.floor(np.log10(value)) in (1, 2, 5)
+    texts = {t.get_text() for t in mx.texts}
+    assert f"{km:g} km" in texts and f"{mi:g} mi" in texts
+    bars: dict[float, float] = {}
+    for r in mx.patches:
+        if isinstance(r, Rectangle) and r.get_zorder() == 21:
+            bars[round(r.get_y(), 3)] = bars.get(round(r.get_y(), 3), 0.0) + r.get_width()
+    top, bottom = (bars[y] for y in sorted(bars, reverse=True))
+    assert top / bottom == pytest.approx(km * 1000 / (mi * 1609.344), rel=1e-6)
+
+
+def test_the_north_arrow_points_to_true_north_where_it_stands(inputs):
+    from pyproj import Transformer
+
+    from geo.snapshot._draw import _laea
+
+    events, boundaries, index, view = inputs
+    bbox = (20.0, 44.0, 50.0, 60.0)  # wide: at the map's upper right, north leans towards the centre
+    fig = render_figure(events, boundaries, view.replace(bbox=bbox), index=index, generated=GENERATED)
+    mx = fig.axes[3]
+    arrow = next(a for a in mx.texts if getattr(a, "arrow_patch", None) is not None)
+    (hx, hy), (tx, ty) = arrow.xy, arrow.xyann
+    tf = Transformer.from_crs("EPSG:4326", _laea(35.0, 52.0), always_xy=True)
+    (head_lon, tail_lon), _ = tf.transform([hx, tx], [hy, ty], direction="INVERSE")
+    assert head_lon == pytest.approx(tail_lon, abs=0.01)  # the arrow runs along the meridian
+    assert abs(np.degrees(np.arctan2(hx - tx, hy - ty))) > 2  # which is not straight up there
+
+
 @pytest.mark.slow
 def test_png_matches_the_golden_image(inputs):
     from PIL import Image

@@ -33,6 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MPath
+from matplotlib.transforms import Bbox
 from pyproj import Geod, Transformer
 
 from geo.areas import for_window
@@ -258,8 +259,13 @@ def _nice(value: float) -> float:
     return 10**exp
 
 
+#: Metres in a statute mile.
+MILE_M: Final = 1609.344
+
+
 def _scale_bar(ax: Any, box: tuple[float, float, float, float], tf: Transformer, centre: tuple[float, float]) -> None:
-    """A scale bar whose length is measured geodesically (pyproj.Geod) at the map's centre latitude."""
+    """Two scale bars, kilometres above and miles below, their lengths measured geodesically (pyproj.Geod)
+    at the map's centre latitude."""
     x0, y0, x1, y1 = box
     lon_c, lat_c = centre
     geod = Geod(ellps="WGS84")
@@ -270,26 +276,40 @@ def _scale_bar(ax: Any, box: tuple[float, float, float, float], tf: Transformer,
     metres = geod.inv(lon_a, lat_a, lon_b, lat_b)[2]
     per_unit = metres / probe  # ground metres per map unit at the centre
     km = _nice((x1 - x0) * per_unit / 1000 / 4.5)
-    length = km * 1000 / per_unit
-    bx, by = x0 + (x1 - x0) * 0.03, y0 + (y1 - y0) * 0.04
+    miles = _nice((x1 - x0) * per_unit / MILE_M / 4.5)
+    bx, by = x0 + (x1 - x0) * 0.03, y0 + (y1 - y0) * 0.055
     bh = (y1 - y0) * 0.009
-    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.01, by - bh * 1.5), length + (x1 - x0) * 0.05, bh * 6.2,
+    lengths = {"km": km * 1000 / per_unit, "mi": miles * MILE_M / per_unit}
+    width = max(lengths.values())
+    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.01, by - bh * 5.8), width + (x1 - x0) * 0.05, bh * 10.4,
                            facecolor="white", edgecolor="none", alpha=0.8, zorder=20))
-    for k in range(4):
-        ax.add_patch(Rectangle((bx + k * length / 4, by), length / 4, bh, facecolor=_INK if k % 2 == 0 else "white",
-                               edgecolor=_INK, linewidth=0.6, zorder=21))
-    label = f"{km:g} km"
-    ax.text(bx, by + bh * 1.6, "0", fontsize=MIN_PRINT_PT, ha="center", va="bottom", zorder=22)
-    ax.text(bx + length, by + bh * 1.6, label, fontsize=MIN_PRINT_PT, ha="center", va="bottom", zorder=22)
-    ax.scale_km = km  # for tests
+    for (unit, length), top, value in ((("km", lengths["km"]), by, km), (("mi", lengths["mi"]), by - bh * 1.2, miles)):
+        for k in range(4):
+            ax.add_patch(Rectangle((bx + k * length / 4, top), length / 4, bh, zorder=21, linewidth=0.6,
+                                   facecolor=_INK if (k % 2 == 0) == (unit == "km") else "white", edgecolor=_INK))
+        above = unit == "km"  # kilometres labelled above their bar, miles below theirs
+        y_text, va = (top + bh * 1.6, "bottom") if above else (top - bh * 0.6, "top")
+        ax.text(bx, y_text, "0", fontsize=MIN_PRINT_PT, ha="center", va=va, zorder=22)
+        ax.text(bx + length, y_text, f"{value:g} {unit}", fontsize=MIN_PRINT_PT, ha="center", va=va, zorder=22)
+    ax.scale_km, ax.scale_mi = km, miles  # for tests
 
 
-def _north_arrow(ax: Any) -> None:
-    ax.annotate("", xy=(0.955, 0.95), xytext=(0.955, 0.86), xycoords="axes fraction",
+def _north_arrow(ax: Any, tf: Transformer, box: tuple[float, float, float, float]) -> None:
+    """An arrow pointing to true north where it stands (upper right): the projection's meridians converge,
+    so away from the centre north is not straight up."""
+    x0, y0, x1, y1 = box
+    tail = (x0 + (x1 - x0) * 0.955, y0 + (y1 - y0) * 0.86)
+    lon, lat = tf.transform(*tail, direction="INVERSE")
+    nx, ny = tf.transform(lon, min(lat + 0.05, 89.9))
+    angle = math.atan2(nx - tail[0], ny - tail[1])  # from up, clockwise
+    length = (y1 - y0) * 0.09
+    head = (tail[0] + length * math.sin(angle), tail[1] + length * math.cos(angle))
+    ax.annotate("", xy=head, xytext=tail, xycoords="data",
                 arrowprops={"facecolor": _INK, "edgecolor": _INK, "width": 2.5, "headwidth": 9, "headlength": 9},
                 zorder=22)
-    ax.text(0.955, 0.835, "N", transform=ax.transAxes, ha="center", va="top", fontsize=9, fontweight="bold",
-            zorder=22, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+    ax.text(tail[0] - length * 0.28 * math.sin(angle), tail[1] - length * 0.28 * math.cos(angle), "N",
+            ha="center", va="top", fontsize=9, fontweight="bold", zorder=22,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
 
 
 def _colour(category: str) -> str:
@@ -317,8 +337,9 @@ CALLOUT_LINES: Final = 4
 
 def _country_callouts(ax: Any, events: pd.DataFrame, x: np.ndarray, y: np.ndarray,
                       box: tuple[float, float, float, float]) -> None:
-    """One box per country listing its events known only to the country (date, title, verification),
-    at the mean of their stated points kept inside the frame: no symbol, no ring, as the place is not known."""
+    """One box per country listing its events known only to the country (date, title, verification): no
+    symbol, no ring, as the place is not known. The box goes at their stated point when it covers no event
+    symbol, unit outline label or other box there, else in the least crowded corner of the map."""
     iso = _text(events, "adm0_iso").to_numpy(dtype=object)
     names = _text(events, "adm0_name").to_numpy(dtype=object)
     titles = _text(events, "title").to_numpy(dtype=object)
@@ -326,6 +347,12 @@ def _country_callouts(ax: Any, events: pd.DataFrame, x: np.ndarray, y: np.ndarra
     days = pd.to_datetime(events["date_start"], errors="coerce") if "date_start" in events.columns else None
     order = np.argsort(days.to_numpy().astype("int64"), kind="stable") if days is not None else np.arange(len(events))
     w, s, e, n = box
+    renderer = ax.figure.canvas.get_renderer()
+    furniture = [  # drawn later: the scale bars (lower left), north arrow (upper right), projection note
+        (w, s, w + 0.3 * (e - w), s + 0.16 * (n - s)), (e - 0.08 * (e - w), n - 0.2 * (n - s), e, n),
+        (e - 0.4 * (e - w), s, e, s + 0.04 * (n - s))]
+    obstacles = [*_symbol_boxes(ax, min_zorder=3.0), *(t.get_window_extent(renderer) for t in ax.texts),
+                 *(Bbox(ax.transData.transform([(a, b), (c, d)])) for a, b, c, d in furniture)]
     for country in dict.fromkeys(iso[order]):
         mine = [int(i) for i in order if iso[i] == country]
         name = next((str(names[i]) for i in mine if names[i]), str(country) or "Country")
@@ -335,15 +362,32 @@ def _country_callouts(ax: Any, events: pd.DataFrame, x: np.ndarray, y: np.ndarra
             lines.append(f"{day}{textwrap.shorten(str(titles[i]) or 'event', 60, placeholder='…')} ({vers[i]})")
         if len(mine) > CALLOUT_LINES:
             lines.append(f"+ {len(mine) - CALLOUT_LINES} more (listed in the data exports)")
-        cx = float(np.clip(np.nanmean(x[mine]), w + 0.02 * (e - w), e - 0.02 * (e - w)))
-        cy = float(np.clip(np.nanmean(y[mine]), s + 0.02 * (n - s), n - 0.02 * (n - s)))
-        ha = "left" if cx < (w + e) / 2 else "right"
-        va = "bottom" if cy < (s + n) / 2 else "top"
         body = "\n".join(wrapped for line in lines for wrapped in textwrap.wrap(line, 46, subsequent_indent="   "))
-        ax.text(cx, cy, f"{name}: known only to the country\n{body}", ha=ha, va=va, fontsize=7, color=_INK,
-                zorder=21, clip_on=True, linespacing=1.25,
-                bbox={"facecolor": "white", "edgecolor": _INK, "linewidth": 0.8, "alpha": 0.92,
-                      "boxstyle": "round,pad=0.4"})
+        text = f"{name}: known only to the country\n{body}"
+        # at the events' stated point when that covers no symbol, else in the map's least crowded corner
+        mx_, my_ = (float(np.nanmean(x[mine])), float(np.nanmean(y[mine])))
+        candidates = [(mx_, my_), (w, n), (w, s), (e, n), (e, s)]
+        best: tuple[int, int, Any] | None = None
+        for k, (cx, cy) in enumerate(candidates):
+            cx = float(np.clip(cx, w + 0.02 * (e - w), e - 0.02 * (e - w)))
+            cy = float(np.clip(cy, s + 0.02 * (n - s), n - 0.02 * (n - s)))
+            ha = "left" if cx < (w + e) / 2 else "right"
+            va = "bottom" if cy < (s + n) / 2 else "top"
+            artist = ax.text(cx, cy, text, ha=ha, va=va, fontsize=7, color=_INK, zorder=21, clip_on=True,
+                             linespacing=1.25, bbox={"facecolor": "white", "edgecolor": _INK, "linewidth": 0.8,
+                                                     "alpha": 0.92, "boxstyle": "round,pad=0.4"})
+            ext = artist.get_window_extent(renderer).expanded(1.05, 1.1)
+            covered = sum(ext.overlaps(b) for b in obstacles)
+            if best is None or covered < best[0]:
+                if best is not None:
+                    best[2].remove()
+                best = (covered, k, artist)
+            else:
+                artist.remove()
+            if covered == 0:
+                break
+        if best is not None:
+            obstacles.append(best[2].get_window_extent(renderer))
 
 
 def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:
@@ -591,7 +635,7 @@ def _render_figure(
             done += 1
 
     _scale_bar(mx, box, tf, (lon_c, lat_c))
-    _north_arrow(mx)
+    _north_arrow(mx, tf, box)
     mx.text(0.995, 0.005, f"Lambert azimuthal equal-area, centre {lat_c:.2f}N {lon_c:.2f}E", transform=mx.transAxes,
             ha="right", va="bottom", fontsize=MIN_PRINT_PT, color="#555555", zorder=22,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.8})
@@ -706,7 +750,7 @@ def _render_figure(
     if "footer" in regions:
         fx = fig.add_axes(regions["footer"])
         fx.set_axis_off()
-        width_chars = int(regions["footer"][2] * fig_w * 72 / (MIN_PRINT_PT * 0.55))
+        width_chars = int(regions["footer"][2] * fig_w * 72 / (MIN_PRINT_PT * 0.58))
         sources, attribution, last = fig.snapshot_footer
         src_lines = _source_lines(sources, len(_sources(shown)), width_chars)
         attr_lines = textwrap.wrap(attribution, width_chars, max_lines=2, placeholder=" …")
@@ -809,7 +853,7 @@ def to_pdf(fig: Figure, title: str = "", events: pd.DataFrame | None = None, vie
 
     entries = source_list(events) if events is not None else []
     sources = "Sources: " + "; ".join(name for name, _d, _u in entries)
-    width = int(0.96 * fig.get_size_inches()[0] * 72 / (MIN_PRINT_PT * 0.55))
+    width = int(0.96 * fig.get_size_inches()[0] * 72 / (MIN_PRINT_PT * 0.58))
     if not entries or len(textwrap.wrap(sources, width)) <= FOOTER_SOURCE_LINES:
         return _save(fig, "pdf", metadata={"Title": title, "CreationDate": None, "Creator": "geo-events",
                                            **({"Author": author(view)} if view is not None else {})})
