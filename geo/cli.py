@@ -170,7 +170,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 def _index(args: argparse.Namespace) -> Any:
     """Boundaries prepared for the join, or None (with a message) when none can be had."""
     from geo.boundaries import load_boundaries
-    from geo.join import prepare
+    from geo.join import prepare_kept
 
     b = load_boundaries(
         countries=args.countries, levels=tuple(args.levels), source=args.source, cache_dir=args.cache_dir,
@@ -181,7 +181,7 @@ def _index(args: argparse.Namespace) -> Any:
     if all(len(getattr(b, f"adm{n}")) == 0 for n in (0, 1, 2)):
         print("warning: no boundaries available: admin columns left empty", file=sys.stderr)
         return None
-    return prepare(b)
+    return prepare_kept(b, cache_dir=args.cache_dir)
 
 
 def _print_report(report: Any, limit: int = 20) -> None:
@@ -317,7 +317,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from geo.boundaries import load_boundaries
-    from geo.join import prepare
+    from geo.join import prepare_kept
     from geo.snapshot import changes_since, opsec_warnings, preset_extent, select, write
 
     view = _snapshot_view(args)
@@ -333,7 +333,11 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     for err in boundaries.errors:
         print(f"warning: {err}", file=sys.stderr)
     has_any = any(len(boundaries.layer(n)) for n in (0, 1, 2))
-    index = prepare(boundaries) if has_any else None
+    index = prepare_kept(boundaries, cache_dir=args.cache_dir) if has_any else None
+    if has_any and "labels" in view.layers:  # the place names' table, kept on disk as the app keeps it
+        from geo.render import keep_label_table
+
+        keep_label_table(boundaries, cache_dir=args.cache_dir)
     if args.extent:
         view = view.replace(bbox=preset_extent(args.extent, boundaries, index))
     events, origin = _snapshot_events(args, index)

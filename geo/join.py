@@ -149,6 +149,20 @@ class AdminIndex:
 # --- prepare ------------------------------------------------------------------------------------------
 
 
+def prepare_kept(boundaries: Any, *, cache_dir: str | os.PathLike[str] | None = None) -> AdminIndex:
+    """:func:`prepare` of ``boundaries`` read from the copy kept on disk next to the boundary cache
+    (:func:`geo.boundaries.derived_cached`, keyed by the boundaries' content and this code), built and kept
+    when there is none: a new process (the app's cold start, each CLI command) reads it in a fraction of a
+    second instead of preparing it again (seconds)."""
+    import sys
+
+    from geo import names, schema
+    from geo.boundaries import derived_cached
+
+    return derived_cached(boundaries, "admin-index", prepare, code=(sys.modules[__name__], names, schema),
+                          cache_dir=cache_dir)
+
+
 def prepare(
     boundaries: Any,
     *,

@@ -155,3 +155,21 @@ def test_snapshot_falls_back_to_the_sample_only_without_events(env, store_state,
     assert "of 14 events from sample data" in said
     assert ("is empty" if store_state == "empty" else "does not exist yet") in said
     assert len(pd.read_csv(out)) > 0
+
+
+def test_commands_read_the_admin_index_kept_on_disk(env, monkeypatch, capsys):
+    from geo import join
+
+    out = env / "joined.csv"
+    assert main(["join", str(env / "events.csv"), "--out", str(out)]) == 0
+    kept = sorted((env / "cache" / "derived").glob("admin-index-*.pickle"))
+    assert len(kept) == 1
+    first = out.read_bytes()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the admin index was prepared again instead of read from disk")
+
+    monkeypatch.setattr(join, "prepare", refuse)
+    assert main(["join", str(env / "events.csv"), "--out", str(out)]) == 0  # a new command: read back
+    assert out.read_bytes() == first
+    assert main(["snapshot", "--format", "csv", "--out", str(env / "s.csv")]) == 0

@@ -351,8 +351,10 @@ def _country_callouts(ax: Any, events: pd.DataFrame, x: np.ndarray, y: np.ndarra
     furniture = [  # drawn later: the scale bars (lower left), north arrow (upper right), projection note
         (w, s, w + 0.3 * (e - w), s + 0.16 * (n - s)), (e - 0.08 * (e - w), n - 0.2 * (n - s), e, n),
         (e - 0.4 * (e - w), s, e, s + 0.04 * (n - s))]
-    obstacles = [*_symbol_boxes(ax, min_zorder=3.0), *(t.get_window_extent(renderer) for t in ax.texts),
-                 *(Bbox(ax.transData.transform([(a, b), (c, d)])) for a, b, c, d in furniture)]
+    boxes = [*(t.get_window_extent(renderer) for t in ax.texts),
+             *(Bbox(ax.transData.transform([(a, b), (c, d)])) for a, b, c, d in furniture)]
+    obstacles = np.vstack([_symbol_boxes(ax, min_zorder=3.0),
+                           np.array([(b.x0, b.y0, b.x1, b.y1) for b in boxes], dtype=float).reshape(-1, 4)])
     for country in dict.fromkeys(iso[order]):
         mine = [int(i) for i in order if iso[i] == country]
         name = next((str(names[i]) for i in mine if names[i]), str(country) or "Country")
@@ -377,7 +379,8 @@ def _country_callouts(ax: Any, events: pd.DataFrame, x: np.ndarray, y: np.ndarra
                              linespacing=1.25, bbox={"facecolor": "white", "edgecolor": _INK, "linewidth": 0.8,
                                                      "alpha": 0.92, "boxstyle": "round,pad=0.4"})
             ext = artist.get_window_extent(renderer).expanded(1.05, 1.1)
-            covered = sum(ext.overlaps(b) for b in obstacles)
+            covered = int(((obstacles[:, 0] < ext.x1) & (obstacles[:, 2] > ext.x0)
+                           & (obstacles[:, 1] < ext.y1) & (obstacles[:, 3] > ext.y0)).sum())
             if best is None or covered < best[0]:
                 if best is not None:
                     best[2].remove()
@@ -387,7 +390,8 @@ def _country_callouts(ax: Any, events: pd.DataFrame, x: np.ndarray, y: np.ndarra
             if covered == 0:
                 break
         if best is not None:
-            obstacles.append(best[2].get_window_extent(renderer))
+            ext = best[2].get_window_extent(renderer)
+            obstacles = np.vstack([obstacles, [(ext.x0, ext.y0, ext.x1, ext.y1)]])
 
 
 def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:

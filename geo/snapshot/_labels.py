@@ -57,10 +57,10 @@ def map_zoom(ax: Axes, box: tuple[float, float, float, float], lat: float) -> fl
     return zoom_for_scale((box[2] - box[0]) / width_m, lat)
 
 
-def symbol_boxes(ax: Axes, min_zorder: float = 5.0) -> list[Bbox]:
-    """Display boxes of the point symbols on ``ax`` (scatter collections from ``min_zorder`` up: the
-    events and deployments), for :func:`draw_places`' ``prefer_clear``."""
-    out: list[Bbox] = []
+def symbol_boxes(ax: Axes, min_zorder: float = 5.0) -> np.ndarray:
+    """Display boxes (x0, y0, x1, y1 rows) of the point symbols on ``ax`` (scatter collections from
+    ``min_zorder`` up: the events and deployments), for :func:`draw_places`' ``prefer_clear``."""
+    out: list[np.ndarray] = []
     px_per_pt = ax.figure.dpi / 72.0
     for coll in ax.collections:
         if not isinstance(coll, PathCollection) or coll.get_zorder() < min_zorder:
@@ -69,10 +69,9 @@ def symbol_boxes(ax: Axes, min_zorder: float = 5.0) -> list[Bbox]:
         if not len(offsets):
             continue
         xy = ax.transData.transform(offsets)
-        sizes = np.resize(np.asarray(coll.get_sizes(), dtype=float), len(xy))
-        half = np.sqrt(sizes) / 2 * px_per_pt
-        out.extend(Bbox.from_extents(x - r, y - r, x + r, y + r) for (x, y), r in zip(xy, half, strict=True))
-    return out
+        half = np.resize(np.sqrt(np.asarray(coll.get_sizes(), dtype=float)) / 2 * px_per_pt, len(xy))
+        out.append(np.column_stack([xy[:, 0] - half, xy[:, 1] - half, xy[:, 0] + half, xy[:, 1] + half]))
+    return np.concatenate(out) if out else np.zeros((0, 4))
 
 
 def _style(cls: dict[str, Any]) -> FontProperties:
@@ -103,7 +102,7 @@ def draw_places(
     lat: float,
     *,
     avoid: Sequence[Bbox] = (),
-    prefer_clear: Sequence[Bbox] = (),
+    prefer_clear: Sequence[Bbox] | np.ndarray = (),
 ) -> list[PlacedLabel]:
     """Name the places of ``boundaries`` on ``ax`` (projected with ``tf``, showing ``box``) at the map's
     scale, in priority order without overlaps; returns the labels drawn.
@@ -136,7 +135,8 @@ def draw_places(
     fonts = {name: _style(c) for name, c in classes.items()}
     placed = np.array([[b.x0, b.y0, b.x1, b.y1] for b in avoid], dtype=float).reshape(-1, 4)
     taken = [placed] if len(placed) else []
-    soft = np.array([[b.x0, b.y0, b.x1, b.y1] for b in prefer_clear], dtype=float).reshape(-1, 4)
+    soft = (np.asarray(prefer_clear, dtype=float).reshape(-1, 4) if isinstance(prefer_clear, np.ndarray)
+            else np.array([[b.x0, b.y0, b.x1, b.y1] for b in prefer_clear], dtype=float).reshape(-1, 4))
     boxes: list[np.ndarray] = []
 
     def meets(b: np.ndarray, arr: np.ndarray) -> bool:
