@@ -334,10 +334,12 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         print(f"warning: {err}", file=sys.stderr)
     has_any = any(len(boundaries.layer(n)) for n in (0, 1, 2))
     index = prepare_kept(boundaries, cache_dir=args.cache_dir) if has_any else None
-    if has_any and "labels" in view.layers:  # the place names' table, kept on disk as the app keeps it
-        from geo.render import keep_label_table
+    if has_any:  # the place names' table and the simplified unit geometry, kept on disk as the app keeps them
+        from geo.render import keep_display_layers, keep_label_table
 
-        keep_label_table(boundaries, cache_dir=args.cache_dir)
+        keep_display_layers(boundaries, cache_dir=args.cache_dir)
+        if "labels" in view.layers:
+            keep_label_table(boundaries, cache_dir=args.cache_dir)
     if args.extent:
         view = view.replace(bbox=preset_extent(args.extent, boundaries, index))
     events, origin = _snapshot_events(args, index)
