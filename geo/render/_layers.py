@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import layers
+from geo.errors import GeoError
 from geo.render import _style as S
 from geo.render._elements import HEAT_JS_URL, GeoData, GeoLayer
 from geo.render._encode import encode_geometries, encode_lines
@@ -49,7 +51,8 @@ KIND_LABELS: Final = {"ballistic_missile": "Ballistic missile", "rocket_artiller
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """One map layer: registry ``name``, ``title`` (layer control and legend), shown by default or not."""
+    """One layer of :data:`geo.layers.LAYERS` (its description, fields repeated for the drawers' use) with its
+    Leaflet drawer, ``builder``."""
 
     name: str
     title: str
@@ -505,21 +508,18 @@ def build_areas(ctx: LayerContext) -> list[Any]:
 
 # --- the registry -------------------------------------------------------------------------------------
 
+#: The Leaflet drawer of each registry layer (:data:`geo.layers.LAYERS`).
+_DRAWERS: Final[dict[str, Builder]] = {
+    "countries": build_countries, "oblasts": build_oblasts, "raions": build_raions,
+    "border_districts": build_border_districts, "labels": build_labels, "events": build_events,
+    "deployments": build_deployments, "ranges": build_ranges, "heatmap": build_heatmap,
+    "choropleth": build_choropleth, "areas": build_areas,
+}
+if set(_DRAWERS) != set(layers.LAYERS):
+    raise GeoError(f"expected a Leaflet drawer for every registry layer, got {sorted(set(layers.LAYERS) ^ set(_DRAWERS))}")
 LAYERS: dict[str, LayerSpec] = {
-    spec.name: spec
-    for spec in (
-        LayerSpec("countries", "Countries", True, "base", 100, build_countries),
-        LayerSpec("oblasts", "Oblasts / voblasts", True, "base", 101, build_oblasts),
-        LayerSpec("raions", "Raions / districts", True, "base", 102, build_raions),
-        LayerSpec("border_districts", "Border districts", True, "base", 103, build_border_districts),
-        LayerSpec("labels", "Place names", True, "base", 104, build_labels),
-        LayerSpec("events", "Events", True, "events", 10, build_events, needs_data=True),
-        LayerSpec("deployments", "Deployments", True, "events", 20, build_deployments, needs_data=True),
-        LayerSpec("ranges", "Weapon ranges", True, "events", 30, build_ranges),
-        LayerSpec("heatmap", "Heatmap", False, "events", 40, build_heatmap, needs_data=True),
-        LayerSpec("choropleth", "Events per raion", False, "events", 50, build_choropleth),
-        LayerSpec("areas", "Areas (control, claims)", True, "events", 60, build_areas),
-    )
+    name: LayerSpec(d.name, d.title, d.show, d.group, d.order, _DRAWERS[name], needs_data=d.needs_data)
+    for name, d in layers.LAYERS.items()
 }
 
 

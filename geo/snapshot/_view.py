@@ -15,16 +15,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import layers
 from geo.errors import GeoError
 from geo.filter import EventFilter, apply
-from geo.render._layers import LAYERS
 
-BASE_LAYERS: Final = ("countries", "oblasts", "raions", "border_districts", "labels")
-EVENT_LAYERS: Final = ("events", "deployments", "ranges", "heatmap", "choropleth", "areas")
-#: Every layer a snapshot can draw: the names of the app's map layers (``geo.render.LAYERS``).
+BASE_LAYERS: Final = layers.BASE
+EVENT_LAYERS: Final = layers.EVENT
+#: Every layer a snapshot can draw: the registry's (:data:`geo.layers.LAYERS`), as the app's map.
 ALL_LAYERS: Final = (*BASE_LAYERS, *EVENT_LAYERS)
 #: The layers the app's map shows until the user hides one: those the registry shows by default.
-DEFAULT_LAYERS: Final = tuple(name for name in ALL_LAYERS if LAYERS[name].show)
+DEFAULT_LAYERS: Final = layers.DEFAULT
 PAPER_INCHES: Final = {"A4": (11.69, 8.27), "Letter": (11.0, 8.5)}
 #: Size of the slide picture (inches): the map and its legend, beside the key events on a 16:9 slide.
 SLIDE_PICTURE: Final = (8.7, 5.5)
