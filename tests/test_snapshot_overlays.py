@@ -211,16 +211,22 @@ def test_a_unit_level_event_is_a_symbol_at_the_unit_and_a_thin_outline_never_a_f
     pair["lat"] = [s + 0.5 * (n - s)] * 2
     pair["geo_precision"] = "admin2"
     pair["verification"] = "claimed"
+    view = view.replace(bbox=(w - 0.2, s - 0.2, e + 0.2, n + 0.2))  # one extent for every render below
     fig = render_figure(pair, boundaries, view.replace(layers=("events",)), index=index, generated=GENERATED)
     mx = fig.axes[3]  # marking, marking, title, then the map
     fills = [c for c in mx.collections if isinstance(c, PolyCollection) and not isinstance(c, PathCollection)
              and len(c.get_facecolors()) and c.get_facecolors()[:, 3].max() > 0]
     assert not fills, "the unit was filled"
-    outlines = [c for c in mx.collections if isinstance(c, LineCollection)]
+    outlines = [c for c in mx.collections if isinstance(c, LineCollection) and c.get_zorder() == 3]
     assert len(outlines) == 1 and outlines[0].get_linewidths()[0] <= 1.0  # one outline for the two events
     assert outlines[0].get_linestyles()[0][1] is not None  # claimed: dashed
     at = _symbols(fig)
-    assert len(at) == 2 and np.allclose(at[0], at[1])  # both at the unit's label point, not where stated
+    # both at the unit's label point (fanned out around it, as two symbols at one spot), not where stated:
+    # stated elsewhere in the unit, they are drawn at the same place
+    moved = pair.assign(lon=[w + 0.1 * (e - w), w + 0.9 * (e - w)], lat=[s + 0.2 * (n - s)] * 2)
+    again = _symbols(render_figure(moved, boundaries, view.replace(layers=("events",)), index=index,
+                                   generated=GENERATED))
+    assert len(at) == 2 and np.allclose(np.sort(at, axis=0), np.sort(again, axis=0))
     exact = pair.assign(geo_precision="exact")
     stated = _symbols(render_figure(exact, boundaries, view.replace(layers=("events",)), index=index,
                                     generated=GENERATED))
@@ -371,3 +377,27 @@ def test_the_drawn_filter_is_outlined_and_listed(inputs):
     assert len(square) > 40 and len(ring) == 193  # the polygon's edges followed; 192 ring points, closed
     far = _figure(inputs, (*BASE_LAYERS, "events"), bbox=(24.0, 46.0, 26.0, 47.0), filter=EventFilter(shapes=shapes))
     assert "Drawn filter" not in far.snapshot_legend  # outside the map: neither drawn nor listed
+
+
+def test_co_located_symbols_fan_out_and_do_not_overlap(inputs):
+    from matplotlib.collections import LineCollection
+
+    from geo.snapshot._draw import FAN_STEP_PT
+
+    events, boundaries, index, view = inputs
+    shown = select(events, view)
+    spot = shown.iloc[0][["lon", "lat"]]
+    deployments = shown.loc[shown["category"] == "deployment"].head(3).index
+    others = shown.loc[shown["category"].isin(["ground_combat", "territorial_change"])].head(2).index
+    stacked = shown.copy()
+    stacked.loc[[*deployments, *others], ["lon", "lat", "geo_precision"]] = [spot["lon"], spot["lat"], "exact"]
+    view = view.replace(layers=("events", "deployments"))
+    fig = render_figure(stacked, boundaries, view, index=index, generated=GENERATED)
+    at = _symbols(fig)
+    assert len(at) == len(stacked)
+    gaps = np.hypot(*(at[:, None, :] - at[None, :, :]).transpose(2, 0, 1))
+    gaps[np.diag_indices(len(at))] = np.inf
+    px_per_pt = fig.dpi / 72
+    assert gaps.min() >= 0.9 * FAN_STEP_PT * px_per_pt  # no two symbols meet
+    legs = [c for c in fig.axes[3].collections if isinstance(c, LineCollection) and c.get_zorder() == 4.5]
+    assert len(legs) == 1 and len(legs[0].get_segments()) == 5  # each of the five joined to the spot

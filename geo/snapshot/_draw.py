@@ -394,6 +394,58 @@ def _country_callouts(ax: Any, events: pd.DataFrame, x: np.ndarray, y: np.ndarra
             obstacles = np.vstack([obstacles, [(ext.x0, ext.y0, ext.x1, ext.y1)]])
 
 
+#: Symbols nearer than this (points) are one spot and fan out; the fan's spacing between them.
+FAN_NEAR_PT: Final = 7.0
+FAN_STEP_PT: Final = 11.0
+
+
+def _fan_out(ax: Any, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: float) -> tuple[np.ndarray, np.ndarray]:
+    """``x``, ``y`` with the symbols of ``mask`` that meet (nearer than :data:`FAN_NEAR_PT`) spread on a circle
+    around their spot, :data:`FAN_STEP_PT` apart; each spot gets a dot and a thin line to each of its symbols.
+    ``per_pt``: map units per point."""
+    from scipy.spatial import cKDTree
+
+    x, y = x.copy(), y.copy()
+    rows = np.flatnonzero(mask & np.isfinite(x) & np.isfinite(y))
+    if len(rows) < 2:
+        return x, y
+    pairs = cKDTree(np.column_stack([x[rows], y[rows]])).query_pairs(FAN_NEAR_PT * per_pt, output_type="ndarray")
+    if not len(pairs):
+        return x, y
+    parent = np.arange(len(rows))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        ra, rb = root(int(a)), root(int(b))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(root(i), []).append(int(rows[i]))
+    legs, spots = [], []
+    for members in groups.values():
+        k = len(members)
+        if k < 2:
+            continue
+        cx, cy = float(np.mean(x[members])), float(np.mean(y[members]))
+        radius = FAN_STEP_PT * per_pt / (2 * math.sin(math.pi / k)) if k > 2 else FAN_STEP_PT * per_pt / 2
+        for j, r in enumerate(members):
+            angle = math.pi / 2 + 2 * math.pi * j / k
+            x[r], y[r] = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
+            legs.append([(cx, cy), (x[r], y[r])])
+        spots.append((cx, cy))
+    if legs:
+        ax.add_collection(LineCollection(legs, colors=_INK, linewidths=0.5, zorder=4.5))
+        sx, sy = zip(*spots)
+        ax.scatter(sx, sy, s=6, c=_INK, marker="o", linewidths=0, zorder=4.6)
+    return x, y
+
+
 def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:
     layer = getattr(boundaries, f"adm{level}", None)
     if layer is None or not len(layer):
@@ -570,6 +622,11 @@ def _render_figure(
             if segs:
                 mx.add_collection(LineCollection(segs, colors=colours, linewidths=1.0, linestyles=styles, zorder=3))
                 unit_drawn = True
+    # symbols at one spot (three deployments at a base, "reported combat" and "claimed capture" in one town)
+    # fan out around it, each joined to the spot by a thin line: none hides another
+    symbols = located & ~country & np.where(is_dep, "deployments" in view.layers, "events" in view.layers)
+    px, py = _fan_out(mx, px, py, symbols, (box[2] - box[0]) / (w_ * fig_w * 72))
+    if "events" in view.layers and len(shown):
         for cat in CATEGORIES:
             for ver in VERIFICATION:
                 rows = np.flatnonzero(located & ~country & ~is_dep & (cats == cat) & (vers == ver))
