@@ -112,7 +112,7 @@ def test_legend_lists_only_what_is_shown(inputs):
     assert not any("Ballistic" in label for label in labels)
     fig = render_figure(events, boundaries, view, index=index, generated=GENERATED)
     labels = _legend_labels(fig)
-    assert {"Ground combat", "Strike", "Statement", "Border district", "Country (ADM0)"} <= set(labels)
+    assert {"Ground combat", "Strike", "Statement", "Border district (outlined)", "Country (ADM0)"} <= set(labels)
     assert any("Ballistic" in label for label in labels)
 
 

@@ -401,3 +401,27 @@ def test_co_located_symbols_fan_out_and_do_not_overlap(inputs):
     assert gaps.min() >= 0.9 * FAN_STEP_PT * px_per_pt  # no two symbols meet
     legs = [c for c in fig.axes[3].collections if isinstance(c, LineCollection) and c.get_zorder() == 4.5]
     assert len(legs) == 1 and len(legs[0].get_segments()) == 5  # each of the five joined to the spot
+
+
+def test_border_districts_are_outlined_not_filled_on_static_maps(inputs):
+    from matplotlib.collections import PolyCollection
+
+    fig = _figure(inputs, ("border_districts", "raions"))
+    mx = fig.axes[3]
+    outlined = [c for c in mx.collections if isinstance(c, PolyCollection) and not isinstance(c, PathCollection)]
+    assert outlined, "no border district drawn"
+    assert all(len(c.get_facecolors()) == 0 or c.get_facecolors()[:, 3].max() == 0 for c in outlined)
+    assert "Border district (outlined)" in fig.snapshot_legend["Boundaries"]
+
+
+def test_event_labels_never_overlap_nor_leave_the_map(inputs):
+    events, boundaries, index, view = inputs
+    fig = render_figure(events, boundaries, view.replace(labels=True), index=index, generated=GENERATED)
+    mx = fig.axes[3]
+    renderer = fig.canvas.get_renderer()
+    frame = mx.get_window_extent(renderer)
+    boxes = [t.get_window_extent(renderer) for t in mx.texts if t.get_text().startswith("Event <")]
+    assert len(boxes) >= 15
+    for i, a in enumerate(boxes):
+        assert a.x0 >= frame.x0 and a.x1 <= frame.x1 and a.y0 >= frame.y0 and a.y1 <= frame.y1
+        assert not any(a.overlaps(b) for b in boxes[i + 1:])

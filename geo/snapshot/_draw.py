@@ -446,6 +446,44 @@ def _fan_out(ax: Any, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: fl
     return x, y
 
 
+#: Where an event's label may go, tried in turn (offset from its symbol in points, alignment).
+_LABEL_SPOTS: Final = (((5, 4), "left", "bottom"), ((5, -4), "left", "top"), ((-5, 4), "right", "bottom"),
+                       ((-5, -4), "right", "top"))
+
+
+def _event_labels(ax: Any, shown: pd.DataFrame, x: np.ndarray, y: np.ndarray, drawn: np.ndarray,
+                  box: tuple[float, float, float, float], max_labels: int) -> int:
+    """Each event's title beside its symbol, latest first, at the first of :data:`_LABEL_SPOTS` where it meets
+    no other label and stays inside the map; an event with no free spot (or beyond ``max_labels``) gets no
+    label. Returns how many were left out."""
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    order = np.argsort(-pd.to_datetime(shown["date_start"], errors="coerce").to_numpy().astype("int64"), kind="stable")
+    titles = _text(shown, "title").to_numpy()
+    placed: list[Any] = []
+    left_out = 0
+    for r in order:
+        if not drawn[r] or not (box[0] <= x[r] <= box[2] and box[1] <= y[r] <= box[3]):
+            continue
+        if len(placed) >= max_labels:
+            left_out += 1
+            continue
+        text = textwrap.shorten(str(titles[r]), 34, placeholder="…")
+        for offset, ha, va in _LABEL_SPOTS:
+            label = ax.annotate(text, (x[r], y[r]), xytext=offset, textcoords="offset points", ha=ha, va=va,
+                                fontsize=MIN_PRINT_PT, zorder=9, clip_on=True,
+                                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6})
+            ext = label.get_window_extent(renderer)
+            inside = ext.x0 >= frame.x0 and ext.x1 <= frame.x1 and ext.y0 >= frame.y0 and ext.y1 <= frame.y1
+            if inside and not any(ext.overlaps(other) for other in placed):
+                placed.append(ext)
+                break
+            label.remove()
+        else:
+            left_out += 1
+    return left_out
+
+
 def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:
     layer = getattr(boundaries, f"adm{level}", None)
     if layer is None or not len(layer):
@@ -554,11 +592,12 @@ def _render_figure(
             geoms = _clip(rows, clip_box, tf, tol)
             polys = _exteriors(geoms)
             if polys:
+                # outline only: a fill would blend with the choropleth, areas and event symbols on paper
                 s = BOUNDARY_STYLES["border_districts"]
-                mx.add_collection(PolyCollection(polys, facecolors=matplotlib.colors.to_rgba(s["fillColor"], 0.3),
-                                                 edgecolors=s["color"], linewidths=0.6, linestyles=(0, (4, 3)), zorder=1))
-                boundary_handles.append(Patch(facecolor=matplotlib.colors.to_rgba(s["fillColor"], 0.3),
-                                              edgecolor=s["color"], linestyle="--", label="Border district"))
+                mx.add_collection(PolyCollection(polys, facecolors="none", edgecolors=s["color"], linewidths=0.8,
+                                                 linestyles=(0, (4, 2.5)), zorder=1.9))  # under the lines
+                boundary_handles.append(Patch(facecolor="none", edgecolor=s["color"], linewidth=0.8, linestyle="--",
+                                              label="Border district (outlined)"))
     for layer, level, lw, colour, label in (
         ("raions", 2, 0.35, BOUNDARY_STYLES["raions"]["color"], "Raion / district (ADM2)"),
         ("oblasts", 1, 0.8, BOUNDARY_STYLES["oblasts"]["color"], "Oblast / voblast (ADM1)"),
@@ -681,19 +720,9 @@ def _render_figure(
     if view.filter.shapes:  # the drawn filter's outline, in the app's drawing colour
         overlay_sections.append(_ov.draw_shapes(mx, view.filter.shapes, tf, box, DRAW_STYLE["color"]))
 
+    labels_left_out = 0
     if view.labels and len(shown):
-        order = np.argsort(-pd.to_datetime(shown["date_start"]).to_numpy().astype("int64"), kind="stable")
-        titles = _text(shown, "title").to_numpy()
-        done = 0
-        for r in order:
-            if not located[r] or done >= max_labels:
-                continue
-            if not (box[0] <= px[r] <= box[2] and box[1] <= py[r] <= box[3]):
-                continue
-            text = textwrap.shorten(str(titles[r]), 34, placeholder="…")
-            mx.annotate(text, (px[r], py[r]), xytext=(5, 4), textcoords="offset points", fontsize=MIN_PRINT_PT, zorder=9,
-                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6}, clip_on=True)
-            done += 1
+        labels_left_out = _event_labels(mx, shown, px, py, located & ~country, box, max_labels)
 
     _scale_bar(mx, box, tf, (lon_c, lat_c))
     _north_arrow(mx, tf, box)
@@ -804,7 +833,9 @@ def _render_figure(
         _fit_legend(fig, lx, items, labels, headings)
     fig.snapshot_legend = {head: [(h[0] if isinstance(h, tuple) else h).get_label() for h in hs]
                            for head, hs in sections}  # for tests
-    lx.text(0.0, 0.0, f"{len(shown):,} events shown", transform=lx.transAxes, fontsize=7, va="bottom")
+    lx.text(0.0, 0.0, f"{len(shown):,} events shown" + (
+        f" · {labels_left_out} labels left out where crowded" if labels_left_out else ""),
+        transform=lx.transAxes, fontsize=7, va="bottom")
 
     ranges_drawn = any(sec is not None and sec[0].startswith("Weapon ranges") for sec in overlay_sections)
     fig.snapshot_footer = footer_lines(shown, boundaries, view, generated, ranges_drawn=ranges_drawn)
