@@ -17,9 +17,9 @@ from typing import Any, NoReturn
 import pandas as pd
 import streamlit as st
 
-from geo import io, join, names, render, schema
+from geo import io, join, render
 from geo.areas import AreaStore
-from geo.boundaries import Boundaries, derived_cached, load_boundaries
+from geo.boundaries import Boundaries, load_boundaries
 from geo.errors import StoreError
 from geo.store import EventStore
 
@@ -61,7 +61,7 @@ def boundaries(countries: tuple[str, ...], source: str | None) -> Loaded:
     has_any = any(len(b.layer(n)) for n in (0, 1, 2))
     # the index is kept on disk next to the boundary cache: a new server process reads it (about 0.3 s)
     # instead of preparing it again (several seconds)
-    index = derived_cached(b, "admin-index", join.prepare, code=(join, names, schema)) if has_any else None
+    index = join.prepare_kept(b) if has_any else None
     if has_any:  # the simplified display geometry of every level, likewise (about 0.4 s at a cold start), and
         render.keep_display_layers(b)  # the map's place labels (about 0.7 s: the whole place index otherwise)
         render.keep_label_table(b)
