@@ -425,3 +425,25 @@ def test_event_labels_never_overlap_nor_leave_the_map(inputs):
     for i, a in enumerate(boxes):
         assert a.x0 >= frame.x0 and a.x1 <= frame.x1 and a.y0 >= frame.y0 and a.y1 <= frame.y1
         assert not any(a.overlaps(b) for b in boxes[i + 1:])
+
+
+def test_a_border_two_countries_trace_apart_is_drawn_once_without_gaps():
+    from geo.snapshot._geometry import rings, shared_borders
+
+    a = shapely.box(0, 0, 100_000, 100_000)
+    b = shapely.box(101_000, 0, 200_000, 100_000)  # its trace of the border 1 km off a's
+    c = shapely.box(0, -60_000, 200_000, -500)  # a third country south of both: a tripoint at each end
+    lines = shared_borders(np.array([a, b, c], dtype=object), 2_500)
+    drawn = shapely.multilinestrings([shapely.linestrings(x) for x in lines])
+    twice = shapely.length(a.boundary) + shapely.length(b.boundary) + shapely.length(c.boundary)
+    shared = 100_000 + 100_000 + 99_000  # a|b, a|c, b|c
+    assert shapely.length(drawn) == pytest.approx(twice - shared, abs=8_000)  # each shared border once
+    b_west = shapely.box(100_900, 3_000, 101_100, 97_000)
+    assert not shapely.intersects(drawn, b_west)  # b's own trace of the border is not drawn
+    for corner in ((100_000, 0), (101_000, 0), (200_000, 0)):  # the lines still meet at the tripoints
+        assert shapely.distance(shapely.points(corner), drawn) < 1_000
+    # a unit across the a|b border: its outline leaves the border to the border line and reaches it
+    pieces = rings(np.array([shapely.box(50_000, 20_000, 150_000, 80_000)], dtype=object),
+                   outside=shapely.buffer(drawn, 2_500), border=drawn, reach=5_000)
+    ends = [shapely.points(p[k]) for p in pieces for k in (0, -1)]
+    assert len(pieces) == 2 and all(shapely.distance(e, drawn) < 1 for e in ends)

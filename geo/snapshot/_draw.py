@@ -57,6 +57,7 @@ from geo.snapshot._geometry import clip as _clip
 from geo.snapshot._geometry import exteriors as _exteriors
 from geo.snapshot._geometry import project as _project
 from geo.snapshot._geometry import rings as _rings
+from geo.snapshot._geometry import shared_borders as _shared_borders
 from geo.snapshot._labels import draw_places as _draw_places
 from geo.snapshot._labels import symbol_boxes as _symbol_boxes
 from geo.snapshot._view import (
@@ -84,6 +85,8 @@ CATEGORY_MARKERS: Final[dict[str, str]] = {
 _INK: Final = "#1a1a1a"
 #: Text from data (titles, sources, names) is drawn as written: never as mathtext ("$x$", or an error for "$\\frac{").
 _PLAIN_TEXT: Final = {"text.parse_math": False}
+#: Two countries' traces of one border nearer than this (metres) are printed as one line.
+BORDER_RECONCILE_M: Final = 2500.0
 #: The smallest type on a printed page (points): legend, footer, inset, notes, event labels.
 MIN_PRINT_PT: Final = 7.0
 
@@ -598,6 +601,13 @@ def _render_figure(
                                                  linestyles=(0, (4, 2.5)), zorder=1.9))  # under the lines
                 boundary_handles.append(Patch(facecolor="none", edgecolor=s["color"], linewidth=0.8, linestyle="--",
                                               label="Border district (outlined)"))
+    country_lines: list[np.ndarray] = []
+    border_zone = border_lines = None
+    if "countries" in view.layers and boundaries is not None:
+        country_lines = _shared_borders(_clip(getattr(boundaries, "adm0", None), clip_box, tf, tol), BORDER_RECONCILE_M)
+        if country_lines:
+            border_lines = shapely.multilinestrings([shapely.linestrings(c) for c in country_lines])
+            border_zone = shapely.buffer(border_lines, BORDER_RECONCILE_M)
     for layer, level, lw, colour, label in (
         ("raions", 2, 0.35, BOUNDARY_STYLES["raions"]["color"], "Raion / district (ADM2)"),
         ("oblasts", 1, 0.8, BOUNDARY_STYLES["oblasts"]["color"], "Oblast / voblast (ADM1)"),
@@ -605,7 +615,11 @@ def _render_figure(
     ):
         if layer not in view.layers or boundaries is None:
             continue
-        rings = _rings(_clip(getattr(boundaries, f"adm{level}", None), clip_box, tf, tol))
+        # one line per international border: the sources' two traces can lie 2 km apart, and so can the
+        # oblast and raion outlines that follow it, which the border line stands for
+        rings = country_lines if level == 0 else _rings(
+            _clip(getattr(boundaries, f"adm{level}", None), clip_box, tf, tol), outside=border_zone,
+            border=border_lines, reach=2 * BORDER_RECONCILE_M)
         if rings:
             mx.add_collection(LineCollection(rings, colors=colour, linewidths=lw, zorder=2 + level * 0.1))
             boundary_handles.append(Line2D([], [], color=colour, linewidth=lw, label=label))
