@@ -447,3 +447,30 @@ def test_a_border_two_countries_trace_apart_is_drawn_once_without_gaps():
                    outside=shapely.buffer(drawn, 2_500), border=drawn, reach=5_000)
     ends = [shapely.points(p[k]) for p in pieces for k in (0, -1)]
     assert len(pieces) == 2 and all(shapely.distance(e, drawn) < 1 for e in ends)
+
+
+def test_each_layer_has_its_own_colour_family():
+    import colorsys
+
+    import matplotlib.colors as mcolors
+
+    from geo.render import RING_COLOURS
+    from geo.render._style import AREA_COLOURS, BOUNDARY_STYLES, COUNT_RAMP, HEAT_RAMP
+
+    families = {"rings": set(RING_COLOURS.values()), "areas": set(AREA_COLOURS), "choropleth": set(COUNT_RAMP),
+                "heatmap": set(HEAT_RAMP), "border districts": {BOUNDARY_STYLES["border_districts"]["color"]}}
+    names = list(families)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not families[a] & families[b], (a, b)
+
+    def red(colour: str) -> bool:
+        h, l_, s = colorsys.rgb_to_hls(*mcolors.to_rgb(colour))
+        return (h < 0.05 or h > 0.95) and s > 0.4 and 0.15 < l_ < 0.85
+
+    assert any(red(c) for c in families["rings"])  # red is the ballistic-missile ring's
+    for name in ("areas", "choropleth", "heatmap", "border districts"):
+        assert not any(red(c) for c in families[name]), name
+    for ramp in (COUNT_RAMP, HEAT_RAMP):  # light to dark: the classes read in greyscale too
+        grey = [0.299 * r + 0.587 * g + 0.114 * b for r, g, b in (mcolors.to_rgb(c) for c in ramp)]
+        assert grey == sorted(grey, reverse=True)

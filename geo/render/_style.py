@@ -57,19 +57,25 @@ SYMBOLS: Final[dict[str, dict[str, str]]] = {
 }
 SYMBOL_KINDS: Final = tuple(SYMBOLS)
 
-#: Sequential ramp (ColorBrewer YlOrRd 5): luminance falls monotonically, so it also reads in greyscale.
-COUNT_RAMP: Final = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
-HEAT_GRADIENT: Final = {0.2: "#2c7bb6", 0.45: "#abd9e9", 0.65: "#ffffbf", 0.85: "#fdae61", 1.0: "#d7191c"}
+# One colour family per layer, none shared (a map briefed in colour and printed in grey must not make a
+# choropleth class look like a ballistic-missile ring): weapon-range rings red, orange and blue by kind
+# (geo.render._layers.RING_COLOURS); events per raion purples; the heatmap yellow-green-blue; dated areas
+# greens, magenta, teal and olive; border districts ochre. Both ramps fall in luminance, so they read in grey.
+#: Events per raion (ColorBrewer Purples 5).
+COUNT_RAMP: Final = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
+#: Event density, light to dark (ColorBrewer YlGnBu 6): the live map's gradient and the snapshot's ramp.
+HEAT_RAMP: Final = ("#ffffd9", "#c7e9b4", "#7fcdbb", "#41b6c4", "#225ea8", "#081d58")
+HEAT_GRADIENT: Final = {0.2: HEAT_RAMP[1], 0.45: HEAT_RAMP[2], 0.65: HEAT_RAMP[3], 0.85: HEAT_RAMP[4], 1.0: HEAT_RAMP[5]}
 
 #: Area kinds get a colour in order of appearance; "claimed" kinds are drawn dashed with a lighter fill.
-AREA_COLOURS: Final = ("#b2182b", "#2166ac", "#762a83", "#1b7837", "#8c510a", "#4d4d4d")
+AREA_COLOURS: Final = ("#1b7837", "#c51b7d", "#01665e", "#808000", "#4d4d4d", "#5aae61")
 
 BOUNDARY_STYLES: Final[dict[str, dict[str, Any]]] = {
     "countries": {"color": "#1a1a1a", "weight": 2.2, "opacity": 0.9, "fill": False},
     "oblasts": {"color": "#555555", "weight": 1.2, "opacity": 0.8, "fill": False},
     "raions": {"color": "#8a8a8a", "weight": 0.6, "opacity": 0.8, "fillOpacity": 0.0, "fillColor": "#000000"},
-    "border_districts": {"color": "#e66101", "weight": 1.2, "opacity": 0.9, "dashArray": "4 3",
-                         "fillColor": "#fdb863", "fillOpacity": 0.14},
+    "border_districts": {"color": "#a6761d", "weight": 1.2, "opacity": 0.9, "dashArray": "4 3",
+                         "fillColor": "#e6c98f", "fillOpacity": 0.16},
 }
 RAION_HOVER: Final = {"color": "#333333", "weight": 1.6, "fillOpacity": 0.08}
 

@@ -23,14 +23,13 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from pyproj import Transformer
 
 from geo.render import KIND_LABELS, MAX_RINGS, RING_COLOURS, class_breaks, geodesic_ring, ring_origins
-from geo.render._style import AREA_COLOURS, COUNT_RAMP
+from geo.render._style import AREA_COLOURS, COUNT_RAMP, HEAT_RAMP
 from geo.snapshot._geometry import clip_geoms, exteriors, polygon_paths
 
 Section = tuple[str, list[Any]]
 
 #: Heat density ramp for paper: light to dark (luminance falls monotonically, so it reads in greyscale;
 #: the app's blue-to-red screen gradient does not).
-HEAT_RAMP: Final = ("#ffffcc", "#ffeda0", "#feb24c", "#fc4e2a", "#bd0026", "#67000d")
 HEAT_CELLS: Final = 320  # grid columns across the map
 HEAT_SIGMA: Final = 0.018  # kernel standard deviation, as a fraction of the map's width
 RING_DASH: Final = {False: (0, (6, 4)), True: (0, (1.5, 3))}
