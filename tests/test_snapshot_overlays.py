@@ -474,3 +474,20 @@ def test_each_layer_has_its_own_colour_family():
     for ramp in (COUNT_RAMP, HEAT_RAMP):  # light to dark: the classes read in greyscale too
         grey = [0.299 * r + 0.587 * g + 0.114 * b for r, g, b in (mcolors.to_rgb(c) for c in ramp)]
         assert grey == sorted(grey, reverse=True)
+
+
+def test_numbered_events_carry_a_number_on_the_map_keyed_by_date_beside_it(inputs):
+    events, boundaries, index, view = inputs
+    fig = render_figure(events, boundaries, view.replace(numbered=True, layers=("events", "deployments")),
+                        index=index, generated=GENERATED)
+    mx = fig.axes[3]
+    numbers = sorted(int(t.get_text()) for t in mx.texts if t.get_text().isdigit() and t.get_zorder() == 9)
+    shown = select(events, view)
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= len(shown) - 4
+    key = next(t.get_text() for ax in fig.axes for t in ax.texts if t.get_gid() == "number-key")
+    entries = [line for line in key.split("\n") if line[:1].isdigit()]
+    first = shown.sort_values(["date_start", "id"]).iloc[0]
+    assert entries[0].startswith(f"1. {first['date_start']:%d %b} · {first['title']}")
+    days = [pd.Timestamp(f"{e.split('. ')[1].split(' ·')[0]} 2024") for e in entries]
+    assert days == sorted(days)  # keyed by date
+    assert not any(t.get_text() == "Location" for ax in fig.axes for t in ax.texts)  # the key took the inset's place

@@ -93,6 +93,9 @@ def _view(settings: Any, presets: dict[str, Extent]) -> snapshot.View | None:
                             format_func=lambda n: render.LAYERS[n].title, key="x-layers")
     c7, c8 = st.columns(2)
     labels = c7.toggle("Label events", key="x-labels")
+    numbered = c7.toggle("Number events (key beside the map)", key="x-numbered",
+                         help="ISW style: each event numbered on the map and keyed by date beside it, instead of the "
+                         "locator inset and of the event labels")
     provenance = c8.checkbox("Include import provenance", key="x-provenance",
                              help="Data files (CSV, GeoJSON, GPKG, KML) then carry import_file (a path on this "
                              "machine), import_sha256, import_time and import_row. Left out by default.")
@@ -102,7 +105,7 @@ def _view(settings: Any, presets: dict[str, Extent]) -> snapshot.View | None:
     decimals = {"no": None, "0.01° (~1 km)": 2, "0.1° (~10 km)": 1}[opsec]
     return snapshot.View(title=title, bbox=bbox, filter=settings.filter, marking=marking, labels=labels,
                          layers=tuple(layers), opsec_decimals=decimals, provenance=provenance, paper=paper,
-                         orientation=orientation, dpi=int(dpi))
+                         orientation=orientation, dpi=int(dpi), numbered=numbered)
 
 
 @st.cache_data(show_spinner="Drawing the snapshot…", max_entries=8)

@@ -454,26 +454,23 @@ _LABEL_SPOTS: Final = (((5, 4), "left", "bottom"), ((5, -4), "left", "top"), ((-
                        ((-5, -4), "right", "top"))
 
 
-def _event_labels(ax: Any, shown: pd.DataFrame, x: np.ndarray, y: np.ndarray, drawn: np.ndarray,
-                  box: tuple[float, float, float, float], max_labels: int) -> int:
-    """Each event's title beside its symbol, latest first, at the first of :data:`_LABEL_SPOTS` where it meets
-    no other label and stays inside the map; an event with no free spot (or beyond ``max_labels``) gets no
-    label. Returns how many were left out."""
+def _event_labels(ax: Any, texts: np.ndarray, x: np.ndarray, y: np.ndarray, order: np.ndarray,
+                  box: tuple[float, float, float, float], max_labels: int) -> list[int]:
+    """``texts[r]`` beside each symbol ``r`` of ``order`` (in that order), at the first of :data:`_LABEL_SPOTS`
+    where it meets no other label and stays inside the map; a symbol with no free spot (or beyond
+    ``max_labels``) gets none. Returns the rows left out."""
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
-    order = np.argsort(-pd.to_datetime(shown["date_start"], errors="coerce").to_numpy().astype("int64"), kind="stable")
-    titles = _text(shown, "title").to_numpy()
     placed: list[Any] = []
-    left_out = 0
+    left_out: list[int] = []
     for r in order:
-        if not drawn[r] or not (box[0] <= x[r] <= box[2] and box[1] <= y[r] <= box[3]):
+        if not (box[0] <= x[r] <= box[2] and box[1] <= y[r] <= box[3]):
             continue
         if len(placed) >= max_labels:
-            left_out += 1
+            left_out.append(int(r))
             continue
-        text = textwrap.shorten(str(titles[r]), 34, placeholder="…")
         for offset, ha, va in _LABEL_SPOTS:
-            label = ax.annotate(text, (x[r], y[r]), xytext=offset, textcoords="offset points", ha=ha, va=va,
+            label = ax.annotate(str(texts[r]), (x[r], y[r]), xytext=offset, textcoords="offset points", ha=ha, va=va,
                                 fontsize=MIN_PRINT_PT, zorder=9, clip_on=True,
                                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6})
             ext = label.get_window_extent(renderer)
@@ -483,8 +480,86 @@ def _event_labels(ax: Any, shown: pd.DataFrame, x: np.ndarray, y: np.ndarray, dr
                 break
             label.remove()
         else:
-            left_out += 1
+            left_out.append(int(r))
     return left_out
+
+
+def _number_key(ax: Any, shown: pd.DataFrame, numbered: list[int], unplaced: set[int]) -> None:
+    """The key of the numbered events in ``ax`` (number, day, title, verification), as many as fit at 7 pt;
+    the count of the rest."""
+    ax.set_axis_off()
+    days = pd.to_datetime(shown["date_start"], errors="coerce") if "date_start" in shown.columns else None
+    titles = _text(shown, "title").to_numpy(dtype=object)
+    vers = _text(shown, "verification").to_numpy(dtype=object)
+    renderer = ax.figure.canvas.get_renderer()
+    region = ax.get_window_extent(renderer)
+    width = max(20, int(region.width * 72 / ax.figure.dpi / (MIN_PRINT_PT * 0.56)))
+    capacity = max(1, int(region.height * 72 / ax.figure.dpi / (MIN_PRINT_PT * 1.3)) - 2)
+    ax.text(0.0, 1.0, "Numbered events", transform=ax.transAxes, ha="left", va="top", fontsize=MIN_PRINT_PT,
+            fontweight="bold", color=_INK)
+    lines = [""]
+    for k, r in enumerate(numbered, start=1):
+        day = f"{days.iloc[r]:%d %b}" if days is not None and not pd.isna(days.iloc[r]) else "undated"
+        entry = f"{k}. {day} · {titles[r] or 'event'} ({vers[r] or 'reported'})" + (
+            " [not numbered on the map: crowded]" if r in unplaced else "")
+        wrapped = textwrap.wrap(entry, width, subsequent_indent="    ")
+        if len(lines) + len(wrapped) > capacity:
+            lines.append(f"… and {len(numbered) - k + 1} more: narrow the window or the extent")
+            break
+        lines += wrapped
+    ax.text(0.0, 1.0, "\n".join(lines), transform=ax.transAxes, ha="left", va="top", fontsize=MIN_PRINT_PT,
+            linespacing=1.3, color=_INK)
+    ax.texts[-1].set_gid("number-key")
+
+
+def _locator(ix: Any, boundaries: Any, region: list[float], page: tuple[float, float], corners: tuple[Any, Any],
+             centre: tuple[float, float], box: tuple[float, float, float, float], tf: Transformer) -> None:
+    """The inset locator in ``ix``: the loaded countries, named, around the map's extent (its rectangle)."""
+    clon, clat = corners
+    lon_c, lat_c = centre
+    fig_w, fig_h = page
+    ix.set_xticks([])
+    ix.set_yticks([])
+    ix.set_facecolor("#f4f4f0")
+    adm0 = getattr(boundaries, "adm0", None)
+    inset_geoms = np.asarray(adm0.geometry.to_numpy(), dtype=object) if adm0 is not None and len(adm0) else np.empty(0, object)
+    # the overview: the countries around the extent (a window of at least 16 x 10 degrees, so a huge
+    # country such as Russia does not shrink the extent rectangle to a dot)
+    half_w = max((max(clon) - min(clon)) * 2.0, 8.0)
+    half_h = max((max(clat) - min(clat)) * 2.0, 5.0)
+    window = shapely.box(lon_c - half_w, max(lat_c - half_h, -85), lon_c + half_w, min(lat_c + half_h, 85))
+    if len(inset_geoms):
+        hit = shapely.intersects(inset_geoms, window)
+        adm0 = adm0.loc[hit]
+        inset_geoms = shapely.clip_by_rect(shapely.simplify(inset_geoms[hit], 0.02), *window.bounds)
+    if len(inset_geoms):
+        itf = Transformer.from_crs("EPSG:4326", _laea(lon_c, lat_c), always_xy=True)
+        proj = _project(inset_geoms, itf)
+        polys = _exteriors(proj)
+        ix.add_collection(PolyCollection(polys, facecolors="#e2e2dc", edgecolors="#555555", linewidths=0.5))
+        names = adm0["name"].astype("string").fillna("") if "name" in adm0.columns else adm0["iso3"].astype("string")
+        for iso, name, g in zip(adm0["iso3"].astype(str), names, proj):
+            if g is None or g.is_empty:
+                continue
+            p = shapely.point_on_surface(g)  # the country's name (its code when the layer has none)
+            ix.text(p.x, p.y, str(name) or iso, fontsize=MIN_PRINT_PT, ha="center", va="center", color="#333333",
+                    clip_on=True)
+        ib = shapely.total_bounds(proj)
+    else:
+        itf = tf
+        ib = np.array(box)
+    # the extent rectangle, drawn in the inset's projection
+    ex = _projected_box((min(clon), min(clat), max(clon), max(clat)), itf)
+    ib = (min(ib[0], ex[0]), min(ib[1], ex[1]), max(ib[2], ex[2]), max(ib[3], ex[3]))
+    l_, b_, w_, h_ = region
+    ib = _fit_aspect(ib, (w_ * fig_w) / (h_ * fig_h))
+    pad = (ib[2] - ib[0]) * 0.03
+    ix.set_xlim(ib[0] - pad, ib[2] + pad)
+    ix.set_ylim(ib[1] - pad, ib[3] + pad)
+    ix.set_aspect("equal", adjustable="box")
+    ix.add_patch(Rectangle((ex[0], ex[1]), ex[2] - ex[0], ex[3] - ex[1], fill=False, edgecolor="#c00000", linewidth=1.4))
+    ix.text(0.02, 0.97, "Location", transform=ix.transAxes, fontsize=7, ha="left", va="top", fontweight="bold")
+
 
 
 def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:
@@ -735,8 +810,22 @@ def _render_figure(
         overlay_sections.append(_ov.draw_shapes(mx, view.filter.shapes, tf, box, DRAW_STYLE["color"]))
 
     labels_left_out = 0
-    if view.labels and len(shown):
-        labels_left_out = _event_labels(mx, shown, px, py, located & ~country, box, max_labels)
+    numbered: list[int] = []
+    unplaced: set[int] = set()
+    symbol_drawn = located & ~country & np.where(is_dep, "deployments" in view.layers, "events" in view.layers)
+    stamps = pd.to_datetime(shown["date_start"], errors="coerce").to_numpy().astype("int64") if len(shown) else np.zeros(0)
+    if view.numbered and len(shown):  # ISW style: a number at each symbol, keyed beside the map by date
+        ids = _text(shown, "id").to_numpy(dtype=object)
+        inside = (px >= box[0]) & (px <= box[2]) & (py >= box[1]) & (py <= box[3])
+        numbered = sorted(np.flatnonzero(symbol_drawn & inside).tolist(), key=lambda r: (stamps[r], str(ids[r])))
+        numbers = np.array([""] * len(shown), dtype=object)
+        for k, r in enumerate(numbered, start=1):
+            numbers[r] = str(k)
+        unplaced = set(_event_labels(mx, numbers, px, py, np.array(numbered, dtype=int), box, len(numbered)))
+    elif view.labels and len(shown):
+        titles = np.array([textwrap.shorten(str(t), 34, placeholder="…") for t in _text(shown, "title")], dtype=object)
+        latest = np.argsort(-stamps, kind="stable")
+        labels_left_out = len(_event_labels(mx, titles, px, py, latest[symbol_drawn[latest]], box, max_labels))
 
     _scale_bar(mx, box, tf, (lon_c, lat_c))
     _north_arrow(mx, tf, box)
@@ -750,51 +839,15 @@ def _render_figure(
         fig.snapshot_places = _draw_places(mx, boundaries, tf, box, lat_c, avoid=avoid,
                                            prefer_clear=_symbol_boxes(mx))
 
-    # inset locator: the loaded countries and the map's extent
+    # inset locator: the loaded countries and the map's extent (numbered events: their key takes its place)
     ix = fig.add_axes(regions["inset"])
-    ix.set_xticks([])
-    ix.set_yticks([])
-    ix.set_facecolor("#f4f4f0")
-    adm0 = getattr(boundaries, "adm0", None)
-    inset_geoms = np.asarray(adm0.geometry.to_numpy(), dtype=object) if adm0 is not None and len(adm0) else np.empty(0, object)
-    # the overview: the countries around the extent (a window of at least 16 x 10 degrees, so a huge
-    # country such as Russia does not shrink the extent rectangle to a dot)
-    half_w = max((max(clon) - min(clon)) * 2.0, 8.0)
-    half_h = max((max(clat) - min(clat)) * 2.0, 5.0)
-    window = shapely.box(lon_c - half_w, max(lat_c - half_h, -85), lon_c + half_w, min(lat_c + half_h, 85))
-    if len(inset_geoms):
-        hit = shapely.intersects(inset_geoms, window)
-        adm0 = adm0.loc[hit]
-        inset_geoms = shapely.clip_by_rect(shapely.simplify(inset_geoms[hit], 0.02), *window.bounds)
-    if len(inset_geoms):
-        itf = Transformer.from_crs("EPSG:4326", _laea(lon_c, lat_c), always_xy=True)
-        proj = _project(inset_geoms, itf)
-        polys = _exteriors(proj)
-        ix.add_collection(PolyCollection(polys, facecolors="#e2e2dc", edgecolors="#555555", linewidths=0.5))
-        names = adm0["name"].astype("string").fillna("") if "name" in adm0.columns else adm0["iso3"].astype("string")
-        for iso, name, g in zip(adm0["iso3"].astype(str), names, proj):
-            if g is None or g.is_empty:
-                continue
-            p = shapely.point_on_surface(g)  # the country's name (its code when the layer has none)
-            ix.text(p.x, p.y, str(name) or iso, fontsize=MIN_PRINT_PT, ha="center", va="center", color="#333333",
-                    clip_on=True)
-        ib = shapely.total_bounds(proj)
+    if view.numbered:
+        _number_key(ix, shown, numbered, unplaced)
     else:
-        itf = tf
-        ib = np.array(box)
-    # the extent rectangle, drawn in the inset's projection
-    ex = _projected_box((min(clon), min(clat), max(clon), max(clat)), itf)
-    ib = (min(ib[0], ex[0]), min(ib[1], ex[1]), max(ib[2], ex[2]), max(ib[3], ex[3]))
-    l_, b_, w_, h_ = regions["inset"]
-    ib = _fit_aspect(ib, (w_ * fig_w) / (h_ * fig_h))
-    pad = (ib[2] - ib[0]) * 0.03
-    ix.set_xlim(ib[0] - pad, ib[2] + pad)
-    ix.set_ylim(ib[1] - pad, ib[3] + pad)
-    ix.set_aspect("equal", adjustable="box")
-    ix.add_patch(Rectangle((ex[0], ex[1]), ex[2] - ex[0], ex[3] - ex[1], fill=False, edgecolor="#c00000", linewidth=1.4))
-    ix.text(0.02, 0.97, "Location", transform=ix.transAxes, fontsize=7, ha="left", va="top", fontweight="bold")
+        _locator(ix, boundaries, regions["inset"], (fig_w, fig_h), (clon, clat), (lon_c, lat_c), box, tf)
 
     # legend: only what is shown
+
     lx = fig.add_axes(regions["legend"])
     lx.set_axis_off()
     blank = Patch(facecolor="none", edgecolor="none")

@@ -51,6 +51,7 @@ class View:
     orientation: str = "landscape"
     dpi: int = 150
     author: str | None = None  # None: $GEO_AUTHOR, else geo-events (the PPTX's and PDF's author)
+    numbered: bool = False  # ISW style: events numbered on the map, keyed beside it (instead of the inset)
     areas: tuple[str, ...] = ()  # area files of the areas layer (None: the store's), read again with the view
     # the record of one export, filled when the view is saved beside it (:func:`recorded`): what regenerates
     # the same file and tells whether its inputs changed since
@@ -94,6 +95,7 @@ class View:
             except (TypeError, ValueError) as exc:
                 raise GeoError(f"expected generated as an ISO time, got {self.generated!r}") from exc
         set_(self, "labels", bool(self.labels))
+        set_(self, "numbered", bool(self.numbered))
         set_(self, "provenance", bool(self.provenance))
 
     @property
