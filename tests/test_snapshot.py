@@ -556,3 +556,20 @@ def test_pptx_shapes_do_not_overlap(inputs):
         for b in boxes[i + 1:]:
             overlap = min(a[3], b[3]) - max(a[1], b[1]) > 0 and min(a[4], b[4]) - max(a[2], b[2]) > 0
             assert not overlap, (a, b)
+
+
+@pytest.mark.parametrize(("orientation", "words"), [("landscape", 12), ("landscape", 60), ("portrait", 30)])
+def test_a_long_title_wraps_inside_the_page_and_the_window_is_still_stated(inputs, orientation, words):
+    events, boundaries, index, view = inputs
+    title = " ".join(["Reported Belarusian deployments near the border"] * words)[: words * 8]
+    fig = render_figure(events, boundaries, view.replace(title=title, orientation=orientation), index=index,
+                        generated=GENERATED)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    tax = fig.axes[2]  # marking, marking, then the title
+    drawn = next(t for t in tax.texts if t.get_fontweight() == "bold")
+    box, window = drawn.get_window_extent(renderer), next(t for t in tax.texts if t.get_text().startswith("Window"))
+    assert box.x0 >= page.x0 and box.x1 <= page.x1 and drawn.get_text().count("\n") <= 1
+    assert not box.overlaps(window.get_window_extent(renderer))
+    assert drawn.get_fontsize() >= 12

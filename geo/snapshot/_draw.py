@@ -562,6 +562,17 @@ def _locator(ix: Any, boundaries: Any, region: list[float], page: tuple[float, f
 
 
 
+def _title_lines(title: str, width_in: float) -> tuple[str, float]:
+    """``title`` wrapped to the title region's width in at most two lines, at 15 pt, else 12 pt, else shortened
+    with "…" at 12 pt (the window below it is always stated)."""
+    for size in (15.0, 12.0):
+        chars = int(width_in * 72 / (size * 0.62))  # bold DejaVu Sans
+        lines = textwrap.wrap(title, chars)
+        if len(lines) <= (1 if size == 15.0 else 2):
+            return "\n".join(lines), size
+    return "\n".join(textwrap.wrap(title, chars, max_lines=2, placeholder=" …")), 12.0
+
+
 def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:
     layer = getattr(boundaries, f"adm{level}", None)
     if layer is None or not len(layer):
@@ -632,8 +643,9 @@ def _render_figure(
             ax.text(0.5, 0.5, view.marking, ha="center", va="center", fontsize=9, fontweight="bold", color="#8b0000")
         tax = fig.add_axes(regions["title"])
         tax.set_axis_off()
-        tax.text(0.0, 0.98, view.title, ha="left", va="top", fontsize=15, fontweight="bold")
-        tax.text(0.0, 0.08, view.shown_subtitle, ha="left", va="bottom", fontsize=10, color="#333333")
+        title, size = _title_lines(view.title, regions["title"][2] * fig_w)
+        tax.text(0.0, 0.98, title, ha="left", va="top", fontsize=size, fontweight="bold", linespacing=1.05)
+        tax.text(0.0, 0.0, view.shown_subtitle, ha="left", va="bottom", fontsize=10, color="#333333")
 
     # the map
     mx = fig.add_axes(regions["map"])
