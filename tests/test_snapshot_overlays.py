@@ -491,3 +491,22 @@ def test_numbered_events_carry_a_number_on_the_map_keyed_by_date_beside_it(input
     days = [pd.Timestamp(f"{e.split('. ')[1].split(' ·')[0]} 2024") for e in entries]
     assert days == sorted(days)  # keyed by date
     assert not any(t.get_text() == "Location" for ax in fig.axes for t in ax.texts)  # the key took the inset's place
+
+
+def test_ring_kinds_differ_by_dash_and_a_notional_ring_says_so(inputs):
+    from matplotlib.collections import LineCollection
+
+    events, boundaries, index, view = inputs
+    view = view.replace(layers=("deployments", "ranges"), bbox=(20.0, 40.0, 45.0, 62.0))
+    fig = render_figure(events, boundaries, view, index=index, generated=GENERATED)
+    mx = fig.axes[3]
+    rings = [c for c in mx.collections if isinstance(c, LineCollection) and c.get_zorder() == 4.5]
+    dash_by_colour = {tuple(np.round(c.get_colors()[0], 3)): str(c.get_linestyles()[0]) for c in rings}
+    assert len(dash_by_colour) >= 2 and len(set(dash_by_colour.values())) == len(dash_by_colour)
+    assert not any("notional" in t.get_text() for t in mx.texts)
+    near = events.assign(geo_precision=np.where(events["category"] == "deployment", "near", events["geo_precision"]))
+    fig = render_figure(near, boundaries, view, index=index, generated=GENERATED)
+    labels = [t.get_text() for t in fig.axes[3].texts if " km" in t.get_text() and t.get_zorder() == 9]
+    assert labels and all(text.endswith("(notional: origin approximate)") for text in labels)
+    assert "Thin ring: notional, from an approximate origin (so labelled)" in (
+        fig.snapshot_legend["Weapon ranges (public sources)"])

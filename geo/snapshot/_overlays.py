@@ -32,7 +32,9 @@ Section = tuple[str, list[Any]]
 #: the app's blue-to-red screen gradient does not).
 HEAT_CELLS: Final = 320  # grid columns across the map
 HEAT_SIGMA: Final = 0.018  # kernel standard deviation, as a fraction of the map's width
-RING_DASH: Final = {False: (0, (6, 4)), True: (0, (1.5, 3))}
+#: A dash per weapon kind, so the rings tell their kinds apart in greyscale too (colour alone does not).
+KIND_DASH: Final = {"ballistic_missile": (0, ()), "rocket_artillery": (0, (7, 3)), "air_defence": (0, (7, 2.5, 1.5, 2.5))}
+OTHER_DASH: Final = (0, (2, 2))
 
 
 # --- choropleth ---------------------------------------------------------------------------------------
@@ -199,20 +201,22 @@ def draw_ranges(ax: Any, events: pd.DataFrame, ranges: pd.DataFrame, boundaries:
         kinds.setdefault(str(row["kind"]), colour)
         approx = bool(ring.approx)
         approx_any |= approx
-        ax.add_collection(LineCollection([np.column_stack([x, y])], colors=colour, linewidths=1.1 if approx else 1.4,
-                                         linestyles=[RING_DASH[approx]], alpha=0.9, zorder=4.5))
+        dash = KIND_DASH.get(str(row["kind"]), OTHER_DASH)
+        ax.add_collection(LineCollection([np.column_stack([x, y])], colors=colour, linewidths=0.9 if approx else 1.4,
+                                         linestyles=[dash], alpha=0.9, zorder=4.5))
         mx, my = (box[2] - box[0]) * 0.04, (box[3] - box[1]) * 0.04  # keep labels off the frame's edge
         on_map = np.flatnonzero((x >= box[0] + mx) & (x <= box[2] - mx) & (y >= box[1] + my) & (y <= box[3] - my))
         if len(on_map):  # label at the northmost point of the ring that is on the map
             top = on_map[int(np.argmax(y[on_map]))]
-            ax.text(x[top], y[top], f"{row['system']} {float(row['range_km']):g} km", fontsize=7, color=colour,
+            notional = " (notional: origin approximate)" if approx else ""
+            ax.text(x[top], y[top], f"{row['system']} {float(row['range_km']):g} km{notional}", fontsize=7, color=colour,
                     ha="center", va="bottom", zorder=9, clip_on=True,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.4})
-    handles: list[Any] = [Line2D([], [], color=c, linewidth=1.4, linestyle=RING_DASH[False],
+    handles: list[Any] = [Line2D([], [], color=c, linewidth=1.4, linestyle=KIND_DASH.get(k, OTHER_DASH),
                                  label=f"{KIND_LABELS.get(k, k)}: maximum range") for k, c in kinds.items()]
     if approx_any:
-        handles.append(Line2D([], [], color="#555555", linewidth=1.1, linestyle=RING_DASH[True],
-                              label="Ring from an approximate origin"))
+        handles.append(Line2D([], [], color="#555555", linewidth=0.9, linestyle=OTHER_DASH,
+                              label="Thin ring: notional, from an approximate origin (so labelled)"))
     if not kinds:
         return None
     if dropped:
