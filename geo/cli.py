@@ -105,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--marking", help="classification / handling marking printed top and bottom")
     s.add_argument("--author", help="author in the PPTX and PDF properties (default: $GEO_AUTHOR, else geo-events)")
     s.add_argument("--labels", action="store_true", default=None, help="label events with their titles")
+    s.add_argument("--graticule", action="store_true", default=None,
+                   help="draw latitude/longitude lines, labelled at the map's edge")
     s.add_argument("--numbered", action="store_true", default=None,
                    help="number the events on the map and key them beside it by date (ISW style; instead of the inset)")
     s.add_argument("--view", metavar="VIEW.json", help="start from this saved view")
@@ -271,7 +273,7 @@ def _snapshot_view(args: argparse.Namespace) -> Any:
     if args.areas:
         changes["areas"] = tuple(args.areas)
     for name in ("title", "subtitle", "marking", "labels", "dpi", "paper", "orientation", "opsec_decimals", "layers",
-                 "provenance", "author", "numbered"):
+                 "provenance", "author", "numbered", "graticule"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

@@ -510,3 +510,15 @@ def test_ring_kinds_differ_by_dash_and_a_notional_ring_says_so(inputs):
     assert labels and all(text.endswith("(notional: origin approximate)") for text in labels)
     assert "Thin ring: notional, from an approximate origin (so labelled)" in (
         fig.snapshot_legend["Weapon ranges (public sources)"])
+
+
+def test_graticule_lines_are_labelled_in_degrees_at_the_edge(inputs):
+    from matplotlib.collections import LineCollection
+
+    plain = _figure(inputs, ("countries",))
+    grid = _figure(inputs, ("countries",), graticule=True)
+    lines = [c for c in grid.axes[3].collections if isinstance(c, LineCollection) and c.get_zorder() == 2.5]
+    assert not [c for c in plain.axes[3].collections if isinstance(c, LineCollection) and c.get_zorder() == 2.5]
+    assert lines and len(lines[0].get_segments()) >= 4
+    marks = [t.get_text() for t in grid.axes[3].texts if t.get_text().endswith(("°E", "°N"))]
+    assert any(m.endswith("°E") for m in marks) and any(m.endswith("°N") for m in marks)

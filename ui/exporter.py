@@ -93,6 +93,7 @@ def _view(settings: Any, presets: dict[str, Extent]) -> snapshot.View | None:
                             format_func=lambda n: render.LAYERS[n].title, key="x-layers")
     c7, c8 = st.columns(2)
     labels = c7.toggle("Label events", key="x-labels")
+    graticule = c8.toggle("Latitude/longitude grid", key="x-graticule")
     numbered = c7.toggle("Number events (key beside the map)", key="x-numbered",
                          help="ISW style: each event numbered on the map and keyed by date beside it, instead of the "
                          "locator inset and of the event labels")
@@ -105,7 +106,8 @@ def _view(settings: Any, presets: dict[str, Extent]) -> snapshot.View | None:
     decimals = {"no": None, "0.01° (~1 km)": 2, "0.1° (~10 km)": 1}[opsec]
     return snapshot.View(title=title, bbox=bbox, filter=settings.filter, marking=marking, labels=labels,
                          layers=tuple(layers), opsec_decimals=decimals, provenance=provenance, paper=paper,
-                         orientation=orientation, dpi=int(dpi), numbered=numbered)
+                         orientation=orientation, dpi=int(dpi), numbered=numbered,
+                         graticule=graticule)
 
 
 @st.cache_data(show_spinner="Drawing the snapshot…", max_entries=8)

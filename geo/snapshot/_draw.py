@@ -573,6 +573,40 @@ def _title_lines(title: str, width_in: float) -> tuple[str, float]:
     return "\n".join(textwrap.wrap(title, chars, max_lines=2, placeholder=" …")), 12.0
 
 
+def _graticule(ax: Any, tf: Transformer, box: tuple[float, float, float, float],
+               lonlat: tuple[float, float, float, float]) -> None:
+    """Meridians and parallels every 1/2/5 x 10^k degrees (about four to eight across the map), followed in the
+    projection (they curve away from the centre), each labelled where it meets the map's left or bottom edge."""
+    w, s, e, n = lonlat
+    step = _nice(max(e - w, n - s) / 5) or 1.0
+    frame = shapely.box(*box)
+    lines, labels = [], []
+    for lon in np.arange(math.floor(w / step) * step, e + step, step):
+        lat = np.linspace(s - step, n + step, 120)
+        labels.append((f"{abs(lon):g}°{'E' if lon >= 0 else 'W'}", "bottom"))
+        lines.append(np.column_stack(tf.transform(np.full_like(lat, lon), lat)))
+    for lat0 in np.arange(math.floor(s / step) * step, n + step, step):
+        lon = np.linspace(w - step, e + step, 120)
+        labels.append((f"{abs(lat0):g}°{'N' if lat0 >= 0 else 'S'}", "left"))
+        lines.append(np.column_stack(tf.transform(lon, np.full_like(lon, lat0))))
+    ax.add_collection(LineCollection(lines, colors="#6f8fa8", linewidths=0.5, alpha=0.8, zorder=2.5))
+    x0, y0, x1, y1 = box
+    for line, (text, edge) in zip(lines, labels):
+        cut = shapely.intersection(shapely.LineString(line), frame.exterior)
+        points = shapely.get_coordinates(cut)
+        if not len(points):
+            continue
+        if edge == "bottom":
+            points = points[np.abs(points[:, 1] - y0) < (y1 - y0) * 1e-6]
+            at, kw = (points[0] if len(points) else None), {"ha": "center", "va": "bottom"}
+        else:
+            points = points[np.abs(points[:, 0] - x0) < (x1 - x0) * 1e-6]
+            at, kw = (points[0] if len(points) else None), {"ha": "left", "va": "center"}
+        if at is not None:
+            ax.text(at[0], at[1], text, fontsize=MIN_PRINT_PT, color="#3d5a73", zorder=8, clip_on=True, **kw,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
+
+
 def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:
     layer = getattr(boundaries, f"adm{level}", None)
     if layer is None or not len(layer):
@@ -839,6 +873,8 @@ def _render_figure(
         latest = np.argsort(-stamps, kind="stable")
         labels_left_out = len(_event_labels(mx, titles, px, py, latest[symbol_drawn[latest]], box, max_labels))
 
+    if view.graticule:
+        _graticule(mx, tf, box, (min(clon), min(clat), max(clon), max(clat)))
     _scale_bar(mx, box, tf, (lon_c, lat_c))
     _north_arrow(mx, tf, box)
     mx.text(0.995, 0.005, f"Lambert azimuthal equal-area, centre {lat_c:.2f}N {lon_c:.2f}E", transform=mx.transAxes,

@@ -52,6 +52,7 @@ class View:
     dpi: int = 150
     author: str | None = None  # None: $GEO_AUTHOR, else geo-events (the PPTX's and PDF's author)
     numbered: bool = False  # ISW style: events numbered on the map, keyed beside it (instead of the inset)
+    graticule: bool = False  # latitude/longitude lines, labelled at the map's edge
     areas: tuple[str, ...] = ()  # area files of the areas layer (None: the store's), read again with the view
     # the record of one export, filled when the view is saved beside it (:func:`recorded`): what regenerates
     # the same file and tells whether its inputs changed since
@@ -96,6 +97,7 @@ class View:
                 raise GeoError(f"expected generated as an ISO time, got {self.generated!r}") from exc
         set_(self, "labels", bool(self.labels))
         set_(self, "numbered", bool(self.numbered))
+        set_(self, "graticule", bool(self.graticule))
         set_(self, "provenance", bool(self.provenance))
 
     @property
