@@ -149,15 +149,15 @@ def _kml(job: Job) -> bytes:
 
 
 for _fmt in (
-    ExportFormat("png", (".png",), "image/png", "Briefing page as an image (PNG)", "map", _figure_writer("png")),
-    ExportFormat("svg", (".svg",), "image/svg+xml", "Briefing page as vector graphics (SVG)", "map",
+    ExportFormat("png", (".png",), "image/png", "Briefing page as an image", "map", _figure_writer("png")),
+    ExportFormat("svg", (".svg",), "image/svg+xml", "Briefing page as vector graphics", "map",
                  _figure_writer("svg")),
-    ExportFormat("pdf", (".pdf",), "application/pdf", "Briefing page (PDF)", "map", _figure_writer("pdf")),
+    ExportFormat("pdf", (".pdf",), "application/pdf", "Briefing page, with a sources page when needed", "map", _figure_writer("pdf")),
     ExportFormat("pptx", (".pptx",), "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                 "Slide with the map, key events and sources in the notes (PowerPoint)", "map", _figure_writer("pptx")),
-    ExportFormat("html", (".html", ".htm"), "text/html", "Interactive map in one file that works offline (HTML)",
+                 "Slide with the map, key events and sources in the notes", "map", _figure_writer("pptx")),
+    ExportFormat("html", (".html", ".htm"), "text/html", "Interactive map in one file that works offline",
                  "map", _html),
-    ExportFormat("csv", (".csv",), "text/csv", "Events as a table (CSV, safe to open in a spreadsheet)", "data",
+    ExportFormat("csv", (".csv",), "text/csv", "Events as a table, safe to open in a spreadsheet", "data",
                  _csv),
     ExportFormat("geojson", (".geojson", ".json"), "application/geo+json", "Events as GeoJSON features", "data",
                  _geojson),
