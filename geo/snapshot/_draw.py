@@ -15,12 +15,14 @@ so that the app starts without matplotlib).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import io
 import math
 import os
 import re
 import textwrap
+from collections.abc import Callable
 from typing import Any, Final
 
 import matplotlib
@@ -616,6 +618,18 @@ def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:
     return dict(zip(rows["unit_id"].astype(str), rows.geometry.to_numpy()))
 
 
+def _plain_text(draw: Callable[..., Figure]) -> Callable[..., Figure]:
+    """``draw`` under :data:`_PLAIN_TEXT`: every text it creates is drawn as written."""
+
+    @functools.wraps(draw)
+    def wrapped(*args: Any, **kwargs: Any) -> Figure:
+        with matplotlib.rc_context(_PLAIN_TEXT):
+            return draw(*args, **kwargs)
+
+    return wrapped
+
+
+@_plain_text
 def render_figure(
     events: pd.DataFrame,
     boundaries: Any,
@@ -629,33 +643,8 @@ def render_figure(
     areas: Any = None,
     layout: str = "page",
 ) -> Figure:
-    """The snapshot as a matplotlib Figure (page size from ``view.paper``/``orientation``).
-
-    ``events``: canonical (ideally joined) events, filtered here by ``view``; ``index``: the
-    :class:`geo.join.AdminIndex` (border districts); ``generated``: the time printed in the footer (UTC
-    now by default; tests pass a fixed one); ``selected``: ``events`` are already :func:`select`-ed;
-    ``ranges``: the weapon ranges table (default ``data/weapon_ranges.csv``); ``areas``: the dated area
-    table (``geo.areas``), drawn as of the end of the window; ``layout``: ``page`` (the whole briefing page)
-    or ``slide`` (map, inset and legend only, at :data:`SLIDE_PICTURE`, for a slide that has the rest).
-    """
-    with matplotlib.rc_context(_PLAIN_TEXT):
-        return _render_figure(events, boundaries, view, index=index, generated=generated, ranges=ranges,
-                              max_labels=max_labels, selected=selected, areas=areas, layout=layout)
-
-
-def _render_figure(
-    events: pd.DataFrame,
-    boundaries: Any,
-    view: View,
-    *,
-    index: Any = None,
-    generated: dt.datetime | None = None,
-    ranges: pd.DataFrame | None = None,
-    max_labels: int = 40,
-    selected: bool = False,
-    areas: Any = None,
-    layout: str = "page",
-) -> Figure:
+    """The snapshot of ``view`` as a matplotlib Figure: :func:`geo.snapshot.render_figure` says what each
+    argument does."""
     if layout not in ("page", "slide"):
         raise GeoError(f"expected layout 'page' or 'slide', got {layout!r}")
     shown = events.reset_index(drop=True) if selected else select(events, view)
