@@ -118,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--dpi", type=int, help="PNG resolution (e.g. 150 or 300)")
     s.add_argument("--paper", choices=("A4", "Letter"))
     s.add_argument("--orientation", choices=("landscape", "portrait"))
+    s.add_argument("--opsec-snap", action="store_true", default=None,
+                   help="with --opsec-decimals: a rounded point that left the country it was joined to goes to the "
+                   "nearest grid point inside it")
     s.add_argument("--opsec-decimals", type=int, metavar="N",
                    help="round exported coordinates to N decimals, and the distances derived from them to the same step")
     _provenance_arg(s)
@@ -273,7 +276,7 @@ def _snapshot_view(args: argparse.Namespace) -> Any:
     if args.areas:
         changes["areas"] = tuple(args.areas)
     for name in ("title", "subtitle", "marking", "labels", "dpi", "paper", "orientation", "opsec_decimals", "layers",
-                 "provenance", "author", "numbered", "graticule"):
+                 "provenance", "author", "numbered", "graticule", "opsec_snap"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

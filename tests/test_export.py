@@ -398,3 +398,25 @@ def test_opsec_warns_when_rounding_moves_events_out_of_their_country():
     assert opsec_warnings(events, View(opsec_decimals=2), index) == []  # 0.01°: every event stays at home
     assert opsec_warnings(events, View(), index) == []  # no rounding, nothing to say
     assert opsec_warnings(events, View(opsec_decimals=1), None) == []  # no boundaries, nothing to compare
+
+
+def test_opsec_snap_keeps_rounded_points_in_their_country():
+    index = prepare(_two_countries())
+    events = enrich(make_events(4, seed=2, id=["over-border", "stays", "off-map", "in-bland"],
+                                lon=[30.96, 30.5, 30.041, 31.5], lat=[50.5, 50.5, 50.5, 50.5]), index)
+    view = View(opsec_decimals=1, opsec_snap=True)
+    out = snapshot.opsec(events, view, index).set_index("id")
+    # 30.96 rounds to 31.0, in BBB: the nearest grid point inside AAA is 30.9; 30.041 rounds to 30.0, west of
+    # every country: the nearest grid point inside AAA is 30.1
+    assert out.loc["over-border", "lon"] == pytest.approx(30.9) and out.loc["over-border", "lat"] == pytest.approx(50.5)
+    assert out.loc["off-map", "lon"] == pytest.approx(30.1)
+    assert out.loc["stays", "lon"] == pytest.approx(30.5) and out.loc["in-bland", "lon"] == pytest.approx(31.5)
+    assert "moved to the nearest grid point inside AAA" in out.loc["over-border", "coord_precision"]
+    assert out.loc["stays", "coord_precision"] == view.opsec_note
+    for lon in out["lon"]:  # every point stays on the grid
+        assert round(lon, 1) == pytest.approx(lon)
+    assert opsec_warnings(events, view, index) == []  # every one kept at home
+    plain = snapshot.opsec(events, View(opsec_decimals=1), index).set_index("id")
+    assert plain.loc["over-border", "lon"] == pytest.approx(31.0)  # without snapping: rounded only
+    csv = pd.read_csv(io.BytesIO(snapshot.export("csv", events, None, view, index=index)), encoding="utf-8-sig")
+    assert csv.set_index("id").loc["over-border", "lon"] == pytest.approx(30.9)

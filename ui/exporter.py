@@ -97,6 +97,9 @@ def _view(settings: Any, presets: dict[str, Extent]) -> snapshot.View | None:
     numbered = c7.toggle("Number events (key beside the map)", key="x-numbered",
                          help="ISW style: each event numbered on the map and keyed by date beside it, instead of the "
                          "locator inset and of the event labels")
+    snap = c8.checkbox("Keep rounded points in their country", key="x-opsec-snap",
+                       help="With rounding: a point that rounding would move across a border goes to the nearest "
+                       "grid point inside the country it was joined to")
     provenance = c8.checkbox("Include import provenance", key="x-provenance",
                              help="Data files (CSV, GeoJSON, GPKG, KML) then carry import_file (a path on this "
                              "machine), import_sha256, import_time and import_row. Left out by default.")
@@ -105,7 +108,7 @@ def _view(settings: Any, presets: dict[str, Extent]) -> snapshot.View | None:
         return None
     decimals = {"no": None, "0.01° (~1 km)": 2, "0.1° (~10 km)": 1}[opsec]
     return snapshot.View(title=title, bbox=bbox, filter=settings.filter, marking=marking, labels=labels,
-                         layers=tuple(layers), opsec_decimals=decimals, provenance=provenance, paper=paper,
+                         layers=tuple(layers), opsec_decimals=decimals, opsec_snap=snap, provenance=provenance, paper=paper,
                          orientation=orientation, dpi=int(dpi), numbered=numbered,
                          graticule=graticule)
 

@@ -110,7 +110,7 @@ def export(
     column/property says so), and the import provenance only when ``view.provenance``.
     """
     writer = formats.get(fmt).writer
-    shown = opsec(select(events, view), view)
+    shown = opsec(select(events, view), view, index)
     return writer(formats.Job(shown, boundaries, view, index=index, generated=generated, areas=areas, ranges=ranges))
 
 

@@ -46,6 +46,7 @@ class View:
     marking: str = DEFAULT_MARKING
     labels: bool = False
     opsec_decimals: int | None = None
+    opsec_snap: bool = False  # a rounded point that left its country moves to the nearest grid point inside it
     provenance: bool = False  # data exports carry import_file/_sha256/_time/_row only when True
     paper: str = "A4"
     orientation: str = "landscape"
@@ -98,6 +99,7 @@ class View:
         set_(self, "labels", bool(self.labels))
         set_(self, "numbered", bool(self.numbered))
         set_(self, "graticule", bool(self.graticule))
+        set_(self, "opsec_snap", bool(self.opsec_snap))
         set_(self, "provenance", bool(self.provenance))
 
     @property
@@ -204,64 +206,108 @@ def select(events: pd.DataFrame, view: View) -> pd.DataFrame:
 DERIVED_KM: Final = ("join_distance_km", "border_distance_km")
 
 
-def opsec(events: pd.DataFrame, view: View) -> pd.DataFrame:
+def opsec(events: pd.DataFrame, view: View, index: Any = None) -> pd.DataFrame:
     """``events`` with lon/lat rounded to ``view.opsec_decimals``, the distances derived from them
     (:data:`DERIVED_KM`) rounded to the same step, point geometries dropped, and a ``coord_precision`` column.
 
     ``d`` decimals of a degree are a step of about 111 km × 10^-d (1° of latitude ≈ 111 km), so distances
-    are rounded to 10^(2-d) km: 1 km at 2 decimals, 10 km at 1, 100 km at 0.
+    are rounded to 10^(2-d) km: 1 km at 2 decimals, 10 km at 1, 100 km at 0. With ``view.opsec_snap`` and the
+    admin ``index``, a point that rounding moved out of the country it was joined to goes instead to the
+    nearest of the four grid points around it that lies inside that country (its ``coord_precision`` says so);
+    one with no such grid point keeps its rounded place (:func:`opsec_warnings` names it).
     """
     if view.opsec_decimals is None:
         return events
     decimals = view.opsec_decimals
     out = pd.DataFrame(events.drop(columns=["geometry"], errors="ignore"))
+    lon0, lat0 = _floats(out, "lon"), _floats(out, "lat")
     for col in ("lon", "lat"):
         if col in out.columns:
             out[col] = np.round(_floats(out, col), decimals)
     for col in DERIVED_KM:
         if col in out.columns:
             out[col] = np.round(_floats(out, col), decimals - 2)
-    out["coord_precision"] = view.opsec_note
+    note = np.full(len(out), view.opsec_note, dtype=object)
+    if view.opsec_snap and len(out) and {"lon", "lat"} <= set(out.columns):
+        moved = _left_country(out, lon0, lat0, _floats(out, "lon"), _floats(out, "lat"), index)
+        if len(moved):
+            step = 10.0 ** -decimals
+            own = _text(out, "adm0_iso").to_numpy(dtype=object)[moved]
+            x0, y0 = lon0[moved], lat0[moved]
+            corners = [(np.floor(x0 / step) * step, np.floor(y0 / step) * step),
+                       (np.ceil(x0 / step) * step, np.floor(y0 / step) * step),
+                       (np.floor(x0 / step) * step, np.ceil(y0 / step) * step),
+                       (np.ceil(x0 / step) * step, np.ceil(y0 / step) * step)]
+            dist = np.stack([np.hypot(cx - x0, cy - y0) for cx, cy in corners])
+            best_x, best_y = np.full(len(moved), np.nan), np.full(len(moved), np.nan)
+            for j in range(len(moved)):  # the nearest of the four grid points that lies in the event's country
+                for c in np.argsort(dist[:, j]):
+                    cx, cy = corners[c][0][j], corners[c][1][j]
+                    if _inside_own(index, np.array([cx]), np.array([cy]), own[j:j + 1])[0]:
+                        best_x[j], best_y[j] = round(cx, decimals), round(cy, decimals)
+                        break
+            ok = np.isfinite(best_x)
+            rows = out.index[moved[ok]]
+            out.loc[rows, "lon"], out.loc[rows, "lat"] = best_x[ok], best_y[ok]
+            note[moved[ok]] = [f"{view.opsec_note}; moved to the nearest grid point inside {c}" for c in own[ok]]
+    out["coord_precision"] = note
     return out
+
+
+def _inside_own(index: Any, x: np.ndarray, y: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Per point: inside the country ``own`` names (ADM0 of the admin ``index``)."""
+    level = index.levels[0]
+    countries = level.attrs["adm0_iso"].astype(str).to_numpy(dtype=object)
+    pi, gi = shapely.STRtree(level.geoms).query(shapely.points(x, y), predicate="intersects")
+    inside = np.zeros(len(x), bool)
+    inside[pi[countries[gi] == own[pi]]] = True
+    return inside
+
+
+def _left_country(events: pd.DataFrame, lon0: np.ndarray, lat0: np.ndarray, lon: np.ndarray, lat: np.ndarray,
+                  index: Any) -> np.ndarray:
+    """Rows of ``events`` whose point (``lon0``/``lat0``) lay in the country it was joined to and whose rounded
+    point (``lon``/``lat``) does not."""
+    if index is None or index.levels[0].empty or not len(events):
+        return np.zeros(0, int)
+    iso = _text(events, "adm0_iso").to_numpy(dtype=object)
+    check = np.flatnonzero(_located(events) & (iso != "") & np.isfinite(lon0) & np.isfinite(lat0))
+    if not len(check):
+        return np.zeros(0, int)
+    own = iso[check]
+    was = _inside_own(index, lon0[check], lat0[check], own)
+    now = _inside_own(index, lon[check], lat[check], own)
+    return check[was & ~now]
 
 
 def opsec_warnings(events: pd.DataFrame, view: View, index: Any) -> list[str]:
     """What opsec rounding does to the countries of the events ``view`` shows: a warning naming the events
     whose rounded point leaves the country they were joined to (``adm0_iso``; at 0 decimals a point 40 km
-    inside Russia can land in Ukraine). Empty without rounding, ADM0 boundaries or joined events."""
+    inside Russia can land in Ukraine); with ``view.opsec_snap``, those snapping could not keep inside.
+    Empty without rounding, ADM0 boundaries or joined events."""
     if view.opsec_decimals is None or index is None or index.levels[0].empty:
         return []
     shown = select(events, view)
-    iso = _text(shown, "adm0_iso").to_numpy(dtype=object)
-    check = np.flatnonzero(_located(shown) & (iso != "")) if len(shown) else np.zeros(0, int)
-    if not len(check):
+    lon, lat = _floats(shown, "lon"), _floats(shown, "lat")
+    written = opsec(shown, view, index)
+    moved = _left_country(shown, lon, lat, _floats(written, "lon"), _floats(written, "lat"), index)
+    if not len(moved):
         return []
     level = index.levels[0]
     countries = level.attrs["adm0_iso"].astype(str).to_numpy(dtype=object)
-    tree = shapely.STRtree(level.geoms)
-    lon, lat = _floats(shown, "lon")[check], _floats(shown, "lat")[check]
-    own = iso[check]
-
-    def landing(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per point: inside its own country?; a country it lies in ("" for none)."""
-        pi, gi = tree.query(shapely.points(x, y), predicate="intersects")
-        inside = np.zeros(len(x), bool)
-        inside[pi[countries[gi] == own[pi]]] = True
-        where = np.full(len(x), "", dtype=object)
-        where[pi] = countries[gi]
-        return inside, where
-
-    was_inside, _ = landing(lon, lat)
-    now_inside, now_where = landing(np.round(lon, view.opsec_decimals), np.round(lat, view.opsec_decimals))
-    moved = np.flatnonzero(was_inside & ~now_inside)
-    if not len(moved):
-        return []
-    pairs = pd.Series([f"{a}→{b or 'no loaded country'}" for a, b in zip(own[moved], now_where[moved])])
-    ids = _text(shown, "id").to_numpy(dtype=object)[check][moved]
+    pi, gi = shapely.STRtree(level.geoms).query(
+        shapely.points(_floats(written, "lon")[moved], _floats(written, "lat")[moved]), predicate="intersects")
+    where = np.full(len(moved), "", dtype=object)
+    where[pi] = countries[gi]
+    own = _text(shown, "adm0_iso").to_numpy(dtype=object)[moved]
+    pairs = pd.Series([f"{a}→{b or 'no loaded country'}" for a, b in zip(own, where)])
+    ids = _text(shown, "id").to_numpy(dtype=object)[moved]
+    verb = "still moves" if view.opsec_snap else "moves"
     return [
-        f"opsec rounding to {view.opsec_decimals} decimal places moves {len(moved)} of {len(shown)} events out of "
+        f"opsec rounding to {view.opsec_decimals} decimal places {verb} {len(moved)} of {len(shown)} events out of "
         f"the country they were joined to ({', '.join(f'{k} {v}' for k, v in pairs.value_counts().items())}), "
-        f"e.g. {', '.join(map(str, ids[:3]))}: keep more decimals, or say so where the file goes"
+        f"e.g. {', '.join(map(str, ids[:3]))}: keep more decimals"
+        + ("" if view.opsec_snap else ", snap them back (--opsec-snap)") + ", or say so where the file goes"
     ]
 
 
