@@ -573,3 +573,16 @@ def test_a_long_title_wraps_inside_the_page_and_the_window_is_still_stated(input
     assert box.x0 >= page.x0 and box.x1 <= page.x1 and drawn.get_text().count("\n") <= 1
     assert not box.overlaps(window.get_window_extent(renderer))
     assert drawn.get_fontsize() >= 12
+
+
+def test_a_numbered_key_too_long_for_the_page_is_listed_whole_in_the_pdf(inputs, tmp_path):
+    events, boundaries, index, view = inputs
+    data = export("pdf", events, boundaries, view.replace(numbered=True), index=index, generated=GENERATED)
+    text = _pdftotext(data, tmp_path)
+    page_one, rest = text.split("\f", 1)
+    assert "more (all on the PDF's key page)" in page_one and "Numbered events" in rest
+    shown = select(events, view).sort_values(["date_start", "id"])
+    for k, title in enumerate(shown["title"], start=1):
+        assert f"{k}. " in rest and title.split(" ")[0] in rest
+    last = len(shown)
+    assert f"{last}. {shown['date_start'].iloc[-1]:%d %b}" in " ".join(rest.split())

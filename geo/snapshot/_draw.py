@@ -486,9 +486,9 @@ def _event_labels(ax: Any, texts: np.ndarray, x: np.ndarray, y: np.ndarray, orde
     return left_out
 
 
-def _number_key(ax: Any, shown: pd.DataFrame, numbered: list[int], unplaced: set[int]) -> None:
-    """The key of the numbered events in ``ax`` (number, day, title, verification), as many as fit at 7 pt;
-    the count of the rest."""
+def _number_key(ax: Any, shown: pd.DataFrame, numbered: list[int], unplaced: set[int]) -> tuple[list[str], bool]:
+    """The key of the numbered events in ``ax`` (number, day, title, verification), as many as fit at 7 pt,
+    and the count of the rest; returns every entry and whether some were left out (the PDF lists them all)."""
     ax.set_axis_off()
     days = pd.to_datetime(shown["date_start"], errors="coerce") if "date_start" in shown.columns else None
     titles = _text(shown, "title").to_numpy(dtype=object)
@@ -500,18 +500,23 @@ def _number_key(ax: Any, shown: pd.DataFrame, numbered: list[int], unplaced: set
     ax.text(0.0, 1.0, "Numbered events", transform=ax.transAxes, ha="left", va="top", fontsize=MIN_PRINT_PT,
             fontweight="bold", color=_INK)
     lines = [""]
+    entries = []
     for k, r in enumerate(numbered, start=1):
         day = f"{days.iloc[r]:%d %b}" if days is not None and not pd.isna(days.iloc[r]) else "undated"
-        entry = f"{k}. {day} · {titles[r] or 'event'} ({vers[r] or 'reported'})" + (
-            " [not numbered on the map: crowded]" if r in unplaced else "")
+        entries.append(f"{k}. {day} · {titles[r] or 'event'} ({vers[r] or 'reported'})" + (
+            " [not numbered on the map: crowded]" if r in unplaced else ""))
+    truncated = False
+    for k, entry in enumerate(entries, start=1):
         wrapped = textwrap.wrap(entry, width, subsequent_indent="    ")
         if len(lines) + len(wrapped) > capacity:
-            lines.append(f"… and {len(numbered) - k + 1} more: narrow the window or the extent")
+            lines.append(f"… and {len(entries) - k + 1} more (all on the PDF's key page)")
+            truncated = True
             break
         lines += wrapped
     ax.text(0.0, 1.0, "\n".join(lines), transform=ax.transAxes, ha="left", va="top", fontsize=MIN_PRINT_PT,
             linespacing=1.3, color=_INK)
     ax.texts[-1].set_gid("number-key")
+    return entries, truncated
 
 
 def _locator(ix: Any, boundaries: Any, region: list[float], page: tuple[float, float], corners: tuple[Any, Any],
@@ -878,8 +883,9 @@ def render_figure(
 
     # inset locator: the loaded countries and the map's extent (numbered events: their key takes its place)
     ix = fig.add_axes(regions["inset"])
+    fig.snapshot_number_key = ([], False)  # every entry, and whether the page left some out (to_pdf lists them)
     if view.numbered:
-        _number_key(ix, shown, numbered, unplaced)
+        fig.snapshot_number_key = _number_key(ix, shown, numbered, unplaced)
     else:
         _locator(ix, boundaries, regions["inset"], (fig_w, fig_h), (clon, clat), (lon_c, lat_c), box, tf)
 
@@ -1050,7 +1056,11 @@ def to_pdf(fig: Figure, title: str = "", events: pd.DataFrame | None = None, vie
     entries = source_list(events) if events is not None else []
     sources = "Sources: " + "; ".join(name for name, _d, _u in entries)
     width = int(0.96 * fig.get_size_inches()[0] * 72 / (MIN_PRINT_PT * 0.58))
-    if not entries or len(textwrap.wrap(sources, width)) <= FOOTER_SOURCE_LINES:
+    key, key_cut = getattr(fig, "snapshot_number_key", ([], False))
+    pages: list[Figure] = _list_pages("Numbered events", key, fig.get_size_inches(), view) if key_cut else []
+    if entries and len(textwrap.wrap(sources, width)) > FOOTER_SOURCE_LINES:
+        pages += _source_pages(entries, fig.get_size_inches(), view)
+    if not pages:
         return _save(fig, "pdf", metadata={"Title": title, "CreationDate": None, "Creator": "geo-events",
                                            **({"Author": author(view)} if view is not None else {})})
     buf = io.BytesIO()
@@ -1058,19 +1068,28 @@ def to_pdf(fig: Figure, title: str = "", events: pd.DataFrame | None = None, vie
             buf, metadata={"Title": title, "CreationDate": None, "Creator": "geo-events",
                            **({"Author": author(view)} if view is not None else {})}) as pdf:
         pdf.savefig(fig)
-        for page in _source_pages(entries, fig.get_size_inches(), view):
+        for page in pages:
             pdf.savefig(page)
     return buf.getvalue()
 
 
 def _source_pages(entries: list[tuple[str, str, list[str]]], size: Any, view: View | None) -> list[Figure]:
-    """Pages listing ``entries`` (name, day, URLs) at 8 pt, the marking at top and bottom."""
-    w, h = float(size[0]), float(size[1])
-    width = int((w - 1.2) * 72 / (8 * 0.55))
+    """Pages listing the sources ``entries`` (name, day, URLs)."""
+    width = int((float(size[0]) - 1.2) * 72 / (8 * 0.55))
     lines: list[str] = []
     for name, day, urls in entries:
         lines += textwrap.wrap(f"{day or 'undated'}  {name}", width, subsequent_indent="            ")
         lines += [f"            {u}" for u in urls]
+    return _list_pages("Sources", lines, size, view, wrap=False)
+
+
+def _list_pages(heading: str, lines: list[str], size: Any, view: View | None, *, wrap: bool = True) -> list[Figure]:
+    """Pages listing ``lines`` (wrapped to the page unless ``wrap`` is off) at 8 pt under ``heading``, the
+    marking at top and bottom."""
+    w, h = float(size[0]), float(size[1])
+    if wrap:
+        width = int((w - 1.2) * 72 / (8 * 0.55))
+        lines = [part for line in lines for part in textwrap.wrap(line, width, subsequent_indent="    ")]
     per_page = int((h - 1.6) * 72 / (8 * 1.45))
     pages = []
     for k in range(0, len(lines), per_page):
@@ -1079,7 +1098,7 @@ def _source_pages(entries: list[tuple[str, str, list[str]]], size: Any, view: Vi
         marking = view.marking if view is not None else ""
         for y, va in ((1 - 0.15 / h, "top"), (0.15 / h, "bottom")):
             page.text(0.5, y, marking, ha="center", va=va, fontsize=9, fontweight="bold", color="#8b0000")
-        head = "Sources" + (f" ({k // per_page + 1})" if len(lines) > per_page else "")
+        head = heading + (f" ({k // per_page + 1})" if len(lines) > per_page else "")
         page.text(0.6 / w, 1 - 0.55 / h, head, ha="left", va="top", fontsize=12, fontweight="bold")
         page.text(0.6 / w, 1 - 0.9 / h, "\n".join(lines[k:k + per_page]), ha="left", va="top", fontsize=8,
                   linespacing=1.45, color=_INK)
