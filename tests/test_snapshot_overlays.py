@@ -404,13 +404,15 @@ def test_co_located_symbols_fan_out_and_do_not_overlap(inputs):
 
 
 def test_border_districts_are_outlined_not_filled_on_static_maps(inputs):
-    from matplotlib.collections import PolyCollection
+    from matplotlib.collections import LineCollection, PolyCollection
 
     fig = _figure(inputs, ("border_districts", "raions"))
     mx = fig.axes[3]
-    outlined = [c for c in mx.collections if isinstance(c, PolyCollection) and not isinstance(c, PathCollection)]
-    assert outlined, "no border district drawn"
-    assert all(len(c.get_facecolors()) == 0 or c.get_facecolors()[:, 3].max() == 0 for c in outlined)
+    filled = [c for c in mx.collections if isinstance(c, PolyCollection) and not isinstance(c, PathCollection)
+              and len(c.get_facecolors()) and c.get_facecolors()[:, 3].max() > 0]
+    assert not filled
+    outlined = [c for c in mx.collections if isinstance(c, LineCollection) and c.get_zorder() == 1.9]
+    assert outlined and len(outlined[0].get_segments()) > 0, "no border district drawn"
     assert "Border district (outlined)" in fig.snapshot_legend["Boundaries"]
 
 
@@ -522,3 +524,16 @@ def test_graticule_lines_are_labelled_in_degrees_at_the_edge(inputs):
     assert lines and len(lines[0].get_segments()) >= 4
     marks = [t.get_text() for t in grid.axes[3].texts if t.get_text().endswith(("°E", "°N"))]
     assert any(m.endswith("°E") for m in marks) and any(m.endswith("°N") for m in marks)
+
+
+def test_near_events_get_the_live_maps_outer_ring(inputs):
+    events, boundaries, index, view = inputs
+    view = view.replace(layers=("events",))
+    exact = render_figure(events.assign(geo_precision="exact"), boundaries, view, index=index, generated=GENERATED)
+    assert not [c for c in exact.axes[3].collections if c.get_zorder() == 4.9]
+    near = events.assign(geo_precision="near")
+    fig = render_figure(near, boundaries, view, index=index, generated=GENERATED)
+    rings = [c for c in fig.axes[3].collections if isinstance(c, PathCollection) and c.get_zorder() == 4.9]
+    shown = select(near, view)
+    assert len(rings) == 1 and len(rings[0].get_offsets()) == int((shown["category"] != "deployment").sum())
+    assert "Near (within a few km): outer ring" in fig.snapshot_legend["Location precision"]

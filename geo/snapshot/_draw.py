@@ -702,20 +702,6 @@ def render_figure(
             overlay_sections.append(_ov.draw_areas(mx, shown_areas, day, clip_box, tf, tol))
 
     boundary_handles: list[Any] = []
-    if "border_districts" in view.layers and index is not None:
-        bd = index.border_districts
-        if len(bd) and boundaries is not None and len(boundaries.adm2):
-            ids = set(bd["adm2_id"].astype(str))
-            rows = boundaries.adm2.loc[boundaries.adm2["unit_id"].astype(str).isin(ids)]
-            geoms = _clip(rows, clip_box, tf, tol)
-            polys = _exteriors(geoms)
-            if polys:
-                # outline only: a fill would blend with the choropleth, areas and event symbols on paper
-                s = BOUNDARY_STYLES["border_districts"]
-                mx.add_collection(PolyCollection(polys, facecolors="none", edgecolors=s["color"], linewidths=0.8,
-                                                 linestyles=(0, (4, 2.5)), zorder=1.9))  # under the lines
-                boundary_handles.append(Patch(facecolor="none", edgecolor=s["color"], linewidth=0.8, linestyle="--",
-                                              label="Border district (outlined)"))
     country_lines: list[np.ndarray] = []
     border_zone = border_lines = None
     if "countries" in view.layers and boundaries is not None:
@@ -723,6 +709,21 @@ def render_figure(
         if country_lines:
             border_lines = shapely.multilinestrings([shapely.linestrings(c) for c in country_lines])
             border_zone = shapely.buffer(border_lines, BORDER_RECONCILE_M)
+    if "border_districts" in view.layers and index is not None:
+        bd = index.border_districts
+        if len(bd) and boundaries is not None and len(boundaries.adm2):
+            ids = set(bd["adm2_id"].astype(str))
+            rows = boundaries.adm2.loc[boundaries.adm2["unit_id"].astype(str).isin(ids)]
+            # outline only (a fill would blend with the choropleth, areas and event symbols on paper), and like
+            # the unit outlines, not along an international border, which the border line stands for
+            outlines = _rings(_clip(rows, clip_box, tf, tol), outside=border_zone, border=border_lines,
+                              reach=2 * BORDER_RECONCILE_M)
+            if outlines:
+                s = BOUNDARY_STYLES["border_districts"]
+                mx.add_collection(LineCollection(outlines, colors=s["color"], linewidths=0.8,
+                                                 linestyles=(0, (4, 2.5)), zorder=1.9))  # under the lines
+                boundary_handles.append(Patch(facecolor="none", edgecolor=s["color"], linewidth=0.8, linestyle="--",
+                                              label="Border district (outlined)"))
     for layer, level, lw, colour, label in (
         ("raions", 2, 0.35, BOUNDARY_STYLES["raions"]["color"], "Raion / district (ADM2)"),
         ("oblasts", 1, 0.8, BOUNDARY_STYLES["oblasts"]["color"], "Oblast / voblast (ADM1)"),
@@ -752,7 +753,7 @@ def render_figure(
     cat_used: list[str] = []
     ver_used: set[str] = set()
     kinds_used: list[str] = []
-    unit_drawn = False
+    unit_drawn = near_drawn = False
 
     country = located & (prec == "country")  # known only to the country: a callout, no point, no ring
     if "events" in view.layers and len(shown):
@@ -814,6 +815,11 @@ def render_figure(
             if "other" not in cat_used:
                 cat_used.append("other")
             ver_used.add("reported")
+        near = np.flatnonzero(located & ~is_dep & (prec == "near"))
+        if len(near):  # as the live map draws it: an outer ring in the category's colour
+            mx.scatter(px[near], py[near], s=(math.sqrt(46) + 7) ** 2, marker="o", facecolors="none", zorder=4.9,
+                       edgecolors=[matplotlib.colors.to_rgba(_colour(c), 0.6) for c in cats[near]], linewidths=0.9)
+            near_drawn = True
     if "deployments" in view.layers and is_dep.any():
         kinds = deployment_kinds(shown, ranges)
         for k, kind in enumerate(SYMBOL_KINDS):
@@ -830,6 +836,10 @@ def render_figure(
                     kinds_used.append(kind)
 
     precision_handles: list[Any] = []
+    if near_drawn:
+        precision_handles.append(Line2D([], [], linestyle="none", marker="o", markersize=9, markerfacecolor="none",
+                                        markeredgecolor="#777777", markeredgewidth=0.9,
+                                        label="Near (within a few km): outer ring"))
     if unit_drawn:
         precision_handles.append(Line2D([], [], linestyle="-", color="#555555", linewidth=1.0, marker="o",
                                         markersize=5, markerfacecolor="#bbbbbb", markeredgecolor="#555555",
