@@ -239,13 +239,13 @@ def opsec(events: pd.DataFrame, view: View, index: Any = None) -> pd.DataFrame:
                        (np.floor(x0 / step) * step, np.ceil(y0 / step) * step),
                        (np.ceil(x0 / step) * step, np.ceil(y0 / step) * step)]
             dist = np.stack([np.hypot(cx - x0, cy - y0) for cx, cy in corners])
-            best_x, best_y = np.full(len(moved), np.nan), np.full(len(moved), np.nan)
-            for j in range(len(moved)):  # the nearest of the four grid points that lies in the event's country
-                for c in np.argsort(dist[:, j]):
-                    cx, cy = corners[c][0][j], corners[c][1][j]
-                    if _inside_own(index, np.array([cx]), np.array([cy]), own[j:j + 1])[0]:
-                        best_x[j], best_y[j] = round(cx, decimals), round(cy, decimals)
-                        break
+            inside = np.stack([_inside_own(index, cx, cy, own) for cx, cy in corners])  # one query per corner
+            dist[~inside] = np.inf
+            pick = np.argmin(dist, axis=0)
+            found = np.isfinite(dist[pick, np.arange(len(moved))])
+            cols = np.arange(len(moved))
+            best_x = np.where(found, np.stack([c[0] for c in corners])[pick, cols], np.nan).round(decimals)
+            best_y = np.where(found, np.stack([c[1] for c in corners])[pick, cols], np.nan).round(decimals)
             ok = np.isfinite(best_x)
             rows = out.index[moved[ok]]
             out.loc[rows, "lon"], out.loc[rows, "lat"] = best_x[ok], best_y[ok]
