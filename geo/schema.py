@@ -28,6 +28,24 @@ CATEGORIES: Final = (
 )
 VERIFICATION: Final = ("confirmed", "reported", "claimed", "disputed")
 GEO_PRECISION: Final = ("exact", "near", "admin2", "admin1", "country", "none")
+#: How every map (live, static, slide, HTML) draws an event of each geo precision, the one rule they share:
+#: ``point`` a symbol at the point; ``near`` the symbol plus an outer ring (within a few km); ``unit`` the symbol
+#: at the admin unit's label point plus the unit's thin outline, dashed as the verification, never a fill;
+#: ``callout`` (known only to the country) a box naming the country, no point and no ring; ``none`` not drawn.
+PRECISION_DRAWING: Final[dict[str, str]] = {
+    "exact": "point",
+    "near": "near",
+    "admin2": "unit",
+    "admin1": "unit",
+    "country": "callout",
+    "none": "none",
+}
+
+
+def precision_drawing(precision: object) -> str:
+    """How a map draws an event of geo ``precision`` (:data:`PRECISION_DRAWING`; an unknown value: ``near``,
+    the geocoder's own default)."""
+    return PRECISION_DRAWING.get(str(precision).strip().lower(), "near")
 TIME_PRECISION: Final = ("day", "week", "month", "year")
 
 #: Canonical columns and their pandas dtypes (dates are ``datetime64[ns]`` at midnight, naive = UTC day).
