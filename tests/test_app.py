@@ -373,7 +373,7 @@ def test_export_formats_are_the_registry_with_their_labels_and_extensions(app, m
     _run(app)
     app.button(key="x-prepare").click()
     _run(app)
-    fmt, _view, data, _warnings = app.session_state["x-file"]
+    fmt, _view, data, _generated, _warnings = app.session_state["x-file"]
     assert fmt == "ids"
     assert sorted(data.decode().split("\n")) == sorted(str(i) for i in _table(app)["id"])  # the events shown
     labels = [b.proto.label for b in app.get("download_button")]
@@ -384,7 +384,7 @@ def _prepared(at: AppTest) -> tuple[dict, list[str]]:
     """The view and the CSV header of the file the Export tab prepared (what its download button holds)."""
     at.button(key="x-prepare").click()
     _run(at)
-    fmt, view_json, data, _warnings = at.session_state["x-file"]
+    fmt, view_json, data, _generated, _warnings = at.session_state["x-file"]
     assert fmt == "csv"
     return json.loads(view_json), next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
@@ -402,6 +402,55 @@ def test_export_provenance_checkbox_puts_the_import_columns_in_data_files(app):
     assert not any(b.proto.label.endswith(".csv") for b in app.get("download_button"))  # another view: stale
     view, header = _prepared(app)
     assert view["provenance"] is True and provenance <= set(header)
+
+
+def test_the_view_json_is_the_record_of_the_export_and_regenerates_it(app, app_env, monkeypatch, capsys):
+    """The view the Export tab offers is what the CLI's --save-view writes: the events shown, the store's
+    fingerprint and the prepared file's generation time, so that ``geo snapshot --view`` of it gives the
+    same file and warns once the events shown change."""
+    import streamlit as st
+
+    from geo.cli import main
+    from geo.snapshot import View, events_fingerprint
+
+    downloads: dict[str, bytes] = {}
+    real = st.download_button
+
+    def download_button(label, data, *args, **kwargs):  # the real button, its data kept to read back
+        downloads[kwargs["key"]] = data
+        return real(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", download_button)
+    _set_window(app, date(2024, 8, 10), date(2024, 8, 20))
+    _open_tab(app, "Export")
+    shown = sorted(_table(app)["id"])
+    assert shown == ["hostile", "late-combat", "long-deployment"]  # fewer than the store holds
+    stored = EventStore().read()
+    view = View.from_json(downloads["x-view"].decode("utf-8"))
+    assert view.event_ids == tuple(shown)
+    assert view.store == events_fingerprint(stored) and view.generated is None  # nothing prepared yet
+    assert View.from_json(view.to_json()) == view
+
+    app.selectbox(key="x-format").set_value("html")
+    _run(app)
+    app.button(key="x-prepare").click()
+    _run(app)
+    fmt, _view_json, prepared, generated, _warnings = app.session_state["x-file"]
+    assert fmt == "html" and downloads["x-download"] == prepared
+    view = View.from_json(downloads["x-view"].decode("utf-8"))
+    assert view.generated == generated and view.event_ids == tuple(shown)
+    saved = app_env / "briefing.view.json"
+    saved.write_bytes(downloads["x-view"])
+    again = ["snapshot", "--view", str(saved), "--out", str(app_env / "again.html")]
+    capsys.readouterr()
+    assert main(again) == 0
+    assert (app_env / "again.html").read_bytes() == prepared  # the same time, events and layers: the same file
+    assert "since the view was saved" not in capsys.readouterr().err
+    EventStore().add(make_events(1, id=["new-strike"], date_start=[pd.Timestamp("2024-08-15")], lon=[0.6],
+                                 lat=[0.6]), source="later")
+    assert main(again) == 0
+    assert "the events shown changed since the view was saved: 0 no longer shown, 1 new (e.g. new-strike)" in (
+        capsys.readouterr().err)
 
 
 def test_export_preview_is_drawn_only_while_its_tab_is_open(app):

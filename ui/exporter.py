@@ -115,10 +115,23 @@ def _view(settings: Any, presets: dict[str, Extent]) -> snapshot.View | None:
 
 @st.cache_data(show_spinner="Drawing the snapshot…", max_entries=8)
 def _export(fmt: str, view_json: str, version: str, areas_version: str, _events: pd.DataFrame,
-            _loaded: data.Loaded, _areas: Any) -> bytes:
+            _loaded: data.Loaded, _areas: Any) -> tuple[bytes, str]:
+    """The export's bytes and its generation time (ISO), kept together: the view JSON records that time."""
     view = snapshot.View.from_json(view_json)
+    generated = datetime.now(UTC)
     return snapshot.export(fmt, _events, _loaded.boundaries, view, index=_loaded.index,
-                           generated=datetime.now(UTC), areas=_areas)
+                           generated=generated, areas=_areas), generated.isoformat()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _recorded(view_json: str, generated: str | None, version: str, _everything: pd.DataFrame) -> str:
+    """The view JSON with the record the CLI's ``--save-view`` writes (:func:`geo.snapshot.recorded`): the
+    fingerprint of every event of the set named ``version`` (the store, or the sample), the ids of those the
+    view shows, the generation time ``generated`` (None: regenerated with the time it is run) and the sha256 of
+    the view's area files (none in the app, whose areas are the store's)."""
+    view = snapshot.View.from_json(view_json)
+    when = None if generated is None else datetime.fromisoformat(generated)
+    return snapshot.recorded(view, _everything, generated=when).to_json()
 
 
 def panel(events: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str, active: bool = True) -> None:
@@ -129,13 +142,13 @@ def panel(events: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str
     view = _view(settings, data.extent_presets(loaded) if loaded.index is not None else {})
     areas, areas_version = data.areas()
 
-    def export(fmt: str, view: snapshot.View) -> bytes:
+    def export(fmt: str, view: snapshot.View) -> tuple[bytes, str]:
         return _export(fmt, view.to_json(), version, areas_version, events, loaded, areas)
 
     # the widgets below are drawn even when the view is invalid, so that a typo keeps their state
     if st.toggle("Preview the snapshot", key="x-preview") and active and view is not None:
         try:
-            st.image(export("png", view), caption="Preview (PNG)", width="stretch")
+            st.image(export("png", view)[0], caption="Preview (PNG)", width="stretch")
         except GeoError as exc:
             st.error(f"Cannot draw the snapshot: {exc}")
     fmt = st.selectbox("Format", list(formats.FORMATS), key="x-format",
@@ -146,15 +159,21 @@ def panel(events: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str
     if st.button(f"Prepare {fmt.upper()}", key="x-prepare"):
         try:
             warnings = snapshot.opsec_warnings(events, view, loaded.index)
-            st.session_state["x-file"] = (fmt, view.to_json(), export(fmt, view), warnings)
+            st.session_state["x-file"] = (fmt, view.to_json(), *export(fmt, view), warnings)
         except GeoError as exc:
             st.error(f"Export failed: {exc}")
     ready = st.session_state.get("x-file")
+    generated = None
     if ready and ready[:2] == (fmt, view.to_json()):  # a file prepared for another format or view is stale
-        for warning in ready[3]:
+        _fmt, _view_json, file, generated, warnings = ready
+        for warning in warnings:
             st.warning(warning)
         kind = formats.get(fmt)
-        st.download_button(f"Download {stem}{kind.extension}", ready[2], file_name=f"{stem}{kind.extension}",
+        st.download_button(f"Download {stem}{kind.extension}", file, file_name=f"{stem}{kind.extension}",
                            mime=kind.mime, key="x-download", type="primary")
-    st.download_button("Download the view (JSON: regenerates the same export)", view.to_json().encode(),
+    # the view with the export's record, as the CLI's --save-view writes it: `python -m geo snapshot --view` of
+    # it regenerates the prepared file (same generation time) and warns when the events or areas changed since
+    everything, _label = data.events(loaded)
+    st.download_button("Download the view (JSON: regenerates the same export)",
+                       _recorded(view.to_json(), generated, version, everything).encode(),
                        file_name=f"{stem}.view.json", mime="application/json", key="x-view")
