@@ -53,6 +53,11 @@ _SCRIPT_TAG = re.compile(r'<script src="(?P<url>[^"]*)"></script>')
 _LINK_TAG = re.compile(r'<link rel="stylesheet" href="(?P<url>[^"]*)"/>')
 _CSS_URL = re.compile(r"url\(\s*(?P<q>['\"]?)(?P<url>[^'\")]+)(?P=q)\s*\)")
 _MIME: Final = {"png": "image/png", "gif": "image/gif", "svg": "image/svg+xml", "jpg": "image/jpeg"}
+#: The names :func:`materialize` gives its files, and the only ones it removes: in ``vendor/``
+#: ``<stem>.<10 hex of the content>.<js|css>`` (:func:`_file_name`; the bundles too), in ``vendor/images/``
+#: Leaflet's ``<name>.png``. Its temporary files start with a dot and match neither.
+_OWN_FILE = re.compile(r"(?![.-])[A-Za-z0-9_.-]{1,60}\.[0-9a-f]{10}\.(?:js|css)")
+_OWN_IMAGE = re.compile(r"(?![.-])[A-Za-z0-9_.-]+\.png")
 
 M = TypeVar("M")
 
@@ -156,7 +161,8 @@ def _by_file_name() -> dict[str, bytes]:
 def materialize(
     static_dir: str | os.PathLike[str], base_url: str = VENDOR_BASE_URL, *, bundle: Sequence[str] = ()
 ) -> dict[str, str]:
-    """Write every asset to ``static_dir/vendor/`` (unchanged files are left alone) → {cdn_url: local_url}.
+    """Write every asset to ``static_dir/vendor/`` (unchanged files are left alone) → {cdn_url: local_url},
+    then remove the files an earlier call wrote there and this one did not (:func:`_remove_stale`).
 
     File names keep a proper ``.js``/``.css`` extension (Streamlit serves static files with
     ``X-Content-Type-Options: nosniff`` and a type guessed from it) and carry a content hash, so a new
@@ -171,15 +177,37 @@ def materialize(
     (vendor / "images").mkdir(parents=True, exist_ok=True)
     base = base_url if base_url.endswith("/") else base_url + "/"
     mapping: dict[str, str] = {}
+    written: set[str] = set()
     for url, (name, content) in _files().items():
         _write_if_changed(vendor / name, content)
         mapping[url] = base + name
+        written.add(name)
     for name, content in _images().items():
         _write_if_changed(vendor / name, content)
+        written.add(name)
     for name, content, urls in _bundles(bundle):
         _write_if_changed(vendor / name, content)
         mapping.update(dict.fromkeys(urls, base + name))
+        written.add(name)
+    _remove_stale(vendor, written)
     return mapping
+
+
+def _remove_stale(vendor: Path, keep: set[str]) -> None:
+    """Remove the files of ``vendor/`` and ``vendor/images/`` named as :func:`materialize` names its own
+    (:data:`_OWN_FILE`, :data:`_OWN_IMAGE`) and not in ``keep`` (names relative to ``vendor``): the hashed
+    assets of earlier package versions and of earlier runtimes. Anything else there (another name, a
+    sub-folder, a temporary file being written) is left alone. Two processes may do this at once: a file
+    the other one removed first is skipped."""
+    for folder, own in ((vendor, _OWN_FILE), (vendor / "images", _OWN_IMAGE)):
+        for path in folder.iterdir():
+            name = path.relative_to(vendor).as_posix()
+            if name in keep or not own.fullmatch(path.name) or not path.is_file():
+                continue
+            try:
+                path.unlink()
+            except FileNotFoundError:  # removed by another process materializing at the same time
+                pass
 
 
 def _bundles(urls: Sequence[str]) -> list[tuple[str, bytes, list[str]]]:

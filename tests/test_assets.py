@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import mimetypes
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import folium
 import folium.plugins
@@ -18,6 +22,7 @@ from geo.render import build_map
 from tests.factories import grid_boundaries
 from tests.render_factories import mixed_events, render, script_sources, stylesheet_links
 
+ROOT = Path(__file__).resolve().parents[1]
 LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
 
@@ -172,3 +177,62 @@ def test_the_app_map_loads_one_script_bundle_and_one_style_sheet_bundle(tmp_path
 def test_a_bundle_refuses_an_asset_without_a_local_copy(tmp_path) -> None:
     with pytest.raises(GeoError, match="expected assets with a local copy in the bundle, got https://example.org/x.js"):
         materialize(tmp_path, bundle=(LEAFLET_JS, "https://example.org/x.js"))
+
+
+def _files_under(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_materialize_removes_the_files_of_earlier_versions_and_nothing_else(tmp_path) -> None:
+    from geo import render as georender
+
+    vendor = tmp_path / "vendor"
+    mapping = materialize(tmp_path, bundle=georender.MAP_BUNDLE)
+    written = _files_under(vendor)
+    assert any(n.startswith("bundle.") for n in written) and any(n.startswith("images/") for n in written)
+    # every file under another content hash (an earlier package or runtime), and an image Leaflet dropped
+    stale = {re.sub(r"\.[0-9a-f]{10}\.(js|css)$", r".0123456789.\1", n) for n in written
+             if not n.startswith("images/")} | {"images/old-marker.png"}
+    assert len(stale) == len(written) - sum(n.startswith("images/") for n in written) + 1
+    foreign = {  # not named as materialize names its files: never removed
+        "notes.txt", "custom.js", "geo-render.12345.js", "geo-render.0123456789.mjs", "geo-render.ABCDEF0123.js",
+        ".geo-render.0123456789.js.4242.tmp",  # another process's file being written
+        "images/readme.txt", "images/.layers.png.4242.tmp", "other/leaflet.0123456789.js",
+    }
+    for name in stale | foreign:
+        (vendor / name).parent.mkdir(parents=True, exist_ok=True)
+        (vendor / name).write_bytes(b"old")
+    (vendor / "folder.0123456789.js").mkdir()  # a folder with an asset's name
+    (tmp_path / "app.0123456789.js").write_bytes(b"beside vendor/")
+    assert materialize(tmp_path, bundle=georender.MAP_BUNDLE) == mapping
+    assert _files_under(vendor) == written | foreign
+    assert (vendor / "folder.0123456789.js").is_dir() and (tmp_path / "app.0123456789.js").is_file()
+
+
+def test_two_processes_materializing_at_once_both_succeed_and_leave_the_current_files(tmp_path) -> None:
+    vendor = tmp_path / "vendor"
+    materialize(tmp_path)
+    written = _files_under(vendor)
+    for i in range(4000):  # many stale files: both processes remove them at the same time
+        (vendor / f"geo-render.{i:010x}.js").write_bytes(b"old")
+    # each process loads its assets, says it is ready, then waits for the signal to materialize
+    code = ("import sys, time; from pathlib import Path; from geo import assets\n"
+            "static, me = Path(sys.argv[1]), sys.argv[2]\n"
+            "assets._files(), assets._images()\n"
+            "(static / f'ready-{me}').touch()\n"
+            "while not (static / 'go').exists(): time.sleep(0.001)\n"
+            "print('\\n'.join(sorted(set(assets.materialize(static).values()))))\n")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(n)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for n in range(2)]
+    deadline = time.monotonic() + 120
+    while not all((tmp_path / f"ready-{n}").exists() for n in range(2)):
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        time.sleep(0.01)
+    (tmp_path / "go").touch()
+    served = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+        served.append({url.rsplit("/", 1)[1] for url in out.decode().split()})
+    # what the processes serve (read from their own installation), Leaflet's images, and nothing stale
+    assert served[0] == served[1] and _files_under(vendor) == served[0] | {n for n in written if "/" in n}
