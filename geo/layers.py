@@ -20,7 +20,8 @@ Group = Literal["base", "events"]
 class Layer:
     """One map layer: registry ``name``, ``title`` (layer control and legend), ``show`` (on until the analyst
     hides it), ``group`` (``base``: boundaries and names; ``events``: drawn from the filtered events),
-    ``order`` (legend and drawing order) and ``needs_data`` (drawn from the events' shared payload)."""
+    ``order`` (legend and drawing order), ``needs_data`` (drawn from the events' shared payload) and
+    ``placed_last`` (placed around everything else drawn: drawn last, yielding to the rest)."""
 
     name: str
     title: str
@@ -28,6 +29,7 @@ class Layer:
     group: Group
     order: int
     needs_data: bool = False
+    placed_last: bool = False
 
 
 #: name → layer, base layers first, in the order the layer control lists them.
@@ -38,7 +40,7 @@ LAYERS: Final[dict[str, Layer]] = {
         Layer("oblasts", "Oblasts / voblasts", True, "base", 101),
         Layer("raions", "Raions / districts", True, "base", 102),
         Layer("border_districts", "Border districts", True, "base", 103),
-        Layer("labels", "Place names", True, "base", 104),
+        Layer("labels", "Place names", True, "base", 104, placed_last=True),
         Layer("events", "Events", True, "events", 10, needs_data=True),
         Layer("deployments", "Deployments", True, "events", 20, needs_data=True),
         Layer("ranges", "Weapon ranges", True, "events", 30),

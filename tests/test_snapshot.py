@@ -116,17 +116,36 @@ def test_legend_lists_only_what_is_shown(inputs):
     assert any("Ballistic" in label for label in labels)
 
 
-def test_frame_regions_do_not_overlap(inputs):
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
+def test_map_takes_three_quarters_of_the_page_and_panels_cover_no_event(inputs, orientation):
+    from matplotlib.collections import PathCollection
+
     events, boundaries, index, view = inputs
-    for orientation in ("landscape", "portrait"):
-        fig = render_figure(events, boundaries, view.replace(orientation=orientation), index=index, generated=GENERATED)
-        fig.canvas.draw()
-        boxes = [ax.get_position() for ax in fig.axes]
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
-                overlap_w = min(a.x1, b.x1) - max(a.x0, b.x0)
-                overlap_h = min(a.y1, b.y1) - max(a.y0, b.y0)
-                assert overlap_w <= 1e-6 or overlap_h <= 1e-6, (orientation, a, b)
+    fig = render_figure(events, boundaries, view.replace(orientation=orientation), index=index, generated=GENERATED)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    mx = next(ax for ax in fig.axes if hasattr(ax, "scale_km"))
+    frame = mx.get_position()
+    assert frame.width * frame.height >= 0.75, (orientation, frame)
+    panels = [ax for ax in fig.axes if ax is not mx and frame.overlaps(ax.get_position())]
+    assert len(panels) == 2  # the legend and the inset, framed inside the map
+    outside = [ax for ax in fig.axes if ax is not mx and ax not in panels]
+    boxes = [ax.get_position() for ax in (mx, *outside)]
+    for i, a in enumerate(boxes):  # title, footer and markings overlap nothing
+        for b in boxes[i + 1:]:
+            overlap_w = min(a.x1, b.x1) - max(a.x0, b.x0)
+            overlap_h = min(a.y1, b.y1) - max(a.y0, b.y0)
+            assert overlap_w <= 1e-6 or overlap_h <= 1e-6, (orientation, a, b)
+    covers = [p.get_window_extent(renderer) for p in panels]
+    symbols = np.concatenate([mx.transData.transform(np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2))
+                              for c in mx.collections if isinstance(c, PathCollection) and c.get_zorder() >= 5])
+    assert len(symbols) >= 5
+    for x, y in symbols:  # no event symbol hides under a panel
+        assert not any(b.contains(x, y) for b in covers), (orientation, x, y)
+    texts = [t for t in mx.texts if t.get_text().strip() and t.get_visible()]
+    for t in texts:  # nor any text of the map: scale bar, north arrow, labels, projection note
+        ext = t.get_window_extent(renderer)
+        assert not any(ext.overlaps(b) for b in covers), (orientation, t.get_text())
 
 
 def test_scale_bar_is_a_round_number_of_km(inputs):

@@ -127,7 +127,7 @@ def test_place_names_are_readable_at_page_size(inputs):
     assert sizes and min(sizes.values()) >= MIN_POINTS
     assert sizes["place-oblast"] > 8
     assert all(t.get_path_effects() for t in _place_texts(fig))  # every name has its halo
-    points = {c["name"]: _style(c).get_size() for c in LABEL_CLASSES}
+    points = {c["name"]: _style(c, MIN_POINTS).get_size() for c in LABEL_CLASSES}
     assert min(points.values()) >= MIN_POINTS
     assert points["country"] > points["oblast"] and points["city"] > points["small town"]
 

@@ -382,7 +382,7 @@ def test_the_drawn_filter_is_outlined_and_listed(inputs):
 def test_co_located_symbols_fan_out_and_do_not_overlap(inputs):
     from matplotlib.collections import LineCollection
 
-    from geo.snapshot._draw import FAN_STEP_PT
+    from geo.snapshot._layers import FAN_STEP_PT
 
     events, boundaries, index, view = inputs
     shown = select(events, view)

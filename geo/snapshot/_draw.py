@@ -20,7 +20,6 @@ import html
 import io
 import math
 import os
-import re
 import textwrap
 from collections.abc import Callable
 from typing import Any, Final
@@ -32,9 +31,7 @@ import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.path import Path as MPath
 from matplotlib.transforms import Bbox
 from pyproj import Geod, Transformer
 
@@ -43,25 +40,11 @@ from geo.errors import GeoError
 from geo.formats import Job
 from geo.places import label_points
 from geo.render._drawing import DRAW_STYLE
-from geo.render._events import deployment_kinds
-from geo.render._style import (
-    BOUNDARY_STYLES,
-    CATEGORY_COLOURS,
-    CATEGORY_LABELS,
-    SYMBOL_KINDS,
-    SYMBOLS,
-    VERIFICATION_STYLES,
-)
-from geo.render.ranges import load_ranges
-from geo.schema import CATEGORIES, VERIFICATION
 from geo.snapshot import _overlays as _ov
-from geo.snapshot._geometry import clip as _clip
 from geo.snapshot._geometry import exteriors as _exteriors
 from geo.snapshot._geometry import project as _project
-from geo.snapshot._geometry import rings as _rings
-from geo.snapshot._geometry import shared_borders as _shared_borders
-from geo.snapshot._labels import draw_places as _draw_places
-from geo.snapshot._labels import symbol_boxes as _symbol_boxes
+from geo.snapshot._labels import symbol_boxes
+from geo.snapshot._layers import INK, Canvas, draw_last, draw_layers, prepare
 from geo.snapshot._view import (
     BASE_LAYERS,
     EVENT_LAYERS,
@@ -74,21 +57,8 @@ from geo.snapshot._view import (
     select,
 )
 
-#: Marker shape per category (colour alone does not survive a greyscale printer).
-CATEGORY_MARKERS: Final[dict[str, str]] = {
-    "deployment": "o",
-    "airspace_incident": "^",
-    "strike": "D",
-    "ground_combat": "o",
-    "territorial_change": "s",
-    "statement": "p",
-    "other": "h",
-}
-_INK: Final = "#1a1a1a"
 #: Text from data (titles, sources, names) is drawn as written: never as mathtext ("$x$", or an error for "$\\frac{").
 _PLAIN_TEXT: Final = {"text.parse_math": False}
-#: Two countries' traces of one border nearer than this (metres) are printed as one line.
-BORDER_RECONCILE_M: Final = 2500.0
 #: The smallest type on a printed page (points): legend, footer, inset, notes, event labels.
 MIN_PRINT_PT: Final = 7.0
 
@@ -164,88 +134,42 @@ def _fit_aspect(box: tuple[float, float, float, float], aspect: float) -> tuple[
     return x0, y0 - grow, x1, y1 + grow
 
 
-# --- geometry to matplotlib ---------------------------------------------------------------------------
-
-
-def _svg_marker(path: str) -> MPath:
-    """A matplotlib marker from the small SVG paths of :data:`SYMBOLS` (M L H V Z and half-circle A)."""
-    tokens = re.findall(r"[MLHVZA]|-?\d*\.?\d+", path)
-    verts: list[tuple[float, float]] = []
-    codes: list[int] = []
-    x = y = 0.0
-    start = (0.0, 0.0)
-    i, cmd = 0, "M"
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.isalpha():
-            cmd = tok
-            i += 1
-            if cmd == "Z":
-                verts.append(start)
-                codes.append(MPath.CLOSEPOLY)
-            continue
-        if cmd in ("M", "L"):
-            x, y = float(tokens[i]), float(tokens[i + 1])
-            i += 2
-            if cmd == "M":
-                start = (x, y)
-            verts.append((x, y))
-            codes.append(MPath.MOVETO if cmd == "M" else MPath.LINETO)
-            cmd = "L" if cmd == "M" else cmd
-        elif cmd in ("H", "V"):
-            if cmd == "H":
-                x = float(tok)
-            else:
-                y = float(tok)
-            i += 1
-            verts.append((x, y))
-            codes.append(MPath.LINETO)
-        elif cmd == "A":  # rx ry rot large sweep x y: drawn as the half circle between the end points
-            ex, ey = float(tokens[i + 5]), float(tokens[i + 6])
-            i += 7
-            cx, cy, r = (x + ex) / 2, (y + ey) / 2, math.hypot(ex - x, ey - y) / 2
-            a0 = math.atan2(y - cy, x - cx)
-            for t in np.linspace(0, math.pi, 12)[1:]:
-                verts.append((cx + r * math.cos(a0 + t), cy + r * math.sin(a0 + t)))
-                codes.append(MPath.LINETO)
-            x, y = ex, ey
-        else:
-            i += 1
-    return MPath([(vx, -vy) for vx, vy in verts], codes)  # SVG y runs down
-
-
-_SYMBOL_MARKERS: Final = {kind: _svg_marker(SYMBOLS[kind]["path"]) for kind in SYMBOL_KINDS}
-
-
 # --- the figure ---------------------------------------------------------------------------------------
 
-#: Page regions in figure fractions [left, bottom, width, height]: no element can overlap another.
+#: Page regions in figure fractions [left, bottom, width, height]. The legend and the inset are panels
+#: inside the map's frame (as on a QGIS print layout or an ISW map: the map takes three quarters of the page);
+#: ``clear`` is the part of the map no panel covers, which the extent is fitted to, and where the events, the
+#: furniture and every label go. Other regions never overlap.
 _REGIONS: Final = {
     "landscape": {
-        "marking_top": [0.0, 0.967, 1.0, 0.033],
-        "title": [0.02, 0.885, 0.96, 0.08],
-        "map": [0.02, 0.135, 0.70, 0.745],
-        "inset": [0.745, 0.635, 0.235, 0.245],
-        "legend": [0.745, 0.135, 0.235, 0.49],
-        "footer": [0.02, 0.038, 0.96, 0.09],
-        "marking_bottom": [0.0, 0.0, 1.0, 0.033],
+        "marking_top": [0.0, 0.97, 1.0, 0.03],
+        "title": [0.02, 0.893, 0.96, 0.074],
+        "map": [0.01, 0.112, 0.98, 0.778],
+        "clear": [0.01, 0.112, 0.741, 0.778],
+        "inset": [0.757, 0.643, 0.228, 0.242],
+        "legend": [0.757, 0.117, 0.228, 0.518],
+        "footer": [0.02, 0.027, 0.96, 0.083],
+        "marking_bottom": [0.0, 0.0, 1.0, 0.026],
     },
     "portrait": {
-        "marking_top": [0.0, 0.975, 1.0, 0.025],
-        "title": [0.03, 0.91, 0.94, 0.06],
-        "map": [0.03, 0.40, 0.94, 0.505],
-        "inset": [0.03, 0.115, 0.36, 0.27],
-        "legend": [0.41, 0.115, 0.56, 0.27],
-        "footer": [0.03, 0.03, 0.94, 0.08],
-        "marking_bottom": [0.0, 0.0, 1.0, 0.025],
+        "marking_top": [0.0, 0.978, 1.0, 0.022],
+        "title": [0.03, 0.918, 0.94, 0.058],
+        "map": [0.02, 0.105, 0.96, 0.81],
+        "clear": [0.02, 0.322, 0.96, 0.593],
+        "inset": [0.027, 0.11, 0.30, 0.205],
+        "legend": [0.337, 0.11, 0.636, 0.205],
+        "footer": [0.03, 0.022, 0.94, 0.081],
+        "marking_bottom": [0.0, 0.0, 1.0, 0.02],
     },
-    # the picture on a slide: the slide itself carries title, marking and footer
+    # the picture on a slide: the map alone, placed at its native size; the slide carries the rest (title,
+    # marking, footer, and the legend as slide text: :func:`to_pptx`)
     "slide": {
-        "map": [0.01, 0.01, 0.63, 0.98],
-        "inset": [0.665, 0.70, 0.325, 0.29],
-        "legend": [0.665, 0.01, 0.325, 0.67],
+        "map": [0.0, 0.0, 1.0, 1.0],
+        "clear": [0.0, 0.0, 1.0, 1.0],
     },
 }
+#: The smallest type on a slide at its native size (points).
+MIN_SLIDE_PT: Final = 12.0
 
 
 def _page_size(view: View) -> tuple[float, float]:
@@ -268,10 +192,11 @@ def _nice(value: float) -> float:
 MILE_M: Final = 1609.344
 
 
-def _scale_bar(ax: Any, box: tuple[float, float, float, float], tf: Transformer, centre: tuple[float, float]) -> None:
-    """Two scale bars, kilometres above and miles below, their lengths measured geodesically (pyproj.Geod)
-    at the map's centre latitude."""
-    x0, y0, x1, y1 = box
+def _scale_bar(c: Canvas, centre: tuple[float, float]) -> None:
+    """Two scale bars in the lower left of the map's clear part, kilometres above and miles below, their
+    lengths measured geodesically (pyproj.Geod) at the map's centre latitude."""
+    ax, tf = c.ax, c.tf
+    x0, y0, x1, y1 = c.clear
     lon_c, lat_c = centre
     geod = Geod(ellps="WGS84")
     cx, cy = tf.transform(lon_c, lat_c)
@@ -282,84 +207,72 @@ def _scale_bar(ax: Any, box: tuple[float, float, float, float], tf: Transformer,
     per_unit = metres / probe  # ground metres per map unit at the centre
     km = _nice((x1 - x0) * per_unit / 1000 / 4.5)
     miles = _nice((x1 - x0) * per_unit / MILE_M / 4.5)
-    bx, by = x0 + (x1 - x0) * 0.03, y0 + (y1 - y0) * 0.055
-    bh = (y1 - y0) * 0.009
+    text_h = c.pt * 1.25 * c.per_pt  # one line of the smallest type, in map units
+    bx, by = x0 + (x1 - x0) * 0.03, y0 + text_h * 1.5 + (y1 - y0) * 0.015
+    bh = max((y1 - y0) * 0.009, c.per_pt * 3)
     lengths = {"km": km * 1000 / per_unit, "mi": miles * MILE_M / per_unit}
     width = max(lengths.values())
-    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.01, by - bh * 5.8), width + (x1 - x0) * 0.05, bh * 10.4,
-                           facecolor="white", edgecolor="none", alpha=0.8, zorder=20))
+    pad = (x1 - x0) * 0.01
+    ax.add_patch(Rectangle((bx - pad, by - bh * 1.2 - text_h * 1.3), width + 5 * pad + c.pt * 2.5 * c.per_pt,
+                           bh * 2.2 + text_h * 2.8, facecolor="white", edgecolor="none", alpha=0.8, zorder=20))
     for (unit, length), top, value in ((("km", lengths["km"]), by, km), (("mi", lengths["mi"]), by - bh * 1.2, miles)):
         for k in range(4):
             ax.add_patch(Rectangle((bx + k * length / 4, top), length / 4, bh, zorder=21, linewidth=0.6,
-                                   facecolor=_INK if (k % 2 == 0) == (unit == "km") else "white", edgecolor=_INK))
+                                   facecolor=INK if (k % 2 == 0) == (unit == "km") else "white", edgecolor=INK))
         above = unit == "km"  # kilometres labelled above their bar, miles below theirs
         y_text, va = (top + bh * 1.6, "bottom") if above else (top - bh * 0.6, "top")
-        ax.text(bx, y_text, "0", fontsize=MIN_PRINT_PT, ha="center", va=va, zorder=22)
-        ax.text(bx + length, y_text, f"{value:g} {unit}", fontsize=MIN_PRINT_PT, ha="center", va=va, zorder=22)
+        ax.text(bx, y_text, "0", fontsize=c.pt, ha="center", va=va, zorder=22)
+        ax.text(bx + length, y_text, f"{value:g} {unit}", fontsize=c.pt, ha="center", va=va, zorder=22)
     ax.scale_km, ax.scale_mi = km, miles  # for tests
 
 
-def _north_arrow(ax: Any, tf: Transformer, box: tuple[float, float, float, float]) -> None:
-    """An arrow pointing to true north where it stands (upper right): the projection's meridians converge,
-    so away from the centre north is not straight up."""
-    x0, y0, x1, y1 = box
-    tail = (x0 + (x1 - x0) * 0.955, y0 + (y1 - y0) * 0.86)
-    lon, lat = tf.transform(*tail, direction="INVERSE")
-    nx, ny = tf.transform(lon, min(lat + 0.05, 89.9))
+def _north_arrow(c: Canvas) -> None:
+    """An arrow pointing to true north where it stands (upper right of the clear part): the projection's
+    meridians converge, so away from the centre north is not straight up."""
+    x0, y0, x1, y1 = c.clear
+    length = max((y1 - y0) * 0.09, c.pt * 3.5 * c.per_pt)
+    tail = (x1 - (x1 - x0) * 0.045, y1 - length * 0.45 - (y1 - y0) * 0.02)
+    tail = (tail[0], tail[1] - length * 0.6)
+    lon, lat = c.tf.transform(*tail, direction="INVERSE")
+    nx, ny = c.tf.transform(lon, min(lat + 0.05, 89.9))
     angle = math.atan2(nx - tail[0], ny - tail[1])  # from up, clockwise
-    length = (y1 - y0) * 0.09
     head = (tail[0] + length * math.sin(angle), tail[1] + length * math.cos(angle))
-    ax.annotate("", xy=head, xytext=tail, xycoords="data",
-                arrowprops={"facecolor": _INK, "edgecolor": _INK, "width": 2.5, "headwidth": 9, "headlength": 9},
-                zorder=22)
-    ax.text(tail[0] - length * 0.28 * math.sin(angle), tail[1] - length * 0.28 * math.cos(angle), "N",
-            ha="center", va="top", fontsize=9, fontweight="bold", zorder=22,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
-
-
-def _colour(category: str) -> str:
-    return CATEGORY_COLOURS.get(category, CATEGORY_COLOURS["other"])
-
-
-def _point_style(category: str, verification: str) -> dict[str, Any]:
-    colour = _colour(category)
-    ver = VERIFICATION_STYLES.get(verification, VERIFICATION_STYLES["reported"])
-    rgba = matplotlib.colors.to_rgba(colour, ver["fill"]) if ver["fill"] else "none"
-    dash = {"claimed": (0, (3.0, 1.5)), "disputed": (0, (1.5, 1.0))}.get(verification, "solid")
-    return {"facecolors": rgba, "edgecolors": ver["sc"] or colour, "linewidths": ver["w"] * 0.75,
-            "linestyles": dash}
-
-
-def _legend_point(category: str, verification: str, marker: Any, label: str) -> Line2D:
-    st = _point_style(category, verification)
-    return Line2D([], [], linestyle="none", marker=marker, markersize=7, label=label,
-                  markerfacecolor=st["facecolors"], markeredgecolor=st["edgecolors"], markeredgewidth=st["linewidths"])
+    c.ax.annotate("", xy=head, xytext=tail, xycoords="data",
+                  arrowprops={"facecolor": INK, "edgecolor": INK, "width": 2.5, "headwidth": 9, "headlength": 9},
+                  zorder=22)
+    c.ax.text(tail[0] - length * 0.28 * math.sin(angle), tail[1] - length * 0.28 * math.cos(angle), "N",
+              ha="center", va="top", fontsize=c.pt + 2, fontweight="bold", zorder=22,
+              bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
 
 
 #: Events listed per country in a callout; the rest are counted ("+ 3 more").
 CALLOUT_LINES: Final = 4
 
 
-def _country_callouts(ax: Any, events: pd.DataFrame, x: np.ndarray, y: np.ndarray,
-                      box: tuple[float, float, float, float]) -> None:
+def _country_callouts(c: Canvas, rows: np.ndarray) -> None:
     """One box per country listing its events known only to the country (date, title, verification): no
-    symbol, no ring, as the place is not known. The box goes at their stated point when it covers no event
-    symbol, unit outline label or other box there, else in the least crowded corner of the map."""
+    symbol, no ring, as the place is not known. The box goes at the country's label point when it covers no
+    event symbol, label or other box there, else in the least crowded corner of the map's clear part, with a
+    thin leader line to the country's label point (kept inside the map)."""
+    ax = c.ax
+    events = c.shown.iloc[rows]
     iso = _text(events, "adm0_iso").to_numpy(dtype=object)
     names = _text(events, "adm0_name").to_numpy(dtype=object)
     titles = _text(events, "title").to_numpy(dtype=object)
     vers = _text(events, "verification", "reported").to_numpy(dtype=object)
     days = pd.to_datetime(events["date_start"], errors="coerce") if "date_start" in events.columns else None
     order = np.argsort(days.to_numpy().astype("int64"), kind="stable") if days is not None else np.arange(len(events))
-    w, s, e, n = box
+    w, s, e, n = c.clear
     renderer = ax.figure.canvas.get_renderer()
     furniture = [  # drawn later: the scale bars (lower left), north arrow (upper right), projection note
         (w, s, w + 0.3 * (e - w), s + 0.16 * (n - s)), (e - 0.08 * (e - w), n - 0.2 * (n - s), e, n),
         (e - 0.4 * (e - w), s, e, s + 0.04 * (n - s))]
     boxes = [*(t.get_window_extent(renderer) for t in ax.texts),
-             *(Bbox(ax.transData.transform([(a, b), (c, d)])) for a, b, c, d in furniture)]
-    obstacles = np.vstack([_symbol_boxes(ax, min_zorder=3.0),
+             *(Bbox(ax.transData.transform([(a, b), (cc, d)])) for a, b, cc, d in furniture)]
+    obstacles = np.vstack([symbol_boxes(ax, min_zorder=3.0),
                            np.array([(b.x0, b.y0, b.x1, b.y1) for b in boxes], dtype=float).reshape(-1, 4)])
+    adm0 = getattr(c.boundaries, "adm0", None)
+    chars = max(24, int((e - w) / c.per_pt * 0.42 / (c.pt * 0.56)))
     for country in dict.fromkeys(iso[order]):
         mine = [int(i) for i in order if iso[i] == country]
         name = next((str(names[i]) for i in mine if names[i]), str(country) or "Country")
@@ -369,19 +282,24 @@ def _country_callouts(ax: Any, events: pd.DataFrame, x: np.ndarray, y: np.ndarra
             lines.append(f"{day}{textwrap.shorten(str(titles[i]) or 'event', 60, placeholder='…')} ({vers[i]})")
         if len(mine) > CALLOUT_LINES:
             lines.append(f"+ {len(mine) - CALLOUT_LINES} more (listed in the data exports)")
-        body = "\n".join(wrapped for line in lines for wrapped in textwrap.wrap(line, 46, subsequent_indent="   "))
+        body = "\n".join(wrapped for line in lines for wrapped in textwrap.wrap(line, chars, subsequent_indent="   "))
         text = f"{name}: known only to the country\n{body}"
-        # at the events' stated point when that covers no symbol, else in the map's least crowded corner
-        mx_, my_ = (float(np.nanmean(x[mine])), float(np.nanmean(y[mine])))
-        candidates = [(mx_, my_), (w, n), (w, s), (e, n), (e, s)]
+        # the country's label point (its stated points' mean when the country is not loaded)
+        ax_, ay_ = float(np.nanmean(c.sx[rows[mine]])), float(np.nanmean(c.sy[rows[mine]]))
+        if adm0 is not None and len(adm0) and "iso3" in adm0.columns:
+            hit = adm0.loc[adm0["iso3"].astype(str) == str(country)]
+            if len(hit):
+                lon, lat = label_points(np.asarray(hit.geometry.to_numpy(), dtype=object)[:1])
+                ax_, ay_ = (float(v[0]) for v in c.tf.transform(lon, lat))
+        candidates = [(ax_, ay_), (w, n), (w, s), (e, n), (e, s)]
         best: tuple[int, int, Any] | None = None
         for k, (cx, cy) in enumerate(candidates):
             cx = float(np.clip(cx, w + 0.02 * (e - w), e - 0.02 * (e - w)))
             cy = float(np.clip(cy, s + 0.02 * (n - s), n - 0.02 * (n - s)))
             ha = "left" if cx < (w + e) / 2 else "right"
             va = "bottom" if cy < (s + n) / 2 else "top"
-            artist = ax.text(cx, cy, text, ha=ha, va=va, fontsize=7, color=_INK, zorder=21, clip_on=True,
-                             linespacing=1.25, bbox={"facecolor": "white", "edgecolor": _INK, "linewidth": 0.8,
+            artist = ax.text(cx, cy, text, ha=ha, va=va, fontsize=c.pt, color=INK, zorder=21, clip_on=True,
+                             linespacing=1.25, bbox={"facecolor": "white", "edgecolor": INK, "linewidth": 0.8,
                                                      "alpha": 0.92, "boxstyle": "round,pad=0.4"})
             ext = artist.get_window_extent(renderer).expanded(1.05, 1.1)
             covered = int(((obstacles[:, 0] < ext.x1) & (obstacles[:, 2] > ext.x0)
@@ -394,61 +312,17 @@ def _country_callouts(ax: Any, events: pd.DataFrame, x: np.ndarray, y: np.ndarra
                 artist.remove()
             if covered == 0:
                 break
-        if best is not None:
-            ext = best[2].get_window_extent(renderer)
-            obstacles = np.vstack([obstacles, [(ext.x0, ext.y0, ext.x1, ext.y1)]])
-
-
-#: Symbols nearer than this (points) are one spot and fan out; the fan's spacing between them.
-FAN_NEAR_PT: Final = 7.0
-FAN_STEP_PT: Final = 11.0
-
-
-def _fan_out(ax: Any, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: float) -> tuple[np.ndarray, np.ndarray]:
-    """``x``, ``y`` with the symbols of ``mask`` that meet (nearer than :data:`FAN_NEAR_PT`) spread on a circle
-    around their spot, :data:`FAN_STEP_PT` apart; each spot gets a dot and a thin line to each of its symbols.
-    ``per_pt``: map units per point."""
-    from scipy.spatial import cKDTree
-
-    x, y = x.copy(), y.copy()
-    rows = np.flatnonzero(mask & np.isfinite(x) & np.isfinite(y))
-    if len(rows) < 2:
-        return x, y
-    pairs = cKDTree(np.column_stack([x[rows], y[rows]])).query_pairs(FAN_NEAR_PT * per_pt, output_type="ndarray")
-    if not len(pairs):
-        return x, y
-    parent = np.arange(len(rows))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in pairs:
-        ra, rb = root(int(a)), root(int(b))
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(rows)):
-        groups.setdefault(root(i), []).append(int(rows[i]))
-    legs, spots = [], []
-    for members in groups.values():
-        k = len(members)
-        if k < 2:
+        if best is None:
             continue
-        cx, cy = float(np.mean(x[members])), float(np.mean(y[members]))
-        radius = FAN_STEP_PT * per_pt / (2 * math.sin(math.pi / k)) if k > 2 else FAN_STEP_PT * per_pt / 2
-        for j, r in enumerate(members):
-            angle = math.pi / 2 + 2 * math.pi * j / k
-            x[r], y[r] = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
-            legs.append([(cx, cy), (x[r], y[r])])
-        spots.append((cx, cy))
-    if legs:
-        ax.add_collection(LineCollection(legs, colors=_INK, linewidths=0.5, zorder=4.5))
-        sx, sy = zip(*spots)
-        ax.scatter(sx, sy, s=6, c=_INK, marker="o", linewidths=0, zorder=4.6)
-    return x, y
+        ext = best[2].get_window_extent(renderer)
+        obstacles = np.vstack([obstacles, [(ext.x0, ext.y0, ext.x1, ext.y1)]])
+        anchor = ax.transData.transform((ax_, ay_))
+        inside = c.frame.contains(*anchor)
+        if best[1] > 0 and inside and not ext.contains(*anchor):  # moved to a corner: a leader to the country
+            near = (float(np.clip(anchor[0], ext.x0, ext.x1)), float(np.clip(anchor[1], ext.y0, ext.y1)))
+            start = ax.transData.inverted().transform(near)
+            ax.plot([start[0], ax_], [start[1], ay_], color=INK, linewidth=0.7, zorder=20.5, gid="callout-leader")
+            ax.scatter([ax_], [ay_], s=9, c=INK, marker="o", linewidths=0, zorder=20.6)
 
 
 #: Where an event's label may go, tried in turn (offset from its symbol in points, alignment).
@@ -456,13 +330,12 @@ _LABEL_SPOTS: Final = (((5, 4), "left", "bottom"), ((5, -4), "left", "top"), ((-
                        ((-5, -4), "right", "top"))
 
 
-def _event_labels(ax: Any, texts: np.ndarray, x: np.ndarray, y: np.ndarray, order: np.ndarray,
-                  box: tuple[float, float, float, float], max_labels: int) -> list[int]:
+def _event_labels(c: Canvas, texts: np.ndarray, order: np.ndarray, max_labels: int) -> list[int]:
     """``texts[r]`` beside each symbol ``r`` of ``order`` (in that order), at the first of :data:`_LABEL_SPOTS`
-    where it meets no other label and stays inside the map; a symbol with no free spot (or beyond
+    where it meets no other label and stays inside the map's clear part; a symbol with no free spot (or beyond
     ``max_labels``) gets none. Returns the rows left out."""
+    ax, x, y, box, frame = c.ax, c.px, c.py, c.clear, c.frame
     renderer = ax.figure.canvas.get_renderer()
-    frame = ax.get_window_extent(renderer)
     placed: list[Any] = []
     left_out: list[int] = []
     for r in order:
@@ -473,7 +346,7 @@ def _event_labels(ax: Any, texts: np.ndarray, x: np.ndarray, y: np.ndarray, orde
             continue
         for offset, ha, va in _LABEL_SPOTS:
             label = ax.annotate(str(texts[r]), (x[r], y[r]), xytext=offset, textcoords="offset points", ha=ha, va=va,
-                                fontsize=MIN_PRINT_PT, zorder=9, clip_on=True,
+                                fontsize=c.pt, zorder=9, clip_on=True,
                                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6})
             ext = label.get_window_extent(renderer)
             inside = ext.x0 >= frame.x0 and ext.x1 <= frame.x1 and ext.y0 >= frame.y0 and ext.y1 <= frame.y1
@@ -486,25 +359,29 @@ def _event_labels(ax: Any, texts: np.ndarray, x: np.ndarray, y: np.ndarray, orde
     return left_out
 
 
-def _number_key(ax: Any, shown: pd.DataFrame, numbered: list[int], unplaced: set[int]) -> tuple[list[str], bool]:
-    """The key of the numbered events in ``ax`` (number, day, title, verification), as many as fit at 7 pt,
-    and the count of the rest; returns every entry and whether some were left out (the PDF lists them all)."""
-    ax.set_axis_off()
+def _number_entries(shown: pd.DataFrame, numbered: list[int], unplaced: set[int]) -> list[str]:
+    """The key of the numbered events: "N. day · title (verification)", in their numbers' order."""
     days = pd.to_datetime(shown["date_start"], errors="coerce") if "date_start" in shown.columns else None
     titles = _text(shown, "title").to_numpy(dtype=object)
     vers = _text(shown, "verification").to_numpy(dtype=object)
-    renderer = ax.figure.canvas.get_renderer()
-    region = ax.get_window_extent(renderer)
-    width = max(20, int(region.width * 72 / ax.figure.dpi / (MIN_PRINT_PT * 0.56)))
-    capacity = max(1, int(region.height * 72 / ax.figure.dpi / (MIN_PRINT_PT * 1.3)) - 2)
-    ax.text(0.0, 1.0, "Numbered events", transform=ax.transAxes, ha="left", va="top", fontsize=MIN_PRINT_PT,
-            fontweight="bold", color=_INK)
-    lines = [""]
     entries = []
     for k, r in enumerate(numbered, start=1):
         day = f"{days.iloc[r]:%d %b}" if days is not None and not pd.isna(days.iloc[r]) else "undated"
         entries.append(f"{k}. {day} · {titles[r] or 'event'} ({vers[r] or 'reported'})" + (
             " [not numbered on the map: crowded]" if r in unplaced else ""))
+    return entries
+
+
+def _number_key(ax: Any, entries: list[str], pt: float) -> bool:
+    """The numbered events' key in the panel ``ax``, as many entries as fit at ``pt``; True when some were left
+    out (the PDF lists them all on a key page)."""
+    renderer = ax.figure.canvas.get_renderer()
+    region = ax.get_window_extent(renderer)
+    width = max(20, int(region.width * 72 / ax.figure.dpi / (pt * 0.56)) - 2)
+    capacity = max(1, int(region.height * 72 / ax.figure.dpi / (pt * 1.3)) - 2)
+    ax.text(0.03, 0.97, "Numbered events", transform=ax.transAxes, ha="left", va="top", fontsize=pt,
+            fontweight="bold", color=INK)
+    lines = [""]
     truncated = False
     for k, entry in enumerate(entries, start=1):
         wrapped = textwrap.wrap(entry, width, subsequent_indent="    ")
@@ -513,10 +390,10 @@ def _number_key(ax: Any, shown: pd.DataFrame, numbered: list[int], unplaced: set
             truncated = True
             break
         lines += wrapped
-    ax.text(0.0, 1.0, "\n".join(lines), transform=ax.transAxes, ha="left", va="top", fontsize=MIN_PRINT_PT,
-            linespacing=1.3, color=_INK)
+    ax.text(0.03, 0.97, "\n".join(lines), transform=ax.transAxes, ha="left", va="top", fontsize=pt,
+            linespacing=1.3, color=INK)
     ax.texts[-1].set_gid("number-key")
-    return entries, truncated
+    return truncated
 
 
 def _locator(ix: Any, boundaries: Any, region: list[float], page: tuple[float, float], corners: tuple[Any, Any],
@@ -525,8 +402,6 @@ def _locator(ix: Any, boundaries: Any, region: list[float], page: tuple[float, f
     clon, clat = corners
     lon_c, lat_c = centre
     fig_w, fig_h = page
-    ix.set_xticks([])
-    ix.set_yticks([])
     ix.set_facecolor("#f4f4f0")
     adm0 = getattr(boundaries, "adm0", None)
     inset_geoms = np.asarray(adm0.geometry.to_numpy(), dtype=object) if adm0 is not None and len(adm0) else np.empty(0, object)
@@ -565,8 +440,8 @@ def _locator(ix: Any, boundaries: Any, region: list[float], page: tuple[float, f
     ix.set_ylim(ib[1] - pad, ib[3] + pad)
     ix.set_aspect("equal", adjustable="box")
     ix.add_patch(Rectangle((ex[0], ex[1]), ex[2] - ex[0], ex[3] - ex[1], fill=False, edgecolor="#c00000", linewidth=1.4))
-    ix.text(0.02, 0.97, "Location", transform=ix.transAxes, fontsize=7, ha="left", va="top", fontweight="bold")
-
+    ix.text(0.02, 0.97, "Location", transform=ix.transAxes, fontsize=MIN_PRINT_PT, ha="left", va="top",
+            fontweight="bold", bbox={"facecolor": "#f4f4f0", "edgecolor": "none", "alpha": 0.85, "pad": 0.8})
 
 
 def _title_lines(title: str, width_in: float) -> tuple[str, float]:
@@ -580,13 +455,14 @@ def _title_lines(title: str, width_in: float) -> tuple[str, float]:
     return "\n".join(textwrap.wrap(title, chars, max_lines=2, placeholder=" …")), 12.0
 
 
-def _graticule(ax: Any, tf: Transformer, box: tuple[float, float, float, float],
-               lonlat: tuple[float, float, float, float]) -> None:
+def _graticule(c: Canvas, lonlat: tuple[float, float, float, float]) -> None:
     """Meridians and parallels every 1/2/5 x 10^k degrees (about four to eight across the map), followed in the
-    projection (they curve away from the centre), each labelled where it meets the map's left or bottom edge."""
+    projection (they curve away from the centre), each labelled where it meets the left or bottom edge of the
+    map's clear part."""
+    ax, tf = c.ax, c.tf
     w, s, e, n = lonlat
     step = _nice(max(e - w, n - s) / 5) or 1.0
-    frame = shapely.box(*box)
+    frame = shapely.box(*c.clear)
     lines, labels = [], []
     for lon in np.arange(math.floor(w / step) * step, e + step, step):
         lat = np.linspace(s - step, n + step, 120)
@@ -597,7 +473,7 @@ def _graticule(ax: Any, tf: Transformer, box: tuple[float, float, float, float],
         labels.append((f"{abs(lat0):g}°{'N' if lat0 >= 0 else 'S'}", "left"))
         lines.append(np.column_stack(tf.transform(lon, np.full_like(lon, lat0))))
     ax.add_collection(LineCollection(lines, colors="#6f8fa8", linewidths=0.5, alpha=0.8, zorder=2.5))
-    x0, y0, x1, y1 = box
+    x0, y0, x1, y1 = c.clear
     for line, (text, edge) in zip(lines, labels):
         cut = shapely.intersection(shapely.LineString(line), frame.exterior)
         points = shapely.get_coordinates(cut)
@@ -610,17 +486,19 @@ def _graticule(ax: Any, tf: Transformer, box: tuple[float, float, float, float],
             points = points[np.abs(points[:, 0] - x0) < (x1 - x0) * 1e-6]
             at, kw = (points[0] if len(points) else None), {"ha": "left", "va": "center"}
         if at is not None:
-            ax.text(at[0], at[1], text, fontsize=MIN_PRINT_PT, color="#3d5a73", zorder=8, clip_on=True, **kw,
+            ax.text(at[0], at[1], text, fontsize=c.pt, color="#3d5a73", zorder=8, clip_on=True, **kw,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
 
 
-def _unit_geoms(boundaries: Any, level: int, ids: pd.Series) -> dict[str, Any]:
-    layer = getattr(boundaries, f"adm{level}", None)
-    if layer is None or not len(layer):
-        return {}
-    wanted = set(ids.dropna().astype(str))
-    rows = layer.loc[layer["unit_id"].astype(str).isin(wanted)]
-    return dict(zip(rows["unit_id"].astype(str), rows.geometry.to_numpy()))
+def _panel(ax: Any, face: str = "white") -> None:
+    """A framed panel over the map (legend, inset): opaque, a thin grey frame, no ticks."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_facecolor(face)
+    ax.set_zorder(5)
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#777777")
+        spine.set_linewidth(0.6)
 
 
 def _plain_text(draw: Callable[..., Figure]) -> Callable[..., Figure]:
@@ -632,6 +510,19 @@ def _plain_text(draw: Callable[..., Figure]) -> Callable[..., Figure]:
             return draw(*args, **kwargs)
 
     return wrapped
+
+
+def _frame_box(extent_box: tuple[float, float, float, float], regions: dict[str, list[float]],
+               page: tuple[float, float]) -> tuple[float, float, float, float]:
+    """The map frame's projected box: ``extent_box`` grown to the clear part's shape, and the frame around it
+    (the panels' side of the map beyond it)."""
+    fig_w, fig_h = page
+    ml, mb, mw, mh = regions["map"]
+    cl, cb, cw, ch = regions["clear"]
+    fitted = _fit_aspect(extent_box, (cw * fig_w) / (ch * fig_h))
+    sx, sy = (fitted[2] - fitted[0]) / cw, (fitted[3] - fitted[1]) / ch  # map units per figure fraction
+    x0, y0 = fitted[0] - (cl - ml) * sx, fitted[1] - (cb - mb) * sy
+    return x0, y0, x0 + mw * sx, y0 + mh * sy
 
 
 @_plain_text
@@ -658,13 +549,16 @@ def render_figure(
     lon_c, lat_c = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
     tf = Transformer.from_crs("EPSG:4326", _laea(lon_c, lat_c), always_xy=True)
 
-    fig = Figure(figsize=_page_size(view) if layout == "page" else SLIDE_PICTURE, dpi=view.dpi)
+    page = layout == "page"
+    fig = Figure(figsize=_page_size(view) if page else SLIDE_PICTURE, dpi=view.dpi)
     FigureCanvasAgg(fig)
-    regions = _REGIONS[view.orientation if layout == "page" else "slide"]
+    regions = _REGIONS[view.orientation if page else "slide"]
     fig_w, fig_h = fig.get_size_inches()
+    pt = MIN_PRINT_PT if page else MIN_SLIDE_PT
+    fig.snapshot_layout = layout
 
     # marking, title, subtitle
-    if layout == "page":
+    if page:
         for key in ("marking_top", "marking_bottom"):
             ax = fig.add_axes(regions[key])
             ax.set_axis_off()
@@ -675,10 +569,9 @@ def render_figure(
         tax.text(0.0, 0.98, title, ha="left", va="top", fontsize=size, fontweight="bold", linespacing=1.05)
         tax.text(0.0, 0.0, view.shown_subtitle, ha="left", va="bottom", fontsize=10, color="#333333")
 
-    # the map
+    # the map: the extent fitted to the part no panel covers
     mx = fig.add_axes(regions["map"])
-    l_, b_, w_, h_ = regions["map"]
-    box = _fit_aspect(_projected_box(extent, tf), (w_ * fig_w) / (h_ * fig_h))
+    box = _frame_box(_projected_box(extent, tf), regions, (fig_w, fig_h))
     mx.set_xlim(box[0], box[2])
     mx.set_ylim(box[1], box[3])
     mx.set_aspect("equal", adjustable="box")
@@ -687,251 +580,84 @@ def render_figure(
     for spine in mx.spines.values():
         spine.set_linewidth(0.8)
     mx.set_facecolor("#fbfbf8")
-    # geographic clip box: the projected box back in lon/lat, with a margin
+    ml, mb, mw, mh = regions["map"]
+    cl, cb, cw, ch = regions["clear"]
+    clear = (box[0] + (cl - ml) / mw * (box[2] - box[0]), box[1] + (cb - mb) / mh * (box[3] - box[1]),
+             box[0] + (cl + cw - ml) / mw * (box[2] - box[0]), box[1] + (cb + ch - mb) / mh * (box[3] - box[1]))
+    # geographic clip box: the projected frame back in lon/lat, with a margin; the clear part's corners
     corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]])
-    clon, clat = tf.transform(corners[:, 0], corners[:, 1], direction="INVERSE")
-    clip_box = shapely.box(min(clon) - 0.5, min(clat) - 0.3, max(clon) + 0.5, max(clat) + 0.3)
-    tol = (max(clon) - min(clon)) / 5000  # well under a pixel at 300 dpi
+    flon, flat = tf.transform(corners[:, 0], corners[:, 1], direction="INVERSE")
+    clip_box = shapely.box(min(flon) - 0.5, min(flat) - 0.3, max(flon) + 0.5, max(flat) + 0.3)
+    inner = np.array([[clear[0], clear[1]], [clear[2], clear[1]], [clear[2], clear[3]], [clear[0], clear[3]]])
+    clon, clat = tf.transform(inner[:, 0], inner[:, 1], direction="INVERSE")
+    tol = (max(flon) - min(flon)) / 5000  # well under a pixel at 300 dpi
 
-    overlay_sections: list[tuple[str, list[Any]]] = []
-    if "choropleth" in view.layers and boundaries is not None:
-        overlay_sections.append(_ov.draw_choropleth(mx, shown, boundaries, clip_box, tf, tol))
-    if "areas" in view.layers and areas is not None and len(areas):
-        day, shown_areas = for_window(areas, view.filter.end)
-        if day is not None:
-            overlay_sections.append(_ov.draw_areas(mx, shown_areas, day, clip_box, tf, tol))
+    panels = [fig.add_axes(regions[k]) for k in ("inset", "legend") if k in regions]
+    for panel in panels:
+        _panel(panel)
+    renderer = fig.canvas.get_renderer()
+    c = prepare(mx, view, shown, boundaries=boundaries, index=index, areas=areas, ranges=ranges, tf=tf, box=box,
+                clear=clear, clip_box=clip_box, tol=tol, pt=pt,
+                avoid=[p.get_window_extent(renderer) for p in panels])
+    sections = draw_layers(c)
 
-    boundary_handles: list[Any] = []
-    country_lines: list[np.ndarray] = []
-    border_zone = border_lines = None
-    if "countries" in view.layers and boundaries is not None:
-        country_lines = _shared_borders(_clip(getattr(boundaries, "adm0", None), clip_box, tf, tol), BORDER_RECONCILE_M)
-        if country_lines:
-            border_lines = shapely.multilinestrings([shapely.linestrings(c) for c in country_lines])
-            border_zone = shapely.buffer(border_lines, BORDER_RECONCILE_M)
-    if "border_districts" in view.layers and index is not None:
-        bd = index.border_districts
-        if len(bd) and boundaries is not None and len(boundaries.adm2):
-            ids = set(bd["adm2_id"].astype(str))
-            rows = boundaries.adm2.loc[boundaries.adm2["unit_id"].astype(str).isin(ids)]
-            # outline only (a fill would blend with the choropleth, areas and event symbols on paper), and like
-            # the unit outlines, not along an international border, which the border line stands for
-            outlines = _rings(_clip(rows, clip_box, tf, tol), outside=border_zone, border=border_lines,
-                              reach=2 * BORDER_RECONCILE_M)
-            if outlines:
-                s = BOUNDARY_STYLES["border_districts"]
-                mx.add_collection(LineCollection(outlines, colors=s["color"], linewidths=0.8,
-                                                 linestyles=(0, (4, 2.5)), zorder=1.9))  # under the lines
-                boundary_handles.append(Patch(facecolor="none", edgecolor=s["color"], linewidth=0.8, linestyle="--",
-                                              label="Border district (outlined)"))
-    for layer, level, lw, colour, label in (
-        ("raions", 2, 0.35, BOUNDARY_STYLES["raions"]["color"], "Raion / district (ADM2)"),
-        ("oblasts", 1, 0.8, BOUNDARY_STYLES["oblasts"]["color"], "Oblast / voblast (ADM1)"),
-        ("countries", 0, 1.8, BOUNDARY_STYLES["countries"]["color"], "Country (ADM0)"),
-    ):
-        if layer not in view.layers or boundaries is None:
-            continue
-        # one line per international border: the sources' two traces can lie 2 km apart, and so can the
-        # oblast and raion outlines that follow it, which the border line stands for
-        rings = country_lines if level == 0 else _rings(
-            _clip(getattr(boundaries, f"adm{level}", None), clip_box, tf, tol), outside=border_zone,
-            border=border_lines, reach=2 * BORDER_RECONCILE_M)
-        if rings:
-            mx.add_collection(LineCollection(rings, colors=colour, linewidths=lw, zorder=2 + level * 0.1))
-            boundary_handles.append(Line2D([], [], color=colour, linewidth=lw, label=label))
-    boundary_handles.reverse()  # countries first
-
-    lon, lat = _floats(shown, "lon"), _floats(shown, "lat")
-    located = _located(shown) if len(shown) else np.zeros(0, dtype=bool)
-    cats = _text(shown, "category", "other").to_numpy()
-    vers = _text(shown, "verification", "reported").to_numpy()
-    prec = _text(shown, "geo_precision").str.lower().to_numpy()
-    is_dep = cats == "deployment"
-    px, py = tf.transform(lon, lat)  # projected once for every layer below
-    if ranges is None and is_dep.any() and {"deployments", "ranges"} & set(view.layers):
-        ranges = load_ranges()  # read once for the symbols and the rings
-    cat_used: list[str] = []
-    ver_used: set[str] = set()
-    kinds_used: list[str] = []
-    unit_drawn = near_drawn = False
-
-    country = located & (prec == "country")  # known only to the country: a callout, no point, no ring
-    if "events" in view.layers and len(shown):
-        # events known only to a raion/oblast: the category's symbol at the unit's label point (where the unit
-        # has the most room) and the unit's thin outline, dashed or dotted as the symbol for its verification;
-        # never a fill, which would claim the whole unit
-        for level, p in ((2, "admin2"), (1, "admin1")):
-            col = f"adm{level}_id"
-            if col not in shown.columns or boundaries is None:
-                continue
-            rows = np.flatnonzero((prec == p) & ~is_dep & located)
-            if not len(rows):
-                continue
-            ids = shown[col].iloc[rows].astype("string")
-            geoms = _unit_geoms(boundaries, level, ids)
-            units = list(geoms)  # simplified, projected and placed once per unit, however many events
-            outlines = _project(shapely.simplify(np.array([geoms[u] for u in units], dtype=object), tol), tf)
-            unit_rings = {u: _exteriors(np.array([o], dtype=object)) for u, o in zip(units, outlines)}
-            lp_lon, lp_lat = label_points(np.array([geoms[u] for u in units], dtype=object))
-            ax_, ay_ = tf.transform(lp_lon, lp_lat)
-            anchor = {u: (x, y) for u, x, y in zip(units, ax_, ay_)}
-            segs, colours, styles = [], [], []
-            drawn: set[tuple[str, str, str]] = set()  # each (unit, category, verification) outlined once
-            for r, uid in zip(rows, ids):
-                if uid is pd.NA or str(uid) not in geoms:
-                    continue
-                px[r], py[r] = anchor[str(uid)]
-                if (str(uid), cats[r], vers[r]) in drawn:
-                    continue
-                drawn.add((str(uid), cats[r], vers[r]))
-                for ring in unit_rings[str(uid)]:
-                    segs.append(ring)
-                    colours.append(_colour(cats[r]))
-                    styles.append(_point_style(cats[r], vers[r])["linestyles"])
-            if segs:
-                mx.add_collection(LineCollection(segs, colors=colours, linewidths=1.0, linestyles=styles, zorder=3))
-                unit_drawn = True
-    # symbols at one spot (three deployments at a base, "reported combat" and "claimed capture" in one town)
-    # fan out around it, each joined to the spot by a thin line: none hides another
-    symbols = located & ~country & np.where(is_dep, "deployments" in view.layers, "events" in view.layers)
-    px, py = _fan_out(mx, px, py, symbols, (box[2] - box[0]) / (w_ * fig_w * 72))
-    if "events" in view.layers and len(shown):
-        for cat in CATEGORIES:
-            for ver in VERIFICATION:
-                rows = np.flatnonzero(located & ~country & ~is_dep & (cats == cat) & (vers == ver))
-                if not len(rows):
-                    continue
-                size = 34 if ver in ("confirmed", "reported") else 46  # hollow symbols: larger, to stay legible
-                mx.scatter(px[rows], py[rows], s=size, marker=CATEGORY_MARKERS.get(cat, "h"), zorder=5,
-                           **_point_style(cat, ver))
-                if ver == "disputed":
-                    mx.scatter(px[rows], py[rows], s=22, marker="x", c=_colour(cat), linewidths=0.9, zorder=6)
-                if cat not in cat_used:
-                    cat_used.append(cat)
-                ver_used.add(ver)
-        other = np.flatnonzero(located & ~country & ~is_dep & ~np.isin(cats, CATEGORIES))
-        if len(other):
-            mx.scatter(px[other], py[other], s=34, marker="h", zorder=5, **_point_style("other", "reported"))
-            if "other" not in cat_used:
-                cat_used.append("other")
-            ver_used.add("reported")
-        near = np.flatnonzero(located & ~is_dep & (prec == "near"))
-        if len(near):  # as the live map draws it: an outer ring in the category's colour
-            mx.scatter(px[near], py[near], s=(math.sqrt(46) + 7) ** 2, marker="o", facecolors="none", zorder=4.9,
-                       edgecolors=[matplotlib.colors.to_rgba(_colour(c), 0.6) for c in cats[near]], linewidths=0.9)
-            near_drawn = True
-    if "deployments" in view.layers and is_dep.any():
-        kinds = deployment_kinds(shown, ranges)
-        for k, kind in enumerate(SYMBOL_KINDS):
-            for ver in VERIFICATION:
-                rows = np.flatnonzero(located & ~country & is_dep & (kinds == k) & (vers == ver))
-                if not len(rows):
-                    continue
-                mx.scatter(px[rows], py[rows], s=95, marker=_SYMBOL_MARKERS[kind], zorder=7,
-                           **_point_style("deployment", ver))
-                if ver == "disputed":
-                    mx.scatter(px[rows], py[rows], s=30, marker="x", c=_colour("deployment"), linewidths=0.9, zorder=8)
-                ver_used.add(ver)
-                if kind not in kinds_used:
-                    kinds_used.append(kind)
-
-    precision_handles: list[Any] = []
-    if near_drawn:
-        precision_handles.append(Line2D([], [], linestyle="none", marker="o", markersize=9, markerfacecolor="none",
-                                        markeredgecolor="#777777", markeredgewidth=0.9,
-                                        label="Near (within a few km): outer ring"))
-    if unit_drawn:
-        precision_handles.append(Line2D([], [], linestyle="-", color="#555555", linewidth=1.0, marker="o",
-                                        markersize=5, markerfacecolor="#bbbbbb", markeredgecolor="#555555",
-                                        label="Known only to a raion/oblast: symbol at its centre, "
-                                              "the unit outlined (dashed: claimed)"))
-    callout_rows = np.flatnonzero(country & ((is_dep & ("deployments" in view.layers))
-                                             | (~is_dep & ("events" in view.layers))))
-    if len(callout_rows):
-        _country_callouts(mx, shown.iloc[callout_rows], px[callout_rows], py[callout_rows], box)
-        precision_handles.append(Patch(facecolor="white", edgecolor=_INK, linewidth=0.8,
-                                       label="Known only to the country: listed in a box, no point on the map"))
-    if "heatmap" in view.layers and len(shown):
-        fine = located & np.isin(prec, ["exact", "near"])
-        overlay_sections.append(_ov.draw_heatmap(mx, px[fine], py[fine], box))
-    if "ranges" in view.layers and is_dep.any():
-        overlay_sections.append(_ov.draw_ranges(mx, shown, ranges, boundaries, tf, box))
+    if (callouts := np.flatnonzero(c.callouts())).size:
+        _country_callouts(c, callouts)
     if view.filter.shapes:  # the drawn filter's outline, in the app's drawing colour
-        overlay_sections.append(_ov.draw_shapes(mx, view.filter.shapes, tf, box, DRAW_STYLE["color"]))
+        sec = _ov.draw_shapes(mx, view.filter.shapes, tf, clear, DRAW_STYLE["color"])
+        if sec is not None:
+            sections.insert(next((k for k, s_ in enumerate(sections) if s_[0] == "Boundaries"), len(sections)), sec)
 
     labels_left_out = 0
     numbered: list[int] = []
     unplaced: set[int] = set()
-    symbol_drawn = located & ~country & np.where(is_dep, "deployments" in view.layers, "events" in view.layers)
+    symbol_drawn = c.symbols()
     stamps = pd.to_datetime(shown["date_start"], errors="coerce").to_numpy().astype("int64") if len(shown) else np.zeros(0)
     if view.numbered and len(shown):  # ISW style: a number at each symbol, keyed beside the map by date
         ids = _text(shown, "id").to_numpy(dtype=object)
-        inside = (px >= box[0]) & (px <= box[2]) & (py >= box[1]) & (py <= box[3])
+        inside = (c.px >= clear[0]) & (c.px <= clear[2]) & (c.py >= clear[1]) & (c.py <= clear[3])
         numbered = sorted(np.flatnonzero(symbol_drawn & inside).tolist(), key=lambda r: (stamps[r], str(ids[r])))
         numbers = np.array([""] * len(shown), dtype=object)
         for k, r in enumerate(numbered, start=1):
             numbers[r] = str(k)
-        unplaced = set(_event_labels(mx, numbers, px, py, np.array(numbered, dtype=int), box, len(numbered)))
+        unplaced = set(_event_labels(c, numbers, np.array(numbered, dtype=int), len(numbered)))
     elif view.labels and len(shown):
         titles = np.array([textwrap.shorten(str(t), 34, placeholder="…") for t in _text(shown, "title")], dtype=object)
         latest = np.argsort(-stamps, kind="stable")
-        labels_left_out = len(_event_labels(mx, titles, px, py, latest[symbol_drawn[latest]], box, max_labels))
+        labels_left_out = len(_event_labels(c, titles, latest[symbol_drawn[latest]], max_labels))
 
     if view.graticule:
-        _graticule(mx, tf, box, (min(clon), min(clat), max(clon), max(clat)))
-    _scale_bar(mx, box, tf, (lon_c, lat_c))
-    _north_arrow(mx, tf, box)
-    mx.text(0.995, 0.005, f"Lambert azimuthal equal-area, centre {lat_c:.2f}N {lon_c:.2f}E", transform=mx.transAxes,
-            ha="right", va="bottom", fontsize=MIN_PRINT_PT, color="#555555", zorder=22,
+        _graticule(c, (min(flon), min(flat), max(flon), max(flat)))
+    _scale_bar(c, (lon_c, lat_c))
+    _north_arrow(c)
+    mx.text(clear[2] - c.per_pt * 2, clear[1] + c.per_pt * 2,
+            f"Lambert azimuthal equal-area, centre {lat_c:.2f}N {lon_c:.2f}E", ha="right", va="bottom",
+            fontsize=pt, color="#555555", zorder=22,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.8})
     fig.snapshot_places = []  # for tests
-    if "labels" in view.layers and boundaries is not None:  # place names yield to everything drawn so far
-        renderer = fig.canvas.get_renderer()
-        avoid = [a.get_window_extent(renderer) for a in (*mx.texts, *(p for p in mx.patches if p.get_zorder() >= 20))]
-        fig.snapshot_places = _draw_places(mx, boundaries, tf, box, lat_c, avoid=avoid,
-                                           prefer_clear=_symbol_boxes(mx))
+    draw_last(c)  # place names yield to everything drawn so far
+
+    entries = _number_entries(shown, numbered, unplaced) if view.numbered else []
+    fig.snapshot_number_key = (entries, False)  # every entry, and whether the page left some out (to_pdf lists them)
+    fig.snapshot_sections = sections  # the legend, for a slide's own legend (to_pptx)
+    fig.snapshot_legend = {head: [(h[0] if isinstance(h, tuple) else h).get_label() for h in hs]
+                           for head, hs in sections}  # for tests
+    fig.snapshot_clear = clear  # for tests: the map's part no panel covers
+    fig.snapshot_events = len(shown)  # for tests and the CLI
+    fig.snapshot_footer = footer_lines(shown, boundaries, view, generated,
+                                       ranges_drawn=any(h.startswith("Weapon ranges") for h, _ in sections))
+    if not page:
+        return fig
 
     # inset locator: the loaded countries and the map's extent (numbered events: their key takes its place)
-    ix = fig.add_axes(regions["inset"])
-    fig.snapshot_number_key = ([], False)  # every entry, and whether the page left some out (to_pdf lists them)
+    ix, lx = panels
     if view.numbered:
-        fig.snapshot_number_key = _number_key(ix, shown, numbered, unplaced)
+        fig.snapshot_number_key = (entries, _number_key(ix, entries, pt))
     else:
-        _locator(ix, boundaries, regions["inset"], (fig_w, fig_h), (clon, clat), (lon_c, lat_c), box, tf)
+        _locator(ix, boundaries, regions["inset"], (fig_w, fig_h), (clon, clat), (lon_c, lat_c), clear, tf)
 
     # legend: only what is shown
-
-    lx = fig.add_axes(regions["legend"])
-    lx.set_axis_off()
     blank = Patch(facecolor="none", edgecolor="none")
-    sections: list[tuple[str, list[Any]]] = []
-    cat_handles = [
-        _legend_point(c, "confirmed", CATEGORY_MARKERS.get(c, "h"), CATEGORY_LABELS.get(c, c.title()))
-        for c in CATEGORIES if c in cat_used
-    ]
-    if cat_handles:
-        sections.append(("Events (shape + colour)", cat_handles))
-    if kinds_used:
-        sections.append(("Deployments", [
-            _legend_point("deployment", "confirmed", _SYMBOL_MARKERS[k], SYMBOLS[k]["label"]) for k in SYMBOL_KINDS if k in kinds_used
-        ]))
-    if ver_used:
-        ver_handles = []
-        for v in VERIFICATION:
-            if v not in ver_used:
-                continue
-            handle = _legend_point("other", v, "o", VERIFICATION_STYLES[v]["label"])
-            if v == "disputed":  # the cross drawn over the hollow symbol, as on the map
-                cross = Line2D([], [], linestyle="none", marker="x", markersize=5, markeredgecolor=_colour("other"),
-                               markeredgewidth=0.9)
-                handle = (handle, cross)
-            ver_handles.append(handle)
-        sections.append(("Verification", ver_handles))
-    if precision_handles:
-        sections.append(("Location precision", precision_handles))
-    sections.extend(sec for sec in overlay_sections if sec is not None)
-    if boundary_handles:
-        sections.append(("Boundaries", boundary_handles))
     items: list[Any] = []
     labels: list[str] = []
     headings: list[int] = []
@@ -942,8 +668,8 @@ def render_figure(
         for h in hs:
             items.append(h)
             labels.append((h[0] if isinstance(h, tuple) else h).get_label())
-    if items and not _fit_legend(fig, lx, items, labels, headings) and "inset" in regions:
-        # a legend too long for its region at the type floor takes the locator inset's place (the page's
+    if items and not _fit_legend(fig, lx, items, labels, headings):
+        # a legend too long for its panel at the type floor takes the locator inset's place (the page's
         # title and window already say where the map is); never smaller type
         il, ib_, iw, ih = regions["inset"]
         ll, lb, lw, lh = regions["legend"]
@@ -951,24 +677,18 @@ def render_figure(
         lx.set_position([min(il, ll), min(ib_, lb), max(il + iw, ll + lw) - min(il, ll),
                          max(ib_ + ih, lb + lh) - min(ib_, lb)])
         _fit_legend(fig, lx, items, labels, headings)
-    fig.snapshot_legend = {head: [(h[0] if isinstance(h, tuple) else h).get_label() for h in hs]
-                           for head, hs in sections}  # for tests
-    lx.text(0.0, 0.0, f"{len(shown):,} events shown" + (
+    lx.text(0.03, 0.012, f"{len(shown):,} events shown" + (
         f" · {labels_left_out} labels left out where crowded" if labels_left_out else ""),
-        transform=lx.transAxes, fontsize=7, va="bottom")
+        transform=lx.transAxes, fontsize=pt, va="bottom")
 
-    ranges_drawn = any(sec is not None and sec[0].startswith("Weapon ranges") for sec in overlay_sections)
-    fig.snapshot_footer = footer_lines(shown, boundaries, view, generated, ranges_drawn=ranges_drawn)
-    if "footer" in regions:
-        fx = fig.add_axes(regions["footer"])
-        fx.set_axis_off()
-        width_chars = int(regions["footer"][2] * fig_w * 72 / (MIN_PRINT_PT * 0.58))
-        sources, attribution, last = fig.snapshot_footer
-        src_lines = _source_lines(sources, len(_sources(shown)), width_chars)
-        attr_lines = textwrap.wrap(attribution, width_chars, max_lines=2, placeholder=" …")
-        fx.text(0.0, 1.0, "\n".join([*src_lines, *attr_lines, last]), ha="left", va="top", fontsize=MIN_PRINT_PT,
-                color="#222222", linespacing=1.35, transform=fx.transAxes)
-    fig.snapshot_events = len(shown)  # for tests and the CLI
+    fx = fig.add_axes(regions["footer"])
+    fx.set_axis_off()
+    width_chars = int(regions["footer"][2] * fig_w * 72 / (MIN_PRINT_PT * 0.58))
+    sources, attribution, last = fig.snapshot_footer
+    src_lines = _source_lines(sources, len(_sources(shown)), width_chars)
+    attr_lines = textwrap.wrap(attribution, width_chars, max_lines=2, placeholder=" …")
+    fx.text(0.0, 1.0, "\n".join([*src_lines, *attr_lines, last]), ha="left", va="top", fontsize=MIN_PRINT_PT,
+            color="#222222", linespacing=1.35, transform=fx.transAxes)
     return fig
 
 
@@ -1025,7 +745,7 @@ def _fit_legend(fig: Figure, ax: Any, items: list[Any], labels: list[str], headi
             chars = max(16, int((column_pt - 3.2 * font) / (font * 0.56)))  # less the handle and its padding
             text = [lab if i in headings else textwrap.fill(lab, chars, subsequent_indent=" ")
                     for i, lab in enumerate(labels)]
-            legend = ax.legend(items, text, loc="upper left", fontsize=font, frameon=False, borderaxespad=0.0,
+            legend = ax.legend(items, text, loc="upper left", fontsize=font, frameon=False, borderaxespad=0.5,
                                handler_map=_ov.HANDLER_MAP,
                                handlelength=1.6, labelspacing=0.45, borderpad=0.2, ncol=ncol, columnspacing=1.2)
             texts = legend.get_texts()
@@ -1111,7 +831,7 @@ def _list_pages(heading: str, lines: list[str], size: Any, view: View | None, *,
         head = heading + (f" ({k // per_page + 1})" if len(lines) > per_page else "")
         page.text(0.6 / w, 1 - 0.55 / h, head, ha="left", va="top", fontsize=12, fontweight="bold")
         page.text(0.6 / w, 1 - 0.9 / h, "\n".join(lines[k:k + per_page]), ha="left", va="top", fontsize=8,
-                  linespacing=1.45, color=_INK)
+                  linespacing=1.45, color=INK)
         pages.append(page)
     return pages
 

@@ -74,7 +74,7 @@ def symbol_boxes(ax: Axes, min_zorder: float = 5.0) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, 4))
 
 
-def _style(cls: dict[str, Any]) -> FontProperties:
+def _style(cls: dict[str, Any], floor: float) -> FontProperties:
     """matplotlib font properties of a runtime class's CSS font ("700 17px system-ui,sans-serif")."""
     font = str(cls["font"])
     px = re.search(r"(\d+(?:\.\d+)?)px", font)
@@ -83,7 +83,7 @@ def _style(cls: dict[str, Any]) -> FontProperties:
         family=["sans-serif"],
         style="italic" if "italic" in font else "normal",
         weight="bold" if weight and int(weight.group(1)) >= 600 else "normal",  # DejaVu: regular and bold only
-        size=max(float(px.group(1)) * PT_PER_PX if px else 9.0, MIN_POINTS),
+        size=max(float(px.group(1)) * PT_PER_PX if px else 9.0, floor),
     )
 
 
@@ -103,12 +103,16 @@ def draw_places(
     *,
     avoid: Sequence[Bbox] = (),
     prefer_clear: Sequence[Bbox] | np.ndarray = (),
+    frame: Bbox | None = None,
+    floor: float = MIN_POINTS,
 ) -> list[PlacedLabel]:
     """Name the places of ``boundaries`` on ``ax`` (projected with ``tf``, showing ``box``) at the map's
     scale, in priority order without overlaps; returns the labels drawn.
 
     ``avoid``: boxes (display pixels) no label may meet; ``prefer_clear``: boxes a name keeps clear of
-    where one of its spots allows (the event symbols), else it takes the first spot free of ``avoid``."""
+    where one of its spots allows (the event symbols), else it takes the first spot free of ``avoid``;
+    ``frame``: the part of the map labels stay inside (display pixels; default the whole axes); ``floor``: the
+    smallest type (points)."""
     table = label_table(boundaries)
     if not len(table):
         return []
@@ -120,7 +124,7 @@ def draw_places(
     renderer = fig.canvas.get_renderer()
     px_per_pt = fig.dpi / 72.0
     unit = PT_PER_PX * px_per_pt  # display pixels per CSS pixel
-    frame = ax.get_window_extent(renderer)
+    frame = frame if frame is not None else ax.get_window_extent(renderer)
     margin = _MARGIN_PX * unit
     inner = (frame.x0 + margin, frame.y0 + margin, frame.x1 - margin, frame.y1 - margin)
 
@@ -132,7 +136,7 @@ def draw_places(
         return []
 
     classes = {c["name"]: c for c in LABEL_CLASSES}
-    fonts = {name: _style(c) for name, c in classes.items()}
+    fonts = {name: _style(c, floor) for name, c in classes.items()}
     placed = np.array([[b.x0, b.y0, b.x1, b.y1] for b in avoid], dtype=float).reshape(-1, 4)
     taken = [placed] if len(placed) else []
     soft = (np.asarray(prefer_clear, dtype=float).reshape(-1, 4) if isinstance(prefer_clear, np.ndarray)

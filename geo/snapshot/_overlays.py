@@ -182,8 +182,9 @@ def draw_heatmap(ax: Any, px: np.ndarray, py: np.ndarray, box: tuple[float, floa
 
 
 def draw_ranges(ax: Any, events: pd.DataFrame, ranges: pd.DataFrame, boundaries: Any, tf: Transformer,
-                box: tuple[float, float, float, float]) -> Section | None:
-    """Geodesic rings at the maximum range of the systems named in the deployments (the app's rings)."""
+                box: tuple[float, float, float, float], *, fontsize: float = 7.0) -> Section | None:
+    """Geodesic rings at the maximum range of the systems named in the deployments (the app's rings), those
+    crossing ``box`` (the part of the map in view), each labelled inside it at ``fontsize``."""
     rings = ring_origins(events, ranges, boundaries)
     if not len(rings):
         return None
@@ -209,7 +210,7 @@ def draw_ranges(ax: Any, events: pd.DataFrame, ranges: pd.DataFrame, boundaries:
         if len(on_map):  # label at the northmost point of the ring that is on the map
             top = on_map[int(np.argmax(y[on_map]))]
             notional = " (notional: origin approximate)" if approx else ""
-            ax.text(x[top], y[top], f"{row['system']} {float(row['range_km']):g} km{notional}", fontsize=7, color=colour,
+            ax.text(x[top], y[top], f"{row['system']} {float(row['range_km']):g} km{notional}", fontsize=fontsize, color=colour,
                     ha="center", va="bottom", zorder=9, clip_on=True,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.4})
     handles: list[Any] = [Line2D([], [], color=c, linewidth=1.4, linestyle=KIND_DASH.get(k, OTHER_DASH),

@@ -1,0 +1,595 @@
+"""The static map's layer drawers: one matplotlib drawer per layer of :data:`geo.layers.LAYERS`.
+
+:func:`prepare` builds the :class:`Canvas` every drawer draws from: the events shown, projected once, each
+with how the one precision rule draws it (:func:`geo.schema.precision_drawing`: a point, a point with its
+outer "near" ring, a symbol at its unit's label point with the unit outlined, or a country callout), the
+symbols that meet fanned out, and the international border lines every boundary layer defers to.
+:data:`DRAWERS` maps each registry name to its drawer; a drawer draws on the map axes and returns its
+legend sections, ``(heading, handles)``; sections sharing a heading are one section of the legend.
+The verification and precision keys the symbol layers share come from :func:`shared_sections`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Callable
+from typing import Any, Final
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.path import Path as MPath
+from matplotlib.transforms import Bbox
+from pyproj import Transformer
+
+from geo.areas import for_window
+from geo.layers import LAYERS
+from geo.places import label_points
+from geo.render._events import deployment_kinds
+from geo.render._style import (
+    BOUNDARY_STYLES,
+    CATEGORY_COLOURS,
+    CATEGORY_LABELS,
+    SYMBOL_KINDS,
+    SYMBOLS,
+    VERIFICATION_STYLES,
+)
+from geo.render.ranges import load_ranges
+from geo.schema import CATEGORIES, PRECISION_DRAWING, VERIFICATION
+from geo.snapshot import _overlays as _ov
+from geo.snapshot._geometry import clip as _clip
+from geo.snapshot._geometry import exteriors as _exteriors
+from geo.snapshot._geometry import project as _project
+from geo.snapshot._geometry import rings as _rings
+from geo.snapshot._geometry import shared_borders as _shared_borders
+from geo.snapshot._labels import draw_places, symbol_boxes
+from geo.snapshot._view import View, _floats, _located, _text
+
+Section = tuple[str, list[Any]]
+Box = tuple[float, float, float, float]
+
+#: Marker shape per category (colour alone does not survive a greyscale printer).
+CATEGORY_MARKERS: Final[dict[str, str]] = {
+    "deployment": "o",
+    "airspace_incident": "^",
+    "strike": "D",
+    "ground_combat": "o",
+    "territorial_change": "s",
+    "statement": "p",
+    "other": "h",
+}
+INK: Final = "#1a1a1a"
+#: Two countries' traces of one border nearer than this (metres) are printed as one line.
+BORDER_RECONCILE_M: Final = 2500.0
+#: Symbols nearer than this (points) are one spot and fan out; the fan's spacing between them.
+FAN_NEAR_PT: Final = 7.0
+FAN_STEP_PT: Final = 11.0
+#: The legend line of each way of drawing an imprecise location (the rule's kinds but ``point``).
+PRECISION_KEYS: Final = {
+    "near": "Near (within a few km): outer ring",
+    "unit": "Known only to a raion/oblast: symbol at its centre, the unit outlined (dashed: claimed)",
+    "callout": "Known only to the country: listed in a box, no point on the map",
+}
+
+
+def _svg_marker(path: str) -> MPath:
+    """A matplotlib marker from the small SVG paths of :data:`SYMBOLS` (M L H V Z and half-circle A)."""
+    tokens = re.findall(r"[MLHVZA]|-?\d*\.?\d+", path)
+    verts: list[tuple[float, float]] = []
+    codes: list[int] = []
+    x = y = 0.0
+    i, cmd = 0, ""
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in "MLHVZA":
+            cmd = tok
+            i += 1
+            if cmd == "Z":
+                verts.append(verts[0] if verts else (0.0, 0.0))
+                codes.append(MPath.CLOSEPOLY)
+            continue
+        if cmd in ("M", "L"):
+            x, y = float(tok), float(tokens[i + 1])
+            i += 2
+            verts.append((x, y))
+            codes.append(MPath.MOVETO if cmd == "M" else MPath.LINETO)
+            if cmd == "M":
+                cmd = "L"
+        elif cmd in ("H", "V"):
+            if cmd == "H":
+                x = float(tok)
+            else:
+                y = float(tok)
+            i += 1
+            verts.append((x, y))
+            codes.append(MPath.LINETO)
+        elif cmd == "A":  # rx ry rot large sweep x y: drawn as the half circle between the end points
+            ex, ey = float(tokens[i + 5]), float(tokens[i + 6])
+            i += 7
+            cx, cy, r = (x + ex) / 2, (y + ey) / 2, math.hypot(ex - x, ey - y) / 2
+            a0 = math.atan2(y - cy, x - cx)
+            for t in np.linspace(0, math.pi, 12)[1:]:
+                verts.append((cx + r * math.cos(a0 + t), cy + r * math.sin(a0 + t)))
+                codes.append(MPath.LINETO)
+            x, y = ex, ey
+        else:
+            i += 1
+    return MPath([(vx, -vy) for vx, vy in verts], codes)  # SVG y runs down
+
+
+SYMBOL_MARKERS: Final = {kind: _svg_marker(SYMBOLS[kind]["path"]) for kind in SYMBOL_KINDS}
+
+
+def colour(category: str) -> str:
+    return CATEGORY_COLOURS.get(category, CATEGORY_COLOURS["other"])
+
+
+def point_style(category: str, verification: str) -> dict[str, Any]:
+    """scatter() keywords of a symbol: the category's colour, filled or hollow and dashed per verification."""
+    ver = VERIFICATION_STYLES.get(verification, VERIFICATION_STYLES["reported"])
+    rgba = matplotlib.colors.to_rgba(colour(category), ver["fill"]) if ver["fill"] else "none"
+    dash = {"claimed": (0, (3.0, 1.5)), "disputed": (0, (1.5, 1.0))}.get(verification, "solid")
+    return {"facecolors": rgba, "edgecolors": ver["sc"] or colour(category), "linewidths": ver["w"] * 0.75,
+            "linestyles": dash}
+
+
+def legend_point(category: str, verification: str, marker: Any, label: str) -> Line2D:
+    st = point_style(category, verification)
+    return Line2D([], [], linestyle="none", marker=marker, markersize=7, label=label,
+                  markerfacecolor=st["facecolors"], markeredgecolor=st["edgecolors"], markeredgewidth=st["linewidths"])
+
+
+@dataclasses.dataclass
+class Used:
+    """What the symbol layers drew, for the legend's shared sections."""
+
+    categories: list[str] = dataclasses.field(default_factory=list)
+    kinds: list[str] = dataclasses.field(default_factory=list)
+    verifications: set[str] = dataclasses.field(default_factory=set)
+    drawings: set[str] = dataclasses.field(default_factory=set)
+
+
+@dataclasses.dataclass
+class Canvas:
+    """What every layer drawer draws on and from.
+
+    ``box``: the map's frame in projected metres; ``clear``: the part of it no panel (legend, inset) covers,
+    where the events, the furniture and every label go; ``frame``: ``clear`` in display pixels; ``pt``: the
+    smallest type (7 pt on paper, 12 pt on a slide); ``per_pt``: map metres per point. Per event (rows of
+    ``shown``): ``sx, sy`` the stated point projected, ``px, py`` where its symbol is drawn (the unit's
+    label point, moved apart from the symbols it meets), ``drawing`` its kind under the precision rule."""
+
+    ax: Axes
+    view: View
+    shown: pd.DataFrame
+    boundaries: Any
+    index: Any
+    areas: Any
+    ranges: pd.DataFrame | None
+    tf: Transformer
+    box: Box
+    clear: Box
+    frame: Bbox
+    clip_box: Any
+    tol: float
+    pt: float
+    per_pt: float
+    sx: np.ndarray
+    sy: np.ndarray
+    px: np.ndarray
+    py: np.ndarray
+    cats: np.ndarray
+    vers: np.ndarray
+    drawing: np.ndarray
+    is_dep: np.ndarray
+    unit_rings: dict[int, list[np.ndarray]]
+    country_lines: list[np.ndarray]
+    border_lines: Any
+    border_zone: Any
+    avoid: list[Bbox]
+    used: Used = dataclasses.field(default_factory=Used)
+
+    def shows(self, layer: str) -> bool:
+        return layer in self.view.layers
+
+    def symbols(self) -> np.ndarray:
+        """The events drawn as a symbol on the map (their layer shown; not a callout, not unplaced)."""
+        layer_on = np.where(self.is_dep, self.shows("deployments"), self.shows("events"))
+        return layer_on & np.isin(self.drawing, ("point", "near", "unit"))
+
+    def callouts(self) -> np.ndarray:
+        """The events listed in a country's callout box (their layer shown)."""
+        layer_on = np.where(self.is_dep, self.shows("deployments"), self.shows("events"))
+        return layer_on & (self.drawing == "callout")
+
+
+def prepare(ax: Axes, view: View, shown: pd.DataFrame, *, boundaries: Any, index: Any, areas: Any,
+            ranges: pd.DataFrame | None, tf: Transformer, box: Box, clear: Box, clip_box: Any, tol: float,
+            pt: float, avoid: list[Bbox]) -> Canvas:
+    """The :class:`Canvas` of ``shown`` on ``ax``: positions, the precision rule per event, unit outlines,
+    fanned-out symbols and the reconciled international border lines."""
+    n = len(shown)
+    lon, lat = _floats(shown, "lon"), _floats(shown, "lat")
+    located = _located(shown) if n else np.zeros(0, dtype=bool)
+    prec = _text(shown, "geo_precision").str.lower()
+    drawing = prec.map(PRECISION_DRAWING).fillna("near").to_numpy(dtype=object)
+    drawing[~located] = "none"
+    cats = _text(shown, "category", "other").to_numpy()
+    is_dep = cats == "deployment"
+    if ranges is None and is_dep.any() and {"deployments", "ranges"} & set(view.layers):
+        ranges = load_ranges()  # read once for the symbols and the rings
+    sx, sy = tf.transform(lon, lat)
+    fig = ax.figure
+    corners = ax.transData.transform([(clear[0], clear[1]), (clear[2], clear[3])])
+    frame = Bbox(corners)
+    per_pt = (box[2] - box[0]) / (ax.get_position().width * fig.get_figwidth() * 72)
+
+    country_lines: list[np.ndarray] = []
+    border_lines = border_zone = None
+    if "countries" in view.layers and boundaries is not None:
+        country_lines = _shared_borders(_clip(getattr(boundaries, "adm0", None), clip_box, tf, tol),
+                                        BORDER_RECONCILE_M)
+        if country_lines:
+            border_lines = shapely.multilinestrings([shapely.linestrings(c) for c in country_lines])
+            border_zone = shapely.buffer(border_lines, BORDER_RECONCILE_M)
+    c = Canvas(ax, view, shown, boundaries, index, areas, ranges, tf, box, clear, frame, clip_box, tol, pt, per_pt,
+               sx, sy, np.array(sx, dtype=float), np.array(sy, dtype=float), cats,
+               _text(shown, "verification", "reported").to_numpy(), drawing, is_dep, {}, country_lines, border_lines,
+               border_zone, avoid)
+    _unit_anchors(c)
+    c.px, c.py = _fan_out(ax, c.px, c.py, c.symbols(), per_pt)
+    return c
+
+
+def _unit_anchors(c: Canvas) -> None:
+    """Events drawn as ``unit``: their symbol moved to the unit's label point (where the unit has the most
+    room), the unit's outline (simplified, projected) kept for their layer's drawer."""
+    if c.boundaries is None:
+        c.drawing[c.drawing == "unit"] = "near"  # no unit to outline: the stated point, marked approximate
+        return
+    prec = _text(c.shown, "geo_precision").str.lower().to_numpy()
+    for level, name in ((2, "admin2"), (1, "admin1")):
+        col = f"adm{level}_id"
+        rows = np.flatnonzero((c.drawing == "unit") & (prec == name))
+        if not len(rows):
+            continue
+        layer = getattr(c.boundaries, f"adm{level}", None)
+        ids = (c.shown[col].iloc[rows].astype("string").fillna("").to_numpy(dtype=object)
+               if col in c.shown.columns else np.full(len(rows), "", dtype=object))
+        geoms: dict[str, Any] = {}
+        if layer is not None and len(layer):
+            hit = layer.loc[layer["unit_id"].astype(str).isin(set(ids))]
+            geoms = dict(zip(hit["unit_id"].astype(str), hit.geometry.to_numpy()))
+        units = list(geoms)  # simplified, projected and placed once per unit, however many events
+        if units:
+            shapes = np.array([geoms[u] for u in units], dtype=object)
+            outlines = _project(shapely.simplify(shapes, c.tol), c.tf)
+            rings = {u: _exteriors(np.array([o], dtype=object)) for u, o in zip(units, outlines)}
+            ax_, ay_ = c.tf.transform(*label_points(shapes))
+            anchor = {u: (x, y) for u, x, y in zip(units, ax_, ay_)}
+        for r, uid in zip(rows, ids):
+            if uid not in geoms:  # the unit is not among the boundaries loaded: the stated point, approximate
+                c.drawing[r] = "near"
+                continue
+            c.px[r], c.py[r] = anchor[uid]
+            c.unit_rings[int(r)] = rings[uid]
+
+
+def _fan_out(ax: Axes, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: float) -> tuple[np.ndarray, np.ndarray]:
+    """``x``, ``y`` with the symbols of ``mask`` that meet (nearer than :data:`FAN_NEAR_PT`) spread on a circle
+    around their spot, :data:`FAN_STEP_PT` apart; each spot gets a dot and a thin line to each of its symbols.
+    ``per_pt``: map units per point."""
+    from scipy.spatial import cKDTree
+
+    x, y = x.copy(), y.copy()
+    rows = np.flatnonzero(mask & np.isfinite(x) & np.isfinite(y))
+    if len(rows) < 2:
+        return x, y
+    pairs = cKDTree(np.column_stack([x[rows], y[rows]])).query_pairs(FAN_NEAR_PT * per_pt, output_type="ndarray")
+    if not len(pairs):
+        return x, y
+    parent = np.arange(len(rows))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        ra, rb = root(int(a)), root(int(b))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(root(i), []).append(int(rows[i]))
+    legs, spots = [], []
+    for members in groups.values():
+        k = len(members)
+        if k < 2:
+            continue
+        cx, cy = float(np.mean(x[members])), float(np.mean(y[members]))
+        radius = FAN_STEP_PT * per_pt / (2 * math.sin(math.pi / k)) if k > 2 else FAN_STEP_PT * per_pt / 2
+        for j, r in enumerate(members):
+            angle = math.pi / 2 + 2 * math.pi * j / k
+            x[r], y[r] = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
+            legs.append([(cx, cy), (x[r], y[r])])
+        spots.append((cx, cy))
+    if legs:
+        ax.add_collection(LineCollection(legs, colors=INK, linewidths=0.5, zorder=4.5))
+        sx, sy = zip(*spots)
+        ax.scatter(sx, sy, s=6, c=INK, marker="o", linewidths=0, zorder=4.6)
+    return x, y
+
+
+# --- the symbol layers --------------------------------------------------------------------------------
+
+
+def _outline_units(c: Canvas, rows: np.ndarray) -> None:
+    """The thin outline of each unit-drawn event's unit, in its category's colour and its verification's dash,
+    once per (unit, category, verification): never a fill, which would claim the whole unit."""
+    segs, colours, styles = [], [], []
+    drawn: set[tuple[int, str, str]] = set()
+    for r in rows:
+        rings = c.unit_rings.get(int(r))
+        if not rings:
+            continue
+        key = (id(rings), c.cats[r], c.vers[r])
+        if key in drawn:
+            continue
+        drawn.add(key)
+        for ring in rings:
+            segs.append(ring)
+            colours.append(colour(c.cats[r]))
+            styles.append(point_style(c.cats[r], c.vers[r])["linestyles"])
+    if segs:
+        c.ax.add_collection(LineCollection(segs, colors=colours, linewidths=1.0, linestyles=styles, zorder=3))
+
+
+def _near_rings(c: Canvas, rows: np.ndarray, size: float) -> None:
+    """The outer ring of events drawn as ``near`` (as the live map draws them), in the category's colour."""
+    if len(rows):
+        c.ax.scatter(c.px[rows], c.py[rows], s=(math.sqrt(size) + 7) ** 2, marker="o", facecolors="none", zorder=4.9,
+                     edgecolors=[matplotlib.colors.to_rgba(colour(k), 0.6) for k in c.cats[rows]], linewidths=0.9)
+
+
+def _note_drawings(c: Canvas, rows: np.ndarray) -> None:
+    c.used.drawings.update(str(d) for d in c.drawing[rows])
+    c.used.verifications.update(str(v) for v in c.vers[rows])
+
+
+def _note_callouts(c: Canvas, mask: np.ndarray) -> None:
+    """The layer's events listed in a country callout (drawn once for both symbol layers, after them)."""
+    if mask.any():
+        c.used.drawings.add("callout")
+        c.used.verifications.update(str(v) for v in c.vers[mask])
+
+
+def _events(c: Canvas) -> list[Section]:
+    """Events other than deployments: the category's marker (colour and shape), filled per verification."""
+    mine = c.symbols() & ~c.is_dep
+    rows = np.flatnonzero(mine)
+    _note_callouts(c, c.callouts() & ~c.is_dep)
+    if not len(rows):
+        return []
+    _outline_units(c, rows[c.drawing[rows] == "unit"])
+    unknown = ~np.isin(c.cats, CATEGORIES)  # drawn as "other"
+    for cat in CATEGORIES:
+        for ver in VERIFICATION:
+            pick = np.flatnonzero(mine & ((c.cats == cat) | (unknown & (cat == "other"))) & (c.vers == ver))
+            if not len(pick):
+                continue
+            size = 34 if ver in ("confirmed", "reported") else 46  # hollow symbols: larger, to stay legible
+            c.ax.scatter(c.px[pick], c.py[pick], s=size, marker=CATEGORY_MARKERS.get(cat, "h"), zorder=5,
+                         **point_style(cat, ver))
+            if ver == "disputed":
+                c.ax.scatter(c.px[pick], c.py[pick], s=22, marker="x", c=colour(cat), linewidths=0.9, zorder=6)
+            if cat not in c.used.categories:
+                c.used.categories.append(cat)
+    _near_rings(c, rows[c.drawing[rows] == "near"], 46)
+    _note_drawings(c, rows)
+    handles = [legend_point(k, "confirmed", CATEGORY_MARKERS.get(k, "h"), CATEGORY_LABELS.get(k, k.title()))
+               for k in CATEGORIES if k in c.used.categories]
+    return [("Events (shape + colour)", handles)]
+
+
+def _deployments(c: Canvas) -> list[Section]:
+    """Deployments: a symbol per kind (troops, missiles, rocket artillery, air defence, aviation)."""
+    mine = c.symbols() & c.is_dep
+    rows = np.flatnonzero(mine)
+    _note_callouts(c, c.callouts() & c.is_dep)
+    if not len(rows):
+        return []
+    _outline_units(c, rows[c.drawing[rows] == "unit"])
+    kinds = deployment_kinds(c.shown, c.ranges)
+    for k, kind in enumerate(SYMBOL_KINDS):
+        for ver in VERIFICATION:
+            pick = np.flatnonzero(mine & (kinds == k) & (c.vers == ver))
+            if not len(pick):
+                continue
+            c.ax.scatter(c.px[pick], c.py[pick], s=95, marker=SYMBOL_MARKERS[kind], zorder=7,
+                         **point_style("deployment", ver))
+            if ver == "disputed":
+                c.ax.scatter(c.px[pick], c.py[pick], s=30, marker="x", c=colour("deployment"), linewidths=0.9, zorder=8)
+            if kind not in c.used.kinds:
+                c.used.kinds.append(kind)
+    _near_rings(c, rows[c.drawing[rows] == "near"], 95)
+    _note_drawings(c, rows)
+    return [("Deployments", [legend_point("deployment", "confirmed", SYMBOL_MARKERS[k], SYMBOLS[k]["label"])
+                             for k in SYMBOL_KINDS if k in c.used.kinds])]
+
+
+def shared_sections(c: Canvas) -> list[Section]:
+    """The keys every symbol layer shares: verification (fill and dash) and location precision."""
+    out: list[Section] = []
+    if c.used.verifications:
+        handles: list[Any] = []
+        for v in VERIFICATION:
+            if v not in c.used.verifications:
+                continue
+            handle: Any = legend_point("other", v, "o", VERIFICATION_STYLES[v]["label"])
+            if v == "disputed":  # the cross drawn over the hollow symbol, as on the map
+                cross = Line2D([], [], linestyle="none", marker="x", markersize=5, markeredgecolor=colour("other"),
+                               markeredgewidth=0.9)
+                handle = (handle, cross)
+            handles.append(handle)
+        out.append(("Verification", handles))
+    precision: list[Any] = []
+    if "near" in c.used.drawings:
+        precision.append(Line2D([], [], linestyle="none", marker="o", markersize=9, markerfacecolor="none",
+                                markeredgecolor="#777777", markeredgewidth=0.9, label=PRECISION_KEYS["near"]))
+    if "unit" in c.used.drawings:
+        precision.append(Line2D([], [], linestyle="-", color="#555555", linewidth=1.0, marker="o", markersize=5,
+                                markerfacecolor="#bbbbbb", markeredgecolor="#555555", label=PRECISION_KEYS["unit"]))
+    if "callout" in c.used.drawings:
+        precision.append(Patch(facecolor="white", edgecolor=INK, linewidth=0.8, label=PRECISION_KEYS["callout"]))
+    if precision:
+        out.append(("Location precision", precision))
+    return out
+
+
+# --- overlays -----------------------------------------------------------------------------------------
+
+
+def _ranges(c: Canvas) -> list[Section]:
+    if not c.is_dep.any() or c.ranges is None:
+        return []
+    sec = _ov.draw_ranges(c.ax, c.shown, c.ranges, c.boundaries, c.tf, c.clear, fontsize=c.pt)
+    return [sec] if sec else []
+
+
+def _heatmap(c: Canvas) -> list[Section]:
+    if not len(c.shown):
+        return []
+    fine = np.isin(c.drawing, ("point", "near"))
+    sec = _ov.draw_heatmap(c.ax, c.sx[fine], c.sy[fine], c.box)
+    return [sec] if sec else []
+
+
+def _choropleth(c: Canvas) -> list[Section]:
+    if c.boundaries is None:
+        return []
+    sec = _ov.draw_choropleth(c.ax, c.shown, c.boundaries, c.clip_box, c.tf, c.tol)
+    return [sec] if sec else []
+
+
+def _areas(c: Canvas) -> list[Section]:
+    if c.areas is None or not len(c.areas):
+        return []
+    day, shown_areas = for_window(c.areas, c.view.filter.end)
+    if day is None:
+        return []
+    sec = _ov.draw_areas(c.ax, shown_areas, day, c.clip_box, c.tf, c.tol)
+    return [sec] if sec else []
+
+
+# --- boundaries ---------------------------------------------------------------------------------------
+
+
+def _countries(c: Canvas) -> list[Section]:
+    """One line per international border: the sources' two traces can lie 2 km apart."""
+    if not c.country_lines:
+        return []
+    style = BOUNDARY_STYLES["countries"]["color"]
+    c.ax.add_collection(LineCollection(c.country_lines, colors=style, linewidths=1.8, zorder=2.0))
+    return [("Boundaries", [Line2D([], [], color=style, linewidth=1.8, label="Country (ADM0)")])]
+
+
+def _admin(level: int, layer: str, width: float, label: str) -> Callable[[Canvas], list[Section]]:
+    def draw(c: Canvas) -> list[Section]:
+        """The unit outlines, not along an international border, which the border line stands for."""
+        if c.boundaries is None:
+            return []
+        rings = _rings(_clip(getattr(c.boundaries, f"adm{level}", None), c.clip_box, c.tf, c.tol),
+                       outside=c.border_zone, border=c.border_lines, reach=2 * BORDER_RECONCILE_M)
+        if not rings:
+            return []
+        style = BOUNDARY_STYLES[layer]["color"]
+        c.ax.add_collection(LineCollection(rings, colors=style, linewidths=width, zorder=2 + level * 0.1))
+        return [("Boundaries", [Line2D([], [], color=style, linewidth=width, label=label)])]
+
+    return draw
+
+
+def _border_districts(c: Canvas) -> list[Section]:
+    """Outline only (a fill would blend with the choropleth, areas and event symbols on paper), under the
+    boundary lines."""
+    bd = getattr(c.index, "border_districts", None) if c.index is not None else None
+    if bd is None or not len(bd) or c.boundaries is None or not len(c.boundaries.adm2):
+        return []
+    ids = set(bd["adm2_id"].astype(str))
+    rows = c.boundaries.adm2.loc[c.boundaries.adm2["unit_id"].astype(str).isin(ids)]
+    outlines = _rings(_clip(rows, c.clip_box, c.tf, c.tol), outside=c.border_zone, border=c.border_lines,
+                      reach=2 * BORDER_RECONCILE_M)
+    if not outlines:
+        return []
+    style = BOUNDARY_STYLES["border_districts"]["color"]
+    c.ax.add_collection(LineCollection(outlines, colors=style, linewidths=0.8, linestyles=(0, (4, 2.5)), zorder=1.9))
+    return [("Boundaries", [Patch(facecolor="none", edgecolor=style, linewidth=0.8, linestyle="--",
+                                  label="Border district (outlined)")])]
+
+
+def _labels(c: Canvas) -> list[Section]:
+    """Place names, placed around everything drawn before them (texts, boxes, panels, symbols)."""
+    if c.boundaries is None:
+        return []
+    renderer = c.ax.figure.canvas.get_renderer()
+    avoid = [a.get_window_extent(renderer)
+             for a in (*c.ax.texts, *(p for p in c.ax.patches if p.get_zorder() >= 20))] + list(c.avoid)
+    lat_c = float(c.tf.transform((c.box[0] + c.box[2]) / 2, (c.box[1] + c.box[3]) / 2, direction="INVERSE")[1])
+    c.ax.figure.snapshot_places = draw_places(c.ax, c.boundaries, c.tf, c.box, lat_c, avoid=avoid,
+                                              prefer_clear=symbol_boxes(c.ax), frame=c.frame, floor=c.pt)
+    return []
+
+
+#: The matplotlib drawer of every registry layer (:data:`geo.layers.LAYERS`).
+DRAWERS: Final[dict[str, Callable[[Canvas], list[Section]]]] = {
+    "countries": _countries,
+    "oblasts": _admin(1, "oblasts", 0.8, "Oblast / voblast (ADM1)"),
+    "raions": _admin(2, "raions", 0.35, "Raion / district (ADM2)"),
+    "border_districts": _border_districts,
+    "labels": _labels,
+    "events": _events,
+    "deployments": _deployments,
+    "ranges": _ranges,
+    "heatmap": _heatmap,
+    "choropleth": _choropleth,
+    "areas": _areas,
+}
+if set(DRAWERS) != set(LAYERS):  # pragma: no cover - a registry layer without a drawer is a bug at import
+    raise RuntimeError(f"expected a static drawer for every layer of geo.layers.LAYERS, got {sorted(DRAWERS)}")
+
+
+def draw_layers(c: Canvas) -> list[Section]:
+    """The view's layers in registry order but those placed last (:func:`draw_last`), and the legend's
+    sections: sections of one heading merged, the shared symbol keys right after the symbol layers."""
+    sections: list[Section] = []
+    shared_at = 0
+    for name in _shown(c, last=False):
+        before = (len(c.used.drawings), len(c.used.verifications))
+        sections += DRAWERS[name](c)
+        if (len(c.used.drawings), len(c.used.verifications)) != before:
+            shared_at = len(sections)
+    sections[shared_at:shared_at] = shared_sections(c)
+    merged: dict[str, list[Any]] = {}
+    for head, handles in sections:
+        merged.setdefault(head, []).extend(handles)
+    return [(head, handles) for head, handles in merged.items() if handles]
+
+
+def draw_last(c: Canvas) -> None:
+    """The layers placed around everything else on the map (place names), once the rest is drawn."""
+    for name in _shown(c, last=True):
+        DRAWERS[name](c)
+
+
+def _shown(c: Canvas, *, last: bool) -> list[str]:
+    return [n for n, layer in sorted(LAYERS.items(), key=lambda kv: kv[1].order)
+            if layer.placed_last == last and c.shows(n)]
