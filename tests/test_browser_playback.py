@@ -23,11 +23,12 @@ PLAYBACK = "() => GeoRender.playback()"
 
 
 def _expected() -> dict[str, tuple[int, int]]:
-    """Per day of the window (ISO): the sample's events drawn as points (located to a point: exact, near or
-    country) active on that day, and those started on or before it (cumulative)."""
+    """Per day of the window (ISO): the sample's events shown (every located one: a symbol at its point or
+    its unit's label point, or an entry in the box of those known only to a country) active on that day, and
+    those started on or before it (cumulative)."""
     events = apply(io.read_events(ROOT / "data" / "sample_events.csv").frame, EventFilter(start=FIRST, end=LAST))
     precision = events["geo_precision"].astype("string").fillna("near")
-    points = events[events["lon"].notna() & events["lat"].notna() & precision.isin(["exact", "near", "country"])]
+    points = events[events["lon"].notna() & events["lat"].notna() & (precision != "none")]
     start = pd.to_datetime(points["date_start"]).dt.date
     return {d.isoformat(): (int(active_on(points, d).sum()), int((start <= d).sum())) for d in DAYS}
 

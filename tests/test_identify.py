@@ -283,7 +283,7 @@ def test_a_co_located_pair_is_listed_in_one_popup_and_marked_in_the_tables(ident
     assert all(t in text for t in titles), text  # both in the list as well
     # the halo marks the event shown: it moves to the other symbol of the fanned-out pair
     assert halo_first and halo_second and halo_first != halo_second, (halo_first, halo_second)
-    assert selected == {"events": 1, "units": 0}, selected
+    assert selected == {"events": 1, "units": 0, "callout": 0}, selected
     # points win over the unit around them: the unit is a line below the events, opening it
     assert "areas" not in text and "Also here, known only to an area: Sumy" in also, (text, also)
     assert "Air raid alert across Sumy oblast" in oblast_card, oblast_card
@@ -322,7 +322,7 @@ def test_a_click_in_a_raion_inside_an_oblast_level_unit_opens_the_raion(identify
     assert card.startswith(raion), (card, text)
     assert "2 areas contain this point" in text and "1 of 2" in text, text
     assert outer.startswith(oblast), outer
-    assert selected == {"events": 0, "units": 1}, selected
+    assert selected == {"events": 0, "units": 1, "callout": 0}, selected
     assert "Evacuation ordered across Kursk oblast" in event_card and "back to" in event_card, event_card
 
 

@@ -21,6 +21,7 @@ from geo import join
 from geo.assets import standalone_html
 from geo.boundaries import Provenance
 from geo.errors import GeoError
+from geo.places import label_points
 from geo.render import (
     BASEMAPS,
     LAYERS,
@@ -39,6 +40,7 @@ from geo.render import (
 from geo.render._events import PREC, deployment_kinds
 from geo.render._style import SYMBOL_KINDS
 from geo.render.mgrs import utm_zone
+from geo.schema import GEO_PRECISION, PRECISION_DRAWING, VERIFICATION
 from tests.factories import grid_boundaries, make_events
 from tests.render_factories import (
     HOSTILE,
@@ -185,8 +187,12 @@ def test_aggregated_mode_above_the_threshold(monkeypatch) -> None:
     payload = data_payload(groups)
     assert payload["mode"] == "cells" and payload["texts"] is None
     cols = columns(payload)
-    point_like = events["geo_precision"].isin(["exact", "near", "country"]).sum()
-    assert cols["count"].sum() == point_like  # raion/oblast-only events are not in the cells
+    point_like = events["geo_precision"].isin(["exact", "near"]).sum()
+    # raion/oblast-only events are counted on their units, country-only ones in the box: neither in a cell
+    assert cols["count"].sum() == point_like and "approx" not in payload["cols"]
+    records = pd.DataFrame(payload["units"])
+    assert records.loc[records["draw"] == "callout", "n"].sum() == (events["geo_precision"] == "country").sum()
+    assert records.loc[records["draw"] == "unit", "n"].sum() == events["geo_precision"].isin(["admin2", "admin1"]).sum()
     assert payload["n"] < point_like  # bounded by cells, not events
     assert [g.layer_name for g in groups][0] == "Events"
     assert not next(g for g in groups if g.layer_name == "Deployments")._children  # all in the cells
@@ -321,8 +327,16 @@ def test_admin_precision_events_are_units_not_points(grid) -> None:
     units = {u["name"]: u for u in payload["units"]}
     assert units["AAA SW raion"]["n"] == 2 and units["AAA SW raion"]["what"] == "admin2"
     assert units["BBB N Oblast"]["what"] == "admin1"
+    assert {u["draw"] for u in payload["units"]} == {"unit"}
     ring = decode_line(units["AAA SW raion"]["g"][0][0], payload["gscale"])
     assert ring[:, 0].min() == pytest.approx(50.0) and ring[:, 1].max() == pytest.approx(30.5)  # the raion itself
+    # the symbol goes at the unit's label point: the pole of inaccessibility, as the snapshot places it
+    lon, lat = label_points(np.array([b.adm2.geometry[b.adm2["unit_id"] == "AAA-SW"].iloc[0]], dtype=object))
+    assert units["AAA SW raion"]["lp"] == pytest.approx([lat[0], lon[0]], abs=1e-4)
+    assert units["AAA SW raion"]["lp"] == pytest.approx([50.25, 30.25], abs=0.02)
+    legend = legend_html(*groups)
+    assert "Known only to the raion: symbol at its centre, the raion outlined" in legend
+    assert "Known only to the oblast: symbol at its centre, the oblast outlined" in legend
     cols = columns(payload)
     prec = (cols["code"] >> 5) & 7
     assert (cols["unit"][prec == PREC["exact"]] == 65535).all()
@@ -333,6 +347,7 @@ def test_admin_precision_without_boundaries_gets_an_uncertainty_circle() -> None
     payload = data_payload(event_layers(make_events(2, geo_precision="admin1", lon=30.5, lat=50.5)))
     (unit,) = payload["units"]
     assert "g" not in unit and unit["r"] == 100_000 and unit["c"] == [50.5, 30.5] and unit["n"] == 2
+    assert unit["lp"] == unit["c"] and unit["draw"] == "unit"
 
 
 def test_unlocated_events_are_not_mapped_and_counted_in_the_legend() -> None:
@@ -343,11 +358,33 @@ def test_unlocated_events_are_not_mapped_and_counted_in_the_legend() -> None:
     assert "2 event(s) without a location" in legend_html(*groups)
 
 
-def test_country_precision_is_drawn_marked_as_approximate() -> None:
-    groups = event_layers(make_events(2, geo_precision="country"))
+def test_the_drawing_of_each_precision_is_the_schemas_rule() -> None:
+    groups = event_layers(mixed_events(300, seed=4))
     spec = layer_specs(groups[0], "points")[0]
-    assert PREC["country"] in spec["point_precs"]
-    assert "Country only" in legend_html(*groups)
+    assert spec["drawing"] == [PRECISION_DRAWING[p] for p in GEO_PRECISION]
+    assert spec["point_precs"] == [PREC["exact"], PREC["near"]]  # a symbol at their own point
+    assert spec["callout_title"] == "Known only to the country"
+
+
+def test_country_precision_is_a_record_per_country_listed_not_a_point(grid) -> None:
+    b, idx = grid
+    events = join.enrich(make_events(
+        4, lon=[30.2, 31.7, 31.6, 30.6], lat=[50.2, 50.8, 50.7, 50.6], category=["strike", "strike", "deployment", "strike"],
+        verification=["claimed", "reported", "confirmed", "reported"], geo_precision=["country", "country", "country", "exact"]), idx)
+    groups = event_layers(events, b)
+    payload = data_payload(groups)
+    spec = layer_specs(groups[0], "points")[0]
+    assert PREC["country"] not in spec["point_precs"]
+    records = [u for u in payload["units"] if u["draw"] == "callout"]
+    # per country, events and deployments apart (each layer lists its own); no geometry, no point, no radius
+    assert sorted((u["name"], u["id"], u["n"]) for u in records) == [("Aland", "AAA", 1), ("Bland", "BBB", 1), ("Bland", "BBB", 1)]
+    assert all(u["lvl"] == "country" and not {"g", "c", "r", "lp"} & set(u) for u in records)
+    assert {u["ver"] for u in records if u["name"] == "Aland"} == {VERIFICATION.index("claimed")}
+    cols = columns(payload)
+    prec = (cols["code"] >> 5) & 7
+    assert (cols["unit"][prec == PREC["country"]] != 65535).all()
+    html = legend_html(*groups)
+    assert "Known only to the country: listed in the box" in html and "ring" not in html.split("Location precision")[1]
 
 
 # --- deployments and ranges ---------------------------------------------------------------------------
@@ -548,7 +585,10 @@ def test_standalone_map_in_an_offline_browser(grid, tmp_path) -> None:
             const r = window.__m.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }""")
         page.mouse.click(x, y)
         page.wait_for_selector(".geo-popup")
-        assert HOSTILE in page.inner_text(".geo-popup h4")
+        # the first card is the nearest event's (the raion events' symbols at the raion's label point share
+        # the spot: listed with it)
+        title = page.evaluate("() => (document.querySelector('.geo-id-body h4') || document.querySelector('.geo-popup h4')).innerText")
+        assert title == HOSTILE
         assert page.evaluate("() => document.querySelectorAll('.geo-popup img, .leaflet-popup img').length") == 0
         assert not errors and not blocked
 

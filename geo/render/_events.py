@@ -4,25 +4,30 @@ Per located event (points mode) the payload holds 16 bytes before base64 (~21.3 
 (1e-5 degree), start day and duration as uint16, admin unit as uint16, one byte with category (3 bits),
 verification (2) and precision (3), one byte with the deployment kind. Texts (titles, sources...) are
 added only for small windows. Above ``POINTS_MAX`` events the payload is a grid of cells instead, bounded
-by the number of cells, not of events. Events located only to a raion/oblast are never points: they are
-counted per unit and drawn as the unit's outline (or a circle of its size when no polygon is known).
+by the number of cells, not of events. How each precision is drawn is :data:`geo.schema.PRECISION_DRAWING`
+(:data:`DRAWING`, by precision code, travels to the runtime): events known only to a raion/oblast (``unit``)
+are counted per unit, drawn as their symbol at the unit's label point and the unit's outline (a circle of its
+size when no polygon is known); events known only to a country (``callout``) are counted per country and
+listed in a box, never drawn at a point.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
+from geo.places import label_points
 from geo.render._encode import pack_columns
 from geo.render._geometry import GEOMETRY_SCALE, PreparedLayer, locate_units, prepared_layer
 from geo.render._style import SYMBOL_KINDS
 from geo.render.ranges import match_systems, normalise_text
-from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION
+from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION, precision_drawing
 
 #: Up to this many located events in the window: one canvas point each; above: grid cells.
 POINTS_MAX: Final = 200_000
@@ -43,8 +48,12 @@ PREC: Final = {p: i for i, p in enumerate(GEO_PRECISION)}
 CAT: Final = {c: i for i, c in enumerate(CATEGORIES)}
 VER: Final = {v: i for i, v in enumerate(VERIFICATION)}
 SYM: Final = {k: i for i, k in enumerate(SYMBOL_KINDS)}
-#: Precisions drawn as points (a country-precision point is drawn, marked as approximate).
-POINT_PRECS: Final = (PREC["exact"], PREC["near"], PREC["country"])
+#: How each precision code is drawn (geo.schema.PRECISION_DRAWING): "point", "near", "unit", "callout", "none".
+DRAWING: Final = tuple(precision_drawing(p) for p in GEO_PRECISION)
+#: Precisions drawn as a symbol at their own point (exact, near); "unit" ones get theirs at the unit's label point.
+POINT_PRECS: Final = tuple(i for i, kind in enumerate(DRAWING) if kind in ("point", "near"))
+#: Precisions drawn through a record of ``PreparedEvents.units``: their admin unit, or their country's box.
+_UNIT_LEVELS: Final = {"admin2": 2, "admin1": 1}
 TEXT_COLUMNS: Final = (
     "id", "title", "description", "subcategory", "actors", "location_name", "equipment", "unit",
     "source_name", "source_url",
@@ -196,7 +205,7 @@ def prepare_events(events: pd.DataFrame, boundaries: Any = None, ranges: pd.Data
     if len(dep):
         sym[dep], named = classify_deployments(sub.iloc[dep], ranges)
         systems = {int(k): found for k, found in zip(dep, named) if found}
-    unit, units = _units(sub, lon[rows], lat[rows], cat, prec[rows], boundaries)
+    unit, units = _units(sub, lon[rows], lat[rows], cat, ver, prec[rows], boundaries)
     return PreparedEvents(
         n_input=n, rows=rows, lon=lon[rows], lat=lat[rows], cat=cat, ver=ver, prec=prec[rows], sym=sym,
         d0=d0, dl=dl, day0=str(np.datetime64(day0, "D")), unit=unit, units=units, unlocated=n - len(rows),
@@ -222,26 +231,93 @@ def _unit_text(sub: pd.DataFrame, col: str, row: int) -> str:
 
 
 def _units(
-    sub: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, cat: np.ndarray, prec: np.ndarray, boundaries: Any
+    sub: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, cat: np.ndarray, ver: np.ndarray, prec: np.ndarray,
+    boundaries: Any,
 ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Per located event, the index of its record in the returned list (NO_UNIT: drawn at its own point).
+
+    A record per admin unit (``unit`` drawing) or country (``callout`` drawing) and deployment-or-not: what
+    the runtime draws for the events known only to it (outline and label point, or an entry in the box)."""
     unit = np.full(len(lon), NO_UNIT, dtype=np.uint16)
     units: list[dict[str, Any]] = []
-    for level, name in ((2, "admin2"), (1, "admin1")):
+    for name in GEO_PRECISION:
+        kind = precision_drawing(name)
+        if kind not in ("unit", "callout"):
+            continue
         idx = np.flatnonzero(prec == PREC[name])
         if len(idx) == 0:
             continue
-        layer = prepared_layer(boundaries, level) if boundaries is not None else None
-        pos = _positions(sub, level, idx, lon, lat, layer)
-        keys = _group_keys(level, idx, pos, lon, lat, cat)
+        if kind == "callout":
+            keys, records = _country_groups(sub, idx, cat, boundaries)
+        else:
+            level = _UNIT_LEVELS[name]
+            layer = prepared_layer(boundaries, level) if boundaries is not None else None
+            pos = _positions(sub, level, idx, lon, lat, layer)
+            keys = _group_keys(level, idx, pos, lon, lat, cat)
         uniq, inverse = np.unique(keys, return_inverse=True)
         if len(units) + len(uniq) >= NO_UNIT:
             raise ValueError(f"too many admin units to draw ({len(units) + len(uniq)})")
         unit[idx] = len(units) + inverse
         order = np.argsort(inverse, kind="stable")
         splits = np.searchsorted(inverse[order], np.arange(1, len(uniq)))
-        for members, member_pos in zip(np.split(idx[order], splits), np.split(pos[order], splits)):
-            units.append(_unit_record(len(units), level, name, members, member_pos, layer, sub, lon, lat, cat))
+        groups = zip(np.split(idx[order], splits), np.split(np.arange(len(idx))[order], splits))
+        for members, at in groups:
+            counts = np.bincount(cat[members], minlength=len(CATEGORIES))
+            record: dict[str, Any] = {"k": len(units), "what": name, "draw": kind, "n": int(len(members)),
+                                      "cat": int(counts.argmax()), "ver": int(ver[members].min())}
+            if kind == "callout":
+                record.update(records[int(keys[at[0]])])
+            else:
+                record.update(_unit_place(level, members, pos[at], layer, sub, lon, lat))
+            units.append(record)
     return unit, units
+
+
+def _country_groups(
+    sub: pd.DataFrame, idx: np.ndarray, cat: np.ndarray, boundaries: Any
+) -> tuple[np.ndarray, dict[int, dict[str, Any]]]:
+    """Group keys (country, deployment or not) of the country-located events ``idx`` and, per key, what
+    the record says of the country: level, ISO code (``id``) and name."""
+    iso = _unit_ids(sub, "adm0_iso", idx)
+    hint = _unit_ids(sub, "country_iso", idx)
+    names = _unit_ids(sub, "adm0_name", idx)
+    iso = np.where(iso == "", hint, iso)
+    known: dict[str, str] = {}
+    layer = prepared_layer(boundaries, 0) if boundaries is not None else None
+    if layer is not None:
+        known = {str(i): str(n) for i, n in zip(layer.iso3, layer.names) if i and n}
+    codes, uniques = pd.factorize(pd.Series(iso, dtype=object))
+    dep = (cat[idx] == CAT["deployment"]).astype(np.int64)
+    keys = codes.astype(np.int64) * 2 + dep
+    records: dict[int, dict[str, Any]] = {}
+    for key in np.unique(keys):
+        code = str(uniques[key // 2])
+        first = int(np.flatnonzero(keys == key)[0])
+        name = names[first] or known.get(code) or code or "Country unknown"
+        records[int(key)] = {"lvl": "country", "name": str(name), "local": None, "id": code or None}
+    return keys, records
+
+
+#: Label points of the units of each prepared layer, computed once per unit (layer id → (layer, cache)).
+_LABEL_POINTS: dict[int, tuple[weakref.ref[PreparedLayer], dict[int, tuple[float, float]]]] = {}
+
+
+def unit_label_points(layer: PreparedLayer, positions: np.ndarray) -> np.ndarray:
+    """(lat, lon) of the label point of each unit at ``positions`` of ``layer``: the pole of inaccessibility
+    (:func:`geo.places.label_points`, as the snapshot places a unit's symbol), kept per layer."""
+    entry = _LABEL_POINTS.get(id(layer))
+    if entry is None or entry[0]() is not layer:
+        for key in [k for k, (ref, _c) in _LABEL_POINTS.items() if ref() is None]:
+            del _LABEL_POINTS[key]
+        entry = (weakref.ref(layer), {})
+        _LABEL_POINTS[id(layer)] = entry
+    cache = entry[1]
+    todo = sorted({int(p) for p in positions if int(p) not in cache})
+    if todo:
+        lon, lat = label_points(np.asarray(layer.geoms[todo], dtype=object))
+        for p, x, y in zip(todo, lon, lat):
+            cache[p] = (float(y), float(x)) if np.isfinite(x) and np.isfinite(y) else (float(layer.lat[p]), float(layer.lon[p]))
+    return np.array([cache[int(p)] for p in positions], dtype=float).reshape(-1, 2)
 
 
 def _positions(
@@ -279,23 +355,25 @@ def _group_keys(
     return keys
 
 
-def _unit_record(
-    k: int, level: int, what: str, members: np.ndarray, pos: np.ndarray, layer: PreparedLayer | None,
-    sub: pd.DataFrame, lon: np.ndarray, lat: np.ndarray, cat: np.ndarray,
+def _unit_place(
+    level: int, members: np.ndarray, pos: np.ndarray, layer: PreparedLayer | None,
+    sub: pd.DataFrame, lon: np.ndarray, lat: np.ndarray,
 ) -> dict[str, Any]:
-    counts = np.bincount(cat[members], minlength=len(CATEGORIES))
-    record: dict[str, Any] = {"k": k, "lvl": "raion" if level == 2 else "oblast", "what": what,
-                              "n": int(len(members)), "cat": int(counts.argmax())}
+    """Where a unit record is drawn: its name, its polygon (``g``) and label point (``lp``: [lat, lon]), or,
+    when no polygon is known, a circle of the level's size around the events' mean point (``c``, ``r``)."""
+    record: dict[str, Any] = {"lvl": "raion" if level == 2 else "oblast"}
     p = int(pos[0])
     if layer is not None and p >= 0:
+        (lp,) = unit_label_points(layer, np.array([p]))
         record.update(name=str(layer.names[p]) or str(layer.ids[p]), local=str(layer.locals[p]) or None,
-                      id=str(layer.ids[p]), g=layer.encoded[p])
+                      id=str(layer.ids[p]), g=layer.encoded[p], lp=[round(float(lp[0]), 5), round(float(lp[1]), 5)])
         return record
     first = int(members[0])  # one value each: a scalar look-up, not a column conversion per unit
     record["name"] = (_unit_text(sub, f"adm{level}_name", first) or _unit_text(sub, "location_name", first)
                       or f"unknown {record['lvl']}")
     record["local"] = None
     record["c"] = [round(float(lat[members].mean()), 4), round(float(lon[members].mean()), 4)]
+    record["lp"] = record["c"]
     record["r"] = FALLBACK_RADIUS_M[level]
     return record
 
@@ -445,10 +523,11 @@ def _cell_size(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float, i
 
 
 def cells_payload(prep: PreparedEvents) -> tuple[dict[str, Any], int]:
-    """Aggregated payload: counts per grid cell (exact/near events; country-located ones apart)."""
+    """Aggregated payload: counts per grid cell of the events drawn at their own point (exact, near). Those
+    known only to a unit or a country are counted in their records (``units``): outlined, or listed per
+    country, never put in a cell at a point that is not theirs."""
     pick = np.isin(prep.prec, POINT_PRECS)
     lon, lat, cat = prep.lon[pick], prep.lat[pick], prep.cat[pick]
-    approx = (prep.prec[pick] == PREC["country"]).astype(np.int64)
     base = {"mode": "cells", "scale": POINT_SCALE, "gscale": GEOMETRY_SCALE, "day0": prep.day0,
             "units": prep.units, "unlocated": prep.unlocated, "texts": None, "n_events": prep.n}
     if len(lon) == 0:
@@ -456,7 +535,7 @@ def cells_payload(prep: PreparedEvents) -> tuple[dict[str, Any], int]:
     size, x0, y0, width, height = _cell_size(lon, lat)
     cx = np.clip(((lon - x0) / size).astype(np.int64), 0, width - 1)
     cy = np.clip(((lat - y0) / size).astype(np.int64), 0, height - 1)
-    cell = (approx * height + cy) * width + cx
+    cell = cy * width + cx
     keyed = cell * 8 + cat
     uniq, counts = np.unique(keyed, return_counts=True)
     cells, cat_of = uniq // 8, uniq % 8
@@ -467,9 +546,8 @@ def cells_payload(prep: PreparedEvents) -> tuple[dict[str, Any], int]:
     totals = np.bincount(np.searchsorted(ucell, cells), weights=counts).astype(np.uint32)
     b64, cols, nbytes = pack_columns({
         "cx": ((ucell % width).astype(np.uint16), "u2"),
-        "cy": (((ucell // width) % height).astype(np.uint16), "u2"),
+        "cy": ((ucell // width).astype(np.uint16), "u2"),
         "count": (totals, "u4"),
         "cat": (top_cat.astype(np.uint8), "u1"),
-        "approx": ((ucell // (width * height)).astype(np.uint8), "u1"),
     })
     return {**base, "n": len(ucell), "cell": size, "x0": x0, "y0": y0, "b64": b64, "cols": cols}, nbytes

@@ -21,6 +21,7 @@ from geo.render._elements import HEAT_JS_URL, GeoData, GeoLayer
 from geo.render._encode import encode_geometries, encode_lines
 from geo.render._events import (
     CAT,
+    DRAWING,
     FULL_TEXT_MAX,
     NO_DAY,
     POINT_PRECS,
@@ -35,7 +36,7 @@ from geo.render._geometry import GEOMETRY_SCALE, LEVEL_WORDS, locate_units, prep
 from geo.render.labels import label_spec
 from geo.render.legend import section
 from geo.render.ranges import geodesic_ring
-from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION
+from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION, precision_drawing
 
 Mode = Literal["auto", "points", "cells"]
 Builder = Callable[["LayerContext"], list[Any]]
@@ -197,21 +198,47 @@ def _present(values: np.ndarray, vocab: tuple[str, ...]) -> list[str]:
     return [v for i, v in enumerate(vocab) if i in found]
 
 
+#: Title of the map's box listing the events known only to a country (the ``callout`` drawing).
+CALLOUT_TITLE: Final = "Known only to the country"
+#: The legend's line for each drawing of geo.schema.PRECISION_DRAWING ({word}: the unit's level).
+DRAWING_LABELS: Final[dict[str, str]] = {
+    "point": "Exact point",
+    "near": "Near (within a few km): outer ring",
+    "unit": "Known only to the {word}: symbol at its centre, the {word} outlined (dashed as its verification, no fill)",
+    "callout": f"Known only to the country: listed in the box \u201c{CALLOUT_TITLE}\u201d, no point on the map",
+}
+_GREY: Final = "#555555"
+#: The legend swatch of each drawing (see runtime.js ``swatch`` and legend.swatch_svg).
+DRAWING_SWATCHES: Final[dict[str, dict[str, Any]]] = {
+    "point": {"t": "pt", "c": _GREY, "v": "confirmed", "p": "point"},
+    "near": {"t": "pt", "c": _GREY, "v": "confirmed", "p": "near"},
+    "unit": {"t": "pt", "c": _GREY, "v": "confirmed", "p": "unit"},
+    "callout": {"t": "fill", "c": "#333333", "fc": "#ffffff", "fo": 1, "w": 1},
+}
+
+
+def _precision_items(precisions: list[str]) -> list[tuple[dict[str, Any], str]]:
+    """A legend line per precision present, as :func:`geo.schema.precision_drawing` draws it (one line per
+    drawing but for units, whose line names the level)."""
+    items, seen = [], set()
+    for p in precisions:
+        kind = precision_drawing(p)
+        if kind not in DRAWING_LABELS:
+            continue
+        word = LEVEL_WORDS[2 if p == "admin2" else 1] if kind == "unit" else ""
+        label = DRAWING_LABELS[kind].format(word=word)
+        if label in seen:
+            continue
+        seen.add(label)
+        items.append((DRAWING_SWATCHES[kind], label))
+    return items
+
+
 def _shared_sections(prep: PreparedEvents) -> list[dict[str, Any]]:
     """Verification and precision: identical in every event layer, so the map shows them once."""
-    grey = "#555555"
-    ver = section("Verification", [({"t": "pt", "c": grey, "v": v}, S.VERIFICATION_STYLES[v]["label"])
+    ver = section("Verification", [({"t": "pt", "c": _GREY, "v": v}, S.VERIFICATION_STYLES[v]["label"])
                                    for v in _present(prep.ver, VERIFICATION)])
-    items = []
-    for p in _present(prep.prec, GEO_PRECISION):
-        if p in ("exact", "near", "country"):
-            label = {"exact": "Exact point", "near": "Near (within a few km): outer ring",
-                     "country": "Country only: dashed ring, symbol at the stated point"}[p]
-            items.append(({"t": "pt", "c": grey, "v": "confirmed", "p": p}, label))
-        else:
-            word = LEVEL_WORDS[2 if p == "admin2" else 1]
-            items.append(({"t": "fill", "c": grey, "fc": grey, "fo": 0.12, "w": 1.6, "d": [6, 4]},
-                          f"Known only to the {word}: the {word} outlined"))
+    items = _precision_items(_present(prep.prec, GEO_PRECISION))
     note = f"{prep.unlocated} event(s) without a location are not mapped." if prep.unlocated else None
     return [ver, section("Location precision", items, note=note)]
 
@@ -238,8 +265,8 @@ def _points_spec(ctx: LayerContext, show_cats: list[int], legend: dict[str, Any]
     return {
         "data": ctx.data_key, "cats": S.category_table(), "vers": S.verification_table(),
         "precs": S.precision_table(), "syms": S.symbol_table(), "show_cats": show_cats,
-        "point_precs": list(POINT_PRECS), "styles": S.styles(), "ramp": list(S.COUNT_RAMP), "legend": legend,
-        "window": play_window(ctx),
+        "point_precs": list(POINT_PRECS), "drawing": list(DRAWING), "callout_title": CALLOUT_TITLE,
+        "styles": S.styles(), "ramp": list(S.COUNT_RAMP), "legend": legend, "window": play_window(ctx),
     }
 
 
@@ -255,9 +282,11 @@ def _cells_section(ctx: LayerContext) -> dict[str, Any]:
         lo, hi = math.ceil(edges[i]) if i else 1, math.ceil(edges[i + 1]) - 1 if i < k - 1 else top
         if hi >= lo:
             items.append(({"t": "fill", "fc": colour, "fo": 0.8, "c": colour}, f"{lo}–{hi}" if hi > lo else f"{lo}"))
-    items.append(({"t": "fill", "c": "#333333", "d": [2, 2]}, "Events located only to a country"))
     return section(f"Events per {payload['cell']:g}° cell", items,
-                   note=f"{ctx.prepared.n:,} events in the window: aggregated; narrow the filters to see points.")
+                   note=f"{ctx.prepared.n:,} events in the window: aggregated; narrow the filters to see points. "
+                        "The cells count the events located to a point; those known only to a raion or oblast "
+                        "are counted on its outline, those known only to a country in the box "
+                        f"\u201c{CALLOUT_TITLE}\u201d.")
 
 
 def _points_layer(ctx: LayerContext, name: str, cats: list[str], main: dict[str, Any] | None) -> list[Any]:
@@ -313,7 +342,7 @@ def _ring_rows(ctx: LayerContext) -> pd.DataFrame:
     if prep is None or ranges is None or not len(ranges) or not prep.systems:
         return empty
     row_of = ranges.reset_index(drop=True).groupby("system", sort=False)["range_km"].idxmax()
-    point = {PREC["exact"], PREC["near"]}
+    point = set(POINT_PRECS)
     pairs = [(k, system) for k, found in prep.systems.items() if prep.prec[k] in point
              for system in found if system in row_of.index]
     if not pairs:
@@ -340,7 +369,7 @@ def _unringed(ctx: LayerContext) -> int:
         return 0
     known = set(ctx.ranges["system"])
     return sum(1 for k, found in prep.systems.items()
-               if prep.prec[k] not in (PREC["exact"], PREC["near"]) and known.intersection(found))
+               if prep.prec[k] not in POINT_PRECS and known.intersection(found))
 
 
 def ring_origins(events: pd.DataFrame, ranges: pd.DataFrame, boundaries: Any = None) -> pd.DataFrame:
@@ -400,7 +429,7 @@ def build_heatmap(ctx: LayerContext) -> list[Any]:
     legend = _legend(LAYERS["heatmap"].order, section(
         "Heatmap", [({"t": "grad", "cs": colours}, "Density of located events (low → high)")],
         note="Exact and near points only."))
-    spec = {"data": ctx.data_key, "point_precs": [PREC["exact"], PREC["near"]], "legend": legend,
+    spec = {"data": ctx.data_key, "point_precs": list(POINT_PRECS), "legend": legend,
             "options": {"radius": 14, "blur": 18, "minOpacity": 0.25, "maxZoom": 10,
                         "gradient": {str(k): v for k, v in S.HEAT_GRADIENT.items()}}}
     return [GeoLayer("heat", spec, layer_name="heatmap", extra_js=[("leaflet-heat.js", HEAT_JS_URL)])]

@@ -75,8 +75,8 @@ def swatch_svg(sw: dict[str, Any]) -> str:
             body += f'<path d="M-3,-3L3,3M-3,3L3,-3" {_attrs(stroke=sw["c"])} stroke-width="1.5"/>'
         if sw.get("p") == "near":
             body += f'<circle r="8.5" fill="none" {_attrs(stroke=sw["c"])} stroke-width="1" stroke-opacity="0.6"/>'
-        elif sw.get("p") == "country":
-            body += '<circle r="8.5" fill="none" stroke="#333" stroke-width="1.2" stroke-dasharray="2 2"/>'
+        elif sw.get("p") == "unit":  # the symbol inside its unit's outline: dashed, never filled
+            body += f'<rect x="-10" y="-8" width="20" height="16" fill="none" {_attrs(stroke=sw["c"])} stroke-width="1" stroke-dasharray="3 2"/>'
         return f'<svg width="22" height="18" viewBox="-11 -9 22 18">{body}</svg>'
     if t == "line":
         body = f'<path d="M1,7H21" fill="none" {_attrs(stroke=sw["c"], stroke_width=sw.get("w", 2), stroke_dasharray=_dash(sw.get("d")), stroke_opacity=sw.get("o"))}/>'

@@ -253,8 +253,9 @@
     }
     if (sw.p === "near") {
       s.appendChild(svg("circle", {r: 8.5, fill: "none", stroke: sw.c, "stroke-width": 1, "stroke-opacity": 0.6}));
-    } else if (sw.p === "country") {
-      s.appendChild(svg("circle", {r: 8.5, fill: "none", stroke: "#333", "stroke-width": 1.2, "stroke-dasharray": "2 2"}));
+    } else if (sw.p === "unit") {  // the symbol inside its unit's outline: dashed, never filled
+      s.appendChild(svg("rect", {x: -10, y: -8, width: 20, height: 16, fill: "none", stroke: sw.c, "stroke-width": 1,
+        "stroke-dasharray": "3 2"}));
     }
     return s;
   }
@@ -439,11 +440,17 @@
     table.appendChild(tr);
   }
 
+  /** How the map draws an event of precision code ``code`` (the rule geo.schema.PRECISION_DRAWING, sent as
+   *  ``spec.drawing``): "point", "near", "unit", "callout" or "none". */
+  function drawing(spec, code) {
+    return (spec.drawing || [])[(code >> 5) & 7] || "near";
+  }
+
   function eventSummary(d, spec, i) {
     var code = d.cols.code[i], cat = spec.cats[code & 7], ver = spec.vers[(code >> 3) & 3];
     var prec = spec.precs[(code >> 5) & 7], d0 = d.cols.d0[i], dl = d.cols.dl[i];
     var when = d0 === 65535 ? "date unknown" : fmtDay(d.day0, d0) + (dl ? " \u2013 " + fmtDay(d.day0, d0 + dl) : "");
-    return {cat: cat, ver: ver, prec: prec, when: when};
+    return {cat: cat, ver: ver, prec: prec, when: when, draw: drawing(spec, code)};
   }
 
   /** The card of event ``i``: what, when (and how precisely), where (point, MGRS, admin units), who,
@@ -483,7 +490,12 @@
     var desc = text(d, "description", i);
     if (desc) box.appendChild(el("div", null, desc));
     if (!d.raw.texts) box.appendChild(el("div", "geo-note", "Many events in the window: details are in the table below the map."));
-    if (s.prec.name === "country") box.appendChild(el("div", "geo-note", "Location known only to the country: the symbol marks the stated point, not the place."));
+    var u = d.cols.unit && d.cols.unit[i] !== 65535 ? d.units[d.cols.unit[i]] : null;
+    if (s.draw === "unit" && u) {
+      box.appendChild(el("div", "geo-note", "Location known only to the " + u.lvl + " (" + u.name + "): the symbol marks its centre and the " + u.lvl + " is outlined, not the place."));
+    } else if (s.draw === "callout") {
+      box.appendChild(el("div", "geo-note", "Location known only to the country" + (u ? " (" + u.name + ")" : "") + ": listed in the box, not drawn on the map; the point above is the one the source states."));
+    }
     return box;
   }
 
@@ -643,6 +655,7 @@
         if (!this._units) this._units = this._buildUnits();
         this._units.addTo(map);
         this._redraw();
+        calloutRender(map);
       },
       _detach: function (map) {
         map.off("moveend viewreset resize", this._redraw, this);
@@ -656,6 +669,7 @@
         if (this._tip) map.closeTooltip(this._tip);
         map.removeLayer(this._units);
         map.getContainer().style.cursor = "";
+        calloutRender(map);
       },
       _select: function () {
         // the events drawn: shown categories, point precisions and (while the map's playback shows a day)
@@ -667,16 +681,20 @@
         var cum = !!(play && play.cumulative);
         this._playKey = playKey(play);
         var n = d.mode === "points" ? d.n : 0, all = this._all || (this._all = prepareAll(d, spec, cats, n));
-        var d0 = d.cols.d0, dl = d.cols.dl, keep = new Uint32Array(n), m = 0;
+        var d0 = d.cols.d0, dl = d.cols.dl, keep = new Uint32Array(n), m = 0, call = [], nUnit = 0;
         for (i = 0; i < n; i++) {
           if (!all.base[i]) continue;
           if (day !== null) {
             var s0 = d0[i];
             if (s0 === 65535 || s0 > day || (!cum && s0 + dl[i] < day)) continue;
           }
+          if (all.base[i] === 2) { call.push(i); continue; }  // known only to a country: listed, not drawn
+          if (drawing(spec, d.cols.code[i]) === "unit") nUnit++;
           keep[m++] = i;
         }
         var sel = keep.slice(0, m);
+        this._call = call;
+        this._nUnit = nUnit;
         var mx = new Float64Array(m), my = new Float64Array(m), ox = new Float32Array(m), oy = new Float32Array(m);
         var seen = new Uint16Array(all.spots), per = new Uint32Array(all.keys.length), gi = all.gi;
         for (k = 0; k < m; k++) {
@@ -699,6 +717,7 @@
         if (!this._paths) this._paths = (spec.syms || []).map(function (s) { return s.path ? new Path2D(s.path) : null; });
         this._unitDay = unitCounts(d, cats, day, cum);
         if (d.mode === "cells") this._selectCells();
+        if (this._map) calloutRender(this._map);
       },
       _selectCells: function () {
         var d = this._d, n = d.n, c = d.cols, raw = d.raw, m = 0, i;
@@ -718,13 +737,12 @@
         // No tooltip or popup per shape: the topmost polygon would answer (an oblast over the raion inside
         // it). The map's identify (identifyAt) finds every unit containing the point and opens the finest;
         // the shapes stay interactive so that the boundary tooltips beneath do not show through.
+        // Only the records drawn as a unit: those of the events known only to a country go to the box.
         var d = this._d, spec = this._spec, self = this, group = L.featureGroup();
         this._unitIndex = [];
         d.units.forEach(function (u) {
-          if (!self._cats[u.cat]) return;
-          var colour = spec.cats[u.cat].colour;
-          var style = {pane: "geoUnits", color: colour, weight: 1.6, dashArray: "6 4", fillColor: colour,
-            fillOpacity: 0.12, opacity: 0.9};
+          if (!self._cats[u.cat] || u.draw !== "unit") return;
+          var style = unitStyle(spec, u, u.ver);
           var shape = u.latlngs ? L.polygon(u.latlngs, style) : L.circle(u.c, Object.assign({radius: u.r}, style));
           self._unitIndex.push(unitEntry(u, shape));
           group.addLayer(shape);
@@ -765,13 +783,11 @@
       _spacing: function (z) { return this._radius(z) * 3.8; },
       _drawPoints: function (ctx, v) {
         var spec = this._spec, r = this._radius(v.z), W = v.size.x, H = v.size.y, self = this;
-        var nearIdx = spec.precs.findIndex(function (p) { return p.name === "near"; });
-        var countryIdx = spec.precs.findIndex(function (p) { return p.name === "country"; });
         var lod = lodPlan(this, v), hide = lod.hide, shown = 0;  // crowded cells: one counted circle each
         var rings = [];
         this._groups.forEach(function (g) {
           var code = g[0] & 255, sym = g[0] >> 8, ks = g[1];
-          var cat = spec.cats[code & 7], ver = spec.vers[(code >> 3) & 3], prec = (code >> 5) & 7;
+          var cat = spec.cats[code & 7], ver = spec.vers[(code >> 3) & 3], how = drawing(spec, code);
           var st = spec.styles.ver[ver.name], path = cat.name === "deployment" ? self._paths[sym] : null;
           var size = path ? r * 1.7 : r;
           ctx.setLineDash(st.d || []);
@@ -817,18 +833,18 @@
             }
             ctx.stroke();
           }
-          if (prec === nearIdx || prec === countryIdx) rings.push([prec === countryIdx, cat.colour, drawn, size]);
+          if (how === "near") rings.push([cat.colour, drawn, size]);  // near: an outer ring
         });
         rings.forEach(function (ring) {
           ctx.beginPath();
-          ctx.setLineDash(ring[0] ? [2, 2] : []);
-          ctx.lineWidth = ring[0] ? 1.3 : 1;
-          ctx.strokeStyle = ring[0] ? "#333" : ring[1];
-          ctx.globalAlpha = ring[0] ? 1 : 0.6;
-          var rr = ring[3] + (ring[0] ? 4 : 3.5);
-          for (var t = 0; t < ring[2].length; t += 2) {
-            ctx.moveTo(ring[2][t] + rr, ring[2][t + 1]);
-            ctx.arc(ring[2][t], ring[2][t + 1], rr, 0, 2 * Math.PI);
+          ctx.setLineDash([]);
+          ctx.lineWidth = 1;
+          ctx.strokeStyle = ring[0];
+          ctx.globalAlpha = 0.6;
+          var rr = ring[2] + 3.5, pts = ring[1];
+          for (var t = 0; t < pts.length; t += 2) {
+            ctx.moveTo(pts[t] + rr, pts[t + 1]);
+            ctx.arc(pts[t], pts[t + 1], rr, 0, 2 * Math.PI);
           }
           ctx.stroke();
           ctx.globalAlpha = 1;
@@ -849,18 +865,10 @@
           if (x1 < 0 || y1 < 0 || x0 > W || y0 > H) continue;
           var w = Math.max(x1 - x0, 2), h = Math.max(y1 - y0, 2);
           var cls = Math.min(ramp.length - 1, Math.floor(Math.log(1 + c.count[i]) / lmax * ramp.length));
-          if (c.approx[i]) {
-            ctx.setLineDash([2, 2]);
-            ctx.strokeStyle = "#333";
-            ctx.lineWidth = 1;
-            ctx.strokeRect(x0, y0, w, h);
-            ctx.setLineDash([]);
-          } else {
-            ctx.fillStyle = ramp[cls];
-            ctx.globalAlpha = 0.8;
-            ctx.fillRect(x0, y0, w, h);
-            ctx.globalAlpha = 1;
-          }
+          ctx.fillStyle = ramp[cls];
+          ctx.globalAlpha = 0.8;
+          ctx.fillRect(x0, y0, w, h);
+          ctx.globalAlpha = 1;
         }
       },
       _pick: function (pt) {
@@ -871,7 +879,7 @@
             var x0 = this._cmx[2 * i] * v.ws - v.ox, x1 = this._cmx[2 * i + 1] * v.ws - v.ox;
             var y1 = this._cmy[2 * i] * v.ws - v.oy, y0 = this._cmy[2 * i + 1] * v.ws - v.oy;
             if (pt.x >= x0 - 1 && pt.x <= Math.max(x1, x0 + 2) + 1 && pt.y >= y0 - 1 && pt.y <= Math.max(y1, y0 + 2) + 1) {
-              if (!d.cols.approx[i] || best < 0) best = i;
+              best = i;
             }
           }
           return best;
@@ -919,7 +927,6 @@
             var mx = 1;
             for (i = 0; i < d.n; i++) if (d.cols.count[i] > mx) mx = d.cols.count[i];
             for (i = 0; i < d.n; i++) {
-              if (d.cols.approx[i]) continue;
               pts.push([d.raw.y0 + (d.cols.cy[i] + 0.5) * d.raw.cell, d.raw.x0 + (d.cols.cx[i] + 0.5) * d.raw.cell,
                 Math.log(1 + d.cols.count[i]) / Math.log(1 + mx)]);
             }
@@ -1058,14 +1065,18 @@
   };
 
   /** What the page holds (for tests, benchmarks and diagnostics): point ``layers`` drawn and their
-   *  ``events``; registry ``groups`` alive (the newest per name) and ever ``created`` (a filter change
+   *  ``events`` (symbols drawn and, of them, ``callout``: listed in the box of those known only to a country);
+   *  registry ``groups`` alive (the newest per name) and ever ``created`` (a filter change
    *  creates a new set); data ``holders`` kept and payloads ``registered`` so far. */
   G._live = [];
   G._registered = 0;
   G.stats = function () {
-    var n = 0;
-    G._live.forEach(function (l) { (l._groups || []).forEach(function (g) { n += g[1].length; }); });
-    return {layers: G._live.length, events: n, groups: Object.keys(newest).length, created: groupsCreated,
+    var n = 0, call = 0;
+    G._live.forEach(function (l) {
+      (l._groups || []).forEach(function (g) { n += g[1].length; });
+      call += l._call ? l._call.length : 0;
+    });
+    return {layers: G._live.length, events: n + call, callout: call, groups: Object.keys(newest).length, created: groupsCreated,
       holders: Object.keys(registry).length, registered: G._registered};
   };
 
@@ -1433,20 +1444,30 @@
     return !st || st.day === null || st.cells ? null : st.day - Math.round(d.day0 / DAY_MS);
   }
 
-  /** Per event, once per data: shown at all (category, point precision), Web Mercator position (0..1),
-   *  co-located spot and drawing group (code and deployment kind, in code order). */
+  /** Per event, once per data: how it is shown (``base``: 1 a symbol on the canvas, 2 an entry in the box of
+   *  events known only to a country, 0 not at all: category off, or drawn as nothing), where its symbol is
+   *  drawn (``dlat``, ``dlon`` at the payload's scale: its own point, or its unit's label point for the
+   *  events known only to a unit) and that place in Web Mercator (0..1), co-located spot and drawing group
+   *  (code and deployment kind, in code order). The drawing of each precision is ``spec.drawing``. */
   function prepareAll(d, spec, cats, n) {
     var base = new Uint8Array(n), mx = new Float64Array(n), my = new Float64Array(n);
+    var dlat = new Int32Array(n), dlon = new Int32Array(n);
     var spot = new Uint32Array(n), gi = new Uint16Array(n), spots = new Map(), at = {}, keys = [], i;
-    var lat = d.cols.lat, lon = d.cols.lon, code = d.cols.code, sym = d.cols.sym, scale = d.raw.scale;
+    var lat = d.cols.lat, lon = d.cols.lon, code = d.cols.code, sym = d.cols.sym, scale = d.raw.scale, unit = d.cols.unit;
     for (i = 0; i < n; i++) {
-      var c = code[i];
-      if (!cats[c & 7] || spec.point_precs.indexOf((c >> 5) & 7) < 0) continue;
+      var c = code[i], how = drawing(spec, c);
+      if (!cats[c & 7]) continue;
+      var u = unit && unit[i] !== 65535 ? d.units[unit[i]] : null;
+      if (how === "callout") { base[i] = 2; continue; }
+      if (how !== "point" && how !== "near" && how !== "unit") continue;
       base[i] = 1;
-      var s = Math.sin(lat[i] / scale * Math.PI / 180);
-      mx[i] = (lon[i] / scale + 180) / 360;
+      var lp = how === "unit" && u && u.lp ? u.lp : null;  // a unit's events: their symbol at its label point
+      dlat[i] = lp ? Math.round(lp[0] * scale) : lat[i];
+      dlon[i] = lp ? Math.round(lp[1] * scale) : lon[i];
+      var s = Math.sin(dlat[i] / scale * Math.PI / 180);
+      mx[i] = (dlon[i] / scale + 180) / 360;
       my[i] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
-      var key = (lat[i] + 9000000) * 40000000 + (lon[i] + 18000000), p = spots.get(key);
+      var key = (dlat[i] + 9000000) * 40000000 + (dlon[i] + 18000000), p = spots.get(key);
       if (p === undefined) { p = spots.size; spots.set(key, p); }
       spot[i] = p;
       var gk = c + 256 * (sym ? sym[i] : 0), q = at[gk];
@@ -1456,32 +1477,49 @@
     var order = keys.map(function (g, q) { return q; }).sort(function (a, b) { return keys[a] - keys[b]; });
     var rank = new Uint16Array(keys.length);
     order.forEach(function (q, r) { rank[q] = r; });
-    for (i = 0; i < n; i++) if (base[i]) gi[i] = rank[gi[i]];
-    return {base: base, mx: mx, my: my, spot: spot, spots: spots.size, gi: gi,
+    for (i = 0; i < n; i++) if (base[i] === 1) gi[i] = rank[gi[i]];
+    return {base: base, mx: mx, my: my, dlat: dlat, dlon: dlon, spot: spot, spots: spots.size, gi: gi,
       keys: order.map(function (q) { return keys[q]; })};
   }
 
-  /** Events per admin unit on day offset ``day`` (null: the whole window, no counts). */
+  /** Events per admin unit on day offset ``day`` (null: the whole window, no counts), and the verification
+   *  its outline is dashed as (``ver``: the most assured of its events that day; codes into spec.vers). */
   function unitCounts(d, cats, day, cum) {
     if (day === null || !d.cols.unit || !d.units.length) return null;
-    var out = new Uint32Array(d.units.length), u = d.cols.unit, d0 = d.cols.d0, dl = d.cols.dl, code = d.cols.code;
+    var out = new Uint32Array(d.units.length), ver = new Uint8Array(d.units.length).fill(255);
+    var u = d.cols.unit, d0 = d.cols.d0, dl = d.cols.dl, code = d.cols.code;
     for (var i = 0; i < d.n; i++) {
       var k = u[i], s0 = d0[i];
       if (k === 65535 || !cats[code[i] & 7] || s0 === 65535 || s0 > day || (!cum && s0 + dl[i] < day)) continue;
       out[k]++;
+      var v = (code[i] >> 3) & 3;
+      if (v < ver[k]) ver[k] = v;
     }
+    out.ver = ver;
     return out;
   }
 
-  /** Show only the admin units with an event on the day shown (all of them for the whole window). */
+  /** The Leaflet style of the outline of unit ``u`` (events known only to it): thin, in its category's
+   *  colour, dashed or dotted as the event symbols of verification code ``v`` (spec.styles.ver), never a
+   *  visible fill (the event is not the whole unit: the fill is there, transparent, only to take the pointer). */
+  function unitStyle(spec, u, v) {
+    var colour = spec.cats[u.cat].colour, name = (spec.vers[v] || spec.vers[u.ver] || spec.vers[0]).name;
+    var st = spec.styles.ver[name] || {};
+    return {pane: "geoUnits", color: colour, weight: 1.4, opacity: 0.9, dashArray: st.d ? st.d.map(function (x) { return x * 1.5; }).join(" ") : null,
+      fill: true, fillColor: colour, fillOpacity: 0};
+  }
+
+  /** Show only the admin units with an event on the day shown (all of them for the whole window), each
+   *  outline dashed as the most assured of the events it shows. */
   function playUnits(layer) {
     layer._unitsKey = layer._playKey;
     var counts = layer._unitDay, group = layer._units, d = layer._d;
-    if (!layer._unitShapes) {  // the unit shapes in the order _buildUnits added them (one per unit shown)
-      var mine = d.units.filter(function (u) { return layer._cats[u.cat]; }), shapes = group.getLayers();
-      layer._unitShapes = shapes.length === mine.length ? shapes.map(function (s, q) { return [mine[q].k, s]; }) : [];
+    if (!layer._unitShapes) {  // the unit shapes as _buildUnits added them (one per unit drawn)
+      layer._unitShapes = (layer._unitIndex || []).map(function (e) { return [e.u.k, e.shape, e.u.ver]; });
     }
     layer._unitShapes.forEach(function (p) {
+      var v = counts && counts[p[0]] > 0 ? counts.ver[p[0]] : d.units[p[0]].ver;
+      if (v !== p[2]) { p[2] = v; p[1].setStyle({dashArray: unitStyle(layer._spec, d.units[p[0]], v).dashArray}); }
       var on = !counts || counts[p[0]] > 0, path = p[1]._path;
       if (path && group.hasLayer(p[1])) {  // an SVG shape: shown or not by its style (no DOM churn per step)
         var display = on ? "" : "none";
@@ -1491,10 +1529,25 @@
     });
   }
 
-  function unitEvents(layer) {
-    if (layer._unitDay) return layer._unitDay.reduce(function (a, b) { return a + b; }, 0);
-    return (layer._d && layer._d.units || []).reduce(function (a, u) { return a + (layer._cats[u.cat] ? u.n : 0); }, 0);
+  /** Events of ``layer`` shown now: {all, unit (symbols at a unit's label point), callout (listed in the
+   *  box of events known only to a country)}; aggregated: those its unit and country records count. */
+  function layerCounts(layer) {
+    var d = layer._d;
+    if (!d) return {all: 0, unit: 0, callout: 0};
+    if (d.mode !== "points") {
+      var out = {all: 0, unit: 0, callout: 0};
+      (d.units || []).forEach(function (u) {
+        if (!layer._cats[u.cat]) return;
+        if (u.draw === "callout") out.callout += u.n; else out.unit += u.n;
+      });
+      out.all = out.unit + out.callout;
+      return out;
+    }
+    var call = layer._call ? layer._call.length : 0;
+    return {all: (layer._sel ? layer._sel.length : 0) + call, unit: layer._nUnit || 0, callout: call};
   }
+
+  function unitEvents(layer) { return layerCounts(layer).unit; }
 
   function setDay(st, day) {
     var t0 = now();
@@ -1646,7 +1699,7 @@
     }
     if (!st.cells) {
       var events = 0;
-      (st.map.__geoPoints || []).forEach(function (l) { events += (l._sel ? l._sel.length : 0) + unitEvents(l); });
+      (st.map.__geoPoints || []).forEach(function (l) { events += layerCounts(l).all; });
       ui.count.textContent = events.toLocaleString("en") + " event" + (events === 1 ? "" : "s") +
         (!on ? " in the window" : st.cumulative ? " so far" : " on this day");
     }
@@ -1714,7 +1767,8 @@
   }
 
   /** The playback of ``map`` (default: the first map with points) for tests, benchmarks and diagnostics:
-   *  window, day shown, label, mode, events selected (points and admin-located), what the last redraw drew
+   *  window, day shown, label, mode, events shown (every drawing; of them, those at a unit's label point and
+   *  those listed as known only to a country), what the last redraw drew
    *  (individual points, clusters) and how long a redraw and the last step took (ms). */
   G.playback = function (map) {
     map = map || (G._live[0] && G._live[0]._map);
@@ -1723,10 +1777,13 @@
     var out = {first: st.first === null ? null : dayIso(st.first), last: st.last === null ? null : dayIso(st.last),
       day: st.day === null ? null : dayIso(st.day), label: st.ui ? st.ui.day.textContent : null,
       count: st.ui ? st.ui.count.textContent : null, cumulative: st.cumulative, playing: st.playing,
-      speed: st.speed, events: 0, unitEvents: 0, points: 0, clusters: 0, clustered: 0, drawMs: 0, stepMs: st.stepMs};
+      speed: st.speed, events: 0, unitEvents: 0, calloutEvents: 0, points: 0, clusters: 0, clustered: 0, drawMs: 0,
+      stepMs: st.stepMs};
     (map.__geoPoints || []).forEach(function (l) {
-      out.events += l._sel ? l._sel.length : 0;
-      out.unitEvents += unitEvents(l);
+      var c = layerCounts(l);
+      out.events += c.all;
+      out.unitEvents += c.unit;
+      out.calloutEvents += c.callout;
       if (l._lod) {
         out.points += l._lod.points;
         out.clusters += l._lod.clusters.length;
@@ -1976,14 +2033,15 @@
     return out;
   }
 
-  /** The drawn events of ``layer`` at stored coordinates (``lat``, ``lon``: integers at the payload's
-   *  scale), as indexes ``k``; the index is built once per selection of drawn events. */
+  /** The drawn events of ``layer`` drawn at coordinates (``lat``, ``lon``: integers at the payload's scale;
+   *  an event's own point, or its unit's label point), as indexes ``k``; the index is built once per
+   *  selection of drawn events. */
   function colocated(layer, lat, lon) {
     var spot = function (a, b) { return (a + 9000000) * 40000000 + (b + 18000000); };  // exact below 2^53
     if (layer.__coFor !== layer._sel) {
-      var idx = new Map(), c = layer._d.cols;
+      var idx = new Map(), a = layer._all;
       for (var k = 0; k < layer._sel.length; k++) {
-        var i = layer._sel[k], key = spot(c.lat[i], c.lon[i]), at = idx.get(key);
+        var i = layer._sel[k], key = spot(a.dlat[i], a.dlon[i]), at = idx.get(key);
         if (at === undefined) idx.set(key, k); else if (typeof at === "number") idx.set(key, [at, k]); else at.push(k);
       }
       layer.__co = idx;
@@ -2006,7 +2064,7 @@
       });
     });
     if (!best) return [];
-    var bc = best.layer._d.cols, lat = bc.lat[best.i], lon = bc.lon[best.i];
+    var ba = best.layer._all, lat = ba.dlat[best.i], lon = ba.dlon[best.i];
     layers.forEach(function (layer) {
       colocated(layer, lat, lon).forEach(function (k) {
         if (seen[layer._id + ":" + k]) return;
@@ -2055,14 +2113,17 @@
     row(table, "Cell", d.raw.cell + "\u00B0 \u00D7 " + d.raw.cell + "\u00B0 around " + lat.toFixed(3) + ", " + lon.toFixed(3));
     row(table, "Mostly", spec.cats[d.cols.cat[i]].label);
     content.appendChild(table);
-    if (d.cols.approx[i]) content.appendChild(el("div", "geo-note", "Events located only to a country: the cell holds the stated point, not the place."));
     content.appendChild(el("div", "geo-note", "Too many events in the window to draw each one: narrow the filters to see points."));
     return {latlng: L.latLng(lat, lon), content: content};
   }
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
-  function eventLatLng(d, i) { return L.latLng(d.cols.lat[i] / d.raw.scale, d.cols.lon[i] / d.raw.scale); }
+  /** Where event ``i`` of ``layer`` is drawn: its point, or its unit's label point. */
+  function eventLatLng(layer, i) {
+    var a = layer._all, scale = layer._d.raw.scale;
+    return L.latLng(a.dlat[i] / scale, a.dlon[i] / scale);
+  }
 
   /** Identify at a map click ``e``: the cell (aggregated mode), else every event and unit at the point. */
   function identifyAt(map, e) {
@@ -2085,7 +2146,7 @@
       openIdentify(map, places.map(function (p) { return {place: p}; }), e.latlng, 0, e.latlng, null);
     };
     if (events.length) {  // points drawn over a unit win; the units around them are one click away
-      openIdentify(map, events.map(function (h) { return {ev: h}; }), eventLatLng(events[0].layer._d, events[0].i),
+      openIdentify(map, events.map(function (h) { return {ev: h}; }), eventLatLng(events[0].layer, events[0].i),
         events.length, e.latlng, places.length ? {places: places, open: toPlaces} : null);
     } else {
       toPlaces();
@@ -2093,15 +2154,18 @@
   }
 
   /** The identify popup over ``entries`` ({ev} or {place}), ``nEv`` of them events; the pager (and the
-   *  list) move between them; the entry shown is the selection. */
-  function openIdentify(map, entries, latlng, nEv, clicked, also) {
+   *  list) move between them; the entry shown is the selection. ``opts``: {start: the entry shown first,
+   *  head: the heading, popup: more Leaflet popup options}. */
+  function openIdentify(map, entries, latlng, nEv, clicked, also, opts) {
     ensureIdentifyStyle();
+    opts = opts || {};
     var n = entries.length, nPl = n - nEv, cur = 0;
     var box = el("div", "geo-popup geo-id"), label = null, items = [];
-    var popup = L.popup({maxWidth: 340, minWidth: 250, autoPanPaddingTopLeft: [20, 60], className: "geo-id-popup"});
+    var popup = L.popup(Object.assign({maxWidth: 340, minWidth: 250, autoPanPaddingTopLeft: [20, 60],
+      className: "geo-id-popup"}, opts.popup || {}));
     if (n > 1) {
-      var head = nEv ? plural(nEv, "event") + " at this spot" + (nPl ? " \u00B7 " + plural(nPl, "area") + " around it" : "")
-        : plural(nPl, "area") + " contain this point";
+      var head = opts.head || (nEv ? plural(nEv, "event") + " at this spot" + (nPl ? " \u00B7 " + plural(nPl, "area") + " around it" : "")
+        : plural(nPl, "area") + " contain this point");
       box.appendChild(el("h4", "geo-id-head", head));
       var nav = el("div", "geo-id-nav"), prev = el("button", null, "\u2039"), next = el("button", null, "\u203A");
       prev.type = next.type = "button";
@@ -2176,7 +2240,7 @@
         var h = entry.ev;
         fill(eventPopup(h.layer._d, h.layer._spec, h.i));
         setSelected(map, {data: h.layer._spec.data, i: h.i, id: text(h.layer._d, "id", h.i)});
-        report(h.layer, eventLatLng(h.layer._d, h.i), {ids: eventIds(entries), current: text(h.layer._d, "id", h.i)});
+        report(h.layer, h.at || eventLatLng(h.layer, h.i), {ids: eventIds(entries), current: text(h.layer._d, "id", h.i)});
       } else {
         showPlace(entry.place);
       }
@@ -2202,7 +2266,7 @@
     }
 
     popup.setLatLng(latlng).setContent(box).openOn(map);
-    show(0);
+    show(opts.start || 0);
   }
 
   function placeKey(place) {
@@ -2248,6 +2312,187 @@
     var target = {_tooltip: {_content: content}, getTooltip: function () { return {getContent: function () { return content; }}; }};
     layer.fire("click", {latlng: latlng, sourceTarget: target}, true);
   }
+
+
+  // ---- the box of the events known only to a country: no point, no ring on the map (PRECISION_DRAWING
+  // "callout"), a list per country in a control at the top right, below the legend (the corner is one
+  // column: it never covers the layer control or the legend). Each entry opens that event's card.
+
+  var CALLOUT_CSS = [
+    // below the legend, keeping its own height (up to 40 % of the column): the legend's body scrolls first
+    ".leaflet-top.leaflet-right>.geo-callout{order:110;flex:0 0 auto;display:flex;flex-direction:column}",
+    ".geo-callout{background:rgba(255,255,255,.96);padding:5px 8px;font:11px/1.3 system-ui,sans-serif;color:#222;",
+    "min-width:150px;max-width:250px;max-height:40%;overflow:hidden;box-sizing:border-box}",
+    ".geo-callout .geo-ch{display:flex;justify-content:space-between;align-items:center;gap:6px;font-weight:600;cursor:pointer}",
+    ".geo-callout .geo-cb{overflow:auto;min-height:0;flex:0 1 auto}",
+    ".geo-callout .geo-cc{font-weight:600;margin-top:4px}",
+    ".geo-callout ul{list-style:none;margin:1px 0 0;padding:0}",
+    ".geo-callout li{padding:1px 3px;border-radius:2px}",
+    ".geo-callout li[role=button]{cursor:pointer}.geo-callout li[role=button]:hover{background:#eef3f8}",
+    ".geo-callout li.geo-cur{background:#fff3b0;font-weight:600}",
+    ".geo-callout .geo-cn{color:#555;margin-top:2px}",
+    ".geo-callout.geo-collapsed .geo-cb{display:none}",
+    ".geo-callout-popup .leaflet-popup-tip-container{display:none}",
+  ].join("");
+  var CALLOUT_KEY = "geo-render:callout-collapsed", CALLOUT_LINES = 12;
+
+  function calloutState(map) {
+    if (map.__geoCallout) return map.__geoCallout;
+    var st = {ctl: L.control({position: "topright"}), box: null, body: null, head: null, entries: []};
+    st.ctl.onAdd = function () {
+      if (!document.getElementById("geo-callout-style")) {
+        var style = document.createElement("style");
+        style.id = "geo-callout-style";
+        style.appendChild(document.createTextNode(CALLOUT_CSS));
+        document.head.appendChild(style);
+      }
+      var box = L.DomUtil.create("div", "geo-callout leaflet-control leaflet-bar");
+      box.setAttribute("role", "region");
+      var head = el("div", "geo-ch"), title = el("span"), btn = el("span", null, "\u25BE");
+      head.appendChild(title);
+      head.appendChild(btn);
+      head.setAttribute("role", "button");
+      head.title = "Show or hide the list";
+      var collapse = function (yes) {
+        box.classList.toggle("geo-collapsed", yes);
+        btn.textContent = yes ? "\u25B8" : "\u25BE";
+      };
+      head.addEventListener("click", function () {
+        var yes = !box.classList.contains("geo-collapsed");
+        collapse(yes);
+        stored(CALLOUT_KEY, yes ? "1" : "0");
+      });
+      collapse(stored(CALLOUT_KEY) === "1");
+      st.body = el("div", "geo-cb");
+      box.appendChild(head);
+      box.appendChild(st.body);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      st.box = box;
+      st.title = title;
+      return box;
+    };
+    map.__geoCallout = st;
+    return st;
+  }
+
+  /** The countries and their events known only to them, over the points layers of ``map``: [{name, id, n,
+   *  items: [{layer, i}] (points mode, oldest first; aggregated: none, only the count)}], most events first. */
+  function calloutGroups(map) {
+    var byKey = {}, list = [];
+    var group = function (u) {
+      var key = u ? u.lvl + "|" + (u.id || "") + "|" + u.name : "?";
+      if (!byKey[key]) list.push(byKey[key] = {name: u ? u.name : "Country unknown", id: u ? u.id || null : null, n: 0, items: []});
+      return byKey[key];
+    };
+    (map.__geoPoints || []).forEach(function (layer) {
+      var d = layer._d;
+      if (!layer._map || !d) return;
+      if (d.mode === "points") {
+        (layer._call || []).forEach(function (i) {
+          var g = group(d.cols.unit && d.cols.unit[i] !== 65535 ? d.units[d.cols.unit[i]] : null);
+          g.items.push({layer: layer, i: i});
+          g.n++;
+        });
+      } else {
+        (d.units || []).forEach(function (u) { if (u.draw === "callout" && layer._cats && layer._cats[u.cat]) group(u).n += u.n; });
+      }
+    });
+    list.forEach(function (g) {
+      g.items.sort(function (a, b) {
+        var da = a.layer._d.cols.d0[a.i], db = b.layer._d.cols.d0[b.i];
+        return da - db || a.i - b.i;
+      });
+    });
+    list.sort(function (a, b) { return b.n - a.n || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0); });
+    return list;
+  }
+
+  /** Bring the box of ``map`` up to date (soon: every layer's selection settles first). */
+  function calloutRender(map) {
+    if (map.__geoCalloutQueued) return;
+    map.__geoCalloutQueued = true;
+    setTimeout(function () { map.__geoCalloutQueued = false; calloutDraw(map); }, 0);
+  }
+
+  function calloutDraw(map) {
+    var st = calloutState(map), groups = calloutGroups(map), total = 0, spec = null;
+    (map.__geoPoints || []).forEach(function (l) { if (!spec && l._map) spec = l._spec; });
+    groups.forEach(function (g) { total += g.n; });
+    if (!groups.length) {
+      if (st.ctl._map) st.ctl.remove();
+      st.entries = [];
+      return;
+    }
+    if (!st.ctl._map) st.ctl.addTo(map);
+    st.title.textContent = ((spec && spec.callout_title) || "Known only to the country") + " (" + total + ")";
+    while (st.body.firstChild) st.body.removeChild(st.body.firstChild);
+    st.entries = [];
+    groups.forEach(function (g) {
+      st.body.appendChild(el("div", "geo-cc", g.name + (g.id && g.id !== g.name ? " (" + g.id + ")" : "") + ": " + plural(g.n, "event")));
+      if (!g.items.length) {
+        st.body.appendChild(el("div", "geo-cn", "Too many events in the window to list them here: see the table below the map."));
+        return;
+      }
+      var list = el("ul");
+      g.items.slice(0, CALLOUT_LINES).forEach(function (it, k) {
+        var d = it.layer._d, s = eventSummary(d, it.layer._spec, it.i);
+        var li = el("li", null, s.when + " \u00B7 " + (text(d, "title", it.i) || s.cat.label) + " (" + s.ver.label + ")");
+        li.setAttribute("role", "button");
+        li.tabIndex = 0;
+        li.title = "Open this event";
+        var open = function () { calloutOpen(map, g, k, li); };
+        li.addEventListener("click", open);
+        li.addEventListener("keydown", function (e) { if (e.key === "Enter") open(); });
+        st.entries.push({li: li, layer: it.layer, i: it.i});
+        list.appendChild(li);
+      });
+      st.body.appendChild(list);
+      if (g.n > CALLOUT_LINES) st.body.appendChild(el("div", "geo-cn", (g.n - CALLOUT_LINES) + " more: see the table below the map."));
+    });
+    calloutMark(map);
+  }
+
+  /** Open the identify card of entry ``k`` of country ``g`` (the pager goes through the country's events),
+   *  beside the box: the event has no place on the map to point at. */
+  function calloutOpen(map, g, k, li) {
+    var frame = map.getContainer().getBoundingClientRect(), r = li.getBoundingClientRect();
+    var boxLeft = map.__geoCallout.box.getBoundingClientRect().left;
+    var size = map.getSize();
+    var x = Math.max(20, boxLeft - frame.left - 185), y = Math.min(size.y - 30, r.top - frame.top + 160);
+    var at = map.containerPointToLatLng([x, y]);
+    var entries = g.items.map(function (it) { return {ev: {layer: it.layer, i: it.i, k: -1, dd: 0, at: at}}; });
+    closeHover(map);
+    openIdentify(map, entries, at, entries.length, at, null, {start: k,
+      head: g.name + ": " + plural(g.n, "event") + " known only to the country",
+      popup: {className: "geo-id-popup geo-callout-popup"}});
+  }
+
+  /** Mark the box's entry of the event selected on ``map`` (an event known only to a country). */
+  function calloutMark(map) {
+    var st = map.__geoCallout, sel = map.__geoSelect && map.__geoSelect.callout;
+    if (!st) return;
+    st.entries.forEach(function (e) {
+      var on = !!(sel && sel.layer === e.layer && sel.i === e.i);
+      e.li.classList.toggle("geo-cur", on);
+      if (on && st.body && st.body.scrollHeight > st.body.clientHeight) st.body.scrollTop = e.li.offsetTop - st.body.offsetTop - 20;
+    });
+  }
+
+  /** The box of events known only to a country on ``map`` (for tests): null, or {title, countries: [{name,
+   *  n, items: [entry texts]}]}. */
+  G.callout = function (map) {
+    var st = map && map.__geoCallout;
+    if (!st || !st.ctl._map) return null;
+    var out = {title: st.title.textContent, countries: []};
+    calloutGroups(map).forEach(function (g) {
+      out.countries.push({name: g.name, id: g.id, n: g.n, items: g.items.slice(0, CALLOUT_LINES).map(function (it) {
+        var d = it.layer._d, s = eventSummary(d, it.layer._spec, it.i);
+        return s.when + " \u00B7 " + (text(d, "title", it.i) || s.cat.label) + " (" + s.ver.label + ")";
+      })});
+    });
+    return out;
+  };
 
   // ---- hover: the event (and how many more are at its spot) or the finest unit under the cursor
 
@@ -2367,6 +2612,7 @@
     if (!sel || !map._loaded) return;
     ensureIdentifyStyle();
     var marks = L.layerGroup(), found = false;
+    st.callout = null;
     var layers = (map.__geoPoints || []).filter(function (l) { return l._map && l._d && l._sel; });
     if (sel.place) {
       layers.forEach(function (layer) {
@@ -2389,7 +2635,10 @@
           var r = layer._radius(z) * (dep ? 1.7 : 1) + 7, size = Math.round(2 * r);
           var icon = L.divIcon({className: "geo-halo", iconSize: [size, size],
             iconAnchor: [size / 2 - layer._ox[k] * sp, size / 2 - layer._oy[k] * sp]});
-          marks.addLayer(L.marker(eventLatLng(d, i), {icon: icon, pane: SELECT_PANE, interactive: false, keyboard: false}));
+          marks.addLayer(L.marker(eventLatLng(layer, i), {icon: icon, pane: SELECT_PANE, interactive: false, keyboard: false}));
+          found = done = true;
+        } else if (layer._call && layer._call.indexOf(i) >= 0) {  // known only to a country: its entry in the box
+          st.callout = {layer: layer, i: i};
           found = done = true;
         } else if (d.cols.unit && d.cols.unit[i] !== 65535) {  // an event known only to a unit: the unit
           layers.forEach(function (l) {
@@ -2398,6 +2647,7 @@
         }
       });
     }
+    calloutMark(map);
     if (!found) return;
     st.marks = marks;
     marks.addTo(map);
@@ -2424,11 +2674,12 @@
     return new Sel();
   };
 
-  /** What is selected on ``map`` (for tests): null, or {events: n halos, units: n outlines}. */
+  /** What is selected on ``map`` (for tests): null, or {events: n halos, units: n outlines, callout: n entries
+   *  marked in the box of events known only to a country}. */
   G.selected = function (map) {
     var st = map && map.__geoSelect;
     if (!st || !st.marks) return null;
-    var out = {events: 0, units: 0};
+    var out = {events: 0, units: 0, callout: st.callout ? 1 : 0};
     st.marks.eachLayer(function (l) { if (l instanceof L.Marker) out.events++; else out.units += 0.5; });
     return out;
   };
