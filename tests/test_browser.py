@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import offline_page, open_map, settled
+from tests.browser_support import MAP_FRAME, offline_page, open_map, settled
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -248,3 +248,48 @@ def test_attribution_is_one_line_and_the_legend_leaves_the_layer_control_free(ap
     assert "geoBoundaries" in full and "OpenStreetMap" in full
     assert credits["b"] - credits["t"] > 1.5 * shut["line"], credits  # opened: the whole text, wrapped
     assert reopened["collapsed"] != shut["collapsed"], (shut, reopened)
+
+
+BELARUS_STATED = (53.5292, 28.0265)  # where the sample's events known only to Belarus say they are
+INK = """([lat, lon, r]) => { const p = map.latLngToContainerPoint([lat, lon]), dpr = window.devicePixelRatio || 1;
+    let n = 0; document.querySelectorAll('canvas.geo-points').forEach(c => {
+      const d = c.getContext('2d').getImageData(Math.round((p.x - r) * dpr), Math.round((p.y - r) * dpr),
+                                                Math.round(2 * r * dpr), Math.round(2 * r * dpr)).data;
+      for (let i = 3; i < d.length; i += 4) if (d[i]) n++; });
+    return n; }"""
+
+
+def test_the_samples_country_events_are_listed_in_a_box_and_unit_events_outlined(app_url):
+    """geo.schema.PRECISION_DRAWING in the app: the sample's Belarus events known only to the country are in
+    the box "Known only to the country", with no symbol at their stated point; the raion and oblast events are
+    their symbol at the unit's label point and its outline, not filled."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with offline_page() as (page, _blocked):
+        open_map(page, app_url)
+        page.get_by_role("button", name="Last 7 days").click()  # 10-16 Aug: the Belarus, Kursk and Glushkovo events
+        frame = page.locator(MAP_FRAME).element_handle().content_frame()
+        frame.wait_for_function("""() => { const c = GeoRender.callout(map), p = GeoRender.playback();
+            return c && p && p.first === '2024-08-10' && c.countries.length > 0; }""", timeout=90_000)
+        settled(page)
+        callout = frame.evaluate("() => GeoRender.callout(map)")
+        playback = frame.evaluate("() => GeoRender.playback()")
+        outlines = frame.evaluate("""() => Array.from(document.querySelectorAll('.leaflet-geoUnits-pane path'))
+            .map(p => [p.getAttribute('fill-opacity'), p.getAttribute('stroke-dasharray')])""")
+        labels = frame.evaluate("() => map.__geoPoints.flatMap(l => l._d.units.filter(u => u.draw === 'unit').map(u => u.lp))")
+        page.locator(MAP_FRAME).scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "app-precision.png"), full_page=False)
+        frame.evaluate(f"() => void map.setView([{BELARUS_STATED[0]}, {BELARUS_STATED[1]}], 8, {{animate: false}})")
+        frame.wait_for_function("() => map.getZoom() === 8")
+        ink_stated = frame.evaluate(INK, [*BELARUS_STATED, 14])
+        frame.evaluate(f"() => void map.setView([{labels[0][0]}, {labels[0][1]}], 8, {{animate: false}})")
+        frame.wait_for_function("() => map.getZoom() === 8")
+        ink_label = frame.evaluate(INK, [*labels[0], 6])
+    (belarus,) = callout["countries"]
+    assert belarus["n"] == 3 and callout["title"] == "Known only to the country (3)", callout
+    titles = " | ".join(belarus["items"])
+    for title in ("Iskander ballistic missile units", "Polonez rocket launchers", "Belarus reinforces troops"):
+        assert title in titles, titles
+    assert playback["calloutEvents"] == 3 and playback["unitEvents"] >= 2, playback  # counted all the same
+    assert outlines and all(fo == "0" for fo, _dash in outlines), outlines  # outlined, never filled
+    assert any(dash for _fo, dash in outlines), outlines  # the claimed ones dashed
+    assert ink_stated == 0 and ink_label > 0, (ink_stated, ink_label)
