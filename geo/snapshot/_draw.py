@@ -269,19 +269,22 @@ def _country_callouts(c: Canvas, rows: np.ndarray) -> None:
         (e - 0.4 * (e - w), s, e, s + 0.04 * (n - s))]
     boxes = [*(t.get_window_extent(renderer) for t in ax.texts),
              *(Bbox(ax.transData.transform([(a, b), (cc, d)])) for a, b, cc, d in furniture)]
-    obstacles = np.vstack([symbol_boxes(ax, min_zorder=3.0),
-                           np.array([(b.x0, b.y0, b.x1, b.y1) for b in boxes], dtype=float).reshape(-1, 4)])
+    symbols = symbol_boxes(ax, min_zorder=3.0)
+    texts = np.array([(b.x0, b.y0, b.x1, b.y1) for b in boxes], dtype=float).reshape(-1, 4)
+    obstacles = np.vstack([symbols, texts])
+    weight = np.concatenate([np.full(len(symbols), 10), np.ones(len(texts), dtype=int)])  # an event above a name
     adm0 = getattr(c.boundaries, "adm0", None)
     chars = max(24, int((e - w) / c.per_pt * 0.42 / (c.pt * 0.56)))
+    per_country = CALLOUT_LINES if c.pt <= MIN_PRINT_PT else CALLOUT_LINES - 2  # slide type is large
     for country in dict.fromkeys(iso[order]):
         mine = [int(i) for i in order if iso[i] == country]
         name = next((str(names[i]) for i in mine if names[i]), str(country) or "Country")
         lines = []
-        for i in mine[:CALLOUT_LINES]:
+        for i in mine[:per_country]:
             day = f"{days.iloc[i]:%d %b}: " if days is not None and not pd.isna(days.iloc[i]) else ""
             lines.append(f"{day}{textwrap.shorten(str(titles[i]) or 'event', 60, placeholder='…')} ({vers[i]})")
-        if len(mine) > CALLOUT_LINES:
-            lines.append(f"+ {len(mine) - CALLOUT_LINES} more (listed in the data exports)")
+        if len(mine) > per_country:
+            lines.append(f"+ {len(mine) - per_country} more (listed in the data exports)")
         body = "\n".join(wrapped for line in lines for wrapped in textwrap.wrap(line, chars, subsequent_indent="   "))
         text = f"{name}: known only to the country\n{body}"
         # the country's label point (its stated points' mean when the country is not loaded)
@@ -291,19 +294,20 @@ def _country_callouts(c: Canvas, rows: np.ndarray) -> None:
             if len(hit):
                 lon, lat = label_points(np.asarray(hit.geometry.to_numpy(), dtype=object)[:1])
                 ax_, ay_ = (float(v[0]) for v in c.tf.transform(lon, lat))
-        candidates = [(ax_, ay_), (w, n), (w, s), (e, n), (e, s)]
+        mid_x, mid_y = (w + e) / 2, (s + n) / 2
+        candidates = [(ax_, ay_), (w, n), (w, s), (e, n), (e, s), (w, mid_y), (e, mid_y), (mid_x, n), (mid_x, s)]
         best: tuple[int, int, Any] | None = None
         for k, (cx, cy) in enumerate(candidates):
             cx = float(np.clip(cx, w + 0.02 * (e - w), e - 0.02 * (e - w)))
             cy = float(np.clip(cy, s + 0.02 * (n - s), n - 0.02 * (n - s)))
-            ha = "left" if cx < (w + e) / 2 else "right"
-            va = "bottom" if cy < (s + n) / 2 else "top"
+            ha = "left" if cx < mid_x - 0.1 * (e - w) else "right" if cx > mid_x + 0.1 * (e - w) else "center"
+            va = "bottom" if cy < mid_y - 0.1 * (n - s) else "top" if cy > mid_y + 0.1 * (n - s) else "center"
             artist = ax.text(cx, cy, text, ha=ha, va=va, fontsize=c.pt, color=INK, zorder=21, clip_on=True,
                              linespacing=1.25, bbox={"facecolor": "white", "edgecolor": INK, "linewidth": 0.8,
                                                      "alpha": 0.92, "boxstyle": "round,pad=0.4"})
             ext = artist.get_window_extent(renderer).expanded(1.05, 1.1)
-            covered = int(((obstacles[:, 0] < ext.x1) & (obstacles[:, 2] > ext.x0)
-                           & (obstacles[:, 1] < ext.y1) & (obstacles[:, 3] > ext.y0)).sum())
+            covered = int(weight[(obstacles[:, 0] < ext.x1) & (obstacles[:, 2] > ext.x0)
+                                 & (obstacles[:, 1] < ext.y1) & (obstacles[:, 3] > ext.y0)].sum())
             if best is None or covered < best[0]:
                 if best is not None:
                     best[2].remove()
@@ -316,6 +320,7 @@ def _country_callouts(c: Canvas, rows: np.ndarray) -> None:
             continue
         ext = best[2].get_window_extent(renderer)
         obstacles = np.vstack([obstacles, [(ext.x0, ext.y0, ext.x1, ext.y1)]])
+        weight = np.append(weight, 10)
         anchor = ax.transData.transform((ax_, ay_))
         inside = c.frame.contains(*anchor)
         if best[1] > 0 and inside and not ext.contains(*anchor):  # moved to a corner: a leader to the country
@@ -877,63 +882,175 @@ def key_events(events: pd.DataFrame, n: int = 6) -> list[str]:
     return out
 
 
+#: The slide (16:9, inches), where its map picture stands (left, top), and the smallest type on it.
+SLIDE_INCHES: Final = (13.333, 7.5)
+SLIDE_MAP_AT: Final = (0.3, 1.1)
+#: The legend's symbol pictures on a slide (inches).
+SLIDE_ICON: Final = (0.32, 0.2)
+
+
+def _icon(handle: Any) -> bytes:
+    """The legend symbol of ``handle`` alone, as a small PNG for a slide's legend (drawn by the legend's own
+    handlers, so it is the map's symbol)."""
+    fig = Figure(figsize=SLIDE_ICON, dpi=200)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_axis_off()
+    ax.legend([handle], [""], loc="center left", frameon=False, handler_map=_ov.HANDLER_MAP, handlelength=2.2,
+              handletextpad=0.0, borderpad=0.0, borderaxespad=0.0, fontsize=10)
+    return to_png(fig)
+
+
+def _slide_lines(text: str, width_in: float, pt: float) -> list[str]:
+    """``text`` wrapped as a slide's text box of ``width_in`` wraps it at ``pt`` (DejaVu/Calibri widths)."""
+    return textwrap.wrap(text, max(8, int(width_in * 72 / (pt * 0.57)))) or [""]
+
+
+def _slide_text(slide: Any, left: float, top: float, width: float, lines: list[str], *, pt: float = MIN_SLIDE_PT,
+                bold: bool = False, colour: tuple[int, int, int] | None = None, align: int | None = None) -> float:
+    """A text box of ``lines`` (one paragraph each) at ``pt``, no margins; returns its height (inches)."""
+    from pptx.dml.color import RGBColor
+    from pptx.util import Inches, Pt
+
+    height = len(lines) * pt * 1.2 / 72
+    box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
+    frame = box.text_frame
+    frame.word_wrap = True
+    frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = 0
+    for k, line in enumerate(lines):
+        p = frame.paragraphs[0] if k == 0 else frame.add_paragraph()
+        p.text = line
+        p.font.size, p.font.bold = Pt(pt), bold
+        p.line_spacing = 1.0
+        if colour is not None:
+            p.font.color.rgb = RGBColor(*colour)
+        if align is not None:
+            p.alignment = align
+    return height
+
+
+def _legend_rows(sections: list[tuple[str, list[Any]]], width: float,
+                 max_lines: int = 0) -> list[tuple[str, Any, list[str], float]]:
+    """The slide legend's rows: ("head", None, lines, height) and ("entry", handle, lines, height); with
+    ``max_lines``, an entry is cut to that many lines ("…")."""
+    rows: list[tuple[str, Any, list[str], float]] = []
+    line = MIN_SLIDE_PT * 1.2 / 72
+    for head, handles in sections:
+        heads = _slide_lines(head, width, MIN_SLIDE_PT)
+        rows.append(("head", None, heads, len(heads) * line + 0.05))
+        for h in handles:
+            label = (h[0] if isinstance(h, tuple) else h).get_label()
+            lines = _slide_lines(label, width - SLIDE_ICON[0] - 0.06, MIN_SLIDE_PT)
+            if max_lines and len(lines) > max_lines:
+                lines = [*lines[:max_lines - 1], textwrap.shorten(" ".join(lines[max_lines - 1:]),
+                                                                 len(lines[max_lines - 1]), placeholder=" …")]
+            rows.append(("entry", h, lines, len(lines) * line + 0.02))
+    return rows
+
+
+def _slide_legend(slide: Any, sections: list[tuple[str, list[Any]]], left: float, top: float, width: float,
+                  bottom: float) -> float:
+    """The map's legend as slide text beside it (symbols as small pictures): in one column, else two, else two
+    with each entry cut to two lines; returns where it ends (inches from the top)."""
+    from pptx.util import Inches
+
+    for ncol, max_lines in ((1, 0), (2, 0), (2, 2), (2, 1)):
+        col_w = (width - 0.15 * (ncol - 1)) / ncol
+        rows = _legend_rows(sections, col_w, max_lines)
+        per_col = sum(r[3] for r in rows) / ncol
+        columns: list[list[tuple[str, Any, list[str], float]]] = [[]]
+        used = 0.0
+        for row in rows:  # fill a column up to its share, never leaving a heading at a column's foot
+            if ncol > 1 and len(columns) < ncol and used + row[3] > per_col + 0.15 and columns[-1]:
+                if columns[-1][-1][0] == "head":
+                    columns.append([columns[-1].pop()])
+                    used = columns[-1][0][3]
+                else:
+                    columns.append([])
+                    used = 0.0
+            columns[-1].append(row)
+            used += row[3]
+        if max(sum(r[3] for r in col) for col in columns) <= bottom - top or max_lines == 1:
+            break
+    end = top
+    for k, col in enumerate(columns):
+        x, y = left + k * (col_w + 0.15), top
+        for kind, handle, lines, height in col:
+            if kind == "head":
+                _slide_text(slide, x, y + 0.05, col_w, lines, bold=True)
+            else:
+                slide.shapes.add_picture(io.BytesIO(_icon(handle)), Inches(x), Inches(y + 0.01),
+                                         Inches(SLIDE_ICON[0]), Inches(SLIDE_ICON[1]))
+                _slide_text(slide, x + SLIDE_ICON[0] + 0.06, y, col_w - SLIDE_ICON[0] - 0.06, lines)
+            y += height
+        end = max(end, y)
+    return end
+
+
 def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = None, *, top: int = 6,
             generated: dt.datetime | None = None) -> bytes:
-    """One 16:9 slide: marking top and bottom, title, the map picture (best drawn with ``layout="slide"``),
-    the window and the key events beside it, a footer line (attribution, time, opsec), sources in the notes."""
+    """A 16:9 slide: marking top and bottom, title, the map picture at its native size (drawn with
+    ``layout="slide"``: its legend becomes slide text beside it, with the window), the key events under the
+    legend when they fit (else on a second slide), a footer (generation time, boundary attribution), sources
+    in the notes. No text on it is under :data:`MIN_SLIDE_PT` at the slide's size."""
     from pptx import Presentation
-    from pptx.dml.color import RGBColor
-    from pptx.util import Emu, Inches, Pt
+    from pptx.util import Inches, Pt
 
     prs = Presentation()
-    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
-    slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
-    title = slide.shapes.title
-    title.text = view.title
-    title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.35), Inches(12.5), Inches(0.75)
-    title.text_frame.paragraphs[0].font.size = Pt(28)
-    title.text_frame.paragraphs[0].font.bold = True
-    title.text_frame.paragraphs[0].alignment = 1  # left
-    for y in (Inches(0.02), Inches(7.5) - Inches(0.32)):
-        box = slide.shapes.add_textbox(Inches(0), y, prs.slide_width, Inches(0.3))
-        p = box.text_frame.paragraphs[0]
-        p.text = view.marking
-        p.font.size, p.font.bold = Pt(11), True
-        p.font.color.rgb = RGBColor(0x8B, 0, 0)
-        p.alignment = 2  # centre
-    png = to_png(fig, dpi=max(fig.dpi, 150))
-    w_in, h_in = fig.get_size_inches()
-    height = Inches(5.5)
-    width = Emu(int(height * w_in / h_in))
-    if width > Inches(8.9):
-        width = Inches(8.9)
-        height = Emu(int(width * h_in / w_in))
-    slide.shapes.add_picture(io.BytesIO(png), Inches(0.3), Inches(1.2), width=width, height=height)
-    left = Inches(0.3) + width + Inches(0.25)
-    body = slide.shapes.add_textbox(left, Inches(1.2), prs.slide_width - left - Inches(0.3), Inches(5.5))
-    tf = body.text_frame
-    tf.word_wrap = True
-    tf.paragraphs[0].text = view.shown_subtitle
-    tf.paragraphs[0].font.size, tf.paragraphs[0].font.bold = Pt(13), True
-    head = tf.add_paragraph()
-    head.text = "Key events (by verification, kind and recency; latest first)"
-    head.font.size, head.font.bold = Pt(12), True
-    head.space_before = Pt(8)
-    lines = key_events(events, top) or ["No events in the window"]
-    for line in lines:
-        p = tf.add_paragraph()
-        p.text = "• " + line
-        p.font.size = Pt(11)
-        p.space_before = Pt(4)
+    slide_w, slide_h = SLIDE_INCHES
+    prs.slide_width, prs.slide_height = Inches(slide_w), Inches(slide_h)
     generated = generated or dt.datetime.now(dt.UTC)
     _sources_line, attribution, last = getattr(fig, "snapshot_footer", None) or footer_lines(
         events, boundaries, view, generated)
-    foot = slide.shapes.add_textbox(Inches(0.3), Inches(6.76), prs.slide_width - Inches(0.6), Inches(0.4))
-    foot.text_frame.word_wrap = True
-    p = foot.text_frame.paragraphs[0]
-    p.text = f"{last} · Sources: in the speaker notes · {attribution}"
-    p.font.size = Pt(7)
-    p.font.color.rgb = RGBColor(0x33, 0x33, 0x33)
+    foot = [f"{last} · Sources: in the speaker notes", *_slide_lines(attribution, slide_w - 0.6, MIN_SLIDE_PT)]
+    foot_h = len(foot) * MIN_SLIDE_PT * 1.2 / 72
+    mark_h = 0.26
+    foot_top = slide_h - mark_h - 0.04 - foot_h
+
+    def new_slide(title_text: str) -> Any:
+        slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
+        title = slide.shapes.title
+        title.text = title_text
+        title.left, title.top, title.width, title.height = Inches(0.4), Inches(0.3), Inches(slide_w - 0.8), Inches(0.72)
+        title.text_frame.paragraphs[0].font.size = Pt(28 if len(title_text) <= 60 else 20)
+        title.text_frame.paragraphs[0].font.bold = True
+        title.text_frame.paragraphs[0].alignment = 1  # left
+        for y in (0.02, slide_h - mark_h):
+            _slide_text(slide, 0.0, y, slide_w, [view.marking], bold=True, colour=(0x8B, 0, 0), align=2)
+        _slide_text(slide, 0.3, foot_top, slide_w - 0.6, foot, colour=(0x33, 0x33, 0x33))
+        return slide
+
+    slide = new_slide(view.title)
+    left, top_in = SLIDE_MAP_AT
+    w_in, h_in = (float(v) for v in fig.get_size_inches())
+    room = foot_top - 0.08 - top_in
+    scale = min(1.0, room / h_in, (slide_w * 0.66) / w_in)  # a slide-layout picture stands at its own size
+    png = to_png(fig, dpi=max(fig.dpi, 150))
+    slide.shapes.add_picture(io.BytesIO(png), Inches(left), Inches(top_in), Inches(w_in * scale), Inches(h_in * scale))
+    pane = left + w_in * scale + 0.25
+    pane_w = slide_w - 0.3 - pane
+    y = top_in + _slide_text(slide, pane, top_in, pane_w, _slide_lines(view.shown_subtitle, pane_w, 14), pt=14,
+                             bold=True) + 0.08
+    sections = getattr(fig, "snapshot_sections", None) if getattr(fig, "snapshot_layout", "") == "slide" else None
+    if sections:
+        y = _slide_legend(slide, sections, pane, y, pane_w, foot_top - 0.08) + 0.1
+    entries, _cut = getattr(fig, "snapshot_number_key", ([], False))
+    heading = "Numbered events" if entries else "Key events (by verification, kind and recency; latest first)"
+    lines = entries or key_events(events, top) or ["No events in the window"]
+    bullets = [("• " if not entries else "") + line for line in lines]
+    wrapped = [_slide_lines(b, pane_w, MIN_SLIDE_PT) for b in bullets]
+    line_h = MIN_SLIDE_PT * 1.2 / 72
+    needed = line_h * (_slide_lines(heading, pane_w, MIN_SLIDE_PT).__len__() + sum(len(w) for w in wrapped)) + 0.2
+    if y + needed <= foot_top - 0.08:  # under the legend
+        y += _slide_text(slide, pane, y, pane_w, _slide_lines(heading, pane_w, MIN_SLIDE_PT), bold=True) + 0.06
+        _slide_text(slide, pane, y, pane_w, [part for w in wrapped for part in w])
+    else:  # a slide of their own, at the same size, after the map
+        more = new_slide(f"{heading.split(' (')[0]}: {view.title}")
+        y2 = 1.15
+        y2 += _slide_text(more, 0.4, y2, slide_w - 0.8, [view.shown_subtitle], pt=14, bold=True) + 0.12
+        _slide_text(more, 0.4, y2, slide_w - 0.8, [part for b in bullets for part in _slide_lines(b, slide_w - 0.8, 14)],
+                    pt=14)
+
     notes = ["Sources (by date):", *(f"- {day or 'undated'} {name}" + "".join(f" {u}" for u in urls)
                                      for name, day, urls in source_list(events))]
     if boundaries is not None and (attr := boundaries.attribution()):
@@ -941,7 +1058,8 @@ def to_pptx(fig: Figure, events: pd.DataFrame, view: View, boundaries: Any = Non
     if view.opsec_note:
         notes.append(view.opsec_note)
     notes.append(f"{len(events)} events; window {view.window}; marking {view.marking}")
-    slide.notes_slide.notes_text_frame.text = "\n".join(notes)
+    for s_ in prs.slides:
+        s_.notes_slide.notes_text_frame.text = "\n".join(notes)
     props = prs.core_properties  # the file's own properties, not the template's (2013, its author)
     when = generated.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0) if generated.tzinfo else generated
     props.title, props.subject = view.title, view.shown_subtitle

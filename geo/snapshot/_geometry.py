@@ -50,7 +50,7 @@ def shared_borders(geoms: np.ndarray, tolerance: float) -> list[np.ndarray]:
             lines = shapely.get_parts(outline)
         else:
             drawn = shapely.multilinestrings([shapely.linestrings(c) for c in out]) if out else None
-            outline = shapely.difference(outline, shapely.buffer(before, tolerance))
+            outline = shapely.difference(outline, before)
             lines = shapely.get_parts(shapely.line_merge(outline) if not shapely.is_empty(outline) else outline)
             if drawn is not None:  # the cut ends meet the line drawn before: no gap at a tripoint
                 lines = join_ends(lines, drawn, 2 * tolerance)
@@ -58,7 +58,8 @@ def shared_borders(geoms: np.ndarray, tolerance: float) -> list[np.ndarray]:
             coords = shapely.get_coordinates(line)
             if len(coords) > 1:
                 out.append(coords)
-        before = g if before is None else shapely.union(before, g)
+        zone = shapely.buffer(shapely.make_valid(g), tolerance)  # clipped, simplified outlines can be invalid
+        before = zone if before is None else shapely.union(before, zone)
     return out
 
 

@@ -154,6 +154,7 @@ class Used:
     kinds: list[str] = dataclasses.field(default_factory=list)
     verifications: set[str] = dataclasses.field(default_factory=set)
     drawings: set[str] = dataclasses.field(default_factory=set)
+    layers: int = 0  # symbol layers that drew something
 
 
 @dataclasses.dataclass
@@ -361,6 +362,7 @@ def _near_rings(c: Canvas, rows: np.ndarray, size: float) -> None:
 
 
 def _note_drawings(c: Canvas, rows: np.ndarray) -> None:
+    c.used.layers += 1
     c.used.drawings.update(str(d) for d in c.drawing[rows])
     c.used.verifications.update(str(v) for v in c.vers[rows])
 
@@ -573,9 +575,9 @@ def draw_layers(c: Canvas) -> list[Section]:
     sections: list[Section] = []
     shared_at = 0
     for name in _shown(c, last=False):
-        before = (len(c.used.drawings), len(c.used.verifications))
+        before = (c.used.layers, len(c.used.drawings), len(c.used.verifications))
         sections += DRAWERS[name](c)
-        if (len(c.used.drawings), len(c.used.verifications)) != before:
+        if (c.used.layers, len(c.used.drawings), len(c.used.verifications)) != before:
             shared_at = len(sections)
     sections[shared_at:shared_at] = shared_sections(c)
     merged: dict[str, list[Any]] = {}

@@ -27,7 +27,7 @@ ALL_LAYERS: Final = (*BASE_LAYERS, *EVENT_LAYERS)
 DEFAULT_LAYERS: Final = layers.DEFAULT
 PAPER_INCHES: Final = {"A4": (11.69, 8.27), "Letter": (11.0, 8.5)}
 #: Size of the slide picture (inches): the map and its legend, beside the key events on a 16:9 slide.
-SLIDE_PICTURE: Final = (8.7, 5.5)
+SLIDE_PICTURE: Final = (8.2, 5.2)
 DEFAULT_MARKING: Final = "UNCLASSIFIED // FOR TRAINING"
 
 
