@@ -45,8 +45,8 @@ from geo.render.ranges import load_ranges
 from geo.schema import CATEGORIES, PRECISION_DRAWING, VERIFICATION
 from geo.snapshot import _overlays as _ov
 from geo.snapshot._geometry import clip as _clip
+from geo.snapshot._geometry import clip_geoms
 from geo.snapshot._geometry import exteriors as _exteriors
-from geo.snapshot._geometry import project as _project
 from geo.snapshot._geometry import rings as _rings
 from geo.snapshot._geometry import shared_borders as _shared_borders
 from geo.snapshot._labels import draw_places, symbol_boxes
@@ -268,11 +268,12 @@ def _unit_anchors(c: Canvas) -> None:
         if layer is not None and len(layer):
             hit = layer.loc[layer["unit_id"].astype(str).isin(set(ids))]
             geoms = dict(zip(hit["unit_id"].astype(str), hit.geometry.to_numpy()))
-        units = list(geoms)  # simplified, projected and placed once per unit, however many events
+        units = list(geoms)  # clipped, simplified, projected and placed once per unit, however many events
         if units:
             shapes = np.array([geoms[u] for u in units], dtype=object)
-            outlines = _project(shapely.simplify(shapes, c.tol), c.tf)
-            rings = {u: _exteriors(np.array([o], dtype=object)) for u, o in zip(units, outlines)}
+            hit, outlines = clip_geoms(shapes, c.clip_box, c.tf, c.tol)
+            clipped = dict(zip(np.asarray(units, dtype=object)[hit], outlines))
+            rings = {u: _exteriors(np.array([clipped[u]], dtype=object)) if u in clipped else [] for u in units}
             ax_, ay_ = c.tf.transform(*label_points(shapes))
             anchor = {u: (x, y) for u, x, y in zip(units, ax_, ay_)}
         for r, uid in zip(rows, ids):
@@ -284,9 +285,11 @@ def _unit_anchors(c: Canvas) -> None:
 
 
 def _fan_out(ax: Axes, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: float) -> tuple[np.ndarray, np.ndarray]:
-    """``x``, ``y`` with the symbols of ``mask`` that meet (nearer than :data:`FAN_NEAR_PT`) spread on a circle
-    around their spot, :data:`FAN_STEP_PT` apart; each spot gets a dot and a thin line to each of its symbols.
-    ``per_pt``: map units per point."""
+    """``x``, ``y`` with the symbols of ``mask`` that meet (nearer than :data:`FAN_NEAR_PT`, directly or through
+    others) spread on a circle around their spot, :data:`FAN_STEP_PT` apart; each spot gets a dot and a thin line
+    to each of its symbols. ``per_pt``: map units per point."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
     x, y = x.copy(), y.copy()
@@ -296,60 +299,58 @@ def _fan_out(ax: Axes, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: f
     pairs = cKDTree(np.column_stack([x[rows], y[rows]])).query_pairs(FAN_NEAR_PT * per_pt, output_type="ndarray")
     if not len(pairs):
         return x, y
-    parent = np.arange(len(rows))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in pairs:
-        ra, rb = root(int(a)), root(int(b))
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(rows)):
-        groups.setdefault(root(i), []).append(int(rows[i]))
-    legs, spots = [], []
-    for members in groups.values():
-        k = len(members)
-        if k < 2:
-            continue
-        cx, cy = float(np.mean(x[members])), float(np.mean(y[members]))
-        radius = FAN_STEP_PT * per_pt / (2 * math.sin(math.pi / k)) if k > 2 else FAN_STEP_PT * per_pt / 2
-        for j, r in enumerate(members):
-            angle = math.pi / 2 + 2 * math.pi * j / k
-            x[r], y[r] = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
-            legs.append([(cx, cy), (x[r], y[r])])
-        spots.append((cx, cy))
-    if legs:
-        ax.add_collection(LineCollection(legs, colors=INK, linewidths=0.5, zorder=4.5))
-        sx, sy = zip(*spots)
-        ax.scatter(sx, sy, s=6, c=INK, marker="o", linewidths=0, zorder=4.6)
+    n = len(rows)
+    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _count, group = connected_components(graph, directed=False)
+    order = np.lexsort((np.arange(n), group))  # members of a group together, in row order
+    sizes = np.bincount(group)
+    k = sizes[group[order]]
+    fan = k >= 2
+    order, k = order[fan], k[fan]
+    if not len(order):
+        return x, y
+    g = group[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+    j = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))  # place within its group
+    members = rows[order]
+    cx = np.bincount(g, weights=x[members])[g] / k
+    cy = np.bincount(g, weights=y[members])[g] / k
+    step = FAN_STEP_PT * per_pt
+    radius = np.where(k > 2, step / (2 * np.sin(np.pi / np.maximum(k, 2))), step / 2)
+    angle = np.pi / 2 + 2 * np.pi * j / k
+    x[members], y[members] = cx + radius * np.cos(angle), cy + radius * np.sin(angle)
+    legs = np.stack([np.column_stack([cx, cy]), np.column_stack([x[members], y[members]])], axis=1)
+    ax.add_collection(LineCollection(legs, colors=INK, linewidths=0.5, zorder=4.5))
+    ax.scatter(cx[starts], cy[starts], s=6, c=INK, marker="o", linewidths=0, zorder=4.6)
     return x, y
 
 
 # --- the symbol layers --------------------------------------------------------------------------------
 
 
+#: The outline of a unit whose events differ: neutral ink (their symbols carry the categories).
+MIXED_OUTLINE: Final = "#555555"
+
+
 def _outline_units(c: Canvas, rows: np.ndarray) -> None:
-    """The thin outline of each unit-drawn event's unit, in its category's colour and its verification's dash,
-    once per (unit, category, verification): never a fill, which would claim the whole unit."""
-    segs, colours, styles = [], [], []
-    drawn: set[tuple[int, str, str]] = set()
+    """The thin outline of each unit-drawn event's unit, once per unit and layer: in its events' category colour
+    (neutral when they differ), dashed as their most certain verification (solid when any is confirmed or
+    reported, dashed when claimed at best, dotted when disputed); never a fill, which would claim the unit."""
+    units: dict[int, list[int]] = {}
     for r in rows:
         rings = c.unit_rings.get(int(r))
-        if not rings:
-            continue
-        key = (id(rings), c.cats[r], c.vers[r])
-        if key in drawn:
-            continue
-        drawn.add(key)
-        for ring in rings:
+        if rings:
+            units.setdefault(id(rings), []).append(int(r))
+    segs, colours, styles = [], [], []
+    for members in units.values():
+        cats = set(c.cats[members])
+        ver = next((v for v in VERIFICATION if v in set(c.vers[members])), "reported")
+        tone = colour(cats.pop()) if len(cats) == 1 else MIXED_OUTLINE
+        dash = point_style("other", ver)["linestyles"]
+        for ring in c.unit_rings[members[0]]:
             segs.append(ring)
-            colours.append(colour(c.cats[r]))
-            styles.append(point_style(c.cats[r], c.vers[r])["linestyles"])
+            colours.append(tone)
+            styles.append(dash)
     if segs:
         c.ax.add_collection(LineCollection(segs, colors=colours, linewidths=1.0, linestyles=styles, zorder=3))
 
