@@ -143,8 +143,14 @@ def cli_end_to_end(events: pd.DataFrame, repeat: int) -> float:
                "GEO_BOUNDARIES_SOURCE": str(mirror), "PYTHONDONTWRITEBYTECODE": ""}
         cmd = [sys.executable, "-m", "geo", "snapshot", "--start", "2024-08-01", "--end", "2024-08-31", "--bbox",
                "30,50,36,53", "--dpi", "300", "--out", str(Path(tmp) / "s.png")]
-        subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True)
-        return _time(lambda: subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True), repeat)
+
+        def run() -> None:
+            done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"python -m geo snapshot failed ({done.returncode}):\n{done.stderr[-3000:]}")
+
+        run()
+        return _time(run, repeat)
 
 
 def _time(fn, repeat: int) -> float:

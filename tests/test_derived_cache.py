@@ -109,7 +109,8 @@ def test_a_half_written_temporary_file_is_never_read(tmp_path: Path) -> None:
 
 
 def test_display_layers_read_back_equal_those_simplified_in_memory(tmp_path: Path, monkeypatch) -> None:
-    from geo.render import _geometry, keep_display_layers, prepared_layer
+    from geo.render import _geometry, keep_display_layers
+    from geo.render._geometry import prepared_layer
 
     keep_display_layers(grid_boundaries(), cache_dir=tmp_path)
     assert [p.name.split("-")[:2] for p in _files(tmp_path)] == [["display", "layers"]]

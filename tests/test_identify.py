@@ -77,6 +77,16 @@ def test_a_unit_card_without_ids_lists_the_events_known_only_to_that_unit() -> N
     assert list(rows["id"]) == ["d"]  # "c" lies in O2 too but is known to its raion
 
 
+@pytest.mark.parametrize(("iso", "want"), [("BLR", ["f"]), ("RUS", []), ("XXX", [])])
+def test_a_country_box_card_without_ids_lists_the_events_known_only_to_that_country(iso, want) -> None:
+    # the runtime names a country's box by its ISO code at level 0; points and units in it are not listed
+    frame = pd.concat([_events_frame().assign(adm0_iso=["RUS", "RUS", "RUS", "RUS", "UKR"]),
+                       pd.DataFrame({"id": ["f"], "title": ["six"], "lat": [53.7], "lon": [27.9],
+                                     "geo_precision": ["country"], "adm0_iso": ["BLR"]})], ignore_index=True)
+    rows, _ = mapview.clicked_rows(frame, _report({"ids": [], "unit": {"level": 0, "id": iso}}))
+    assert list(rows["id"]) == want
+
+
 def test_without_a_report_the_events_at_the_clicked_coordinates_are_listed() -> None:
     rows, current = mapview.clicked_rows(_events_frame(), {"last_object_clicked": {"lat": 50.9, "lng": 34.8}})
     assert sorted(rows["id"]) == ["a", "b"] and current is None

@@ -37,9 +37,10 @@ from geo.render import (
     payload_sizes,
     to_mgrs,
 )
-from geo.render._events import PREC, deployment_kinds
-from geo.render._style import SYMBOL_KINDS
+from geo.render._events import PREC
 from geo.render.mgrs import utm_zone
+from geo.render.rings import deployment_kinds
+from geo.render.style import SYMBOL_KINDS
 from geo.schema import GEO_PRECISION, PRECISION_DRAWING, VERIFICATION
 from tests.factories import grid_boundaries, make_events
 from tests.render_factories import (

@@ -72,6 +72,22 @@ def test_the_app_modules_start_without_matplotlib_which_the_first_drawn_export_l
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+def test_a_drawn_export_does_not_import_folium_which_only_the_live_map_and_html_need():
+    code = (
+        "import sys\n"
+        "import geo.snapshot\n"
+        "from snapshot_factories import snapshot_inputs\n"
+        "events, boundaries, index, view = snapshot_inputs()\n"
+        "for fmt in ('png', 'pdf', 'pptx'):\n"
+        "    assert geo.snapshot.export(fmt, events, boundaries, view, index=index)\n"
+        "assert 'folium' not in sys.modules, 'folium imported by a drawn export'\n"
+        "assert geo.snapshot.export('html', events, boundaries, view, index=index) and 'folium' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"})
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 @pytest.mark.parametrize(
     "changes",
     [{"bbox": (31, 50, 30, 51)}, {"layers": ("tiles",)}, {"paper": "A3"}, {"orientation": "up"}, {"opsec_decimals": 9}],

@@ -153,10 +153,12 @@ def clicked_rows(shown: pd.DataFrame, out: Mapping[str, Any] | None) -> tuple[pd
         hit = shown.loc[keys.notna().to_numpy()]
         return hit.iloc[keys.dropna().astype(int).argsort(kind="stable").to_numpy()], current
     unit = what.get("unit") if isinstance(what.get("unit"), dict) else None
-    if unit and unit.get("id") and unit.get("level") in (1, 2) and f"adm{unit['level']}_id" in shown.columns:
-        level = int(unit["level"])
-        mine = (shown[f"adm{level}_id"].astype("string") == str(unit["id"])) & (
-            shown["geo_precision"].astype("string") == f"admin{level}")
+    column = {0: "adm0_iso", 1: "adm1_id", 2: "adm2_id"}.get(unit.get("level")) if unit else None
+    if unit and unit.get("id") and column in shown.columns and "geo_precision" in shown.columns:
+        # the card of a unit (level 1, 2) or of a country's box (level 0, by its ISO code): its events
+        precision = ("country", "admin1", "admin2")[int(unit["level"])]
+        mine = (shown[column].astype("string") == str(unit["id"])) & (
+            shown["geo_precision"].astype("string") == precision)
         return shown.loc[mine.fillna(False).to_numpy()], current
     return render.clicked_events(shown, (out or {}).get("last_object_clicked")), current
 

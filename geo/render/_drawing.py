@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import Any
 
 import folium
 import folium.plugins
@@ -20,9 +20,7 @@ from folium.template import Template
 
 from geo.assets import RUNTIME_URL
 from geo.render._encode import js_literal
-
-#: How drawn shapes look (a colour no layer uses: the analyst's own outline).
-DRAW_STYLE: Final = {"color": "#d4145a", "weight": 2.5, "opacity": 0.9, "fillOpacity": 0.06, "dashArray": "6 4"}
+from geo.render.style import DRAW_STYLE
 
 
 class DrawControl(folium.plugins.Draw):

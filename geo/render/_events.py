@@ -25,8 +25,8 @@ import pandas as pd
 from geo.places import label_points
 from geo.render._encode import pack_columns
 from geo.render._geometry import GEOMETRY_SCALE, PreparedLayer, locate_units, prepared_layer
-from geo.render._style import SYMBOL_KINDS
 from geo.render.ranges import match_systems, normalise_text
+from geo.render.style import SYMBOL_KINDS
 from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION, precision_drawing
 
 #: Up to this many located events in the window: one canvas point each; above: grid cells.
@@ -175,11 +175,6 @@ def classify_deployments(events: pd.DataFrame, ranges: pd.DataFrame | None) -> t
             if tsystems[c]:
                 systems[row] = tsystems[c]
     return kinds, systems
-
-
-def deployment_kinds(events: pd.DataFrame, ranges: pd.DataFrame | None) -> np.ndarray:
-    """The deployment kind (index into SYMBOL_KINDS) of every row."""
-    return classify_deployments(events, ranges)[0]
 
 
 def prepare_events(events: pd.DataFrame, boundaries: Any = None, ranges: pd.DataFrame | None = None) -> PreparedEvents:

@@ -16,7 +16,7 @@ import shapely
 
 from geo import layers
 from geo.errors import GeoError
-from geo.render import _style as S
+from geo.render import style as S
 from geo.render._elements import HEAT_JS_URL, GeoData, GeoLayer
 from geo.render._encode import encode_geometries, encode_lines
 from geo.render._events import (
@@ -36,20 +36,16 @@ from geo.render._geometry import GEOMETRY_SCALE, LEVEL_WORDS, locate_units, prep
 from geo.render.labels import label_spec
 from geo.render.legend import section
 from geo.render.ranges import geodesic_ring
+from geo.render.rings import KIND_LABELS, MAX_RINGS, RING_COLOURS, ring_rows
+from geo.render.rings import unringed as unringed_count
 from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION, precision_drawing
 
 Mode = Literal["auto", "points", "cells"]
 Builder = Callable[["LayerContext"], list[Any]]
 
 #: Rings drawn at most (the deployments with the most events first); the legend says when some are left out.
-MAX_RINGS: Final = 200
 RING_VERTICES: Final = 192
 AREA_TOLERANCE: Final = 0.001
-RING_COLOURS: Final = {"ballistic_missile": "#b2182b", "rocket_artillery": "#e66101", "air_defence": "#2166ac"}
-KIND_LABELS: Final = {"ballistic_missile": "Ballistic missile", "rocket_artillery": "Rocket artillery",
-                      "air_defence": "Air defence", "aviation": "Aviation"}
-
-
 @dataclass(frozen=True)
 class LayerSpec:
     """One layer of :data:`geo.layers.LAYERS` (its description, fields repeated for the drawers' use) with its
@@ -324,63 +320,8 @@ def build_deployments(ctx: LayerContext) -> list[Any]:
     return _points_layer(ctx, "deployments", ["deployment"], symbols)
 
 
-#: Deployments within this many decimals of a degree of each other (0.01° ≈ 1 km) are one place for rings.
-RING_PLACE_DECIMALS: Final = 2
-_RING_COLUMNS: Final = ["range_row", "lat", "lon", "approx", "events", "precision", "system"]
-
-
-def _ring_rows(ctx: LayerContext) -> pd.DataFrame:
-    """One row per ring: a system at a place where point-located deployments (exact or near) name it.
-
-    Deployments known only to a raion, oblast or country get no ring (their point is a stand-in, not where
-    the launcher is). Deployments whose points round to the same :data:`RING_PLACE_DECIMALS` are one place:
-    the ring is drawn from their mean point, once per system (its longest-range variant). ``approx``: every
-    deployment at that place is only "near" (within a few km). Most events first.
-    """
-    prep, ranges = ctx.prepared, ctx.ranges
-    empty = pd.DataFrame(columns=_RING_COLUMNS)
-    if prep is None or ranges is None or not len(ranges) or not prep.systems:
-        return empty
-    row_of = ranges.reset_index(drop=True).groupby("system", sort=False)["range_km"].idxmax()
-    point = set(POINT_PRECS)
-    pairs = [(k, system) for k, found in prep.systems.items() if prep.prec[k] in point
-             for system in found if system in row_of.index]
-    if not pairs:
-        return empty
-    ks = np.fromiter((k for k, _s in pairs), dtype=np.int64, count=len(pairs))
-    frame = pd.DataFrame({
-        "system": [system for _k, system in pairs],
-        "place_lat": np.round(prep.lat[ks], RING_PLACE_DECIMALS), "place_lon": np.round(prep.lon[ks], RING_PLACE_DECIMALS),
-        "lat": prep.lat[ks], "lon": prep.lon[ks], "near": prep.prec[ks] == PREC["near"],
-    })
-    rings = (frame.groupby(["system", "place_lat", "place_lon"], as_index=False, sort=False)
-             .agg(lat=("lat", "mean"), lon=("lon", "mean"), approx=("near", "all"), events=("near", "size")))
-    rings["range_row"] = row_of.loc[rings["system"]].to_numpy().astype(int)
-    rings["lat"], rings["lon"] = rings["lat"].round(4), rings["lon"].round(4)
-    rings["precision"] = np.where(rings["approx"], "near", "exact")
-    return (rings.sort_values(["events", "range_row", "lat", "lon"], ascending=[False, True, True, True], kind="stable")
-            [_RING_COLUMNS].reset_index(drop=True))
-
-
-def _unringed(ctx: LayerContext) -> int:
-    """Deployments that name a ranged system but are not located to a point (no ring is drawn for them)."""
-    prep = ctx.prepared
-    if prep is None or ctx.ranges is None or not len(ctx.ranges):
-        return 0
-    known = set(ctx.ranges["system"])
-    return sum(1 for k, found in prep.systems.items()
-               if prep.prec[k] not in POINT_PRECS and known.intersection(found))
-
-
-def ring_origins(events: pd.DataFrame, ranges: pd.DataFrame, boundaries: Any = None) -> pd.DataFrame:
-    """The range rings the map draws for ``events`` (see :func:`_ring_rows`): one row per system and place,
-    ``range_row`` into ``ranges``, origin ``lat``/``lon``, ``approx`` (only near points), ``events`` behind
-    it, ``system``; most events first."""
-    return _ring_rows(LayerContext(boundaries=boundaries, events=events, ranges=ranges))
-
-
 def build_ranges(ctx: LayerContext) -> list[Any]:
-    rings, unringed = _ring_rows(ctx), _unringed(ctx)
+    rings, unringed = ring_rows(ctx.prepared, ctx.ranges), unringed_count(ctx.prepared, ctx.ranges)
     if not len(rings) and not unringed:
         return []
     dropped = max(len(rings) - MAX_RINGS, 0)
@@ -435,17 +376,6 @@ def build_heatmap(ctx: LayerContext) -> list[Any]:
     return [GeoLayer("heat", spec, layer_name="heatmap", extra_js=[("leaflet-heat.js", HEAT_JS_URL)])]
 
 
-def class_breaks(values: np.ndarray, k: int = 5) -> list[int]:
-    """Upper bounds (inclusive) of up to ``k`` classes of positive counts: rounded quantiles, last = max."""
-    v = np.asarray(values, dtype=float)
-    v = v[v > 0]
-    if len(v) == 0:
-        return []
-    qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:-1])
-    bounds = sorted({int(math.ceil(q)) for q in qs} | {int(v.max())})
-    return [b for i, b in enumerate(bounds) if i == 0 or b > bounds[i - 1]]
-
-
 def _counts(ctx: LayerContext) -> pd.Series | None:
     if ctx.counts is not None:
         return ctx.counts
@@ -470,7 +400,7 @@ def build_choropleth(ctx: LayerContext) -> list[Any]:
         return []
     layer = prepared_layer(ctx.boundaries, 2)
     counts = counts[counts > 0]
-    bounds = class_breaks(counts.to_numpy())
+    bounds = S.class_breaks(counts.to_numpy())
     if not bounds:
         return []
     ramp = S.COUNT_RAMP if len(bounds) >= len(S.COUNT_RAMP) else S.COUNT_RAMP[len(S.COUNT_RAMP) - len(bounds):]

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from geo.render._style import (
+from geo.render.style import (
     CATEGORY_LABELS,
     PRECISION_LABELS,
     VERIFICATION_LABELS,

@@ -39,7 +39,7 @@ from geo.areas import for_window
 from geo.errors import GeoError
 from geo.formats import Job
 from geo.places import label_points
-from geo.render._drawing import DRAW_STYLE
+from geo.render.style import DRAW_STYLE
 from geo.snapshot import _overlays as _ov
 from geo.snapshot._geometry import exteriors as _exteriors
 from geo.snapshot._geometry import project as _project

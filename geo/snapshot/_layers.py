@@ -32,8 +32,9 @@ from pyproj import Transformer
 from geo.areas import for_window
 from geo.layers import LAYERS
 from geo.places import label_points
-from geo.render._events import deployment_kinds
-from geo.render._style import (
+from geo.render.ranges import load_ranges
+from geo.render.rings import deployment_kinds
+from geo.render.style import (
     BOUNDARY_STYLES,
     CATEGORY_COLOURS,
     CATEGORY_LABELS,
@@ -41,7 +42,6 @@ from geo.render._style import (
     SYMBOLS,
     VERIFICATION_STYLES,
 )
-from geo.render.ranges import load_ranges
 from geo.schema import CATEGORIES, PRECISION_DRAWING, VERIFICATION
 from geo.snapshot import _overlays as _ov
 from geo.snapshot._geometry import clip as _clip

@@ -22,8 +22,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from pyproj import Transformer
 
-from geo.render import KIND_LABELS, MAX_RINGS, RING_COLOURS, class_breaks, geodesic_ring, ring_origins
-from geo.render._style import AREA_COLOURS, COUNT_RAMP, HEAT_RAMP
+from geo.render.ranges import geodesic_ring
+from geo.render.rings import KIND_LABELS, MAX_RINGS, RING_COLOURS, ring_origins
+from geo.render.style import AREA_COLOURS, COUNT_RAMP, HEAT_RAMP, class_breaks
 from geo.snapshot._geometry import clip_geoms, exteriors, polygon_paths
 
 Section = tuple[str, list[Any]]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Final
+
+import numpy as np
 
 from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION
 
@@ -78,6 +81,21 @@ BOUNDARY_STYLES: Final[dict[str, dict[str, Any]]] = {
                          "fillColor": "#e6c98f", "fillOpacity": 0.16},
 }
 RAION_HOVER: Final = {"color": "#333333", "weight": 1.6, "fillOpacity": 0.08}
+
+
+#: How drawn shapes look (a colour no layer uses: the analyst's own outline).
+DRAW_STYLE: Final = {"color": "#d4145a", "weight": 2.5, "opacity": 0.9, "fillOpacity": 0.06, "dashArray": "6 4"}
+
+
+def class_breaks(values: np.ndarray, k: int = 5) -> list[int]:
+    """Upper bounds (inclusive) of up to ``k`` classes of positive counts: rounded quantiles, last = max."""
+    v = np.asarray(values, dtype=float)
+    v = v[v > 0]
+    if len(v) == 0:
+        return []
+    qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:-1])
+    bounds = sorted({int(math.ceil(q)) for q in qs} | {int(v.max())})
+    return [b for i, b in enumerate(bounds) if i == 0 or b > bounds[i - 1]]
 
 
 def category_table() -> list[dict[str, str]]:
