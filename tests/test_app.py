@@ -130,7 +130,7 @@ def test_window_changes_table_chart_and_map(app):
 
 
 def test_chart_and_table_name_categories_as_the_legend_and_colour_them_as_the_map(app):
-    from geo.render._style import CATEGORY_COLOURS, CATEGORY_LABELS
+    from geo.render.style import CATEGORY_COLOURS, CATEGORY_LABELS
 
     charts = app.get("vega_lite_chart") + app.get("arrow_vega_lite_chart")
     scale = json.loads(charts[0].proto.spec)["encoding"]["color"]["scale"]

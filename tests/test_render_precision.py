@@ -15,7 +15,7 @@ from geo import join
 from geo.assets import standalone_html
 from geo.places import label_points
 from geo.render import build_map
-from geo.render._style import CATEGORY_COLOURS
+from geo.render.style import CATEGORY_COLOURS
 from tests.factories import grid_boundaries, make_events
 from tests.render_factories import HOSTILE, need_browser, offline_page
 

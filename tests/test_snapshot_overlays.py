@@ -457,7 +457,7 @@ def test_each_layer_has_its_own_colour_family():
     import matplotlib.colors as mcolors
 
     from geo.render import RING_COLOURS
-    from geo.render._style import AREA_COLOURS, BOUNDARY_STYLES, COUNT_RAMP, HEAT_RAMP
+    from geo.render.style import AREA_COLOURS, BOUNDARY_STYLES, COUNT_RAMP, HEAT_RAMP
 
     families = {"rings": set(RING_COLOURS.values()), "areas": set(AREA_COLOURS), "choropleth": set(COUNT_RAMP),
                 "heatmap": set(HEAT_RAMP), "border districts": {BOUNDARY_STYLES["border_districts"]["color"]}}
