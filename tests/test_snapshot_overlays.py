@@ -403,6 +403,27 @@ def test_co_located_symbols_fan_out_and_do_not_overlap(inputs):
     assert len(legs) == 1 and len(legs[0].get_segments()) == 5  # each of the five joined to the spot
 
 
+@pytest.mark.parametrize("crowd", [9, 12])
+def test_a_crowd_too_large_to_fan_stays_in_place_and_each_stack_carries_its_count(inputs, crowd):
+    from matplotlib.collections import LineCollection
+
+    from geo.snapshot._layers import FAN_MAX
+
+    events, boundaries, index, view = inputs
+    shown = select(events, view)
+    pick = shown.loc[shown["category"].isin(["ground_combat", "strike", "statement"])].index
+    assert len(pick) >= crowd > FAN_MAX
+    spot = shown.iloc[0][["lon", "lat"]]
+    stacked = shown.copy()
+    stacked.loc[pick[:crowd], ["lon", "lat", "geo_precision"]] = [spot["lon"], spot["lat"], "exact"]
+    fig = render_figure(stacked, boundaries, view.replace(layers=("events",)), index=index, generated=GENERATED)
+    mx = fig.axes[3]
+    legs = [c for c in mx.collections if isinstance(c, LineCollection) and c.get_zorder() == 4.5]
+    assert not legs  # no fan
+    badges = [t.get_text() for t in mx.texts if t.get_gid() == "stack-badge"]
+    assert f"×{crowd}" in badges
+
+
 def test_border_districts_are_outlined_not_filled_on_static_maps(inputs):
     from matplotlib.collections import LineCollection, PolyCollection
 

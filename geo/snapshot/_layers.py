@@ -71,6 +71,8 @@ BORDER_RECONCILE_M: Final = 2500.0
 #: Symbols nearer than this (points) are one spot and fan out; the fan's spacing between them.
 FAN_NEAR_PT: Final = 7.0
 FAN_STEP_PT: Final = 11.0
+#: Crowds of more symbols than this do not fan out (the fan would cover the map): their stacks get a count badge.
+FAN_MAX: Final = 8
 #: The legend line of each way of drawing an imprecise location (the rule's kinds but ``point``).
 PRECISION_KEYS: Final = {
     "near": "Near (within a few km): outer ring",
@@ -245,7 +247,7 @@ def prepare(ax: Axes, view: View, shown: pd.DataFrame, *, boundaries: Any, index
                _text(shown, "verification", "reported").to_numpy(), drawing, is_dep, {}, country_lines, border_lines,
                border_zone, avoid)
     _unit_anchors(c)
-    c.px, c.py = _fan_out(ax, c.px, c.py, c.symbols(), per_pt)
+    c.px, c.py = _fan_out(ax, c.px, c.py, c.symbols(), per_pt, pt)
     return c
 
 
@@ -284,10 +286,13 @@ def _unit_anchors(c: Canvas) -> None:
             c.unit_rings[int(r)] = rings[uid]
 
 
-def _fan_out(ax: Axes, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: float) -> tuple[np.ndarray, np.ndarray]:
+def _fan_out(ax: Axes, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: float,
+             pt: float = 7.0) -> tuple[np.ndarray, np.ndarray]:
     """``x``, ``y`` with the symbols of ``mask`` that meet (nearer than :data:`FAN_NEAR_PT`, directly or through
-    others) spread on a circle around their spot, :data:`FAN_STEP_PT` apart; each spot gets a dot and a thin line
-    to each of its symbols. ``per_pt``: map units per point."""
+    others) spread on a circle around their spot, :data:`FAN_STEP_PT` apart, when they are at most
+    :data:`FAN_MAX` (each spot gets a dot and a thin line to each of its symbols). In a larger crowd, where a fan
+    would cover the map, symbols stay where they are and each stack of symbols on one spot (within a point)
+    carries a count badge ("×12", at ``pt``). ``per_pt``: map units per point."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
@@ -302,10 +307,11 @@ def _fan_out(ax: Axes, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: f
     n = len(rows)
     graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _count, group = connected_components(graph, directed=False)
-    order = np.lexsort((np.arange(n), group))  # members of a group together, in row order
     sizes = np.bincount(group)
+    _badge_stacks(ax, x, y, rows[sizes[group] > FAN_MAX], per_pt, pt)
+    order = np.lexsort((np.arange(n), group))  # members of a group together, in row order
     k = sizes[group[order]]
-    fan = k >= 2
+    fan = (k >= 2) & (k <= FAN_MAX)
     order, k = order[fan], k[fan]
     if not len(order):
         return x, y
@@ -323,6 +329,18 @@ def _fan_out(ax: Axes, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: f
     ax.add_collection(LineCollection(legs, colors=INK, linewidths=0.5, zorder=4.5))
     ax.scatter(cx[starts], cy[starts], s=6, c=INK, marker="o", linewidths=0, zorder=4.6)
     return x, y
+
+
+def _badge_stacks(ax: Axes, x: np.ndarray, y: np.ndarray, rows: np.ndarray, per_pt: float, pt: float) -> None:
+    """A count badge ("×N") at the upper right of every spot where several of ``rows`` stand within a point."""
+    if len(rows) < 2:
+        return
+    spots = np.column_stack([np.round(x[rows] / per_pt), np.round(y[rows] / per_pt)])
+    _keys, first, counts = np.unique(spots, axis=0, return_index=True, return_counts=True)
+    for r, count in zip(rows[first[counts > 1]], counts[counts > 1]):
+        ax.annotate(f"×{count}", (x[r], y[r]), xytext=(4, 4), textcoords="offset points", fontsize=pt,
+                    fontweight="bold", color=INK, zorder=9.5, gid="stack-badge",
+                    bbox={"facecolor": "white", "edgecolor": INK, "linewidth": 0.5, "pad": 0.6, "alpha": 0.9})
 
 
 # --- the symbol layers --------------------------------------------------------------------------------
