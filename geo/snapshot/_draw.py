@@ -774,8 +774,20 @@ def _save(fig: Figure, fmt: str, dpi: int | None = None, **kwargs: Any) -> bytes
 
 
 def to_png(fig: Figure, dpi: int | None = None) -> bytes:
-    # zlib level 3: a page at 300 dpi compresses twice as fast as at the default 6, files ~10% larger
-    return _save(fig, "png", dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+    """The figure as an RGB PNG at ``dpi`` (the figure's own by default). The page is opaque, so the alpha
+    channel matplotlib renders is dropped (a tenth smaller and faster to encode); zlib level 3 compresses a
+    300 dpi page twice as fast as the default 6, for files about 10 % larger."""
+    from PIL import Image
+
+    if dpi is not None and dpi != fig.dpi:
+        return _save(fig, "png", dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+    with matplotlib.rc_context({"svg.hashsalt": "geo-snapshot"}):
+        fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
+    buf = io.BytesIO()
+    image.save(buf, format="png", compress_level=3, dpi=(fig.dpi, fig.dpi))
+    return buf.getvalue()
 
 
 def to_svg(fig: Figure) -> bytes:

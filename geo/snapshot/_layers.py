@@ -73,6 +73,9 @@ FAN_NEAR_PT: Final = 7.0
 FAN_STEP_PT: Final = 11.0
 #: Crowds of more symbols than this do not fan out (the fan would cover the map): their stacks get a count badge.
 FAN_MAX: Final = 8
+#: Stacks of at least this many symbols in such a crowd get a badge, the largest of them up to the maximum.
+BADGE_MIN: Final = 3
+BADGE_MAX: Final = 30
 #: The legend line of each way of drawing an imprecise location (the rule's kinds but ``point``).
 PRECISION_KEYS: Final = {
     "near": "Near (within a few km): outer ring",
@@ -332,12 +335,15 @@ def _fan_out(ax: Axes, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: f
 
 
 def _badge_stacks(ax: Axes, x: np.ndarray, y: np.ndarray, rows: np.ndarray, per_pt: float, pt: float) -> None:
-    """A count badge ("×N") at the upper right of every spot where several of ``rows`` stand within a point."""
+    """A count badge ("×N") at the upper right of the spots where :data:`BADGE_MIN` or more of ``rows`` stand
+    within a point, the :data:`BADGE_MAX` largest."""
     if len(rows) < 2:
         return
     spots = np.column_stack([np.round(x[rows] / per_pt), np.round(y[rows] / per_pt)])
     _keys, first, counts = np.unique(spots, axis=0, return_index=True, return_counts=True)
-    for r, count in zip(rows[first[counts > 1]], counts[counts > 1]):
+    big = np.flatnonzero(counts >= BADGE_MIN)
+    big = big[np.argsort(-counts[big], kind="stable")[:BADGE_MAX]]  # the largest stacks: more would be noise
+    for r, count in zip(rows[first[big]], counts[big]):
         ax.annotate(f"×{count}", (x[r], y[r]), xytext=(4, 4), textcoords="offset points", fontsize=pt,
                     fontweight="bold", color=INK, zorder=9.5, gid="stack-badge",
                     bbox={"facecolor": "white", "edgecolor": INK, "linewidth": 0.5, "pad": 0.6, "alpha": 0.9})
