@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--labels", action="store_true", default=None, help="label events with their titles")
     s.add_argument("--graticule", action="store_true", default=None,
                    help="draw latitude/longitude lines, labelled at the map's edge")
+    s.add_argument("--mgrs-grid", action="store_true", default=None,
+                   help="draw the MGRS 100 km grid (UTM zones thicker), each square labelled (e.g. 36U UA)")
     s.add_argument("--numbered", action="store_true", default=None,
                    help="number the events on the map and key them beside it by date (ISW style; instead of the inset)")
     s.add_argument("--view", metavar="VIEW.json", help="start from this saved view")
@@ -276,7 +278,7 @@ def _snapshot_view(args: argparse.Namespace) -> Any:
     if args.areas:
         changes["areas"] = tuple(args.areas)
     for name in ("title", "subtitle", "marking", "labels", "dpi", "paper", "orientation", "opsec_decimals", "layers",
-                 "provenance", "author", "numbered", "graticule", "opsec_snap"):
+                 "provenance", "author", "numbered", "graticule", "mgrs_grid", "opsec_snap"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value

@@ -93,8 +93,10 @@ def test_place_names_are_drawn_only_when_the_layer_is_on(inputs, layers):
 
 
 def test_the_labels_chosen_are_the_rules_at_the_maps_zoom(inputs):
-    fig = _figure(inputs, labels=False)
-    boundaries = inputs[1]
+    events, boundaries, index, view = inputs
+    # without events (the towns and districts of events are named first: test below, on the real places)
+    fig = render_figure(events.iloc[0:0], boundaries, view.replace(labels=False), index=index, generated=GENERATED,
+                        selected=True)
     ax = _map_axes(fig)
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     assert ax.place_zoom == pytest.approx(map_zoom(ax, (x0, y0, x1, y1), 50.5), abs=0.01)
@@ -195,3 +197,31 @@ def test_real_place_names_never_meet(real_boundaries, real_view, bbox):
     fig = _real_figure(real_boundaries, real_view, bbox)
     assert len(fig.snapshot_places) >= 5
     _assert_clear(fig)
+
+
+@pytest.fixture(scope="module")
+def real_sample(real_boundaries):
+    """The shipped sample events, joined to the real boundaries as the app and the CLI join them."""
+    from pathlib import Path
+
+    from geo import join
+    from geo.io import read_events
+
+    sample = read_events(Path(__file__).resolve().parents[1] / "data" / "sample_events.csv").frame
+    return join.enrich(sample, join.prepare(real_boundaries))
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.parametrize(("bbox", "named"), [
+    ((33.5, 50.6, 38.4, 52.5), {"Sudzha", "Korenevo"}),  # Kursk oblast: the small towns where the fighting is
+    ((27.0, 50.5, 37.0, 54.5), {"Kostyukovichi", "Sudzha"}),  # the whole case: the district's seat, the town
+])
+def test_the_towns_where_events_are_and_the_seats_of_outlined_districts_are_named(
+        real_boundaries, real_sample, real_view, bbox, named):
+    fig = render_figure(real_sample, real_boundaries, real_view.replace(bbox=bbox), generated=GENERATED)
+    names = {p.text for p in fig.snapshot_places}
+    assert named <= names, names
+    _assert_clear(fig)
+    bare = _real_figure(real_boundaries, real_view, bbox)  # without the events, the map's own scale decides
+    assert not named <= {p.text for p in bare.snapshot_places}

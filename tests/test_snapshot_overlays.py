@@ -8,6 +8,7 @@ import json
 
 import geopandas as gpd
 import numpy as np
+from pyproj import Transformer
 import pandas as pd
 import pytest
 import shapely
@@ -545,6 +546,29 @@ def test_graticule_lines_are_labelled_in_degrees_at_the_edge(inputs):
     assert lines and len(lines[0].get_segments()) >= 4
     marks = [t.get_text() for t in grid.axes[3].texts if t.get_text().endswith(("°E", "°N"))]
     assert any(m.endswith("°E") for m in marks) and any(m.endswith("°N") for m in marks)
+
+
+@pytest.mark.parametrize("bbox", [(30.0, 50.0, 37.0, 53.0), (23.5, 47.0, 25.0, 48.5)])
+def test_the_mgrs_grid_labels_each_square_as_the_grid_reference_of_a_point_in_it_reads(inputs, bbox):
+    from matplotlib.collections import LineCollection
+
+    from geo.render.mgrs import to_mgrs
+    from geo.snapshot._draw import _laea
+
+    fig = _figure(inputs, ("countries",), mgrs_grid=True, bbox=bbox)
+    mx = fig.axes[3]
+    assert "mgrs-lines" in {c.get_gid() for c in mx.collections if isinstance(c, LineCollection)}
+    labels = [t for t in mx.texts if t.get_gid() == "mgrs-label"]
+    assert len(labels) >= (6 if bbox[2] - bbox[0] > 5 else 1)
+    centre = ((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2)
+    tf = Transformer.from_crs("EPSG:4326", _laea(*centre), always_xy=True)
+    for label in labels:  # each label stands inside its square, 4 km in from the corner
+        lon, lat = tf.transform(*label.get_position(), direction="INVERSE")
+        assert label.get_text() == to_mgrs(lat, lon, 0), (label.get_text(), lon, lat)
+    zones = {c.get_gid() for c in mx.collections}
+    crosses = any(bbox[0] < m < bbox[2] for m in range(-180, 181, 6)) or any(bbox[1] < p < bbox[3] for p in range(-80, 85, 8))
+    assert ("mgrs-zones" in zones) == crosses  # the zone (6° meridians) and band (8° parallels) edges, thicker
+    assert not [t for t in _figure(inputs, ("countries",), bbox=bbox).axes[3].texts if t.get_gid() == "mgrs-label"]
 
 
 def test_near_events_get_the_live_maps_outer_ring(inputs):

@@ -94,6 +94,9 @@ def _view(settings: Any, presets: dict[str, Extent]) -> snapshot.View | None:
     c7, c8 = st.columns(2)
     labels = c7.toggle("Label events", key="x-labels")
     graticule = c8.toggle("Latitude/longitude grid", key="x-graticule")
+    mgrs_grid = c8.toggle("MGRS grid (100 km squares)", key="x-mgrs",
+                          help="The Military Grid Reference System's 100 km squares, each labelled (e.g. 36U UA); "
+                          "UTM zone edges thicker")
     numbered = c7.toggle("Number events (key beside the map)", key="x-numbered",
                          help="ISW style: each event numbered on the map and keyed by date beside it, instead of the "
                          "locator inset and of the event labels")
@@ -110,7 +113,7 @@ def _view(settings: Any, presets: dict[str, Extent]) -> snapshot.View | None:
     return snapshot.View(title=title, bbox=bbox, filter=settings.filter, marking=marking, labels=labels,
                          layers=tuple(layers), opsec_decimals=decimals, opsec_snap=snap, provenance=provenance, paper=paper,
                          orientation=orientation, dpi=int(dpi), numbered=numbered,
-                         graticule=graticule)
+                         graticule=graticule, mgrs_grid=mgrs_grid)
 
 
 @st.cache_data(show_spinner="Drawing the snapshot…", max_entries=8)

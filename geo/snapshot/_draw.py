@@ -495,6 +495,72 @@ def _graticule(c: Canvas, lonlat: tuple[float, float, float, float]) -> None:
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
 
 
+#: The MGRS grid's ink: dark slate, apart from the graticule's blue-grey and every layer's colours.
+MGRS_INK: Final = "#3b4a5a"
+
+
+def _mgrs_grid(c: Canvas, lonlat: tuple[float, float, float, float]) -> None:
+    """The MGRS 100 km grid over the map: in each UTM zone the map touches, the lines of every 100 km of
+    easting and northing (followed in the map's projection: they bend and end at the zone's edge), the zone
+    and latitude-band edges thicker, and each square labelled in its lower left corner ("36U UA")."""
+    from geo.render.mgrs import to_mgrs
+
+    w, s, e, n = lonlat
+    lines: list[np.ndarray] = []
+    edges: list[np.ndarray] = []
+    labels: list[tuple[float, float, str]] = []
+    hemispheres = [(max(s, 0.0), min(n, 84.0), 32600)] if n > 0 else []
+    if s < 0:
+        hemispheres.append((max(s, -80.0), min(n, 0.0), 32700))
+    for lat0, lat1, base in hemispheres:
+        if lat1 <= lat0:
+            continue
+        for zone in range(int(math.floor((w + 180) / 6)) + 1, int(math.floor((e + 180) / 6)) + 2):
+            z0, z1 = -180.0 + 6 * (zone - 1), -180.0 + 6 * zone
+            zw, ze = max(w, z0), min(e, z1)
+            if ze <= zw or not 1 <= zone <= 60:
+                continue
+            utm = Transformer.from_crs("EPSG:4326", f"EPSG:{base + zone}", always_xy=True)
+            lon_b = np.concatenate([np.linspace(zw, ze, 40), np.full(40, ze), np.linspace(zw, ze, 40), np.full(40, zw)])
+            lat_b = np.concatenate([np.full(40, lat0), np.linspace(lat0, lat1, 40), np.full(40, lat1), np.linspace(lat0, lat1, 40)])
+            ex, ny = utm.transform(lon_b, lat_b)
+            e_lo, e_hi = math.floor(min(ex) / 1e5) * 1e5, math.ceil(max(ex) / 1e5) * 1e5
+            n_lo, n_hi = math.floor(min(ny) / 1e5) * 1e5, math.ceil(max(ny) / 1e5) * 1e5
+            steps = np.linspace(0.0, 1.0, 160)
+
+            runs = [(np.full_like(steps, east), n_lo + steps * (n_hi - n_lo)) for east in np.arange(e_lo, e_hi + 1, 1e5)]
+            runs += [(e_lo + steps * (e_hi - e_lo), np.full_like(steps, north)) for north in np.arange(n_lo, n_hi + 1, 1e5)]
+            for east_m, north_m in runs:  # each line followed inside the zone (and hemisphere) only
+                lon, lat = utm.transform(east_m, north_m, direction="INVERSE")
+                inside = np.flatnonzero((lon >= z0) & (lon <= z1) & (lat >= lat0) & (lat <= lat1))
+                for run in np.split(inside, np.flatnonzero(np.diff(inside) > 1) + 1):
+                    if len(run) > 1:
+                        lines.append(np.column_stack(c.tf.transform(lon[run], lat[run])))
+            for east in np.arange(e_lo, e_hi, 1e5):  # a label in each square's lower left corner
+                for north in np.arange(n_lo, n_hi, 1e5):
+                    lon, lat = utm.transform(east + 4e3, north + 4e3, direction="INVERSE")
+                    if z0 <= lon < z1 and lat0 <= lat < lat1:  # named as its corner reads (a band edge splits one)
+                        x, y = c.tf.transform(lon, lat)
+                        labels.append((float(x), float(y), to_mgrs(float(lat), float(lon), 0)))
+            if w < z0 < e:  # the zone's western edge
+                lat = np.linspace(lat0, lat1, 80)
+                edges.append(np.column_stack(c.tf.transform(np.full_like(lat, z0), lat)))
+        for band in np.arange(math.ceil(lat0 / 8) * 8, lat1, 8.0):  # latitude-band edges
+            if lat0 < band < lat1:
+                lon = np.linspace(w, e, 120)
+                edges.append(np.column_stack(c.tf.transform(lon, np.full_like(lon, band))))
+    c.ax.add_collection(LineCollection(lines, colors=MGRS_INK, linewidths=0.45, alpha=0.75, zorder=2.55,
+                                       gid="mgrs-lines"))
+    if edges:
+        c.ax.add_collection(LineCollection(edges, colors=MGRS_INK, linewidths=1.2, alpha=0.8, zorder=2.56,
+                                           gid="mgrs-zones"))
+    x0, y0, x1, y1 = c.clear
+    for x, y, text in labels:
+        if x0 <= x <= x1 - 40 * c.per_pt and y0 <= y <= y1 - 2 * c.pt * c.per_pt and text:
+            c.ax.text(x, y, text, fontsize=c.pt, color=MGRS_INK, ha="left", va="bottom", zorder=8, gid="mgrs-label",
+                      clip_on=True, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.6, "pad": 0.3})
+
+
 def _panel(ax: Any, face: str = "white") -> None:
     """A framed panel over the map (legend, inset): opaque, a thin grey frame, no ticks."""
     ax.set_xticks([])
@@ -633,6 +699,8 @@ def render_figure(
 
     if view.graticule:
         _graticule(c, (min(flon), min(flat), max(flon), max(flat)))
+    if view.mgrs_grid:
+        _mgrs_grid(c, (min(flon), min(flat), max(flon), max(flat)))
     _scale_bar(c, (lon_c, lat_c))
     _north_arrow(c)
     mx.text(clear[2] - c.per_pt * 2, clear[1] + c.per_pt * 2,

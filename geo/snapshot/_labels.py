@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.font_manager import FontProperties
@@ -74,6 +75,40 @@ def symbol_boxes(ax: Axes, min_zorder: float = 5.0) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, 4))
 
 
+#: Towns this near an event drawn at a point are named first, down to this many zooms beyond the map's.
+EVENT_TOWN_KM: Final = 6.0
+EVENT_TOWN_ZOOMS: Final = 3
+#: A raion or oblast outlined for an event is named first when its name's point is this near its label point.
+EVENT_UNIT_KM: Final = 3.0
+#: ... or the town of the unit's name (its seat) within this distance of it.
+EVENT_SEAT_KM: Final = 25.0
+
+
+def _event_places(table: pd.DataFrame, rows: pd.DataFrame, zoom: float, events: tuple[np.ndarray, np.ndarray],
+                  classes: tuple[str, ...], km: float) -> pd.DataFrame:
+    """``rows`` with the places of ``classes`` nearest to the ``events`` (lon, lat) first: the nearest to each,
+    within ``km``, if the map's zoom is at most :data:`EVENT_TOWN_ZOOMS` short of the place's own."""
+    from scipy.spatial import cKDTree
+
+    towns = table.loc[table["cls"].isin(classes) & (table["min_zoom"] <= zoom + EVENT_TOWN_ZOOMS)]
+    lon, lat = (np.asarray(v, dtype=float) for v in events)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not len(towns) or not ok.any():
+        return rows
+    scale = np.cos(np.radians(np.nanmean(lat[ok])))  # degrees of longitude to degrees of latitude, roughly
+    tree = cKDTree(np.column_stack([towns["lon"].to_numpy(dtype=float) * scale, towns["lat"].to_numpy(dtype=float)]))
+    dist, nearest = tree.query(np.column_stack([lon[ok] * scale, lat[ok]]), distance_upper_bound=km / 111.2)
+    hit = np.unique(nearest[np.isfinite(dist)])
+    if not len(hit):
+        return rows
+    first = towns.iloc[np.sort(hit)]
+    rest = rows.loc[~rows["text"].isin(set(first["text"])) | ~rows["cls"].isin(classes)]
+    return pd.concat([first, rest], ignore_index=True)
+
+
+_TOWN_CLASSES: Final = tuple(c["name"] for c in LABEL_CLASSES if c.get("dot"))
+
+
 def _style(cls: dict[str, Any], floor: float) -> FontProperties:
     """matplotlib font properties of a runtime class's CSS font ("700 17px system-ui,sans-serif")."""
     font = str(cls["font"])
@@ -105,6 +140,8 @@ def draw_places(
     prefer_clear: Sequence[Bbox] | np.ndarray = (),
     frame: Bbox | None = None,
     floor: float = MIN_POINTS,
+    events: tuple[np.ndarray, np.ndarray] | None = None,
+    units: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> list[PlacedLabel]:
     """Name the places of ``boundaries`` on ``ax`` (projected with ``tf``, showing ``box``) at the map's
     scale, in priority order without overlaps; returns the labels drawn.
@@ -112,12 +149,23 @@ def draw_places(
     ``avoid``: boxes (display pixels) no label may meet; ``prefer_clear``: boxes a name keeps clear of
     where one of its spots allows (the event symbols), else it takes the first spot free of ``avoid``;
     ``frame``: the part of the map labels stay inside (display pixels; default the whole axes); ``floor``: the
-    smallest type (points)."""
+    smallest type (points); ``events``: the lon/lat of the events drawn at a point: the towns within
+    :data:`EVENT_TOWN_KM` of one are named first, down to :data:`EVENT_TOWN_ZOOMS` zooms beyond the map's (an
+    ISW map names the village where the fighting is, whatever its size); ``units``: the label points (lon,
+    lat) and names of the raions and oblasts outlined for events known only to them: those units are named
+    first too, by their own label or, where the table has none (a raion named after its seat), by the town of
+    their name within :data:`EVENT_SEAT_KM`."""
     table = label_table(boundaries)
     if not len(table):
         return []
     ax.place_zoom = zoom = map_zoom(ax, box, lat)  # for tests
     rows = labels_at(table, zoom)
+    if events is not None and len(events[0]):
+        rows = _event_places(table, rows, zoom, events, _TOWN_CLASSES, EVENT_TOWN_KM)
+    if units is not None and len(units[0]):
+        rows = _event_places(table, rows, zoom, units[:2], ("raion", "oblast"), EVENT_UNIT_KM)
+        seats = table.loc[table["text"].isin(set(str(v) for v in units[2] if v))]
+        rows = _event_places(seats, rows, zoom, units[:2], _TOWN_CLASSES, EVENT_SEAT_KM)
     if not len(rows):
         return []
     fig = ax.figure

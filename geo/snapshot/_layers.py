@@ -196,6 +196,7 @@ class Canvas:
     drawing: np.ndarray
     is_dep: np.ndarray
     unit_rings: dict[int, list[np.ndarray]]
+    unit_points: dict[int, tuple[float, float, str]]  # each unit-drawn event's unit: label point (lon, lat), name
     country_lines: list[np.ndarray]
     border_lines: Any
     border_zone: Any
@@ -247,7 +248,7 @@ def prepare(ax: Axes, view: View, shown: pd.DataFrame, *, boundaries: Any, index
             border_zone = shapely.buffer(border_lines, BORDER_RECONCILE_M)
     c = Canvas(ax, view, shown, boundaries, index, areas, ranges, tf, box, clear, frame, clip_box, tol, pt, per_pt,
                sx, sy, np.array(sx, dtype=float), np.array(sy, dtype=float), cats,
-               _text(shown, "verification", "reported").to_numpy(), drawing, is_dep, {}, country_lines, border_lines,
+               _text(shown, "verification", "reported").to_numpy(), drawing, is_dep, {}, {}, country_lines, border_lines,
                border_zone, avoid)
     _unit_anchors(c)
     c.px, c.py = _fan_out(ax, c.px, c.py, c.symbols(), per_pt, pt)
@@ -273,20 +274,25 @@ def _unit_anchors(c: Canvas) -> None:
         if layer is not None and len(layer):
             hit = layer.loc[layer["unit_id"].astype(str).isin(set(ids))]
             geoms = dict(zip(hit["unit_id"].astype(str), hit.geometry.to_numpy()))
+            unit_names = dict(zip(hit["unit_id"].astype(str), hit["name"].astype("string").fillna("")
+                                  if "name" in hit.columns else [""] * len(hit)))
         units = list(geoms)  # clipped, simplified, projected and placed once per unit, however many events
         if units:
             shapes = np.array([geoms[u] for u in units], dtype=object)
             hit, outlines = clip_geoms(shapes, c.clip_box, c.tf, c.tol)
             clipped = dict(zip(np.asarray(units, dtype=object)[hit], outlines))
             rings = {u: _exteriors(np.array([clipped[u]], dtype=object)) if u in clipped else [] for u in units}
-            ax_, ay_ = c.tf.transform(*label_points(shapes))
+            lp_lon, lp_lat = label_points(shapes)
+            ax_, ay_ = c.tf.transform(lp_lon, lp_lat)
             anchor = {u: (x, y) for u, x, y in zip(units, ax_, ay_)}
+            lonlat = {u: (float(a), float(b), str(unit_names.get(u, ""))) for u, a, b in zip(units, lp_lon, lp_lat)}
         for r, uid in zip(rows, ids):
             if uid not in geoms:  # the unit is not among the boundaries loaded: the stated point, approximate
                 c.drawing[r] = "near"
                 continue
             c.px[r], c.py[r] = anchor[uid]
             c.unit_rings[int(r)] = rings[uid]
+            c.unit_points[int(r)] = lonlat[uid]
 
 
 def _fan_out(ax: Axes, x: np.ndarray, y: np.ndarray, mask: np.ndarray, per_pt: float,
@@ -571,8 +577,14 @@ def _labels(c: Canvas) -> list[Section]:
     avoid = [a.get_window_extent(renderer)
              for a in (*c.ax.texts, *(p for p in c.ax.patches if p.get_zorder() >= 20))] + list(c.avoid)
     lat_c = float(c.tf.transform((c.box[0] + c.box[2]) / 2, (c.box[1] + c.box[3]) / 2, direction="INVERSE")[1])
+    at_point = c.symbols() & np.isin(c.drawing, ("point", "near"))
+    lon, lat = _floats(c.shown, "lon")[at_point], _floats(c.shown, "lat")[at_point]
+    shown_units = [p for r, p in c.unit_points.items() if c.symbols()[r]]
+    units = (np.array([p[0] for p in shown_units], dtype=float), np.array([p[1] for p in shown_units], dtype=float),
+             np.array([p[2] for p in shown_units], dtype=object))
     c.ax.figure.snapshot_places = draw_places(c.ax, c.boundaries, c.tf, c.box, lat_c, avoid=avoid,
-                                              prefer_clear=symbol_boxes(c.ax), frame=c.frame, floor=c.pt)
+                                              prefer_clear=symbol_boxes(c.ax), frame=c.frame, floor=c.pt,
+                                              events=(lon, lat), units=units)
     return []
 
 
