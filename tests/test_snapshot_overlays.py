@@ -8,12 +8,12 @@ import json
 
 import geopandas as gpd
 import numpy as np
-from pyproj import Transformer
 import pandas as pd
 import pytest
 import shapely
 from matplotlib.collections import PathCollection
 from matplotlib.image import AxesImage
+from pyproj import Transformer
 from snapshot_factories import GENERATED, snapshot_inputs
 
 from geo.areas import for_window
