@@ -34,8 +34,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS as ProjCRS
-from pyproj import Transformer
+from pyproj import CRS as ProjCRS, Transformer
 from scipy.spatial import cKDTree
 from shapely import STRtree
 

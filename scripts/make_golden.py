@@ -17,7 +17,6 @@ from snapshot_factories import GENERATED, GOLDEN, snapshot_inputs  # noqa: E402
 
 from geo.snapshot import export  # noqa: E402
 
-
 #: The README's picture: the sample's August 2024 window, A4 at 150 dpi, a fixed generation time.
 DOCS_ARGS = ["snapshot", "--start", "2024-08-01", "--end", "2024-08-31", "--title", "Kursk and the Belarus border",
              "--dpi", "150", "--generated", "2026-11-30T08:00Z"]

@@ -12,8 +12,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo import filter as flt
-from geo import join
+from geo import filter as flt, join
 from geo.errors import GeoError
 from geo.filter import EventFilter
 from geo.store import EventStore

@@ -57,6 +57,13 @@ def test_view_json_round_trips_and_regenerates_the_same_csv(inputs, tmp_path):
     assert first.read_bytes() == second.read_bytes()
 
 
+def _python(code: str) -> None:
+    """Run ``code`` in a new interpreter (the tests' factories importable); fail with its stderr."""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"})
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_the_app_modules_start_without_matplotlib_which_the_first_drawn_export_loads():
     code = (
         "import sys\n"
@@ -67,9 +74,7 @@ def test_the_app_modules_start_without_matplotlib_which_the_first_drawn_export_l
         "png = geo.snapshot.export('png', events, boundaries, view, index=index)\n"
         "assert png[:8] == b'\\x89PNG\\r\\n\\x1a\\n' and 'matplotlib' in sys.modules\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"})
-    assert done.returncode == 0, done.stderr[-2000:]
+    _python(code)
 
 
 def test_a_drawn_export_does_not_import_folium_which_only_the_live_map_and_html_need():
@@ -83,9 +88,7 @@ def test_a_drawn_export_does_not_import_folium_which_only_the_live_map_and_html_
         "assert 'folium' not in sys.modules, 'folium imported by a drawn export'\n"
         "assert geo.snapshot.export('html', events, boundaries, view, index=index) and 'folium' in sys.modules\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"})
-    assert done.returncode == 0, done.stderr[-2000:]
+    _python(code)
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,7 @@ import pytest
 
 from geo.errors import GeoError
 from geo.filter import Shape
-from ui import share
-from ui import urlstate as us
+from ui import share, urlstate as us
 from ui.urlstate import LinkState
 
 D = date

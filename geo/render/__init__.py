@@ -27,66 +27,55 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from geo.render._map import (
-        BASEMAPS,
-        DRAW_STYLE,
-        FULL_TEXT_MAX,
-        KIND_LABELS,
-        LAYERS,
-        MAP_BUNDLE,
-        MAX_RINGS,
-        POINTS_MAX,
-        RING_COLOURS,
-        LayerSpec,
-        base_map,
-        build_map,
-        class_breaks,
-        clicked_events,
-        event_layers,
-        fit_bounds,
-        geodesic_ring,
-        keep_display_layers,
-        keep_label_table,
-        legend_html,
-        load_ranges,
-        payload_sizes,
-        restore_group,
-        ring_origins,
-        selection_group,
-        stable_names,
-        to_mgrs,
+    from geo.render._drawing import (
+        restore_group as restore_group,
     )
-
-__all__ = [
-    "BASEMAPS",
-    "FULL_TEXT_MAX",
-    "KIND_LABELS",
-    "LAYERS",
-    "MAX_RINGS",
-    "POINTS_MAX",
-    "RING_COLOURS",
-    "LayerSpec",
-    "MAP_BUNDLE",
-    "DRAW_STYLE",
-    "base_map",
-    "build_map",
-    "class_breaks",
-    "clicked_events",
-    "event_layers",
-    "fit_bounds",
-    "geodesic_ring",
-    "keep_display_layers",
-    "keep_label_table",
-    "legend_html",
-    "load_ranges",
-    "payload_sizes",
-    "selection_group",
-    "restore_group",
-    "stable_names",
-    "ring_origins",
-    "to_mgrs",
-]
-
+    from geo.render._events import (
+        FULL_TEXT_MAX as FULL_TEXT_MAX,
+        POINTS_MAX as POINTS_MAX,
+    )
+    from geo.render._geometry import (
+        keep_display_layers as keep_display_layers,
+    )
+    from geo.render._layers import (
+        LAYERS as LAYERS,
+        LayerSpec as LayerSpec,
+    )
+    from geo.render._map import (
+        BASEMAPS as BASEMAPS,
+        MAP_BUNDLE as MAP_BUNDLE,
+        base_map as base_map,
+        build_map as build_map,
+        clicked_events as clicked_events,
+        event_layers as event_layers,
+        fit_bounds as fit_bounds,
+        payload_sizes as payload_sizes,
+        selection_group as selection_group,
+        stable_names as stable_names,
+    )
+    from geo.render.labels import (
+        keep_label_table as keep_label_table,
+    )
+    from geo.render.legend import (
+        legend_html as legend_html,
+    )
+    from geo.render.mgrs import (
+        to_mgrs as to_mgrs,
+    )
+    from geo.render.ranges import (
+        geodesic_ring as geodesic_ring,
+        load_ranges as load_ranges,
+    )
+    from geo.render.rings import (
+        KIND_LABELS as KIND_LABELS,
+        MAX_RINGS as MAX_RINGS,
+        RING_COLOURS as RING_COLOURS,
+        ring_origins as ring_origins,
+    )
+    from geo.render.style import (
+        DRAW_STYLE as DRAW_STYLE,
+        class_breaks as class_breaks,
+    )
 
 #: Where each exported name lives: only the modules under ``_map``, ``_layers``, ``_drawing`` import folium.
 _HOME: Final[dict[str, str]] = {
@@ -118,6 +107,8 @@ _HOME: Final[dict[str, str]] = {
     "ring_origins": "rings",
     "to_mgrs": "mgrs",
 }
+
+__all__ = [*_HOME]  # the names above, each imported on first use
 
 
 def __getattr__(name: str) -> Any:

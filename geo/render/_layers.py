@@ -36,8 +36,7 @@ from geo.render._geometry import GEOMETRY_SCALE, LEVEL_WORDS, locate_units, prep
 from geo.render.labels import label_spec
 from geo.render.legend import section
 from geo.render.ranges import geodesic_ring
-from geo.render.rings import KIND_LABELS, MAX_RINGS, RING_COLOURS, ring_rows
-from geo.render.rings import unringed as unringed_count
+from geo.render.rings import KIND_LABELS, MAX_RINGS, RING_COLOURS, ring_rows, unringed as unringed_count
 from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION, precision_drawing
 
 Mode = Literal["auto", "points", "cells"]

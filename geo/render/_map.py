@@ -14,7 +14,7 @@ from branca.element import Element
 
 from geo.assets import RUNTIME_URL, localize
 from geo.errors import GeoError
-from geo.render._drawing import DRAW_STYLE, DrawControl, restore_group
+from geo.render._drawing import DrawControl
 from geo.render._elements import (
     HEAT_JS_URL,
     Attribution,
@@ -24,8 +24,8 @@ from geo.render._elements import (
     TileNotice,
     ViewKeeper,
 )
-from geo.render._events import FULL_TEXT_MAX, POINT_SCALE, POINTS_MAX
-from geo.render._geometry import keep_display_layers, prepared_layer
+from geo.render._events import POINT_SCALE
+from geo.render._geometry import prepared_layer
 from geo.render._layers import (
     LAYERS,
     LayerContext,
@@ -33,42 +33,7 @@ from geo.render._layers import (
     Mode,
     data_element,
 )
-from geo.render.labels import keep_label_table
-from geo.render.legend import legend_html
-from geo.render.mgrs import to_mgrs
-from geo.render.ranges import geodesic_ring, load_ranges
-from geo.render.rings import KIND_LABELS, MAX_RINGS, RING_COLOURS, ring_origins
-from geo.render.style import class_breaks
-
-__all__ = [
-    "BASEMAPS",
-    "FULL_TEXT_MAX",
-    "KIND_LABELS",
-    "LAYERS",
-    "MAX_RINGS",
-    "POINTS_MAX",
-    "RING_COLOURS",
-    "LayerSpec",
-    "MAP_BUNDLE",
-    "DRAW_STYLE",
-    "base_map",
-    "build_map",
-    "class_breaks",
-    "clicked_events",
-    "event_layers",
-    "fit_bounds",
-    "geodesic_ring",
-    "keep_display_layers",
-    "keep_label_table",
-    "legend_html",
-    "load_ranges",
-    "payload_sizes",
-    "selection_group",
-    "restore_group",
-    "stable_names",
-    "ring_origins",
-    "to_mgrs",
-]
+from geo.render.ranges import load_ranges
 
 #: Base tiles: name → (title in the layer control, tiles (xyzservices name or URL), attribution).
 BASEMAPS: Final[dict[str, dict[str, str]]] = {

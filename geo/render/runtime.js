@@ -283,6 +283,25 @@
 
   // ---------------------------------------------------------------- legend (one per map, only shown layers)
 
+  /** Make ``box`` fold under its ``head`` (a ▾/▸ button appended to it, titled ``title``), the choice kept
+   *  under ``key`` (localStorage); ``collapsed``: how it starts. */
+  function collapsible(box, head, title, key, collapsed) {
+    var btn = el("span", null, "\u25BE");
+    head.appendChild(btn);
+    head.setAttribute("role", "button");
+    head.setAttribute("title", title);
+    var collapse = function (yes) {
+      box.classList.toggle("geo-collapsed", yes);
+      btn.textContent = yes ? "\u25B8" : "\u25BE";
+    };
+    head.addEventListener("click", function () {
+      var yes = !box.classList.contains("geo-collapsed");
+      collapse(yes);
+      stored(key, yes ? "1" : "0");
+    });
+    collapse(collapsed);
+  }
+
   function legendState(map) {
     if (map.__geoLegend) return map.__geoLegend;
     // top right, below the layer control (see CSS); collapsed or not as the analyst last left it
@@ -292,22 +311,9 @@
       var box = L.DomUtil.create("div", "geo-legend leaflet-control leaflet-bar");
       var head = el("div", "geo-lh");
       head.appendChild(el("span", null, "Legend"));
-      var btn = el("span", null, "\u25BE");
-      head.appendChild(btn);
-      head.setAttribute("role", "button");
-      head.setAttribute("title", "Show or hide the legend");
-      var collapse = function (yes) {
-        box.classList.toggle("geo-collapsed", yes);
-        btn.textContent = yes ? "\u25B8" : "\u25BE";
-      };
-      head.addEventListener("click", function () {
-        var yes = !box.classList.contains("geo-collapsed");
-        collapse(yes);
-        stored(LEGEND_KEY, yes ? "1" : "0");
-      });
-      st.body = el("div", "geo-lb");
       var kept = stored(LEGEND_KEY);
-      collapse(kept === null ? map.getSize().y < 520 : kept === "1");
+      collapsible(box, head, "Show or hide the legend", LEGEND_KEY, kept === null ? map.getSize().y < 520 : kept === "1");
+      st.body = el("div", "geo-lb");
       box.appendChild(head);
       box.appendChild(st.body);
       L.DomEvent.disableClickPropagation(box);
@@ -2348,21 +2354,9 @@
       }
       var box = L.DomUtil.create("div", "geo-callout leaflet-control leaflet-bar");
       box.setAttribute("role", "region");
-      var head = el("div", "geo-ch"), title = el("span"), btn = el("span", null, "\u25BE");
+      var head = el("div", "geo-ch"), title = el("span");
       head.appendChild(title);
-      head.appendChild(btn);
-      head.setAttribute("role", "button");
-      head.title = "Show or hide the list";
-      var collapse = function (yes) {
-        box.classList.toggle("geo-collapsed", yes);
-        btn.textContent = yes ? "\u25B8" : "\u25BE";
-      };
-      head.addEventListener("click", function () {
-        var yes = !box.classList.contains("geo-collapsed");
-        collapse(yes);
-        stored(CALLOUT_KEY, yes ? "1" : "0");
-      });
-      collapse(stored(CALLOUT_KEY) === "1");
+      collapsible(box, head, "Show or hide the list", CALLOUT_KEY, stored(CALLOUT_KEY) === "1");
       st.body = el("div", "geo-cb");
       box.appendChild(head);
       box.appendChild(st.body);

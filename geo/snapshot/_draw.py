@@ -41,8 +41,7 @@ from geo.formats import Job
 from geo.places import label_points
 from geo.render.style import DRAW_STYLE
 from geo.snapshot import _overlays as _ov
-from geo.snapshot._geometry import exteriors as _exteriors
-from geo.snapshot._geometry import project as _project
+from geo.snapshot._geometry import exteriors as _exteriors, project as _project
 from geo.snapshot._labels import symbol_boxes
 from geo.snapshot._layers import INK, Canvas, draw_last, draw_layers, prepare
 from geo.snapshot._view import (

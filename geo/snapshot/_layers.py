@@ -44,11 +44,13 @@ from geo.render.style import (
 )
 from geo.schema import CATEGORIES, PRECISION_DRAWING, VERIFICATION
 from geo.snapshot import _overlays as _ov
-from geo.snapshot._geometry import clip as _clip
-from geo.snapshot._geometry import clip_geoms
-from geo.snapshot._geometry import exteriors as _exteriors
-from geo.snapshot._geometry import rings as _rings
-from geo.snapshot._geometry import shared_borders as _shared_borders
+from geo.snapshot._geometry import (
+    clip as _clip,
+    clip_geoms,
+    exteriors as _exteriors,
+    rings as _rings,
+    shared_borders as _shared_borders,
+)
 from geo.snapshot._labels import draw_places, symbol_boxes
 from geo.snapshot._view import View, _floats, _located, _text
 

@@ -31,8 +31,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import HealthCheck, Phase, find, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, find, given, settings, strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from geo import schema
