@@ -131,6 +131,25 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--store", help="GeoPackage store (default: $GEO_STORE or data/events.gpkg)")
     _boundary_args(s)
     s.set_defaults(func=_cmd_snapshot)
+
+    u = sub.add_parser(
+        "units",
+        help="where each unit was as of a day, from unit-position files (store untouched)",
+        description="Read unit-position files (CSV/TSV/XLSX/GeoJSON: unit, date, lat/lon, and optionally sidc, "
+        "echelon, parent, side, type, equipment, geo_precision, verification, source) and write one row per unit "
+        "reported on or before --as-of, at its latest position, with the report's age in days. No side effect on "
+        "the store.",
+    )
+    u.add_argument("files", nargs="+", metavar="FILE")
+    u.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="the day (each unit's latest report on or "
+                   "before it)")
+    u.add_argument("--out", required=True, metavar="OUT.csv|OUT.geojson", help="output file, by its extension")
+    u.add_argument("--side", nargs="+", default=(), metavar="SIDE", help="keep only these sides (e.g. RUS BLR)")
+    u.add_argument("--echelon", nargs="+", default=(), metavar="ECHELON", help="keep only these echelons")
+    u.add_argument("--parent", nargs="+", default=(), metavar="UNIT", help="keep only units of these parents")
+    u.add_argument("--rejects", metavar="CSV", help="write the rejected rows with their reasons to this CSV")
+    _date_order_args(u)
+    u.set_defaults(func=_cmd_units)
     return p
 
 
@@ -320,6 +339,39 @@ def _snapshot_areas(args: argparse.Namespace, files: Sequence[str]) -> Any:
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     store = AreaStore(args.store)
     return store.read() if store.exists() else None
+
+
+def _cmd_units(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from geo import units
+    from geo.export import csv_bytes
+    from geo.io.units import read_positions
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".geojson", ".json"):
+        raise GeoError(f"expected --out ending in .csv or .geojson, got {out.name!r}")
+    result = read_positions(args.files, dayfirst=args.dayfirst)
+    table = units.as_of(result.frame, args.as_of, sides=args.side, echelons=args.echelon, parents=args.parent)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".csv":
+        out.write_bytes(units.to_csv_bytes(table))
+    else:
+        out.write_bytes(units.to_geojson_bytes(table, as_of_day=args.as_of))
+    for issue in result.issues[:20]:
+        print(f"rejected: {issue}", file=sys.stderr)
+    if len(result.issues) > 20:
+        print(f"rejected: ... and {len(result.issues) - 20} more (--rejects CSV lists them all)", file=sys.stderr)
+    if args.rejects:
+        rows = pd.DataFrame([i.as_dict() for i in result.issues], columns=["file", "row", "field", "value", "reason"])
+        Path(args.rejects).write_bytes(csv_bytes(rows))
+    total_units = result.frame["unit_key"].nunique()
+    print(f"read {result.read} rows from {len(args.files)} file(s): {len(result.frame)} positions, "
+          f"{len(result.issues)} rejected, {result.duplicates} duplicates; wrote {out} with {len(table)} units as of "
+          f"{args.as_of} ({total_units - len(table)} of {total_units} not reported by then or filtered out)")
+    return 0
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:

@@ -118,6 +118,8 @@ def _fold(text: str) -> str:
 def _readables(texts: Iterable[object]) -> list[str]:
     """Readable ASCII of many texts, batched: a few C-speed passes over the texts joined in one string."""
     lines = [t.replace(_SEP, " ") if isinstance(t, str) else "" for t in texts]
+    if not lines:  # joined, no text and one empty text would read alike
+        return []
     foreign = [i for i, line in enumerate(lines) if not line.isascii()]
     if foreign:
         folded = _fold(_SEP.join(lines[i] for i in foreign)).split(_SEP)
@@ -208,6 +210,9 @@ def name_keys(texts: Iterable[object]) -> list[str]:
 
 def keys_of_normalised(normalised: Iterable[str]) -> list[str]:
     """:func:`name_keys` of texts already through :func:`normalise_name` (skips that step)."""
+    normalised = list(normalised)
+    if not normalised:
+        return []
     blob = _SEP.join(normalised)
     for step in _KEY_STEPS:
         blob = _apply(step, blob)

@@ -115,6 +115,13 @@ def test_name_keys_batch_equals_one_by_one() -> None:
     assert name_key(None) == name_key("") == ""
 
 
+@pytest.mark.parametrize("batch", [[], [""], ["", ""]])
+def test_a_batch_has_one_key_per_text_even_when_empty(batch) -> None:
+    assert name_keys(batch) == [""] * len(batch)
+    assert keys_of_normalised(normalise_names(batch)) == [""] * len(batch)
+    assert normalise_names(batch) == [""] * len(batch)
+
+
 # --- admin words --------------------------------------------------------------------------------------
 
 

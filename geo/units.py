@@ -1,0 +1,162 @@
+"""Units and their dated positions: "where was everything as of this date".
+
+A unit is known by its name (``unit``), matched across files and scripts by :func:`geo.names.name_key`
+(``unit_key``: "3-я омсбр", "3rd OMSBr" and "3 omsbr" transliterate alike). Its positions come from
+unit-position files (:func:`geo.io.units.read_positions`), each a report on a day, with its precision, source
+and verification.
+
+* :func:`as_of`: each unit at its latest report on or before a day (vectorised: one sort, one pass), with the
+  report's age in days; units not yet reported that day are left out. Ties (two reports of one unit on its
+  latest day) go to the more precise place, then the more certain verification, then the later row read.
+* :func:`track`: a unit's reports up to a day, oldest first (its dated line with arrows on a map).
+* :func:`link_events`: the unit each deployment event names (its ``unit`` column, else its title), matched by
+  name key, so a deployment links to the unit table.
+* :func:`to_csv_bytes` / :func:`to_geojson_bytes`: an as-of table as the CLI writes it
+  (``python -m geo units FILE... --as-of DATE --out OUT.csv|OUT.geojson``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from geo import names
+from geo.errors import GeoError
+from geo.export import csv_bytes
+
+#: The columns of an as-of table, in order (what the CLI writes).
+AS_OF_COLUMNS: Final = ("unit", "sidc", "echelon", "parent", "side", "lat", "lon", "date", "age_days", "source",
+                        "type", "equipment", "geo_precision", "verification", "reports_that_day", "unit_key")
+#: Tie-breaks on a unit's latest day: more precise places, then more certain verifications, first.
+PRECISION_RANK: Final = {"exact": 0, "near": 1, "admin2": 2, "admin1": 3, "country": 4, "none": 5}
+VERIFICATION_RANK: Final = {"confirmed": 0, "reported": 1, "claimed": 2, "disputed": 3}
+
+
+def as_of(positions: pd.DataFrame, day: dt.date | str, *, sides: Iterable[str] = (), echelons: Iterable[str] = (),
+          parents: Iterable[str] = ()) -> pd.DataFrame:
+    """Each unit of ``positions`` at its latest report on or before ``day`` (:data:`AS_OF_COLUMNS`), most
+    recently reported first; ``sides``/``echelons``/``parents`` keep only those (case-insensitive; a parent
+    matches by name key)."""
+    when = _day(day)
+    keep = positions["date"].to_numpy(dtype="datetime64[ns]") <= np.datetime64(when, "ns")
+    keep &= _filter_mask(positions, sides, echelons, parents)
+    rows = np.flatnonzero(keep)
+    if not len(rows):
+        return pd.DataFrame({c: pd.Series(dtype=_AS_OF_DTYPES.get(c, "string")) for c in AS_OF_COLUMNS})
+    prec = _ranks(positions["geo_precision"], PRECISION_RANK)[rows]
+    ver = _ranks(positions["verification"], VERIFICATION_RANK)[rows]
+    keys = positions["unit_key"].factorize()[0][rows]  # (arrow strings factorize natively: no object copy)
+    days = positions["date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)[rows]
+    order = np.lexsort((rows, -ver, -prec, days, keys))  # the best of each unit's last day last
+    okeys, odays = keys[order], days[order]
+    last = np.r_[okeys[1:] != okeys[:-1], True]
+    run = np.cumsum(np.r_[True, (okeys[1:] != okeys[:-1]) | (odays[1:] != odays[:-1])]) - 1  # one per unit and day
+    out = positions.iloc[rows[order[last]]].copy()  # one take, of the rows kept
+    out["reports_that_day"] = np.bincount(run)[run[last]].astype(np.int64)
+    out["age_days"] = ((np.datetime64(when, "ns") - out["date"].to_numpy(dtype="datetime64[ns]"))
+                       // np.timedelta64(1, "D")).astype(np.int64)
+    out = out.sort_values(["date", "unit_key"], ascending=[False, True], kind="stable")
+    return out[list(AS_OF_COLUMNS)].reset_index(drop=True)
+
+
+_AS_OF_DTYPES: Final = {"lat": "float64", "lon": "float64", "date": "datetime64[ns]", "age_days": "int64",
+                        "reports_that_day": "int64"}
+
+
+def track(positions: pd.DataFrame, unit: str, day: dt.date | str | None = None) -> pd.DataFrame:
+    """The reports of ``unit`` (matched by name key) up to ``day`` (all when None), oldest first."""
+    key = names.name_key(unit)
+    mine = positions.loc[positions["unit_key"].astype("string") == key]
+    if day is not None:
+        mine = mine.loc[mine["date"].to_numpy() <= np.datetime64(_day(day), "ns")]
+    return mine.sort_values(["date", "import_row"], kind="stable").reset_index(drop=True)
+
+
+def link_events(events: pd.DataFrame, positions: pd.DataFrame) -> pd.Series:
+    """The ``unit_key`` of the unit each deployment of ``events`` names (its ``unit`` column, else a unit name
+    found in its title), "" where none: matched by name key, so transliterations and spellings meet."""
+    out = pd.Series("", index=events.index, dtype="string")
+    if not len(events) or not len(positions):
+        return out
+    known = dict(zip(positions["unit_key"].astype("string"), positions["unit"].astype("string")))
+    deployment = events.get("category", pd.Series("", index=events.index)).astype("string") == "deployment"
+    if "unit" in events.columns:
+        named = events["unit"].astype("string").fillna("")
+        keys = pd.Series(names.name_keys(named.tolist()), index=events.index, dtype="string")
+        out = out.where(~(deployment & keys.isin(set(known))), keys)
+    titles = events.get("title", pd.Series("", index=events.index)).astype("string").fillna("")
+    rest = deployment & (out == "")
+    if rest.any():  # a unit's name inside the title ("… the 3rd Motor Rifle Brigade moved to …")
+        folded = pd.Series(names.name_keys(titles[rest].tolist()), index=titles[rest].index)
+        for key in sorted(known, key=len, reverse=True):  # longest names first: "3rd brigade" before "brigade"
+            if len(key) < 4:
+                continue
+            hit = folded.str.contains(key, regex=False) & (out[rest.index[rest]] == "")
+            out.loc[hit.index[hit]] = key
+    return out
+
+
+def to_csv_bytes(table: pd.DataFrame) -> bytes:
+    """An as-of table as CSV (the tool's one CSV writer: formula cells neutralised)."""
+    return csv_bytes(table.drop(columns=["unit_key"], errors="ignore"))
+
+
+def to_geojson_bytes(table: pd.DataFrame, *, as_of_day: dt.date | str) -> bytes:
+    """An as-of table as a GeoJSON FeatureCollection of Points (properties: the other columns, dates ISO)."""
+    features = []
+    for row in table.drop(columns=["unit_key"], errors="ignore").itertuples(index=False):
+        props = {k: _json_value(v) for k, v in row._asdict().items() if k not in ("lat", "lon")}
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]},
+                         "properties": props})
+    doc = {"type": "FeatureCollection", "as_of": _day(as_of_day).isoformat(), "features": features}
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _json_value(value: object) -> object:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(value).date().isoformat()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return str(value) if not isinstance(value, (int, float, str, bool)) else value
+
+
+def _day(day: dt.date | str) -> dt.date:
+    if isinstance(day, dt.datetime):
+        return day.date()
+    if isinstance(day, dt.date):
+        return day
+    try:
+        return dt.date.fromisoformat(str(day).strip())
+    except ValueError as exc:
+        raise GeoError(f"expected a day as YYYY-MM-DD, got {day!r}") from exc
+
+
+def _ranks(values: pd.Series, ranks: dict[str, int], default: int = 1) -> np.ndarray:
+    """The rank of each value (``default`` for one not in ``ranks`` or missing), through its factorisation."""
+    codes, uniques = values.factorize()
+    table = np.array([*(ranks.get(str(u), default) for u in uniques), default], dtype=np.int64)
+    return table[np.where(codes < 0, len(uniques), codes)]
+
+
+def _filter_mask(frame: pd.DataFrame, sides: Iterable[str], echelons: Iterable[str],
+                 parents: Iterable[str]) -> np.ndarray:
+    keep = np.ones(len(frame), dtype=bool)
+    for column, wanted in (("side", sides), ("echelon", echelons)):
+        values = {str(v).strip().casefold() for v in wanted if str(v).strip()}
+        if values:
+            keep &= frame[column].astype("string").str.casefold().isin(values).to_numpy(dtype=bool, na_value=False)
+    wanted_parents = [p for p in parents if str(p).strip()]
+    parent_keys = set(names.name_keys(wanted_parents)) if wanted_parents else set()
+    if parent_keys and len(frame):
+        keys = pd.Series(names.name_keys(frame["parent"].astype("string").fillna("").tolist()), index=frame.index)
+        keep &= keys.isin(parent_keys).to_numpy()
+    return keep
