@@ -8,6 +8,9 @@ Sources, all installed by ``pip install -r requirements.txt``:
 * ``xstatic-leaflet``: Leaflet itself with its ``images/`` (layers.png, marker-icon.png...), which
   ``leaflet.css`` references relatively, so the served ``vendor/leaflet.*.css`` finds ``vendor/images/``;
 * the project's own map runtime, ``geo/render/runtime.js``.
+* milsymbol (APP-6 / MIL-STD-2525 unit symbols), vendored as ``geo/render/vendor/milsymbol.js`` (its
+  ``README.md`` says which version, from where and how to update it), and the project's wrapper around it,
+  ``geo/render/units.js`` (``GeoUnits``): :data:`MILSYMBOL_URL`, :data:`UNITS_URL`.
 
 Three ways to use them:
 
@@ -33,7 +36,9 @@ from typing import Any, Final, TypeVar
 from geo.errors import GeoError
 
 __all__ = [
+    "MILSYMBOL_URL",
     "RUNTIME_URL",
+    "UNITS_URL",
     "VENDOR_BASE_URL",
     "asset_urls",
     "localize",
@@ -46,6 +51,16 @@ VENDOR_BASE_URL: Final = "/app/static/vendor/"
 RUNTIME_PATH: Final = Path(__file__).resolve().parent / "render" / "runtime.js"
 #: The runtime as a data: URL, so that a map that was never localized still works without a server.
 RUNTIME_URL: Final = "data:text/javascript;base64," + base64.b64encode(RUNTIME_PATH.read_bytes()).decode("ascii")
+MILSYMBOL_PATH: Final = Path(__file__).resolve().parent / "render" / "vendor" / "milsymbol.js"
+#: milsymbol (defines the global ``ms``) as a data: URL, like :data:`RUNTIME_URL`: keyed by it, materialized
+#: as ``vendor/milsymbol.<hash>.js`` and inlined by :func:`standalone_html`.
+MILSYMBOL_URL: Final = "data:text/javascript;base64," + base64.b64encode(MILSYMBOL_PATH.read_bytes()).decode("ascii")
+UNITS_PATH: Final = Path(__file__).resolve().parent / "render" / "units.js"
+#: The unit-symbol helpers (``GeoUnits.icon``, ``GeoUnits.valid``; they need :data:`MILSYMBOL_URL`) as a data: URL,
+#: materialized as ``vendor/geo-units.<hash>.js``.
+UNITS_URL: Final = "data:text/javascript;base64," + base64.b64encode(UNITS_PATH.read_bytes()).decode("ascii")
+#: The project's own scripts besides the runtime: data: URL → (file name stem under vendor/, source file).
+_PACKAGE_SCRIPTS: Final = {MILSYMBOL_URL: ("milsymbol", MILSYMBOL_PATH), UNITS_URL: ("geo-units", UNITS_PATH)}
 
 _LEAFLET_URL = re.compile(r"/leaflet@(?P<version>[\d.]+)/dist/leaflet\.(?P<ext>js|css)$")
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -93,6 +108,8 @@ def _sources() -> dict[str, bytes]:
         if match and match["version"] == version:
             out[url] = (folder / f"leaflet.{match['ext']}").read_bytes()  # relative images/, served below
     out[RUNTIME_URL] = RUNTIME_PATH.read_bytes()
+    for url, (_stem, path) in _PACKAGE_SCRIPTS.items():
+        out[url] = path.read_bytes()
     return out
 
 
@@ -132,6 +149,8 @@ def _kind(url: str) -> str:
 
 
 def _file_name(url: str, content: bytes) -> str:
+    if url in _PACKAGE_SCRIPTS:  # a data: URL: its name is not in it
+        return f"{_PACKAGE_SCRIPTS[url][0]}.{hashlib.sha256(content).hexdigest()[:10]}.js"
     kind = "js" if url == RUNTIME_URL else _kind(url)
     if url == RUNTIME_URL:
         stem = "geo-render"
