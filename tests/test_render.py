@@ -393,13 +393,14 @@ def test_country_precision_is_a_record_per_country_listed_not_a_point(grid) -> N
 
 def test_deployment_kinds_from_equipment_and_text() -> None:
     events = make_events(
-        7, category="deployment",
-        equipment=["Iskander-M", "Polonez", "S-400 Triumf", "", "", "Su-34 fighters", ""],
-        subcategory=["", "", "", "troop reinforcement", "", "", ""],
-        title=["", "", "", "", "Tor-M2 battery moved", "", "logistics"],
+        9, category="deployment",
+        equipment=["Iskander-M", "Polonez", "S-400 Triumf", "", "", "Su-34 fighters", "", "Торнадо-С", ""],
+        subcategory=["", "", "", "troop reinforcement", "", "", "", "", ""],
+        title=["", "", "", "", "Tor-M2 battery moved", "", "logistics", "", "Geran-2 launch site reported"],
     )
     kinds = [SYMBOL_KINDS[k] for k in deployment_kinds(events, load_ranges())]
-    assert kinds == ["ballistic_missile", "rocket_artillery", "air_defence", "troops", "air_defence", "aviation", "other"]
+    assert kinds == ["ballistic_missile", "rocket_artillery", "air_defence", "troops", "air_defence", "aviation", "other",
+                     "rocket_artillery", "aviation"]
 
 
 def test_geodesic_ring_vertices_are_at_the_range() -> None:
@@ -428,8 +429,11 @@ def test_range_rings_in_the_map_are_geodesic_and_honest_about_origin(grid) -> No
 
 def test_ranges_table_has_sources_for_every_row() -> None:
     ranges = load_ranges()
-    assert {"Iskander-M", "Polonez", "Polonez-M", "Tochka-U", "S-400", "S-300PS", "Tor-M2", "BM-30 Smerch"} <= set(ranges["system"])
+    assert {"Iskander-M", "Polonez", "Polonez-M", "Tochka-U", "S-400", "S-300PS", "Tor-M2", "BM-30 Smerch", "Tornado-S",
+            "Shahed-136"} <= set(ranges["system"])
     assert (ranges["source"].str.len() > 0).all() and ranges["source_url"].str.match(r"^https?://").all()
+    assert ranges["confidence"].isin(["low", "medium", "high"]).all()
+    assert (ranges["range_low_km"] <= ranges["range_km"]).all() and (ranges["range_km"] <= ranges["range_high_km"]).all()
     iskander = ranges.set_index("system").loc["Iskander-M"]
     assert iskander["range_km"] == 500
     s400 = ranges[ranges["system"] == "S-400"].set_index("variant")["range_km"]
