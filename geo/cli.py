@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from geo import formats
@@ -57,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--store", help="GeoPackage store (default: $GEO_STORE or data/events.gpkg)")
     i.add_argument("--rejects", metavar="CSV", help="write rejected/duplicate rows with reasons to this CSV")
     i.add_argument("--dry-run", action="store_true", help="report only; store nothing")
+    i.add_argument("--units", action="store_true",
+                   help="the files are unit-position files (unit, date, lat/lon, sidc...): add their reports to the "
+                   "store's unit positions (see 'units')")
     _date_order_args(i)
     _boundary_args(i)
     i.set_defaults(func=_cmd_import)
@@ -228,6 +232,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from geo.ingest import prepare_import
     from geo.store import EventStore
 
+    if args.units:
+        return _import_units(args)
     store = EventStore(args.store)
     if not args.dry_run:
         store.exists()  # a file that is not a store is an error (exit 1) before any file is read
@@ -247,6 +253,38 @@ def _cmd_import(args: argparse.Namespace) -> int:
             continue
         result = store.add(report.frame, source=report.file, sha256=report.sha256)
         print(f"  stored: {result.added} new, {result.already_stored} already in {store.path}")
+    return status
+
+
+def _import_units(args: argparse.Namespace) -> int:
+    """``import --units``: each file's reports into the store's unit positions, one transaction per file."""
+    import pandas as pd
+
+    from geo.export import csv_bytes
+    from geo.io.units import read_positions
+    from geo.units import UnitStore
+
+    store = UnitStore(args.store)
+    if not args.dry_run:
+        store.exists()  # a file that is not a store is an error (exit 1) before any file is read
+    status = 0
+    for path in args.files:
+        try:
+            result = read_positions(path, dayfirst=args.dayfirst)
+        except GeoError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        added = 0 if args.dry_run else store.add(result.frame)
+        already = 0 if args.dry_run else len(result.frame) - added
+        print(f"{path}: {result.read} rows read = {added if not args.dry_run else len(result.frame)} "
+              f"{'stored' if not args.dry_run else 'accepted'} + {len(result.issues)} rejected + "
+              f"{result.duplicates + already} duplicates ({result.duplicates} in the file, {already} already stored)")
+        for issue in result.issues[:20]:
+            print(f"  rejected: {issue}")
+        if args.rejects and result.issues:
+            rows = pd.DataFrame([i.as_dict() for i in result.issues], columns=["file", "row", "field", "value", "reason"])
+            Path(_per_file(args.rejects, path, len(args.files))).write_bytes(csv_bytes(rows))
     return status
 
 

@@ -73,6 +73,8 @@ from geo.schema import CRS, EVENT_DTYPES, JOIN_DTYPES, conform
 LAYER: Final = "events"
 VIEW: Final = "events_full"
 AREAS: Final = "areas"  # the layer of geo.areas.AreaStore: a GeoPackage holding only it is a store too
+#: The layer of unit positions (geo.units.UnitStore), beside the events and the areas.
+UNIT_POSITIONS: Final = "unit_positions"
 SCHEMA_VERSION: Final = "2"
 DEFAULT_PATH: Final = Path(__file__).resolve().parents[1] / "data" / "events.gpkg"
 EXPECTED: Final = "expected a GeoPackage with an events table"
@@ -144,8 +146,8 @@ def inspect(path: Path, timeout: float = 30.0) -> frozenset[str] | None:
     if "gpkg_contents" not in tables:
         listed = ", ".join(sorted(t for t in tables if not t.startswith("sqlite_"))) or "none"
         raise _not_a_store(path, f"an SQLite database that is not a GeoPackage (tables: {listed})")
-    if AREAS in tables:
-        return tables  # areas stored before any event
+    if AREAS in tables or UNIT_POSITIONS in tables:
+        return tables  # areas or unit positions stored before any event
     layers = ", ".join(sorted(t for t in tables if not t.startswith(("gpkg_", "sqlite_", "rtree_")))) or "none"
     raise _not_a_store(path, f"a GeoPackage without one (tables: {layers})")
 

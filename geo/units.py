@@ -13,21 +13,33 @@ and verification.
   name key, so a deployment links to the unit table.
 * :func:`to_csv_bytes` / :func:`to_geojson_bytes`: an as-of table as the CLI writes it
   (``python -m geo units FILE... --as-of DATE --out OUT.csv|OUT.geojson``).
+* :class:`UnitStore`: the positions kept in the events' GeoPackage, in their own layer ``unit_positions``
+  (``python -m geo import --units FILE...``), each report once (its ``report_id``: the hash of what makes two
+  rows the same report).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import sqlite3
 from collections.abc import Iterable
+from contextlib import closing
+from pathlib import Path
 from typing import Final
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 
 from geo import names
-from geo.errors import GeoError
+from geo.errors import GeoError, StoreError
 from geo.export import csv_bytes
+from geo.io.units import POSITION_COLUMNS, SAME_REPORT
+from geo.schema import CRS, stable_id
+from geo.store import UNIT_POSITIONS, append_layer, default_path, inspect
 
 #: The columns of an as-of table, in order (what the CLI writes).
 AS_OF_COLUMNS: Final = ("unit", "sidc", "echelon", "parent", "side", "lat", "lon", "date", "age_days", "source",
@@ -160,3 +172,82 @@ def _filter_mask(frame: pd.DataFrame, sides: Iterable[str], echelons: Iterable[s
         keys = pd.Series(names.name_keys(frame["parent"].astype("string").fillna("").tolist()), index=frame.index)
         keep &= keys.isin(parent_keys).to_numpy()
     return keep
+
+
+# --- the store ----------------------------------------------------------------------------------------
+
+#: The store's layer of unit positions (beside "events" and "areas" in the same GeoPackage).
+POSITIONS_LAYER: Final = UNIT_POSITIONS
+
+
+class UnitStore:
+    """Unit positions in their own layer of the events GeoPackage, each report once (``report_id``).
+
+    The events and areas layers are never created or changed here. An append is one SQLite transaction (all or
+    nothing, also when the process is killed; :func:`geo.store.append_layer`), a missing file is created whole,
+    and a unique index on ``report_id`` backs up the deduplication. A file that is not a store is a
+    :class:`~geo.errors.StoreError`, never "no units".
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.timeout = timeout
+
+    def exists(self) -> bool:
+        """Whether the store holds unit positions; StoreError when the file is not a store."""
+        tables = inspect(self.path, self.timeout)
+        return tables is not None and POSITIONS_LAYER in tables
+
+    def read(self) -> pd.DataFrame:
+        """Every stored report, in :data:`geo.io.units.POSITION_COLUMNS` plus ``report_id``."""
+        if not self.exists():
+            return _stored(pd.DataFrame(columns=["report_id", *POSITION_COLUMNS]))
+        try:
+            raw = pyogrio.read_dataframe(self.path, layer=POSITIONS_LAYER, read_geometry=False, fid_as_index=False)
+        except Exception as exc:  # GDAL raises several types
+            raise StoreError(f"cannot read the unit positions of {self.path}: {exc}") from exc
+        return _stored(pd.DataFrame(raw))
+
+    def add(self, positions: pd.DataFrame) -> int:
+        """Append the reports not stored yet (one transaction); returns how many were added."""
+        frame = with_report_ids(positions)
+        frame = frame.loc[~frame["report_id"].duplicated()]
+        if len(frame) and self.exists():
+            frame = frame.loc[~frame["report_id"].isin(set(self._ids()))]
+        if not len(frame):
+            return 0
+        table = frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d"))
+        geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=CRS)
+        layer = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=geometry, crs=CRS)
+        return append_layer(self.path, layer, POSITIONS_LAYER, key="report_id", geometry_type="MultiPoint",
+                            timeout=self.timeout)
+
+    def _ids(self) -> list[str]:
+        try:
+            with closing(sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)) as con:
+                return [r[0] for r in con.execute(f'SELECT report_id FROM "{POSITIONS_LAYER}"')]
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the unit positions of {self.path}: {exc}") from exc
+
+
+def with_report_ids(positions: pd.DataFrame) -> pd.DataFrame:
+    """``positions`` with ``report_id`` first: a stable hash of :data:`geo.io.units.SAME_REPORT`."""
+    parts = positions[list(SAME_REPORT)].astype(object).where(positions[list(SAME_REPORT)].notna(), None)
+    ids = [stable_id("unit", *row) for row in parts.itertuples(index=False, name=None)]
+    return positions.assign(report_id=pd.Series(ids, index=positions.index, dtype="string"))[
+        ["report_id", *POSITION_COLUMNS]]
+
+
+def _stored(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for column in ("report_id", *POSITION_COLUMNS):
+        values = frame[column] if column in frame.columns else pd.Series(pd.NA, index=frame.index)
+        if column == "date":
+            out[column] = pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
+        elif column in ("lat", "lon"):
+            out[column] = pd.to_numeric(values, errors="coerce").astype("float64")
+        elif column == "import_row":
+            out[column] = pd.to_numeric(values, errors="coerce").fillna(0).astype("int64")
+        else:
+            out[column] = values.astype("string")
+    return out.reset_index(drop=True)

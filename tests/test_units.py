@@ -247,3 +247,55 @@ def test_as_of_on_an_empty_selection_keeps_its_columns_and_types(tmp_path):
     empty = units.as_of(positions, dt.date(2000, 1, 1))
     assert empty.empty and list(empty.columns) == list(units.AS_OF_COLUMNS)
     assert empty["lat"].dtype == np.float64 and empty["age_days"].dtype == np.int64
+
+
+# --- the store ----------------------------------------------------------------------------------------
+
+
+def test_the_store_keeps_each_report_once_beside_the_events_and_reads_back_what_was_read(tmp_path):
+    from geo.store import EventStore
+
+    store_path = tmp_path / "store.gpkg"
+    events = pd.DataFrame({"id": ["e1"], "title": ["x"], "category": ["deployment"], "lon": [30.0], "lat": [51.0],
+                           "date_start": [pd.Timestamp("2024-08-10")], "verification": ["reported"],
+                           "geo_precision": ["exact"]})
+    EventStore(store_path).add(events, source="events.csv")
+    positions = read_positions(_write(tmp_path, tracker_table(6, 5, seed=9))).frame
+    store = units.UnitStore(store_path)
+    assert store.add(positions) == len(positions)
+    assert store.add(positions) == 0  # idempotent: each report once
+    assert store.add(positions.iloc[:3]) == 0
+    back = store.read()
+    assert len(back) == len(positions) and back["report_id"].is_unique
+    assert list(back.columns) == ["report_id", *POSITION_COLUMNS]
+    mine = back.drop(columns=["report_id"]).sort_values(["unit_key", "date", "import_row"]).reset_index(drop=True)
+    want = positions.sort_values(["unit_key", "date", "import_row"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine[["unit", "unit_key", "lat", "lon", "sidc", "source"]],
+                                  want[["unit", "unit_key", "lat", "lon", "sidc", "source"]], check_dtype=False)
+    assert (mine["date"] == want["date"]).all()
+    assert len(EventStore(store_path).read()) == 1  # the events layer untouched
+    assert units.as_of(back, "2024-09-30").shape[0] == 6
+
+
+def test_a_file_that_is_not_a_store_is_an_error_not_no_units(tmp_path):
+    from geo.errors import StoreError
+
+    bad = tmp_path / "store.gpkg"
+    bad.write_text("not a database", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"not an SQLite database"):
+        units.UnitStore(bad).read()
+
+
+def test_import_units_adds_the_reports_to_the_store_once(tmp_path, capsys):
+    store_path = tmp_path / "store.gpkg"
+    table = tracker_table(5, 4, seed=10).astype(object)
+    table.loc[2, "Date"] = "not a date"
+    src = _write(tmp_path, pd.concat([table, table.iloc[[0]]], ignore_index=True))
+    assert main(["import", "--units", str(src), "--store", str(store_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(table) + 1} rows read = {len(table) - 1} stored + 1 rejected + 1 duplicates" in out
+    assert "row 3, field 'date'" in out
+    assert main(["import", "--units", str(src), "--store", str(store_path)]) == 0
+    assert f"= 0 stored + 1 rejected + {len(table)} duplicates (1 in the file, {len(table) - 1} already stored)" in (
+        capsys.readouterr().out)
+    assert len(units.UnitStore(store_path).read()) == len(table) - 1
