@@ -38,11 +38,20 @@ def _options(parser: argparse.ArgumentParser) -> set[str]:
     return {o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
 
 
+def _commands(parser: argparse.ArgumentParser | None = None, prefix: str = "") -> set[str]:
+    """Every runnable subcommand path of the real parser ("boundaries fetch", "import", ...)."""
+    parser = parser or _parser()
+    action = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    if action is None:
+        return {prefix.strip()}
+    return {path for word, sub in action.choices.items() for path in _commands(sub, f"{prefix}{word} ")}
+
+
 def test_readme_lists_every_subcommand():
-    assert set(_synopsis()) == {"boundaries fetch", "import", "join", "snapshot"}
+    assert set(_synopsis()) == _commands() >= {"boundaries fetch", "import", "join", "snapshot", "units"}
 
 
-@pytest.mark.parametrize("command", ["boundaries fetch", "import", "join", "snapshot"])
+@pytest.mark.parametrize("command", ["boundaries fetch", "import", "join", "snapshot", "units"])
 def test_readme_synopsis_names_only_real_options(command):
     named = _synopsis()[command]
     assert named, command
