@@ -40,6 +40,7 @@ class Job:
     generated: dt.datetime | None = None
     areas: Any = None
     ranges: pd.DataFrame | None = None
+    units: pd.DataFrame | None = None  # unit positions (geo.units), drawn as of the window's end
     #: data formats carry the view's title, window, marking and rounding (False: the events alone, as ``join``)
     heading: bool = True
 

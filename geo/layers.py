@@ -43,6 +43,7 @@ LAYERS: Final[dict[str, Layer]] = {
         Layer("labels", "Place names", True, "base", 104, placed_last=True),
         Layer("events", "Events", True, "events", 10, needs_data=True),
         Layer("deployments", "Deployments", True, "events", 20, needs_data=True),
+        Layer("units", "Units (latest reports)", True, "events", 25),
         Layer("ranges", "Weapon ranges", True, "events", 30),
         Layer("heatmap", "Heatmap", False, "events", 40, needs_data=True),
         Layer("choropleth", "Events per raion", False, "events", 50),

@@ -13,6 +13,10 @@ and verification.
   name key, so a deployment links to the unit table.
 * :func:`to_csv_bytes` / :func:`to_geojson_bytes`: an as-of table as the CLI writes it
   (``python -m geo units FILE... --as-of DATE --out OUT.csv|OUT.geojson``).
+* :func:`drawn`: the as-of table as every map draws it (the one rule of both renderers): each unit's symbol
+  code (its own when valid, else derived from its type, equipment and name, with the reason), its affiliation
+  as the analyst's side sees it (``$GEO_OWN_SIDE``, ``$GEO_ALLIES``, ``$GEO_HOSTILES``), its echelon rank for
+  the level-of-detail rule (:func:`min_rank_at`) and its recent reports (the popup's history, the track).
 * :class:`UnitStore`: the positions kept in the events' GeoPackage, in their own layer ``unit_positions``
   (``python -m geo import --units FILE...``), each report once (its ``report_id``: the hash of what makes two
   rows the same report).
@@ -172,6 +176,83 @@ def _filter_mask(frame: pd.DataFrame, sides: Iterable[str], echelons: Iterable[s
         keys = pd.Series(names.name_keys(frame["parent"].astype("string").fillna("").tolist()), index=frame.index)
         keep &= keys.isin(parent_keys).to_numpy()
     return keep
+
+
+# --- as drawn -----------------------------------------------------------------------------------------
+
+#: Level of detail: below each zoom, only units of at least this echelon rank (brigade 8, battalion 6) show;
+#: units whose echelon is unknown always show. (zoom, minimum rank), increasing zoom.
+UNIT_LOD: Final = ((6, 8), (8, 6), (99, 0))
+#: Reports listed per unit (popup history, track), latest first.
+HISTORY: Final = 8
+#: Reports older than this many days are drawn faded (the age is stated in the popup and a badge).
+FADE_DAYS: Final = 14
+
+
+def min_rank_at(zoom: float) -> int:
+    """The smallest echelon rank a map at ``zoom`` shows (:data:`UNIT_LOD`)."""
+    return next(rank for below, rank in UNIT_LOD if zoom < below)
+
+
+def _sides(name: str) -> tuple[str, ...]:
+    return tuple(v for v in os.environ.get(name, "").replace(";", ",").split(",") if v.strip())
+
+
+def drawn(positions: pd.DataFrame, day: dt.date | str, *, own_side: str | None = None,
+          allies: Iterable[str] | None = None, hostiles: Iterable[str] | None = None,
+          history: int = HISTORY) -> pd.DataFrame:
+    """The units as of ``day`` (:func:`as_of`) as a map draws them: plus ``symbol`` (the code drawn: the
+    unit's own when valid, else derived; affiliation relative to ``own_side``, default ``$GEO_OWN_SIDE``),
+    ``symbol_note`` (why a code was derived, "" else), ``affiliation``, ``echelon_rank`` (from the echelon
+    column, else the code's) and ``history`` (its latest reports up to ``day``: tuples of ISO day, lat, lon,
+    source, verification, latest first)."""
+    from geo import sidc
+
+    own = own_side if own_side is not None else os.environ.get("GEO_OWN_SIDE") or None
+    friends = tuple(allies) if allies is not None else _sides("GEO_ALLIES")
+    enemies = tuple(hostiles) if hostiles is not None else _sides("GEO_HOSTILES")
+    table = as_of(positions, day)
+    symbols, notes, affiliations, ranks = [], [], [], []
+    for row in table.itertuples(index=False):
+        given = "" if pd.isna(row.sidc) else str(row.sidc)
+        parsed = sidc.parse(given) if given else None
+        if parsed is not None and parsed.valid:
+            note = ""
+        else:
+            text = " ".join(str(v) for v in (row.unit, row.type, row.echelon) if not pd.isna(v))
+            equipment = None if pd.isna(row.equipment) else str(row.equipment)
+            parsed = sidc.parse(sidc.derive("deployment", equipment, text))
+            note = (f"symbol derived from its name and type: {parsed.problem or ''}" if not given
+                    else f"symbol derived: its code {given!r} is invalid")
+        shown = sidc.relative(parsed, None if pd.isna(row.side) else str(row.side), own, allies=friends,
+                              hostiles=enemies)
+        symbols.append(shown.code)
+        notes.append(note.rstrip(": "))
+        affiliations.append(shown.affiliation)
+        rank = sidc.rank_of_echelon(None if pd.isna(row.echelon) else str(row.echelon))
+        ranks.append(rank if rank is not None else (shown.echelon_rank or 0))
+    out = table.assign(symbol=pd.Series(symbols, index=table.index, dtype="string"),
+                       symbol_note=pd.Series(notes, index=table.index, dtype="string"),
+                       affiliation=pd.Series(affiliations, index=table.index, dtype="string"),
+                       echelon_rank=pd.Series(ranks, index=table.index, dtype="int64"))
+    out["history"] = _histories(positions, out["unit_key"], day, history)
+    return out
+
+
+def _histories(positions: pd.DataFrame, keys: pd.Series, day: dt.date | str,
+               history: int) -> list[tuple[tuple[str, float, float, str, str], ...]]:
+    when = np.datetime64(_day(day), "ns")
+    wanted = set(keys)
+    mine = positions.loc[positions["unit_key"].isin(wanted) & (positions["date"].to_numpy() <= when)]
+    mine = mine.sort_values(["unit_key", "date", "import_row"], ascending=[True, False, False], kind="stable")
+    by_key: dict[str, tuple[tuple[str, float, float, str, str], ...]] = {}
+    for key, rows in mine.groupby("unit_key", sort=False):
+        top = rows.head(history)
+        by_key[str(key)] = tuple(
+            (pd.Timestamp(d).date().isoformat(), float(la), float(lo), "" if pd.isna(src) else str(src),
+             "" if pd.isna(v) else str(v))
+            for d, la, lo, src, v in zip(top["date"], top["lat"], top["lon"], top["source"], top["verification"]))
+    return [by_key.get(str(k), ()) for k in keys]
 
 
 # --- the store ----------------------------------------------------------------------------------------

@@ -76,20 +76,26 @@ def _layer_control(html: str) -> tuple[list[str], list[str]]:
 # --- the registry and the layer control ---------------------------------------------------------------
 
 
-def test_layer_control_lists_every_registry_layer(grid) -> None:
+def test_layer_control_lists_every_registry_layer(grid, tmp_path) -> None:
+    from unit_factories import tracker_table
+
+    from geo.io.units import read_positions
+
     b, idx = grid
+    tracker_table(6, 4, seed=1).to_csv(tmp_path / "units.csv", index=False)
+    positions = read_positions(tmp_path / "units.csv").frame
     events = mixed_events(400, seed=1)
     counts = events["id"].groupby(np.where(events["lon"] < 31, "AAA-SW", "BBB-SW")).size()
     areas = gpd.GeoDataFrame({"kind": ["assessed control", "claimed advance"], "label": ["A", "B"],
                               "date": pd.to_datetime(["2024-08-10", "2024-08-12"])},
                              geometry=[shapely.box(30.2, 50.2, 30.4, 50.4), shapely.box(31.2, 50.6, 31.4, 50.8)], crs=4326)
-    m = build_map(b, events, index=idx, areas=areas, counts=counts)
+    m = build_map(b, events, index=idx, areas=areas, counts=counts, units=positions)
     base, overlays = _layer_control(render(m))
     assert base == [BASEMAPS[k]["title"] for k in ("light", "standard", "satellite", "none")]
     assert overlays == [spec.title for spec in LAYERS.values() if spec.group == "base"] + [
         spec.title for spec in LAYERS.values() if spec.group == "events"]
     assert set(LAYERS) == {"countries", "oblasts", "raions", "border_districts", "labels", "events", "deployments",
-                           "ranges", "heatmap", "choropleth", "areas"}
+                           "units", "ranges", "heatmap", "choropleth", "areas"}
 
 
 def test_base_map_has_the_controls_and_the_attribution(grid) -> None:
@@ -124,10 +130,11 @@ def test_event_layers_return_one_group_per_layer_with_the_data_first(grid) -> No
     b, _idx = grid
     groups = event_layers(mixed_events(500, seed=2), b)
     names = [g.layer_name for g in groups]
-    assert names == ["Events", "Deployments", "Weapon ranges", "Heatmap", "Events per raion", "Areas (control, claims)"]
+    assert names == ["Events", "Deployments", "Units (latest reports)", "Weapon ranges", "Heatmap", "Events per raion",
+                     "Areas (control, claims)"]
     assert type(next(iter(groups[0]._children.values()))).__name__ == "GeoData"
     assert all(type(el).__name__ != "GeoData" for g in groups[1:] for el in g._children.values())
-    assert [g.show for g in groups] == [True, True, True, False, False, True]
+    assert [g.show for g in groups] == [True, True, True, True, False, False, True]
     assert not groups[-1]._children  # no areas given: an empty group, so the groups stay stable across reruns
     assert len(event_layers(make_events(1, category="strike"), b)) == len(groups)
     assert [g.layer_name for g in event_layers(mixed_events(50), b, keep_empty=False)][-1] == "Events per raion"

@@ -72,6 +72,7 @@ class LayerContext:
     mode: Mode = "auto"
     data_key: str = ""
     window: tuple[dt.date, dt.date] | None = None  # the filter's first and last day (browser playback)
+    units: pd.DataFrame | None = None  # unit positions (geo.io.units / geo.units.UnitStore)
 
     @cached_property
     def prepared(self) -> PreparedEvents | None:
@@ -464,6 +465,41 @@ def build_areas(ctx: LayerContext) -> list[Any]:
                               "legend": legend})]
 
 
+def build_units(ctx: LayerContext) -> list[Any]:
+    """Each unit at its latest reported position on or before the window's last day (:func:`geo.units.drawn`:
+    the symbol, affiliation, echelon rank and history every map draws), drawn by milsymbol in the browser."""
+    from geo import units as U
+    from geo.assets import MILSYMBOL_URL, UNITS_URL
+
+    if ctx.units is None or not len(ctx.units):
+        return []
+    day = ctx.window[1] if ctx.window is not None else pd.Timestamp(ctx.units["date"].max()).date()
+    table = U.drawn(ctx.units, day)
+    if not len(table):
+        return []
+
+    def text(value: object) -> str:
+        return "" if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+    feats = [{
+        "la": round(float(r.lat), 5), "lo": round(float(r.lon), 5), "c": str(r.symbol), "n": text(r.unit),
+        "r": int(r.echelon_rank), "a": int(r.age_days), "d": pd.Timestamp(r.date).date().isoformat(),
+        "s": text(r.side), "e": text(r.echelon), "p": text(r.parent), "note": text(r.symbol_note),
+        "h": [[d, la, lo, src, ver] for d, la, lo, src, ver in r.history],
+    } for r in table.itertuples(index=False)]
+    counts = table["affiliation"].value_counts()
+    items = [({"t": "line", "c": colour, "w": 6}, f"{name.title()}: {int(counts.get(name, 0))}")
+             for name, colour in (("friend", "#80e0ff"), ("hostile", "#ff8080"), ("neutral", "#aaffaa"),
+                                  ("unknown", "#ffff80")) if counts.get(name, 0)]
+    note = (f"APP-6 symbols (milsymbol), each unit at its latest report on or before {day.isoformat()}; faded with "
+            f"its age when older than {U.FADE_DAYS} days; zoomed out, only brigades and above.")
+    legend = _legend(LAYERS["units"].order, section(f"Units as of {day.isoformat()}", items, note=note))
+    spec = {"units": feats, "size": 26, "fade": U.FADE_DAYS, "lod": [list(t) for t in U.UNIT_LOD],
+            "day": day.isoformat(), "track": True, "legend": legend}
+    return [GeoLayer("units", spec, layer_name="units",
+                     extra_js=[("milsymbol", MILSYMBOL_URL), ("geo_units", UNITS_URL)])]
+
+
 # --- the registry -------------------------------------------------------------------------------------
 
 #: The Leaflet drawer of each registry layer (:data:`geo.layers.LAYERS`).
@@ -471,7 +507,7 @@ _DRAWERS: Final[dict[str, Builder]] = {
     "countries": build_countries, "oblasts": build_oblasts, "raions": build_raions,
     "border_districts": build_border_districts, "labels": build_labels, "events": build_events,
     "deployments": build_deployments, "ranges": build_ranges, "heatmap": build_heatmap,
-    "choropleth": build_choropleth, "areas": build_areas,
+    "choropleth": build_choropleth, "areas": build_areas, "units": build_units,
 }
 if set(_DRAWERS) != set(layers.LAYERS):
     raise GeoError(f"expected a Leaflet drawer for every registry layer, got {sorted(set(layers.LAYERS) ^ set(_DRAWERS))}")

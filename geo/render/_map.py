@@ -33,7 +33,9 @@ from geo.render._layers import (
     Mode,
     data_element,
 )
+from geo.render._symbols import SYMBOL_BUNDLE
 from geo.render.ranges import load_ranges
+from geo.schema import empty_events
 
 #: Base tiles: name → (title in the layer control, tiles (xyzservices name or URL), attribution).
 BASEMAPS: Final[dict[str, dict[str, str]]] = {
@@ -165,6 +167,7 @@ MAP_BUNDLE: Final = (
     *(url for _name, url in [*folium.plugins.MeasureControl.default_js, *folium.plugins.MeasureControl.default_css]),
     *(url for _name, url in [*folium.plugins.Draw.default_js, *folium.plugins.Draw.default_css]),
     HEAT_JS_URL,
+    *SYMBOL_BUNDLE,  # the units layer: milsymbol, then GeoUnits
 )
 
 
@@ -186,6 +189,7 @@ def event_layers(
     index: Any = None,
     keep_empty: bool = True,
     window: tuple[dt.date, dt.date] | None = None,
+    units: pd.DataFrame | None = None,
 ) -> list[folium.FeatureGroup]:
     """The dynamic layers for the filtered window, one FeatureGroup per registry layer with content.
 
@@ -198,13 +202,14 @@ def event_layers(
     With ``keep_empty`` (default) every requested layer gets a group, empty when the window has nothing
     for it, so the groups (and their ids in streamlit-folium) stay the same from one rerun to the next.
     ``window``: the filter's first and last day, which the map's playback control steps through (default:
-    the span of the events' start days).
+    the span of the events' start days). ``units``: unit positions (:mod:`geo.units`), drawn as of the
+    window's last day.
     """
     if mode not in ("auto", "points", "cells"):
         raise GeoError(f"expected mode 'auto', 'points' or 'cells', got {mode!r}")
     ctx = LayerContext(boundaries=boundaries, index=index, events=events,
                        ranges=load_ranges() if ranges is None else ranges, areas=areas, counts=counts, mode=mode,
-                       window=window)
+                       window=window, units=units)
     data = data_element(ctx) if ctx.prepared is not None and ctx.prepared.n else None
     groups: list[folium.FeatureGroup] = []
     for name in _pick_layers(layers, _EVENT_LAYERS):
@@ -230,8 +235,11 @@ def build_map(
     **layer_options: Any,
 ) -> folium.Map:
     """Base map plus the event layers and one layer control listing all (exports, bench, tests);
-    ``base_layers``: the boundary layers to include (default all)."""
+    ``base_layers``: the boundary layers to include (default all); ``layer_options`` go to
+    :func:`event_layers` (``units=`` alone draws the units without events)."""
     m = base_map(boundaries, index=index, basemap=basemap, assets=assets, layer_control=False, layers=base_layers)
+    if events is None and layer_options.get("units") is not None:
+        events = empty_events()  # units alone
     if events is not None:
         for group in event_layers(events, boundaries, assets=assets, index=index, keep_empty=False, **layer_options):
             group.add_to(m)

@@ -983,13 +983,19 @@
       },
     });
 
-    classes = {shapes: Shapes, points: Points, heat: Heat, group: Group, labels: labelsClass(Base)};
+    classes = {shapes: Shapes, points: Points, heat: Heat, group: Group, labels: labelsClass(Base), __base: Base};
+    // unit symbols (geo/render/units.js, with milsymbol): made once both scripts have loaded
+    if (window.GeoUnits && window.GeoUnits.layerClass) classes.units = window.GeoUnits.layerClass(Base);
     return classes;
   }
 
   /** A layer of kind ``kind`` (shapes, points, heat) built from ``spec`` when first added to a map. */
   G.layer = function (kind, spec) {
-    var C = leafletClasses()[kind];
+    var known = leafletClasses();
+    if (!known.units && kind === "units" && window.GeoUnits && window.GeoUnits.layerClass) {
+      known.units = window.GeoUnits.layerClass(known.__base);  // units.js loaded after the first layer
+    }
+    var C = known[kind];
     if (!C) throw new Error("geo-render: unknown layer kind " + kind);
     return new C(spec);
   };

@@ -73,6 +73,7 @@ def render_figure(
     selected: bool = False,
     areas: Any = None,
     layout: str = "page",
+    units: pd.DataFrame | None = None,
 ) -> Figure:
     """The snapshot as a matplotlib Figure (page size from ``view.paper``/``orientation``).
 
@@ -81,11 +82,12 @@ def render_figure(
     now by default; tests pass a fixed one); ``selected``: ``events`` are already :func:`select`-ed;
     ``ranges``: the weapon ranges table (default ``data/weapon_ranges.csv``); ``areas``: the dated area
     table (``geo.areas``), drawn as of the end of the window; ``layout``: ``page`` (the whole briefing page)
-    or ``slide`` (map, inset and legend only, at :data:`SLIDE_PICTURE`, for a slide that has the rest).
+    or ``slide`` (map, inset and legend only, at :data:`SLIDE_PICTURE`, for a slide that has the rest);
+    ``units``: unit positions (:mod:`geo.units`), drawn as of the end of the window (layer ``units``).
     """
     figure: Figure = _drawing().render_figure(
         events, boundaries, view, index=index, generated=generated, ranges=ranges, max_labels=max_labels,
-        selected=selected, areas=areas, layout=layout)
+        selected=selected, areas=areas, layout=layout, units=units)
     return figure
 
 
@@ -99,6 +101,7 @@ def export(
     generated: dt.datetime | None = None,
     areas: Any = None,
     ranges: pd.DataFrame | None = None,
+    units: pd.DataFrame | None = None,
 ) -> bytes:
     """The snapshot of ``view`` in format ``fmt`` (a name of :data:`geo.formats.FORMATS`) as bytes.
 
@@ -111,7 +114,8 @@ def export(
     """
     writer = formats.get(fmt).writer
     shown = opsec(select(events, view), view, index)
-    return writer(formats.Job(shown, boundaries, view, index=index, generated=generated, areas=areas, ranges=ranges))
+    return writer(formats.Job(shown, boundaries, view, index=index, generated=generated, areas=areas, ranges=ranges,
+                              units=units))
 
 
 def write(
@@ -126,6 +130,7 @@ def write(
     save_view: str | Path | bool | None = True,
     areas: Any = None,
     ranges: pd.DataFrame | None = None,
+    units: pd.DataFrame | None = None,
 ) -> Path:
     """Write the export (format from ``fmt`` or the extension) and, unless ``save_view`` is falsy, its View
     JSON (to ``save_view`` or ``FILE.view.json``) with the export's record (:func:`recorded`: generation time,
@@ -134,7 +139,8 @@ def write(
     if fmt is None:
         by_name = formats.by_extension(out.suffix)
         fmt = by_name.name if by_name is not None else out.suffix
-    data = export(fmt, events, boundaries, view, index=index, generated=generated, areas=areas, ranges=ranges)
+    data = export(fmt, events, boundaries, view, index=index, generated=generated, areas=areas, ranges=ranges,
+                  units=units)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     if save_view:

@@ -608,6 +608,7 @@ def render_figure(
     selected: bool = False,
     areas: Any = None,
     layout: str = "page",
+    units: pd.DataFrame | None = None,
 ) -> Figure:
     """The snapshot of ``view`` as a matplotlib Figure: :func:`geo.snapshot.render_figure` says what each
     argument does."""
@@ -668,7 +669,7 @@ def render_figure(
     renderer = fig.canvas.get_renderer()
     c = prepare(mx, view, shown, boundaries=boundaries, index=index, areas=areas, ranges=ranges, tf=tf, box=box,
                 clear=clear, clip_box=clip_box, tol=tol, pt=pt,
-                avoid=[p.get_window_extent(renderer) for p in panels])
+                avoid=[p.get_window_extent(renderer) for p in panels], units=units)
     sections = draw_layers(c)
 
     if (callouts := np.flatnonzero(c.callouts())).size:
@@ -1225,7 +1226,8 @@ def write_drawn(name: str, job: Job) -> bytes:
     """The drawn format ``name`` (png, svg, pdf, pptx: :mod:`geo.formats` registers them) of ``job``, whose events
     are already selected and rounded: drawn with the view's extent."""
     fig = render_figure(job.events, job.boundaries, job.view, index=job.index, generated=job.generated,
-                        selected=True, areas=job.areas, ranges=job.ranges, layout="slide" if name == "pptx" else "page")
+                        selected=True, areas=job.areas, ranges=job.ranges, layout="slide" if name == "pptx" else "page",
+                        units=job.units)
     if name == "png":
         return to_png(fig, job.view.dpi)
     if name == "svg":

@@ -204,6 +204,7 @@ class Canvas:
     border_zone: Any
     avoid: list[Bbox]
     used: Used = dataclasses.field(default_factory=Used)
+    units: pd.DataFrame | None = None  # unit positions (geo.units), drawn as of the window's end
 
     def shows(self, layer: str) -> bool:
         return layer in self.view.layers
@@ -221,7 +222,7 @@ class Canvas:
 
 def prepare(ax: Axes, view: View, shown: pd.DataFrame, *, boundaries: Any, index: Any, areas: Any,
             ranges: pd.DataFrame | None, tf: Transformer, box: Box, clear: Box, clip_box: Any, tol: float,
-            pt: float, avoid: list[Bbox]) -> Canvas:
+            pt: float, avoid: list[Bbox], units: pd.DataFrame | None = None) -> Canvas:
     """The :class:`Canvas` of ``shown`` on ``ax``: positions, the precision rule per event, unit outlines,
     fanned-out symbols and the reconciled international border lines."""
     n = len(shown)
@@ -251,7 +252,7 @@ def prepare(ax: Axes, view: View, shown: pd.DataFrame, *, boundaries: Any, index
     c = Canvas(ax, view, shown, boundaries, index, areas, ranges, tf, box, clear, frame, clip_box, tol, pt, per_pt,
                sx, sy, np.array(sx, dtype=float), np.array(sy, dtype=float), cats,
                _text(shown, "verification", "reported").to_numpy(), drawing, is_dep, {}, {}, country_lines, border_lines,
-               border_zone, avoid)
+               border_zone, avoid, units=units)
     _unit_anchors(c)
     c.px, c.py = _fan_out(ax, c.px, c.py, c.symbols(), per_pt, pt)
     return c
@@ -490,6 +491,56 @@ def shared_sections(c: Canvas) -> list[Section]:
     return out
 
 
+# --- units --------------------------------------------------------------------------------------------
+
+#: milsymbol's frame fill per affiliation (its default "medium" colours), for the legend's swatches.
+UNIT_FILLS: Final = {"friend": "#80e0ff", "hostile": "#ff8080", "neutral": "#aaffaa", "unknown": "#ffff80"}
+
+
+def _units(c: Canvas) -> list[Section]:
+    """Each unit at its latest report on or before the window's end (:func:`geo.units.drawn`, the rule the live
+    map draws by), its milsymbol symbol drawn by :func:`geo.symbols.draw_symbols`; the zoom's level of detail
+    leaves out lower echelons; a report older than :data:`geo.units.FADE_DAYS` is faded, with its age."""
+    if c.units is None or not len(c.units):
+        return []
+    from geo import units as U
+    from geo.snapshot._labels import map_zoom
+    from geo.symbols import draw_symbols
+
+    day = c.view.filter.end or pd.Timestamp(c.units["date"].max()).date()
+    table = U.drawn(c.units, day)
+    if not len(table):
+        return []
+    x, y = c.tf.transform(table["lon"].to_numpy(dtype=float), table["lat"].to_numpy(dtype=float))
+    lat_c = float(np.nanmean(table["lat"].to_numpy(dtype=float)))
+    min_rank = U.min_rank_at(map_zoom(c.ax, c.box, lat_c))
+    ranks = table["echelon_rank"].to_numpy(dtype=np.int64)
+    keep = ((ranks == 0) | (ranks >= min_rank)) & (x >= c.clear[0]) & (x <= c.clear[2]) & (y >= c.clear[1]) \
+        & (y <= c.clear[3])
+    if not keep.any():
+        return []
+    ages = table["age_days"].to_numpy(dtype=np.int64)
+    old = ages > U.FADE_DAYS
+    size = max(16.0, c.pt * 2.2)
+    draw_symbols(c.ax, x[keep], y[keep], table["symbol"].astype(str).to_numpy()[keep], size_pt=size, zorder=7.5,
+                 alpha=np.where(old, 0.45, 1.0)[keep])
+    for xi, yi, age in zip(x[keep & old], y[keep & old], ages[keep & old]):
+        c.ax.annotate(f"{age} d", (xi, yi), xytext=(size * 0.7, size * 0.35), textcoords="offset points",
+                      fontsize=c.pt, color=INK, zorder=9.4, gid="unit-age",
+                      bbox={"facecolor": "white", "edgecolor": "#777777", "linewidth": 0.5, "pad": 0.5})
+    shown = table.loc[keep, "affiliation"].value_counts()
+    handles: list[Any] = [Patch(facecolor=UNIT_FILLS[a], edgecolor=INK, linewidth=0.8, label=f"{a.title()}: {int(n)}")
+                          for a, n in shown.items() if a in UNIT_FILLS]
+    hidden = int((~keep).sum())
+    if old[keep].any():
+        handles.append(Patch(facecolor="none", edgecolor="none",
+                             label=f"Faded, with its age: last reported more than {U.FADE_DAYS} days before"))
+    if hidden:
+        handles.append(Patch(facecolor="none", edgecolor="none",
+                             label=f"{hidden} more not drawn (lower echelons at this scale, or off the map)"))
+    return [(f"Units as of {pd.Timestamp(day).date().isoformat()} (APP-6)", handles)]
+
+
 # --- overlays -----------------------------------------------------------------------------------------
 
 
@@ -603,6 +654,7 @@ DRAWERS: Final[dict[str, Callable[[Canvas], list[Section]]]] = {
     "heatmap": _heatmap,
     "choropleth": _choropleth,
     "areas": _areas,
+    "units": _units,
 }
 if set(DRAWERS) != set(LAYERS):  # pragma: no cover - a registry layer without a drawer is a bug at import
     raise RuntimeError(f"expected a static drawer for every layer of geo.layers.LAYERS, got {sorted(DRAWERS)}")
