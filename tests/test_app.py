@@ -291,6 +291,27 @@ def test_the_map_gets_the_window_to_play_and_the_sidebar_no_server_playback(app)
     assert '"window":["2024-08-03","2024-08-03"]' in _map_args(app)["feature_group"]
 
 
+def test_stored_units_show_on_the_map_as_of_the_windows_end(app_env):
+    from geo import units
+    from geo.io.units import read_positions
+
+    rows = pd.DataFrame({"unit": ["1st Brigade", "1st Brigade", "2nd Battalion"],
+                         "date": ["2024-08-02", "2024-08-18", "2024-08-15"], "lat": [0.5, 0.6, 1.2],
+                         "lon": [0.5, 0.7, 1.4], "echelon": ["brigade", "brigade", "battalion"],
+                         "side": ["AAA", "AAA", "BBB"]})
+    rows.to_csv(app_env / "units.csv", index=False)
+    units.UnitStore().add(read_positions(app_env / "units.csv").frame)
+    at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120))
+    _set_window(at, date(2024, 8, 1), date(2024, 8, 10))
+    script = _map_args(at)["feature_group"]
+    assert 'GeoRender.layer("units"' in script and '"day":"2024-08-10"' in script
+    assert '"n":"1st Brigade"' in script and '"d":"2024-08-02"' in script  # its latest report by the 10th
+    assert "2nd Battalion" not in script  # first reported after the window's end
+    _set_window(at, date(2024, 8, 1), date(2024, 8, 20))
+    script = _map_args(at)["feature_group"]
+    assert '"n":"2nd Battalion"' in script and '"day":"2024-08-20"' in script and '"d":"2024-08-18"' in script
+
+
 def test_area_layer_upload_shows_on_the_map_as_of_window_end(app):
     square = {"type": "Polygon", "coordinates": [[[0.1, 0.1], [0.9, 0.1], [0.9, 0.9], [0.1, 0.9], [0.1, 0.1]]]}
     fc = {"type": "FeatureCollection",

@@ -136,6 +136,31 @@ def areas() -> tuple[Any, str]:
     return (table if table is not None and len(table) else None), repr(version)
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _units(version: tuple[str, float, int]) -> Any:
+    from geo.units import UnitStore
+
+    store = UnitStore()
+    return store.read() if store.exists() else None
+
+
+def units() -> tuple[Any, str]:
+    """The store's unit positions (``python -m geo import --units``; None when there are none) and their
+    version (the store file's path, time and size: a cache key)."""
+    from geo.units import UnitStore
+
+    path = UnitStore().path
+    if not path.exists():
+        return None, "none"
+    stat = path.stat()
+    version = (str(path), stat.st_mtime, stat.st_size)
+    try:
+        table = _units(version)
+    except StoreError as exc:
+        _stop(exc)
+    return (table if table is not None and len(table) else None), repr(version)
+
+
 def _stop(exc: StoreError) -> NoReturn:
     st.error(f"The event store cannot be read, so nothing is shown (the sample data is no stand-in for it). "
              f"Fix or move the file, or point GEO_STORE elsewhere. {exc}")

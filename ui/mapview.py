@@ -50,13 +50,14 @@ def _base_map(_loaded: data.Loaded, key: int, basemap: str) -> folium.Map:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _event_layers(version: str, filter_key: str, mode: str, window: tuple[date, date], areas_version: str,
-                  loaded_key: int, _shown: pd.DataFrame, _loaded: data.Loaded, _areas: Any) -> list[folium.FeatureGroup]:
-    """The event layers of one event set, filters, mode and area snapshot (as of the window's end), built
-    once: a pan, or a rerun that changes none of those, reuses them. The map's playback control steps
-    through ``window`` in the browser."""
+                  loaded_key: int, _shown: pd.DataFrame, _loaded: data.Loaded, _areas: Any,
+                  units_version: str = "none", _units: Any = None) -> list[folium.FeatureGroup]:
+    """The event layers of one event set, filters, mode, area snapshot and units (both as of the window's
+    end), built once: a pan, or a rerun that changes none of those, reuses them. The map's playback control
+    steps through ``window`` in the browser."""
     _day, areas = for_window(_areas, window[1])
     return render.event_layers(_shown, _loaded.boundaries, areas=areas, mode=mode,  # type: ignore[arg-type]
-                               assets=local_assets(), index=_loaded.index, window=window)
+                               assets=local_assets(), index=_loaded.index, window=window, units=_units)
 
 
 def _filter_key(settings: Any) -> str:
@@ -65,9 +66,10 @@ def _filter_key(settings: Any) -> str:
 
 def _layers(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) -> list[folium.FeatureGroup]:
     table, areas_version = data.areas()
+    positions, units_version = data.units()
     window = (settings.filter.start, settings.filter.end)
     groups = _event_layers(version, _filter_key(settings), settings.mode, window, areas_version, id(loaded),
-                           shown, loaded, table)
+                           shown, loaded, table, units_version, positions)
     # st_folium attaches the groups it is given to its map: hand it copies, so the cache stays as built
     return copy.deepcopy(groups)
 
