@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import filter as evfilter
-from ui import data, exporter, importer, mapview, share, sidebar, tables, urlstate
+from ui import data, exporter, importer, mapview, share, sidebar, tables, units as unit_list, urlstate
 
 st.set_page_config(page_title="geo-events: security events on the map", page_icon=":material/map:", layout="wide")
 
@@ -66,6 +66,7 @@ with tab_map:
     with right:
         tables.counts(shown)
     tables.events_table(shown)
+    unit_list.panel(settings)
     unlocated = shown[pd.isna(shown["lon"]) | pd.isna(shown["lat"])]
     if len(unlocated):
         with st.expander(f"{len(unlocated)} events with no location (listed, not mapped)"):

@@ -310,6 +310,14 @@ def test_stored_units_show_on_the_map_as_of_the_windows_end(app_env):
     _set_window(at, date(2024, 8, 1), date(2024, 8, 20))
     script = _map_args(at)["feature_group"]
     assert '"n":"2nd Battalion"' in script and '"day":"2024-08-20"' in script and '"d":"2024-08-18"' in script
+    # the unit list under the map: as of the window's end, latest report first; a chosen row centres the map
+    listed = next(df.value for df in at.dataframe if "Unit" in df.value.columns)
+    assert list(listed["Unit"]) == ["1st Brigade", "2nd Battalion"] and list(listed["Age (days)"]) == [2, 5]
+    at.session_state["units-table"] = {"selection": {"rows": [1], "columns": []}}
+    _run(at)
+    args = _map_args(at)
+    assert args["center"] is not None and abs(args["center"][0] - 1.2) < 1e-3
+    assert abs(args["center"][1] - 1.4) < 1e-3 and round(args["zoom"]) == 10
 
 
 def test_area_layer_upload_shows_on_the_map_as_of_window_end(app):

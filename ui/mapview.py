@@ -25,7 +25,7 @@ from streamlit_folium import st_folium
 
 from geo import assets, render
 from geo.areas import for_window
-from ui import data, search, share, tables, urlstate
+from ui import data, search, share, tables, units as unit_list, urlstate
 
 MAP_HEIGHT = 640
 EXTENT_KEY = "map-extent"
@@ -224,8 +224,11 @@ def _view(shown: pd.DataFrame) -> CentreZoom:
 
     link = st.session_state.get(urlstate.LINK_VIEW)
     place = search.new_choice(st.session_state)  # a place just chosen in the search box: the latest request
+    unit = unit_list.new_choice(st.session_state)  # a unit just chosen in the unit list
 
     def target() -> tuple[tuple[float, float], float] | None:
+        if unit is not None:
+            return (unit[0], unit[1]), unit_list.UNIT_ZOOM
         if place is not None:
             return search.chosen_view(place)
         if chosen is not None:
@@ -237,7 +240,7 @@ def _view(shown: pd.DataFrame) -> CentreZoom:
         return _zoom_for(bounds) if bounds is not None else None
 
     asked = (st.session_state.get("fit-clicks", 0), st.session_state.get("row-picks", 0),
-             st.session_state.get(search.PICKS, 0))
+             st.session_state.get(search.PICKS, 0), st.session_state.get(unit_list.PICKS, 0))
     return refit(st.session_state, asked, target)
 
 
