@@ -101,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--layers", nargs="+", metavar="LAYER",
                    help="layers to draw (default: the app map's visible ones; any of countries oblasts raions "
                    "border_districts labels events deployments ranges heatmap choropleth areas)")
+    s.add_argument("--units", nargs="+", metavar="FILE", dest="unit_files",
+                   help="unit-position files for the units layer, drawn as of the window's end (default: the unit "
+                   "positions stored with the events)")
+    s.add_argument("--tracks", action="store_true", default=None,
+                   help="draw each unit's earlier reported positions as a dated track")
     s.add_argument("--areas", nargs="+", metavar="FILE",
                    help="dated area files (GeoJSON, KML/KMZ, GeoPackage, Shapefile) for the areas layer "
                    "(default: the areas stored with the events)")
@@ -335,7 +340,7 @@ def _snapshot_view(args: argparse.Namespace) -> Any:
     if args.areas:
         changes["areas"] = tuple(args.areas)
     for name in ("title", "subtitle", "marking", "labels", "dpi", "paper", "orientation", "opsec_decimals", "layers",
-                 "provenance", "author", "numbered", "graticule", "mgrs_grid", "opsec_snap"):
+                 "provenance", "author", "numbered", "graticule", "mgrs_grid", "tracks", "opsec_snap"):
         value = getattr(args, name)
         if value is not None:
             changes[name] = value
@@ -376,6 +381,20 @@ def _snapshot_areas(args: argparse.Namespace, files: Sequence[str]) -> Any:
             frames.append(frame)
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     store = AreaStore(args.store)
+    return store.read() if store.exists() else None
+
+
+def _snapshot_units(args: argparse.Namespace) -> Any:
+    """The unit positions: from --units files, else those stored beside the events (None if there are none)."""
+    from geo.io.units import read_positions
+    from geo.units import UnitStore
+
+    if args.unit_files:
+        result = read_positions(args.unit_files)
+        for issue in result.issues[:5]:
+            print(f"warning: {issue}", file=sys.stderr)
+        return result.frame
+    store = UnitStore(args.store)
     return store.read() if store.exists() else None
 
 
@@ -443,6 +462,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         view = view.replace(bbox=preset_extent(args.extent, boundaries, index))
     events, origin = _snapshot_events(args, index)
     areas = _snapshot_areas(args, view.areas) if "areas" in view.layers else None
+    positions = _snapshot_units(args) if "units" in view.layers else None
     for change in changes_since(view, events):  # a saved view: its inputs then and now
         print(f"warning: {change}", file=sys.stderr)
     generated = None
@@ -457,7 +477,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         if generated.tzinfo is None:
             generated = generated.replace(tzinfo=dt.UTC)
     out = write(args.out, events, boundaries, view, fmt=fmt, index=index, generated=generated,
-                save_view=args.save_view or False, areas=areas)
+                save_view=args.save_view or False, areas=areas, units=positions)
     print(f"wrote {out} ({fmt}, {len(select(events, view))} of {len(events)} events from {origin})")
     for warning in opsec_warnings(events, view, index):
         print(f"warning: {warning}", file=sys.stderr)

@@ -522,6 +522,18 @@ def _units(c: Canvas) -> list[Section]:
     ages = table["age_days"].to_numpy(dtype=np.int64)
     old = ages > U.FADE_DAYS
     size = max(16.0, c.pt * 2.2)
+    tracks = []
+    if c.view.tracks:  # each unit's earlier reports, oldest to latest, dashed, a dot at each
+        for hist in table["history"][keep]:
+            if len(hist) > 1:
+                lat = np.array([h[1] for h in hist[::-1]], dtype=float)
+                lon = np.array([h[2] for h in hist[::-1]], dtype=float)
+                tracks.append(np.column_stack(c.tf.transform(lon, lat)))
+        if tracks:
+            c.ax.add_collection(LineCollection(tracks, colors="#444444", linewidths=0.9, linestyles=[(0, (3, 2.5))],
+                                               zorder=7.3, gid="unit-tracks"))
+            dots = np.vstack([t[:-1] for t in tracks])
+            c.ax.scatter(dots[:, 0], dots[:, 1], s=7, c="#444444", linewidths=0, zorder=7.35)
     draw_symbols(c.ax, x[keep], y[keep], table["symbol"].astype(str).to_numpy()[keep], size_pt=size, zorder=7.5,
                  alpha=np.where(old, 0.45, 1.0)[keep])
     for xi, yi, age in zip(x[keep & old], y[keep & old], ages[keep & old]):
@@ -532,6 +544,9 @@ def _units(c: Canvas) -> list[Section]:
     handles: list[Any] = [Patch(facecolor=UNIT_FILLS[a], edgecolor=INK, linewidth=0.8, label=f"{a.title()}: {int(n)}")
                           for a, n in shown.items() if a in UNIT_FILLS]
     hidden = int((~keep).sum())
+    if tracks:
+        handles.append(Line2D([], [], color="#444444", linewidth=0.9, linestyle=(0, (3, 2.5)), marker="o",
+                              markersize=2.5, label="Track: the unit's earlier reports (dots), oldest first"))
     if old[keep].any():
         handles.append(Patch(facecolor="none", edgecolor="none",
                              label=f"Faded, with its age: last reported more than {U.FADE_DAYS} days before"))

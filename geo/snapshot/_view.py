@@ -55,6 +55,7 @@ class View:
     numbered: bool = False  # ISW style: events numbered on the map, keyed beside it (instead of the inset)
     graticule: bool = False  # latitude/longitude lines, labelled at the map's edge
     mgrs_grid: bool = False  # the MGRS 100 km squares (UTM zones), each labelled with its grid square
+    tracks: bool = False  # the units layer: each unit's earlier reported positions as a dated track
     areas: tuple[str, ...] = ()  # area files of the areas layer (None: the store's), read again with the view
     # the record of one export, filled when the view is saved beside it (:func:`recorded`): what regenerates
     # the same file and tells whether its inputs changed since
@@ -101,6 +102,7 @@ class View:
         set_(self, "numbered", bool(self.numbered))
         set_(self, "graticule", bool(self.graticule))
         set_(self, "mgrs_grid", bool(self.mgrs_grid))
+        set_(self, "tracks", bool(self.tracks))
         set_(self, "opsec_snap", bool(self.opsec_snap))
         set_(self, "provenance", bool(self.provenance))
 
