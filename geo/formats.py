@@ -115,7 +115,7 @@ def _html(job: Job) -> bytes:
     from geo.snapshot import _draw
 
     return _draw.to_html(job.events, job.boundaries, job.view, index=job.index, areas=job.areas, ranges=job.ranges,
-                         generated=job.generated)
+                         generated=job.generated, units=job.units)
 
 
 def _heading(job: Job) -> Any:

@@ -87,3 +87,22 @@ def test_units_are_drawn_by_milsymbol_offline_with_level_of_detail_age_and_escap
         page.screenshot(path=str(ARTIFACTS / "units-popup.png"))
     assert not blocked, blocked
     assert not errors, errors
+
+
+@pytest.mark.parametrize("decimals", [None, 1])
+def test_the_html_export_carries_the_units_rounded_like_the_events_under_opsec(tmp_path, decimals) -> None:
+    import re
+
+    from geo.filter import EventFilter
+    from geo.snapshot import View, export
+    from tests.factories import make_events
+
+    positions = _positions(tmp_path)
+    view = View(filter=EventFilter(start=DAY - dt.timedelta(days=30), end=DAY), opsec_decimals=decimals)
+    html = export("html", make_events(3), grid_boundaries(), view, units=positions).decode("utf-8")
+    spec = html[html.index('GeoRender.layer("units"'):]
+    lats = [float(v) for v in re.findall(r'"la":(-?[0-9.]+)', spec)]
+    history = [float(v) for v in re.findall(r'\[\s*"2024-\d\d-\d\d",\s*(-?[0-9.]+),', spec)]
+    assert len(lats) == len(units.drawn(positions, DAY)) and history
+    precise = [v for v in lats + history if round(v, 1) != v]
+    assert bool(precise) == (decimals is None)  # rounded to 0.1° (about 10 km) under opsec, history included

@@ -108,12 +108,18 @@ def export(
     ``areas``: the dated area table (:class:`geo.areas.AreaStore`), shown as of the end of the window
     when ``view.layers`` has ``areas``; ``ranges``: the weapon ranges table (default the shipped one).
 
+    ``units``: unit positions (:mod:`geo.units`), drawn as of the end of the window (layer ``units``; rounded
+    like the events under opsec).
+
     Data formats hold exactly the events shown (:func:`select`), with lon/lat and the distances derived
     from them rounded when ``view.opsec_decimals`` is set (:func:`opsec`; a ``coord_precision``
     column/property says so), and the import provenance only when ``view.provenance``.
     """
     writer = formats.get(fmt).writer
     shown = opsec(select(events, view), view, index)
+    if units is not None and view.opsec_decimals is not None:  # unit positions are rounded as the events are
+        step = view.opsec_decimals
+        units = units.assign(lat=units["lat"].round(step), lon=units["lon"].round(step))
     return writer(formats.Job(shown, boundaries, view, index=index, generated=generated, areas=areas, ranges=ranges,
                               units=units))
 

@@ -1173,7 +1173,8 @@ def _zip_at(data: bytes, when: dt.datetime) -> bytes:
 
 
 def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = None, areas: Any = None,
-            ranges: pd.DataFrame | None = None, generated: dt.datetime | None = None) -> bytes:
+            ranges: pd.DataFrame | None = None, generated: dt.datetime | None = None,
+            units: pd.DataFrame | None = None) -> bytes:
     """One self-contained HTML file (every asset inline, no tiles): the interactive map of the view
     (``areas``: the dated area table, shown as of the end of the window), its marking top and bottom (the
     map's own controls and attribution above the bottom one), and a box listing the sources (dated, linked)
@@ -1188,7 +1189,8 @@ def to_html(events: pd.DataFrame, boundaries: Any, view: View, *, index: Any = N
     _day, shown_areas = for_window(areas, view.filter.end)
     m = build_map(boundaries, events, index=index, basemap="none", fit=view.bbox is None, layers=layers,
                   base_layers=[n for n in view.layers if n in BASE_LAYERS], areas=shown_areas, ranges=ranges,
-                  window=(view.filter.start, view.filter.end) if view.filter.start and view.filter.end else None)
+                  window=(view.filter.start, view.filter.end) if view.filter.start and view.filter.end else None,
+                  units=units if "units" in view.layers else None)
     if view.bbox is not None:
         w, s, e, n = view.bbox
         m.fit_bounds([[s, w], [n, e]])
