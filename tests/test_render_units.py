@@ -57,7 +57,7 @@ def test_units_are_drawn_by_milsymbol_offline_with_level_of_detail_age_and_escap
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with offline_page((1200, 800)) as (page, blocked, errors):
         page.goto(path.as_uri())
-        page.wait_for_function("() => window.GeoUnits && document.querySelectorAll('.geo-unit svg').length > 0")
+        page.wait_for_function("() => window.GeoUnits && document.querySelectorAll('.geo-unit img').length > 0")
         page.evaluate("() => { window.__m = Object.values(window).find(v => v instanceof L.Map); }")
         page.evaluate("() => __m.setView([52, 33], 9, {animate: false})")
         page.wait_for_function(f"() => GeoUnits.stats(__m).units === {len(table)}")
@@ -65,11 +65,13 @@ def test_units_are_drawn_by_milsymbol_offline_with_level_of_detail_age_and_escap
         page.wait_for_function(f"() => GeoUnits.stats(__m).units === {brigades}")
         assert page.evaluate("() => GeoUnits.stats(__m).hidden") == len(table) - brigades
         page.evaluate("() => __m.setView([52, 33], 7, {animate: false})")
-        page.wait_for_function("() => document.querySelectorAll('.geo-unit svg').length > 0")
+        page.wait_for_function("() => document.querySelectorAll('.geo-unit img').length > 0")
         old = int((table["age_days"] > units.FADE_DAYS).sum())
         assert page.evaluate("() => document.querySelectorAll('.geo-unit-old .geo-unit-badge').length") == old
-        frames = page.evaluate("""() => [...document.querySelectorAll('.geo-unit svg')].map(s =>
-            [...s.querySelectorAll('path')].map(p => p.getAttribute('fill')).filter(f => f && f !== 'none')[0])""")
+        frames = page.evaluate("""() => [...document.querySelectorAll('.geo-unit img')].map(i => {
+            const svg = new DOMParser().parseFromString(decodeURIComponent(i.src.split(',')[1]), 'image/svg+xml');
+            return [...svg.querySelectorAll('path')].map(p => p.getAttribute('fill')).filter(f => f && f !== 'none')[0];
+        })""")
         assert {"rgb(255,128,128)", "rgb(128,224,255)"} & set(frames)  # hostile red, friend blue frames
         page.screenshot(path=str(ARTIFACTS / "units-layer.png"))
         hostile = table.loc[table["unit"] == HOSTILE].iloc[0]

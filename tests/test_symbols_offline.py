@@ -155,7 +155,7 @@ def test_geounits_caches_one_icon_per_code_and_options_and_falls_back_to_unknown
     assert "milsymbol" in out["missing"]  # without ms: a clear error, not every unit drawn unknown
     assert out["same"] and out["other"] and out["defaultSize"]
     assert out["a"]["valid"] and out["a"]["sidc"] == "SFGPUCI--------"
-    assert out["a"]["keys"] == ["anchor", "height", "sidc", "svg", "valid", "width"]
+    assert out["a"]["keys"] == ["anchor", "height", "sidc", "svg", "url", "valid", "width"]
     assert out["invalid"] == [[False, UNKNOWN_LAND_UNIT]] * 4  # an unknown icon code too (hostile, 1299990)
     assert out["valid"] == [True, True, True] and out["escaped"]
 

@@ -1,8 +1,8 @@
 /* geo-events unit symbols: APP-6 / MIL-STD-2525 icons drawn by milsymbol (the global `ms`, vendored as
  * geo/render/vendor/milsymbol.js and served with this file by geo/assets.py; never from a CDN).
  *
- *   GeoUnits.icon(sidc, options) -> {svg, anchor: {x, y}, width, height, sidc, valid}
- *       `svg`: the symbol's SVG markup; `anchor`: the pixel of the symbol that sits on the unit's position
+ *   GeoUnits.icon(sidc, options) -> {svg, url, anchor: {x, y}, width, height, sidc, valid}
+ *       `svg`: the symbol's SVG markup; `url`: the same as a data: URL (the map draws it as an image); `anchor`: the pixel of the symbol that sits on the unit's position
  *       (milsymbol's getAnchor(), from the SVG's top left), `width`/`height` in pixels; `sidc`: the code
  *       drawn, the input's, or GeoUnits.UNKNOWN when milsymbol finds the input invalid (`valid` false).
  *       `options` are milsymbol's (size, uniqueDesignation, additionalInformation, ...; size defaults to
@@ -71,8 +71,11 @@
     var ok = U.valid(code);
     var symbol = new (lib().Symbol)(ok ? code : U.UNKNOWN, opts);
     var anchor = symbol.getAnchor(), size = symbol.getSize();
+    var svgText = symbol.asSVG();
     var out = Object.freeze({
-      svg: symbol.asSVG(),
+      svg: svgText,
+      // the same drawing as an image: a map of many units composites images far faster than inline SVG
+      url: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svgText),
       anchor: Object.freeze({x: anchor.x, y: anchor.y}),
       width: size.width,
       height: size.height,
@@ -146,7 +149,7 @@
 
   var STYLE = [
     ".geo-unit{background:none;border:none}",
-    ".geo-unit svg{display:block;overflow:visible}",
+    ".geo-unit img{display:block}",
     ".geo-unit-old{opacity:.45}",
     ".geo-unit-badge{position:absolute;left:100%;top:0;font:600 10px/1.2 system-ui,sans-serif;color:#222;",
     "background:rgba(255,255,255,.9);border:1px solid #777;border-radius:2px;padding:0 2px;white-space:nowrap}",
@@ -186,7 +189,8 @@
         spec.units.forEach(function (u) {
           var icon = U.icon(u.c, {size: spec.size});
           var old = u.a > spec.fade;
-          var html = icon.svg + (old ? '<span class="geo-unit-badge">' + Number(u.a) + " d</span>" : "");
+          var html = '<img alt="" src="' + icon.url + '" width="' + icon.width + '" height="' + icon.height + '">' +
+            (old ? '<span class="geo-unit-badge">' + Number(u.a) + " d</span>" : "");
           var marker = L.marker([u.la, u.lo], {
             icon: L.divIcon({html: html, className: "geo-unit" + (old ? " geo-unit-old" : ""),
                              iconSize: [icon.width, icon.height], iconAnchor: [icon.anchor.x, icon.anchor.y]}),
