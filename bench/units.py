@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import pandas as pd  # noqa: E402
+from snapshot import _time  # noqa: E402  (bench/snapshot.py: the best of repeated runs)
 from unit_factories import tracker_table  # noqa: E402
 
 from geo import units  # noqa: E402
@@ -29,15 +30,6 @@ def naive(positions: pd.DataFrame, day: str) -> pd.DataFrame:
     """The straightforward pandas way: filter, then each unit's row of its latest date (idxmax per group)."""
     earlier = positions.loc[positions["date"] <= pd.Timestamp(day)]
     return earlier.loc[earlier.groupby("unit_key")["date"].idxmax()]
-
-
-def _best(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(positions):,} reports of {positions['unit_key'].nunique():,} units: read {read_s:.2f} s")
     worst = 0.0
     for day in DAYS:
-        ours = _best(lambda d=day: units.as_of(positions, d), args.repeat)
-        plain = _best(lambda d=day: naive(positions, d), args.repeat)
+        ours = _time(lambda d=day: units.as_of(positions, d), args.repeat)
+        plain = _time(lambda d=day: naive(positions, d), args.repeat)
         count = len(units.as_of(positions, day))
         assert count == len(naive(positions, day)), "as_of and the naive way disagree on the units reported"
         worst = max(worst, ours)

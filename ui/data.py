@@ -124,13 +124,18 @@ def _areas(version: tuple[str, float, int]) -> Any:
 
 def areas() -> tuple[Any, str]:
     """The dated area table of the store (every snapshot; None when there is none) and its version."""
-    path = AreaStore().path
+    return _read_versioned(AreaStore().path, _areas)
+
+
+def _read_versioned(path: Any, read: Any) -> tuple[Any, str]:
+    """``read(version)`` of the store file ``path`` (None when it holds nothing), and the version: the file's
+    path, time and size, a cache key that changes when the store does. A store that cannot be read stops."""
     if not path.exists():
         return None, "none"
     stat = path.stat()
     version = (str(path), stat.st_mtime, stat.st_size)
     try:
-        table = _areas(version)
+        table = read(version)
     except StoreError as exc:
         _stop(exc)
     return (table if table is not None and len(table) else None), repr(version)
@@ -149,16 +154,7 @@ def units() -> tuple[Any, str]:
     version (the store file's path, time and size: a cache key)."""
     from geo.units import UnitStore
 
-    path = UnitStore().path
-    if not path.exists():
-        return None, "none"
-    stat = path.stat()
-    version = (str(path), stat.st_mtime, stat.st_size)
-    try:
-        table = _units(version)
-    except StoreError as exc:
-        _stop(exc)
-    return (table if table is not None and len(table) else None), repr(version)
+    return _read_versioned(UnitStore().path, _units)
 
 
 def _stop(exc: StoreError) -> NoReturn:
