@@ -76,6 +76,8 @@ with tab_import:
         importer.panel(loaded)
         st.divider()
         importer.areas_panel()
+        st.divider()
+        importer.units_panel()
     else:
         importer.keep_choices()
 with tab_export:

@@ -337,6 +337,33 @@ def test_area_layer_upload_shows_on_the_map_as_of_window_end(app):
     assert "Assessed pocket" not in json.dumps(_map_args(app))
 
 
+def test_unit_positions_upload_is_stored_once_reported_and_shown_on_the_map(app):
+    from geo.units import UnitStore
+
+    rows = ("unit,date,lat,lon,echelon,side\r\n"
+            "1st Brigade,2024-08-02,0.5,0.5,brigade,AAA\r\n"
+            "1st Brigade,2024-08-18,0.6,0.7,brigade,AAA\r\n"
+            "<img src=x onerror=alert(1)>,2024-08-15,1.2,1.4,battalion,BBB\r\n"
+            "Lost Company,2024-08-16,95,1.4,company,BBB\r\n")
+    _open_tab(app, "Import")
+    app.file_uploader(key="unit-files").set_value([("tracker.csv", rows.encode(), "text/csv")])
+    _run(app)
+    app.button(key="unit-commit").click()
+    _run(app)
+    said = " ".join(s.value for s in app.success)
+    assert "tracker.csv: 4 rows read = 3 stored + 1 rejected + 0 duplicates" in said
+    assert any("row 4, field 'lat'" in w.value and "tracker.csv" in w.value for w in app.warning)
+    stored = UnitStore().read()
+    assert len(stored) == 3 and set(stored["import_file"].astype(str)) == {"tracker.csv"}  # not the temp copy
+    app.button(key="unit-commit").click()  # the same file again: nothing stored twice
+    _run(app)
+    assert "= 0 stored + 1 rejected + 3 duplicates (0 in the file, 3 already stored)" in " ".join(
+        s.value for s in app.success)
+    _set_window(app, date(2024, 8, 1), date(2024, 8, 20))
+    script = _map_args(app)["feature_group"]
+    assert '"n":"1st Brigade"' in script and "<img" not in script
+
+
 def test_every_event_rendering_mode_draws_the_map(app):
     drawn = {}
     for mode in ("cells", "points", "auto"):  # "cells" is shown as "aggregate"

@@ -25,7 +25,7 @@ EXTENSIONS = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "kml", "kmz", "gpk
 #: Prefix of the private directory (mode 0700, removed once read) that holds one upload while it is read.
 UPLOAD_PREFIX = "geo-events-upload-"
 #: The panels' uploads: Streamlit keeps an upload only while its widget is drawn (:func:`pending`).
-UPLOAD_KEYS = ("imp-file", "area-files")
+UPLOAD_KEYS = ("imp-file", "area-files", "unit-files")
 #: The panels' choices: kept by :func:`keep_choices` on the runs that do not draw them.
 CHOICE_KEYS = ("imp-format", "area-kind")
 
@@ -168,6 +168,40 @@ def areas_panel() -> None:
     for p in problems:
         st.warning(p)
     st.success(f"Added {added} area polygons.")
+
+
+def units_panel() -> None:
+    """Unit-position files (a unit tracker's table: unit, date, lat/lon, symbol code…): read, reported, and
+    each report stored once in the store's unit positions (:class:`geo.units.UnitStore`)."""
+    from geo.io.units import read_positions
+    from geo.units import UnitStore
+
+    st.subheader("Import unit positions")
+    st.caption("A unit tracker's table (CSV/TSV/XLSX/GeoJSON): unit, date, lat/lon, and optionally sidc "
+               "(MIL-STD-2525C/D), echelon, parent, side, type, equipment, source. The map shows each unit at its "
+               "latest report up to the end of the window.")
+    files = st.file_uploader("Unit-position files", type=["csv", "tsv", "txt", "xlsx", "geojson", "json"],
+                             accept_multiple_files=True, key="unit-files")
+    if not files or not st.button(f"Add {len(files)} unit-position file(s) to the store", key="unit-commit"):
+        return
+    for upload in files:
+        name = Path(upload.name).name
+        try:
+            with _saved(upload) as path:
+                result = read_positions(path)
+            frame = result.frame.assign(import_file=name)  # the analyst's file name, not the temporary copy
+            added = UnitStore().add(frame)
+        except GeoError as exc:
+            st.error(f"Cannot import {name}: {exc}. Nothing was stored.")
+            continue
+        already = len(frame) - added
+        st.success(f"{name}: {result.read:,} rows read = {added:,} stored + {len(result.issues):,} rejected + "
+                   f"{result.duplicates + already:,} duplicates ({result.duplicates:,} in the file, {already:,} "
+                   "already stored).")
+        for issue in result.issues[:20]:
+            st.warning(str(replace(issue, file=name)))
+        if len(result.issues) > 20:
+            st.caption(f"… and {len(result.issues) - 20:,} more rejected rows.")
 
 
 def panel(loaded: data.Loaded) -> None:
