@@ -239,6 +239,56 @@ def drawn(positions: pd.DataFrame, day: dt.date | str, *, own_side: str | None =
     return out
 
 
+#: The distinct symbols a legend lists at most (the most frequent first); the rest are counted on one line.
+LEGEND_SYMBOLS: Final = 12
+
+
+def symbol_key(table: pd.DataFrame, limit: int = LEGEND_SYMBOLS) -> tuple[list[tuple[str, str]], int]:
+    """The symbols a map of ``table`` (:func:`drawn`, the units it draws) shows, for its legend: ``(code,
+    label)`` pairs, the most frequent first, the label the symbol's description with its count ("Hostile
+    infantry battalion: 23"), and "derived from its type or name" when its units' codes were derived (how a
+    code was chosen: the mapping of :func:`geo.sidc.derive`); then how many more distinct symbols there are."""
+    from geo import sidc
+
+    if not len(table):
+        return [], 0
+    derived = table["symbol_note"].astype("string").fillna("") != ""
+    grouped = (pd.DataFrame({"code": table["symbol"].astype(str).to_numpy(), "derived": derived.to_numpy()})
+               .groupby("code", sort=False)["derived"].agg(["size", "all", "any"]))
+    grouped = grouped.sort_values("size", ascending=False, kind="stable")
+    out = []
+    for code, row in grouped.head(limit).iterrows():
+        what = sidc.parse(str(code)).describe()
+        how = ", derived from type or name" if row["all"] else ", some derived from type or name" if row["any"] else ""
+        out.append((str(code), f"{what[:1].upper()}{what[1:]}: {int(row['size'])}{how}"))
+    return out, max(0, len(grouped) - limit)
+
+
+def deployments_by_unit(events: pd.DataFrame, positions: pd.DataFrame,
+                        latest: int = 5) -> dict[str, tuple[int, tuple[tuple[str, str, str], ...]]]:
+    """The deployments of ``events`` that name a unit of ``positions`` (:func:`link_events`), per unit key: how
+    many, and the ``latest`` of them as (first day, title, verification), latest first (a unit's popup)."""
+    if events is None or not len(events) or not len(positions):
+        return {}
+    keys = link_events(events, positions)
+    linked = events.loc[keys != ""]
+    if not len(linked):
+        return {}
+    frame = pd.DataFrame({
+        "key": keys[keys != ""].to_numpy(),
+        "day": pd.to_datetime(linked.get("date_start", pd.Series(pd.NaT, index=linked.index)), errors="coerce"),
+        "title": linked.get("title", pd.Series("", index=linked.index)).astype("string").fillna(""),
+        "ver": linked.get("verification", pd.Series("", index=linked.index)).astype("string").fillna(""),
+    }).sort_values("day", ascending=False, kind="stable", na_position="last")
+    out: dict[str, tuple[int, tuple[tuple[str, str, str], ...]]] = {}
+    for key, rows in frame.groupby("key", sort=False):
+        top = rows.head(latest)
+        out[str(key)] = (len(rows), tuple(
+            ("" if pd.isna(d) else pd.Timestamp(d).date().isoformat(), str(t), str(v))
+            for d, t, v in zip(top["day"], top["title"], top["ver"])))
+    return out
+
+
 def _histories(positions: pd.DataFrame, keys: pd.Series, day: dt.date | str,
                history: int) -> list[tuple[tuple[str, float, float, str, str], ...]]:
     when = np.datetime64(_day(day), "ns")

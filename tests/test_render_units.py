@@ -43,6 +43,48 @@ def test_the_layer_spec_holds_each_unit_as_of_the_windows_end(tmp_path) -> None:
     assert build_units(LayerContext(units=positions.iloc[0:0])) == []
 
 
+def _linked_events(table: pd.DataFrame):
+    """Two deployments naming the hostile unit (one in its ``unit`` column, one in its title only), one naming
+    nothing known, one fight."""
+    from tests.factories import make_events
+
+    other = table.loc[table["unit"] != HOSTILE].iloc[0]
+    return make_events(4, category=["deployment", "deployment", "deployment", "ground_combat"],
+                       title=[f"{HOSTILE} moved north", f"Reported: {other.unit} seen near the border",
+                              "An unknown battalion arrived", "Fighting"],
+                       unit=[HOSTILE, "", "", ""]), other
+
+
+def test_each_unit_carries_the_deployments_that_name_it() -> None:
+    positions = _positions_frame()
+    table = units.drawn(positions, DAY)
+    events, other = _linked_events(table)
+    linked = units.deployments_by_unit(events, positions)
+    hostile_key = table.loc[table["unit"] == HOSTILE, "unit_key"].iloc[0]
+    assert set(linked) == {hostile_key, other.unit_key}
+    assert linked[hostile_key][0] == 1 and linked[hostile_key][1][0][1] == f"{HOSTILE} moved north"
+    assert linked[other.unit_key][1][0][1].startswith("Reported: ")
+
+
+def test_the_legend_lists_each_symbol_shown_most_frequent_first() -> None:
+    table = units.drawn(_positions_frame(), DAY)
+    key, more = units.symbol_key(table, limit=3)
+    counts = table["symbol"].astype(str).value_counts()
+    assert [code for code, _ in key] == list(counts.index[:3]) and more == len(counts) - 3
+    for code, label in key:
+        assert label.endswith(f": {counts[code]}") or f": {counts[code]}," in label
+        assert label.lower().startswith(("friend ", "hostile ", "neutral ", "unknown "))
+    derived = table.assign(symbol_note="symbol derived from its name and type")
+    assert all(label.endswith("derived from type or name") for _, label in units.symbol_key(derived)[0])
+
+
+def _positions_frame() -> pd.DataFrame:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return _positions(Path(tmp))
+
+
 @pytest.mark.browser
 def test_units_are_drawn_by_milsymbol_offline_with_level_of_detail_age_and_escaped_history(tmp_path) -> None:
     need_browser()
@@ -50,14 +92,15 @@ def test_units_are_drawn_by_milsymbol_offline_with_level_of_detail_age_and_escap
     table = units.drawn(positions, DAY)
     brigades = int((table["echelon_rank"] >= 8).sum())
     assert 0 < brigades < len(table)
-    m = build_map(grid_boundaries(), None, basemap="none", fit=False, units=positions,
+    events, _other = _linked_events(table)
+    m = build_map(grid_boundaries(), events, basemap="none", fit=False, units=positions,
                   window=(DAY - dt.timedelta(days=30), DAY))
     path = tmp_path / "units.html"
     path.write_text(standalone_html(m), encoding="utf-8")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with offline_page((1200, 800)) as (page, blocked, errors):
         page.goto(path.as_uri())
-        page.wait_for_function("() => window.GeoUnits && document.querySelectorAll('.geo-unit img').length > 0")
+        page.wait_for_function("() => window.GeoUnits && Object.values(window).some(v => v instanceof L.Map)")
         page.evaluate("() => { window.__m = Object.values(window).find(v => v instanceof L.Map); }")
         page.evaluate("() => __m.setView([52, 33], 9, {animate: false})")
         page.wait_for_function(f"() => GeoUnits.stats(__m).units === {len(table)}")
@@ -65,27 +108,44 @@ def test_units_are_drawn_by_milsymbol_offline_with_level_of_detail_age_and_escap
         page.wait_for_function(f"() => GeoUnits.stats(__m).units === {brigades}")
         assert page.evaluate("() => GeoUnits.stats(__m).hidden") == len(table) - brigades
         page.evaluate("() => __m.setView([52, 33], 7, {animate: false})")
-        page.wait_for_function("() => document.querySelectorAll('.geo-unit img').length > 0")
-        old = int((table["age_days"] > units.FADE_DAYS).sum())
-        assert page.evaluate("() => document.querySelectorAll('.geo-unit-old .geo-unit-badge').length") == old
-        frames = page.evaluate("""() => [...document.querySelectorAll('.geo-unit img')].map(i => {
-            const svg = new DOMParser().parseFromString(decodeURIComponent(i.src.split(',')[1]), 'image/svg+xml');
-            return [...svg.querySelectorAll('path')].map(p => p.getAttribute('fill')).filter(f => f && f !== 'none')[0];
-        })""")
-        assert {"rgb(255,128,128)", "rgb(128,224,255)"} & set(frames)  # hostile red, friend blue frames
+        page.wait_for_function("() => { const s = GeoUnits.stats(__m); return s.complete && s.symbols.length > 0; }")
+        stats = page.evaluate("() => GeoUnits.stats(__m)")
+        old = table.loc[table["age_days"] > units.FADE_DAYS, "unit"]
+        assert {s["n"] for s in stats["symbols"] if s["old"]} == set(old) & {s["n"] for s in stats["symbols"]}
+        # the canvas shows each symbol where the layer says: milsymbol's frame colour under its anchor's column
+        probe = page.evaluate("""() => { const cv = document.querySelector('.geo-units-canvas');
+            const r = cv.getBoundingClientRect(), m = __m.getContainer().getBoundingClientRect();
+            const ctx = cv.getContext('2d'), k = cv.width / r.width;
+            return GeoUnits.stats(__m).symbols.map(s => {
+                const x = (s.x + m.left - r.left) * k, y = ((s.y0 + s.y) / 2 + m.top - r.top) * k;
+                const px = ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data;
+                return [s.c[1], px[0], px[1], px[2], px[3]]; }); }""")
+        colours = {aff: (r, g, b) for aff, r, g, b, a in probe if a > 100}  # faded ones too (alpha 0.45)
+        near = {aff: all(abs(v - w) <= 3 for v, w in zip(colours.get(aff, (0, 0, 0)), rgb))
+                for aff, rgb in (("H", (255, 128, 128)), ("F", (128, 224, 255)))}
+        assert near == {"H": True, "F": True}, colours
+        legend = page.evaluate("() => [...document.querySelectorAll('.geo-sw-sidc')].length")
+        assert legend == len(units.symbol_key(table)[0])
         page.screenshot(path=str(ARTIFACTS / "units-layer.png"))
         hostile = table.loc[table["unit"] == HOSTILE].iloc[0]
         page.evaluate(f"() => {{ __m.setView([{hostile.lat}, {hostile.lon}], 9, {{animate: false}}); }}")
-        page.evaluate(f"""() => {{ let hit = null; __m.eachLayer(l => {{ if (l._geoUnit && l._geoUnit.n === {HOSTILE!r}
-            && l.openPopup) hit = l; }}); hit.openPopup(); }}""")
+        page.wait_for_function(f"() => GeoUnits.stats(__m).symbols.some(s => s.n === {HOSTILE!r})")
+        spot = page.evaluate(f"""() => {{ const s = GeoUnits.stats(__m).symbols.filter(s => s.n === {HOSTILE!r})[0];
+            const m = __m.getContainer().getBoundingClientRect();
+            return [m.left + (s.x0 + s.x1) / 2, m.top + (s.y0 + s.y1) / 2]; }}""")
+        page.mouse.move(*spot)
+        page.wait_for_function(f"() => [...document.querySelectorAll('.leaflet-tooltip')].some(t => t.textContent.includes({HOSTILE!r}))")
+        page.mouse.click(*spot)  # as the analyst does: a click on the symbol
         page.wait_for_selector(".geo-unit-pop")
         page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
         pop = page.evaluate("""() => { const p = document.querySelector('.geo-unit-pop');
-            return {name: p.querySelector('.geo-unit-name').textContent, imgs: p.querySelectorAll('img').length,
-                    rows: p.querySelectorAll('.geo-unit-hist tr').length, links: [...p.querySelectorAll('a')]
-                    .map(a => a.protocol)}; }""")
-        assert pop["name"] == HOSTILE and pop["imgs"] == 0
+            return {name: p.querySelector('.geo-unit-name').textContent, imgs: [...p.querySelectorAll('img')]
+                    .map(i => i.src.slice(0, 18)), rows: p.querySelectorAll('.geo-unit-hist tr').length,
+                    links: [...p.querySelectorAll('a')].map(a => a.protocol),
+                    ev: [...p.querySelectorAll('.geo-unit-ev td')].map(td => td.textContent)}; }""")
+        assert pop["name"] == HOSTILE and pop["imgs"] == ["data:image/svg+xml"]  # only its symbol
         assert pop["rows"] == len(hostile.history) and set(pop["links"]) <= {"https:"}
+        assert f"{HOSTILE} moved north" in pop["ev"]
         page.screenshot(path=str(ARTIFACTS / "units-popup.png"))
     assert not blocked, blocked
     assert not errors, errors

@@ -468,7 +468,7 @@ def build_areas(ctx: LayerContext) -> list[Any]:
 def build_units(ctx: LayerContext) -> list[Any]:
     """Each unit at its latest reported position on or before the window's last day (:func:`geo.units.drawn`:
     the symbol, affiliation, echelon rank and history every map draws), drawn by milsymbol in the browser."""
-    from geo import units as U
+    from geo import sidc, units as U
     from geo.assets import MILSYMBOL_URL, UNITS_URL
 
     if ctx.units is None or not len(ctx.units):
@@ -481,16 +481,24 @@ def build_units(ctx: LayerContext) -> list[Any]:
     def text(value: object) -> str:
         return "" if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else str(value)
 
-    feats = [{
-        "la": round(float(r.lat), 5), "lo": round(float(r.lon), 5), "c": str(r.symbol), "n": text(r.unit),
-        "r": int(r.echelon_rank), "a": int(r.age_days), "d": pd.Timestamp(r.date).date().isoformat(),
-        "s": text(r.side), "e": text(r.echelon), "p": text(r.parent), "note": text(r.symbol_note),
-        "h": [[d, la, lo, src, ver] for d, la, lo, src, ver in r.history],
-    } for r in table.itertuples(index=False)]
-    counts = table["affiliation"].value_counts()
-    items = [({"t": "line", "c": colour, "w": 6}, f"{name.title()}: {int(counts.get(name, 0))}")
-             for name, colour in (("friend", "#80e0ff"), ("hostile", "#ff8080"), ("neutral", "#aaffaa"),
-                                  ("unknown", "#ffff80")) if counts.get(name, 0)]
+    linked = U.deployments_by_unit(ctx.events, ctx.units) if ctx.events is not None else {}
+    feats = []
+    for r in table.itertuples(index=False):
+        count, latest = linked.get(str(r.unit_key), (0, ()))
+        feats.append({
+            "la": round(float(r.lat), 5), "lo": round(float(r.lon), 5), "c": str(r.symbol), "n": text(r.unit),
+            "r": int(r.echelon_rank), "a": int(r.age_days), "d": pd.Timestamp(r.date).date().isoformat(),
+            "s": text(r.side), "e": text(r.echelon), "p": text(r.parent), "note": text(r.symbol_note),
+            "desc": sidc.parse(str(r.symbol)).describe(),
+            "h": [[d, la, lo, src, ver] for d, la, lo, src, ver in r.history],
+            **({"ev": [list(e) for e in latest], "nev": count} if count else {}),
+        })
+    symbols, more = U.symbol_key(table)
+    items = [({"t": "sidc", "c": code}, label) for code, label in symbols]
+    if more:
+        items.append(({"t": "box"}, f"{more} more kinds of symbol (see each unit's popup)"))
+    items.append(({"t": "line", "c": "#444444", "w": 1.5, "d": [4, 4]},
+                  "Track: earlier reports (dots), an arrow per move"))
     note = (f"APP-6 symbols (milsymbol), each unit at its latest report on or before {day.isoformat()}; faded with "
             f"its age when older than {U.FADE_DAYS} days; zoomed out, only brigades and above.")
     legend = _legend(LAYERS["units"].order, section(f"Units as of {day.isoformat()}", items, note=note))

@@ -78,6 +78,10 @@ def swatch_svg(sw: dict[str, Any]) -> str:
         elif sw.get("p") == "unit":  # the symbol inside its unit's outline: dashed, never filled
             body += f'<rect x="-10" y="-8" width="20" height="16" fill="none" {_attrs(stroke=sw["c"])} stroke-width="1" stroke-dasharray="3 2"/>'
         return f'<svg width="22" height="18" viewBox="-11 -9 22 18">{body}</svg>'
+    if t == "sidc":  # a unit symbol: milsymbol's own drawing of the code, as the live legend shows it
+        from geo.symbols import symbol_svg
+
+        return symbol_svg(str(sw["c"]), size=12).svg
     if t == "line":
         body = f'<path d="M1,7H21" fill="none" {_attrs(stroke=sw["c"], stroke_width=sw.get("w", 2), stroke_dasharray=_dash(sw.get("d")), stroke_opacity=sw.get("o"))}/>'
     elif t == "grad":

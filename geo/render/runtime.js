@@ -262,6 +262,14 @@
 
   function swatch(sw, styles) {
     if (sw.t === "pt") return pointSvg(sw, styles);
+    if (sw.t === "sidc" && root.GeoUnits) {  // a unit symbol: milsymbol's icon of the code (geo/render/units.js)
+      var icon = root.GeoUnits.icon(sw.c, {size: 12}), img = el("img", "geo-sw-sidc");
+      img.src = icon.url;
+      img.alt = "";
+      img.width = icon.width;
+      img.height = icon.height;
+      return img;
+    }
     var s = svg("svg", {width: 22, height: 14, viewBox: "0 0 22 14"});
     if (sw.t === "line") {
       s.appendChild(svg("path", {d: "M1,7H21", stroke: sw.c, "stroke-width": sw.w || 2,
@@ -2140,6 +2148,7 @@
   /** Identify at a map click ``e``: the cell (aggregated mode), else every event and unit at the point. */
   function identifyAt(map, e) {
     var pt = e.containerPoint, layers = map.__geoPoints || [];
+    if (root.GeoUnits && root.GeoUnits.openAt && root.GeoUnits.openAt(map, pt)) return;  // unit symbols lie on top
     for (var c = 0; c < layers.length; c++) {
       var layer = layers[c];
       if (!layer._d || layer._d.mode !== "cells") continue;
@@ -2502,7 +2511,10 @@
 
   function hoverAt(map, ev, layer) {
     var lines = null, pointer = false, events = eventsAt(map, ev.containerPoint);
-    if (events.length) {
+    var unit = root.GeoUnits && root.GeoUnits.hoverLines ? root.GeoUnits.hoverLines(map, ev.containerPoint) : null;
+    if (unit) {  // unit symbols lie on top of the events
+      lines = unit;
+    } else if (events.length) {
       var h = events[0], d = h.layer._d, s = eventSummary(d, h.layer._spec, h.i), t = text(d, "title", h.i);
       lines = [t || s.cat.label, s.when + " \u00B7 " + s.ver.label + " \u00B7 " + s.prec.label];
       if (events.length > 1) lines.push(events.length + " events here: click to list them");

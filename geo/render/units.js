@@ -123,7 +123,16 @@
    *  latest reports (day, place, verification, source). */
   U.popup = function (u, spec) {
     var box = node("div", "geo-unit-pop");
-    box.appendChild(node("div", "geo-unit-name", u.n));
+    var head = node("div", "geo-unit-name");
+    var icon = U.icon(u.c, {size: 18}), img = node("img", "geo-unit-sym");
+    img.src = icon.url;  // a data: URL made here from the code, never text from the data
+    img.width = icon.width;
+    img.height = icon.height;
+    img.alt = "";
+    head.appendChild(img);
+    head.appendChild(document.createTextNode(u.n));
+    box.appendChild(head);
+    if (u.desc) box.appendChild(node("div", null, "Symbol: " + u.desc));
     box.appendChild(node("div", "geo-unit-age-line", "Last reported " + u.d + (u.a > 0 ? " (" + u.a + " day" +
       (u.a === 1 ? "" : "s") + " before " + spec.day + ")" : " (the day shown)")));
     var facts = [u.s && ("side " + u.s), u.e && ("echelon " + u.e), u.p && ("parent " + u.p)].filter(Boolean);
@@ -144,20 +153,31 @@
       box.appendChild(node("div", "geo-unit-hh", "Reports (latest first)"));
       box.appendChild(table);
     }
+    if ((u.ev || []).length) {  // the deployments of the event data that name this unit
+      box.appendChild(node("div", "geo-unit-hh", "Deployments naming it" + (u.nev > u.ev.length ? " (" + u.ev.length +
+        " latest of " + u.nev + ")" : "")));
+      var evs = node("table", "geo-unit-ev");
+      u.ev.forEach(function (ev) {
+        var tr = node("tr");
+        tr.appendChild(node("td", null, ev[0]));
+        tr.appendChild(node("td", null, ev[1]));
+        tr.appendChild(node("td", null, ev[2]));
+        evs.appendChild(tr);
+      });
+      box.appendChild(evs);
+    }
     return box;
   };
 
   var STYLE = [
-    ".geo-unit{background:none;border:none}",
-    ".geo-unit img{display:block}",
-    ".geo-unit-old{opacity:.45}",
-    ".geo-unit-badge{position:absolute;left:100%;top:0;font:600 10px/1.2 system-ui,sans-serif;color:#222;",
-    "background:rgba(255,255,255,.9);border:1px solid #777;border-radius:2px;padding:0 2px;white-space:nowrap}",
-    ".geo-unit-pop{font:12px/1.35 system-ui,sans-serif;max-width:300px}",
+    ".geo-units-canvas{pointer-events:none}",
+    ".geo-unit-pop{font:12px/1.35 system-ui,sans-serif;max-width:380px}",
+    ".geo-unit-hist td:nth-child(-n+3),.geo-unit-ev td:first-child{white-space:nowrap}",
     ".geo-unit-name{font-weight:700;margin-bottom:2px}",
     ".geo-unit-note{color:#8a5a00;font-style:italic}",
     ".geo-unit-hh{font-weight:600;margin-top:4px}",
-    ".geo-unit-hist td{padding:0 4px 0 0;vertical-align:top}",
+    ".geo-unit-hist td,.geo-unit-ev td{padding:0 4px 0 0;vertical-align:top}",
+    ".geo-unit-sym{vertical-align:middle;margin-right:4px}",
   ].join("");
 
   function ensureUnitStyle() {
@@ -168,74 +188,234 @@
     document.head.appendChild(st);
   }
 
-  /** The units layer's Leaflet class, made on the runtime's ``Base`` layer (legend, show/hide). */
+  /** The decoded picture of an icon (one per icon), drawn on the canvas once loaded; ``then`` runs when it is. */
+  var pictures = new Map();
+  function picture(icon, then) {
+    var img = pictures.get(icon.url);
+    if (!img) {
+      img = new Image(icon.width, icon.height);
+      img.__waiters = [];
+      img.onload = function () { var w = img.__waiters; img.__waiters = []; w.forEach(function (f) { f(); }); };
+      img.src = icon.url;
+      if (pictures.size >= U.CACHE_MAX) pictures.clear();
+      pictures.set(icon.url, img);
+    }
+    if (!(img.complete && img.naturalWidth) && then) img.__waiters.push(then);
+    return img;
+  }
+
+  /** An arrowhead at (x, y) pointing along (dx, dy). */
+  function arrow(ctx, x, y, dx, dy, size) {
+    var len = Math.sqrt(dx * dx + dy * dy);
+    if (len < size * 2) return;
+    var ux = dx / len, uy = dy / len;
+    ctx.moveTo(x + ux * size, y + uy * size);
+    ctx.lineTo(x - ux * size - uy * size * 0.6, y - uy * size + ux * size * 0.6);
+    ctx.lineTo(x - ux * size + uy * size * 0.6, y - uy * size - ux * size * 0.6);
+    ctx.closePath();
+  }
+
+  var PAD = 0.15;  // the canvas reaches this share of the view beyond each edge (no blank margin while panning)
+
+  /** The units layer's Leaflet class, made on the runtime's ``Base`` layer (legend, show/hide): every unit
+   *  on one canvas (a pan moves the canvas, it redraws once the map stops), its symbol milsymbol's icon as a
+   *  picture; tracks as dashed lines with an arrow per leg (oldest to latest) and a dot at each earlier report;
+   *  a click on a symbol opens the unit's popup, hovering names it. */
   U.layerClass = function (Base) {
     return Base.extend({
       _attach: function (map) {
         ensureUnitStyle();
-        if (!this._group) this._group = this._build();
-        this._group.addTo(map);
-        map.on("zoomend", this._lod, this);
-        this._lod();
+        if (!map.getPane("geoUnitSymbols")) {
+          var pane = map.createPane("geoUnitSymbols");
+          pane.style.zIndex = 460;  // over the event points (450), under tooltips (650) and popups (700)
+          pane.style.pointerEvents = "none";
+        }
+        this._canvas = L.DomUtil.create("canvas", "geo-units-canvas leaflet-zoom-animated",
+                                        map.getPane("geoUnitSymbols"));
+        map.on("moveend viewreset resize", this._redraw, this);
+        map.on("zoomanim", this._animate, this);
+        map.on("click", this._onClick, this);
+        map.on("mousemove", this._onMove, this);
+        (map.__geoUnits = map.__geoUnits || []).push(this);
+        this._redraw();
       },
       _detach: function (map) {
-        map.off("zoomend", this._lod, this);
-        map.removeLayer(this._group);
+        map.off("moveend viewreset resize", this._redraw, this);
+        map.off("zoomanim", this._animate, this);
+        map.off("click", this._onClick, this);
+        map.off("mousemove", this._onMove, this);
+        var self = this;
+        map.__geoUnits = (map.__geoUnits || []).filter(function (l) { return l !== self; });
+        L.DomUtil.remove(this._canvas);
+        this._canvas = null;
+        this._hits = [];
+        this._shownUnits = 0;
       },
-      _build: function () {
-        var spec = this._spec, group = L.featureGroup(), self = this;
-        this._markers = [];
-        this._tracks = L.featureGroup();
+      _queue: function () {
+        var self = this;
+        if (this._queued) return;
+        this._queued = true;
+        L.Util.requestAnimFrame(function () { self._queued = false; self._redraw(); });
+      },
+      _redraw: function () {
+        var map = this._map, cv = this._canvas;
+        if (!map || !cv) return;
+        var t0 = root.performance ? root.performance.now() : 0;
+        var spec = this._spec, size = map.getSize(), dpr = root.devicePixelRatio || 1, self = this;
+        var px = Math.round(size.x * PAD), py = Math.round(size.y * PAD), W = size.x + 2 * px, H = size.y + 2 * py;
+        var topLeft = map.containerPointToLayerPoint([-px, -py]);
+        cv.width = Math.round(W * dpr);
+        cv.height = Math.round(H * dpr);
+        cv.style.width = W + "px";
+        cv.style.height = H + "px";
+        L.DomUtil.setPosition(cv, topLeft);
+        this._corner = map.containerPointToLatLng([-px, -py]);
+        var ctx = cv.getContext("2d");
+        ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+        ctx.clearRect(0, 0, W, H);
+        var min = minRank(spec.lod, map.getZoom()), kept = [], hidden = 0, waiting = false;
         spec.units.forEach(function (u) {
-          var icon = U.icon(u.c, {size: spec.size});
-          var old = u.a > spec.fade;
-          var html = '<img alt="" src="' + icon.url + '" width="' + icon.width + '" height="' + icon.height + '">' +
-            (old ? '<span class="geo-unit-badge">' + Number(u.a) + " d</span>" : "");
-          var marker = L.marker([u.la, u.lo], {
-            icon: L.divIcon({html: html, className: "geo-unit" + (old ? " geo-unit-old" : ""),
-                             iconSize: [icon.width, icon.height], iconAnchor: [icon.anchor.x, icon.anchor.y]}),
-            keyboard: false, riseOnHover: true,
-          });
-          marker.bindPopup(function () { return U.popup(u, spec); }, {maxWidth: 320});
-          marker._geoUnit = u;
-          self._markers.push(marker);
-          if (spec.track && u.h && u.h.length > 1) {
-            var line = L.polyline(u.h.map(function (h) { return [h[1], h[2]]; }),
-                                  {color: "#444", weight: 1.5, dashArray: "4 4", opacity: 0.8, interactive: false});
-            line._geoUnit = u;
-            self._tracks.addLayer(line);
+          if (u.r && u.r < min) { hidden += 1; return; }
+          var p = map.latLngToContainerPoint([u.la, u.lo]);
+          kept.push({u: u, x: p.x + px, y: p.y + py});
+        });
+        this._shownUnits = kept.length;
+        this._hiddenUnits = hidden;
+        if (spec.track) this._drawTracks(ctx, kept, px, py);
+        // old reports first (under), then by echelon, so the larger and fresher sit on top
+        kept.sort(function (a, b) { return (b.u.a > spec.fade) - (a.u.a > spec.fade) || (a.u.r || 0) - (b.u.r || 0); });
+        var hits = [];
+        ctx.font = "600 10px system-ui, sans-serif";
+        ctx.textBaseline = "top";
+        kept.forEach(function (k) {
+          var icon = U.icon(k.u.c, {size: spec.size}), x0 = k.x - icon.anchor.x, y0 = k.y - icon.anchor.y;
+          if (x0 > W || y0 > H || x0 + icon.width < 0 || y0 + icon.height < 0) return;
+          var old = k.u.a > spec.fade, img = picture(icon, function () { self._queue(); });
+          if (img.complete && img.naturalWidth) {
+            ctx.globalAlpha = old ? 0.45 : 1;
+            ctx.drawImage(img, x0, y0, icon.width, icon.height);
+            ctx.globalAlpha = 1;
+          } else {
+            waiting = true;
           }
+          if (old) {  // the report's age, beside the symbol
+            var label = Number(k.u.a) + " d", tw = ctx.measureText(label).width, bx = x0 + icon.width, by = y0;
+            ctx.fillStyle = "rgba(255,255,255,0.9)";
+            ctx.fillRect(bx, by, tw + 4, 13);
+            ctx.strokeStyle = "#777";
+            ctx.lineWidth = 1;
+            ctx.strokeRect(bx + 0.5, by + 0.5, tw + 3, 12);
+            ctx.fillStyle = "#222";
+            ctx.fillText(label, bx + 2, by + 1.5);
+          }
+          hits.push({u: k.u, x0: x0 - px, y0: y0 - py, x1: x0 - px + icon.width, y1: y0 - py + icon.height,
+                     x: k.x - px, y: k.y - py, old: old});
         });
-        group.addLayer(this._tracks);
-        return group;
+        this._hits = hits;  // container pixels, drawn order (the last on top)
+        this._complete = !waiting;
+        this._drawMs = (root.performance ? root.performance.now() : 0) - t0;
       },
-      /** Show the markers (and tracks) of the units the zoom's level of detail keeps. */
-      _lod: function () {
-        if (!this._map) return;
-        var min = minRank(this._spec.lod, this._map.getZoom()), group = this._group, tracks = this._tracks;
-        var shown = 0;
-        this._markers.forEach(function (m) {
-          var keep = !m._geoUnit.r || m._geoUnit.r >= min;
-          if (keep) shown += 1;
-          if (keep && !group.hasLayer(m)) group.addLayer(m);
-          else if (!keep && group.hasLayer(m)) group.removeLayer(m);
+      _drawTracks: function (ctx, kept, px, py) {
+        var map = this._map, legs = [];
+        kept.forEach(function (k) {
+          var h = k.u.h || [];
+          if (h.length < 2) return;
+          legs.push(h.slice().reverse().map(function (r) {  // oldest first
+            var p = map.latLngToContainerPoint([r[1], r[2]]);
+            return [p.x + px, p.y + py];
+          }));
         });
-        tracks.eachLayer(function (line) {
-          line.setStyle({opacity: !line._geoUnit.r || line._geoUnit.r >= min ? 0.8 : 0});
+        if (!legs.length) return;
+        ctx.save();  // a path per track: Skia strokes and fills many small paths faster than one large one
+        ctx.strokeStyle = "#444";
+        ctx.fillStyle = "#444";
+        ctx.lineWidth = 1.5;
+        ctx.globalAlpha = 0.85;
+        legs.forEach(function (pts) {
+          ctx.setLineDash([4, 4]);
+          ctx.beginPath();
+          pts.forEach(function (p, i) { if (i) ctx.lineTo(p[0], p[1]); else ctx.moveTo(p[0], p[1]); });
+          ctx.stroke();
+          ctx.setLineDash([]);
+          ctx.beginPath();
+          for (var i = 1; i < pts.length; i++) {  // one arrow per leg, at its middle, pointing to the later report
+            var a = pts[i - 1], b = pts[i];
+            arrow(ctx, (a[0] + b[0]) / 2, (a[1] + b[1]) / 2, b[0] - a[0], b[1] - a[1], 5);
+          }
+          for (var j = 0; j < pts.length - 1; j++) {
+            ctx.moveTo(pts[j][0] + 2.5, pts[j][1]);
+            ctx.arc(pts[j][0], pts[j][1], 2.5, 0, 2 * Math.PI);
+          }
+          ctx.fill();
         });
-        this._shownUnits = shown;
+        ctx.restore();
+      },
+      _animate: function (e) {
+        if (!this._corner || !this._canvas) return;
+        var scale = this._map.getZoomScale(e.zoom);
+        L.DomUtil.setTransform(this._canvas, this._map._latLngToNewLayerPoint(this._corner, e.zoom, e.center), scale);
+      },
+      /** The unit whose symbol covers container point ``pt`` (the topmost), or null. */
+      _at: function (pt) {
+        var hits = this._hits || [];
+        for (var i = hits.length - 1; i >= 0; i--) {
+          var h = hits[i];
+          if (pt.x >= h.x0 && pt.x <= h.x1 && pt.y >= h.y0 && pt.y <= h.y1) return h;
+        }
+        return null;
+      },
+      _onClick: function (e) {
+        if (e.__geoIdentified) return;
+        if (U.openAt(this._map, e.containerPoint)) e.__geoIdentified = true;
+      },
+      _onMove: function (e) {
+        if ((this._map.__geoPoints || []).length) return;  // the events layer's hover answers for units too
+        this._map.getContainer().style.cursor = U.at(this._map, e.containerPoint) ? "pointer" : "";
       },
     });
   };
 
-  /** What a units layer on ``map`` shows now (for tests): {units: n drawn, hidden: n hidden by the zoom}. */
+  /** The unit drawn at container point ``pt`` of ``map`` (the topmost over every units layer): {u, layer}. */
+  U.at = function (map, pt) {
+    var layers = (map && map.__geoUnits) || [];
+    for (var i = layers.length - 1; i >= 0; i--) {
+      var h = layers[i]._at(pt);
+      if (h) return {u: h.u, layer: layers[i], hit: h};
+    }
+    return null;
+  };
+
+  /** Open the popup of the unit at container point ``pt``; whether there was one. */
+  U.openAt = function (map, pt) {
+    var hit = U.at(map, pt);
+    if (!hit) return false;
+    L.popup({maxWidth: 400, offset: [0, -hit.hit.y + hit.hit.y0]}).setLatLng([hit.u.la, hit.u.lo])
+      .setContent(U.popup(hit.u, hit.layer._spec)).openOn(map);
+    return true;
+  };
+
+  /** The hover lines of the unit at ``pt`` (name, last report), or null. */
+  U.hoverLines = function (map, pt) {
+    var hit = U.at(map, pt);
+    if (!hit) return null;
+    return [hit.u.n, "last reported " + hit.u.d + (hit.u.a > 0 ? " (" + hit.u.a + " d before " + hit.layer._spec.day +
+      ")" : "") + ": click for its history"];
+  };
+
+  /** What the units layers on ``map`` show now (for tests and diagnostics): {units: n drawn, hidden: n hidden
+   *  by the zoom, complete: every symbol's picture drawn, drawMs: the last redraw's milliseconds, symbols: [{n, c, x, y, x0, y0, x1, y1, old, a}] in
+   *  container pixels}. */
   U.stats = function (map) {
-    var out = {units: 0, hidden: 0};
-    map.eachLayer(function (layer) {
-      if (layer._markers && layer._spec && layer._spec.units) {
-        out.units += layer._shownUnits || 0;
-        out.hidden += layer._markers.length - (layer._shownUnits || 0);
-      }
+    var out = {units: 0, hidden: 0, complete: true, drawMs: 0, symbols: []};
+    ((map && map.__geoUnits) || []).forEach(function (layer) {
+      out.units += layer._shownUnits || 0;
+      out.hidden += layer._hiddenUnits || 0;
+      out.complete = out.complete && !!layer._complete;
+      out.drawMs += layer._drawMs || 0;
+      (layer._hits || []).forEach(function (h) {
+        out.symbols.push({n: h.u.n, c: h.u.c, x: h.x, y: h.y, x0: h.x0, y0: h.y0, x1: h.x1, y1: h.y1, old: h.old,
+                          a: h.u.a});
+      });
     });
     return out;
   };
