@@ -66,6 +66,7 @@ __all__ = [
     "SymbolText",
     "draw_symbols",
     "symbol_artists",
+    "symbol_patches",
     "symbol_svg",
 ]
 
@@ -454,6 +455,32 @@ def _drawable(sidc: str, options: tuple[tuple[str, OptionValue], ...]) -> tuple[
         else:
             runs.append([item])
     return tuple(tuple(run) for run in runs)
+
+
+def symbol_patches(sidc: str, size_pt: float, centre: tuple[float, float], transform: Any,
+                   alpha: float = 1.0) -> list[Artist]:
+    """milsymbol's drawing of ``sidc`` at ``size_pt`` as matplotlib patches whose box is centred on ``centre``
+    (in the units of ``transform``, which must be points: a legend's handle box, an offset box), for a legend
+    entry or any small picture of a symbol; ``alpha`` multiplies milsymbol's colours."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.transforms import Affine2D
+
+    code = str(sidc if sidc is not None else "").strip()
+    okey = _options_key(size_pt, {})
+    art = _symbol_artists(code, okey)
+    # the elements are relative to the anchor (y up); the box's centre is (w/2 - ax, ay - h/2) from it
+    dx = centre[0] - (art.width / 2 - art.anchor_x)
+    dy = centre[1] - (art.anchor_y - art.height / 2)
+    place = Affine2D().translate(dx, dy) + transform
+    out: list[Artist] = []
+    for run in _drawable(code, okey):
+        for item in run:
+            face = (*item.facecolor[:3], item.facecolor[3] * alpha) if item.facecolor else "none"
+            edge = (*item.edgecolor[:3], item.edgecolor[3] * alpha) if item.edgecolor else "none"
+            out.append(PathPatch(item.path, transform=place, facecolor=face, edgecolor=edge,
+                                 linewidth=item.linewidth if item.edgecolor else 0.0, linestyle=item.linestyle,
+                                 capstyle=item.capstyle, joinstyle=item.joinstyle, snap=False))
+    return out
 
 
 def _per_unit(value: Any, n: int, what: str) -> list[Any]:

@@ -44,15 +44,27 @@ def _unit_collections(fig):
     return mx, [c for c in mx.collections if isinstance(c, PathCollection) and c.get_zorder() == 7.5]
 
 
-def test_each_unit_is_drawn_once_with_milsymbols_symbol_and_listed_by_affiliation(positions):
+def _legend_patches(fig):
+    from matplotlib.legend import Legend
+    from matplotlib.patches import PathPatch
+
+    legends = [a for ax in fig.axes for a in ax.get_children() if isinstance(a, Legend)] + list(fig.legends)
+    return [p for leg in legends for p in leg.findobj(PathPatch)]
+
+
+def test_each_unit_is_drawn_once_with_milsymbols_symbol_and_the_legend_lists_each_symbol(positions):
     fig = _figure(positions)
     table = units.drawn(positions, DAY)
     mx, drawn = _unit_collections(fig)
     offsets = np.concatenate([np.asarray(c.get_offsets()) for c in drawn])
     assert len(np.unique(offsets.round(3), axis=0)) == len(table)  # one symbol per unit (the map shows all here)
     heading = next(h for h in fig.snapshot_legend if h.startswith("Units as of 2024-08-20"))
-    counts = table["affiliation"].value_counts()
-    assert sorted(fig.snapshot_legend[heading][:len(counts)]) == sorted(f"{a.title()}: {n}" for a, n in counts.items())
+    key, more = units.symbol_key(table)
+    assert len(key) == table["symbol"].nunique() and not more
+    assert fig.snapshot_legend[heading][:len(key)] == [label for _, label in key]
+    # each entry is drawn as the symbol: milsymbol's hostile red and friend blue fills in the legend itself
+    fills = {tuple(np.round(np.asarray(p.get_facecolor()[:3]) * 255).astype(int)) for p in _legend_patches(fig)}
+    assert {(255, 128, 128), (128, 224, 255)} <= fills
     old = int((table["age_days"] > units.FADE_DAYS).sum())
     assert len([t for t in mx.texts if t.get_gid() == "unit-age"]) == old > 0
     assert not [c for c in mx.collections if c.get_gid() == "unit-tracks"]
@@ -62,6 +74,25 @@ def test_tracks_are_drawn_when_asked(positions):
     mx, _ = _unit_collections(_figure(positions, tracks=True))
     (tracks,) = [c for c in mx.collections if isinstance(c, LineCollection) and c.get_gid() == "unit-tracks"]
     assert len(tracks.get_segments()) == len(units.drawn(positions, DAY))
+    (arrows,) = [c for c in mx.collections if c.get_gid() == "unit-track-arrows"]
+    heads = [p.vertices[:3] for p in arrows.get_paths()]
+    assert heads
+    legs = [(a, b) for seg in tracks.get_segments() for a, b in zip(seg[:-1], seg[1:])]
+    for tip, left, right in heads:  # each head sits on a leg and points from its earlier report to its later one
+        base = (left + right) / 2
+        leg = min(legs, key=lambda ab: np.linalg.norm((ab[0] + ab[1]) / 2 - (tip + base) / 2))
+        direction = leg[1] - leg[0]
+        assert np.dot(tip - base, direction) > 0
+
+
+@pytest.mark.parametrize(("track", "expected"), [
+    ([[0, 0], [100, 0]], [[[55, 0], [45, 4.5], [45, -4.5]]]),  # one leg east: a head at its middle, pointing east
+    ([[0, 0], [0, -100], [0, -105]], [[[0, -55], [4.5, -45], [-4.5, -45]]]),  # south; a short leg gets no head
+])
+def test_track_arrows_point_along_each_long_enough_leg(track, expected):
+    from geo.snapshot._layers import _track_arrows
+
+    np.testing.assert_allclose(_track_arrows([np.array(track, dtype=float)], 10.0), expected, atol=1e-9)
 
 
 def test_zoomed_out_lower_echelons_are_left_out_and_counted(positions):

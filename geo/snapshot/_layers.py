@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.path import Path as MPath
@@ -494,7 +494,23 @@ def shared_sections(c: Canvas) -> list[Section]:
 # --- units --------------------------------------------------------------------------------------------
 
 #: milsymbol's frame fill per affiliation (its default "medium" colours), for the legend's swatches.
-UNIT_FILLS: Final = {"friend": "#80e0ff", "hostile": "#ff8080", "neutral": "#aaffaa", "unknown": "#ffff80"}
+
+
+def _track_arrows(tracks: list[np.ndarray], size: float) -> np.ndarray:
+    """An arrowhead (a triangle ``size`` long, in map metres) at the middle of each leg of each track that is
+    longer than three arrows, pointing to the later report: the direction of the move."""
+    legs = np.vstack([np.column_stack([t[:-1], t[1:]]) for t in tracks if len(t) > 1]) if tracks else np.empty((0, 4))
+    d = legs[:, 2:] - legs[:, :2]
+    length = np.hypot(d[:, 0], d[:, 1])
+    keep = length > 3 * size
+    if not keep.any():
+        return np.empty((0, 3, 2))
+    u = d[keep] / length[keep, None]
+    n = np.column_stack([-u[:, 1], u[:, 0]])
+    mid = (legs[keep, :2] + legs[keep, 2:]) / 2
+    tip = mid + u * size / 2
+    base = mid - u * size / 2
+    return np.stack([tip, base + n * size * 0.45, base - n * size * 0.45], axis=1)
 
 
 def _units(c: Canvas) -> list[Section]:
@@ -534,19 +550,22 @@ def _units(c: Canvas) -> list[Section]:
                                                zorder=7.3, gid="unit-tracks"))
             dots = np.vstack([t[:-1] for t in tracks])
             c.ax.scatter(dots[:, 0], dots[:, 1], s=7, c="#444444", linewidths=0, zorder=7.35)
+            c.ax.add_collection(PolyCollection(_track_arrows(tracks, 3.2 * c.per_pt), facecolors="#444444",
+                                               edgecolors="none", zorder=7.35, gid="unit-track-arrows"))
     draw_symbols(c.ax, x[keep], y[keep], table["symbol"].astype(str).to_numpy()[keep], size_pt=size, zorder=7.5,
                  alpha=np.where(old, 0.45, 1.0)[keep])
     for xi, yi, age in zip(x[keep & old], y[keep & old], ages[keep & old]):
         c.ax.annotate(f"{age} d", (xi, yi), xytext=(size * 0.7, size * 0.35), textcoords="offset points",
                       fontsize=c.pt, color=INK, zorder=9.4, gid="unit-age",
                       bbox={"facecolor": "white", "edgecolor": "#777777", "linewidth": 0.5, "pad": 0.5})
-    shown = table.loc[keep, "affiliation"].value_counts()
-    handles: list[Any] = [Patch(facecolor=UNIT_FILLS[a], edgecolor=INK, linewidth=0.8, label=f"{a.title()}: {int(n)}")
-                          for a, n in shown.items() if a in UNIT_FILLS]
+    symbols, more = U.symbol_key(table.loc[keep])
+    handles: list[Any] = [_ov.UnitSymbol(code, label) for code, label in symbols]
+    if more:
+        handles.append(Patch(facecolor="none", edgecolor="none", label=f"{more} more kinds of symbol"))
     hidden = int((~keep).sum())
     if tracks:
         handles.append(Line2D([], [], color="#444444", linewidth=0.9, linestyle=(0, (3, 2.5)), marker="o",
-                              markersize=2.5, label="Track: the unit's earlier reports (dots), oldest first"))
+                              markersize=2.5, label="Track: earlier reports (dots), an arrow per move"))
     if old[keep].any():
         handles.append(Patch(facecolor="none", edgecolor="none",
                              label=f"Faded, with its age: last reported more than {U.FADE_DAYS} days before"))

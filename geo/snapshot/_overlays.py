@@ -141,7 +141,28 @@ class _GradientHandler(HandlerBase):
                           transform=trans) for i, c in enumerate(orig_handle.colours)]
 
 
-HANDLER_MAP: Final = {_Gradient: _GradientHandler()}
+class UnitSymbol:
+    """A legend handle drawn as a unit's APP-6 symbol (milsymbol's drawing, :func:`geo.symbols.symbol_patches`):
+    the legend lists each symbol a map shows."""
+
+    def __init__(self, sidc: str, label: str) -> None:
+        self.sidc, self._label = sidc, label
+
+    def get_label(self) -> str:
+        return self._label
+
+
+class _UnitSymbolHandler(HandlerBase):
+    def create_artists(self, legend: Any, orig_handle: Any, xdescent: float, ydescent: float, width: float,
+                       height: float, fontsize: float, trans: Any) -> list[Any]:
+        from geo.symbols import symbol_patches
+
+        # milsymbol's size is a land unit's frame height: about the text's height, within the handle's width
+        size = min(fontsize * 1.05, width / 1.6)
+        return symbol_patches(orig_handle.sidc, size, (-xdescent + width / 2, -ydescent + height / 2), trans)
+
+
+HANDLER_MAP: Final = {_Gradient: _GradientHandler(), UnitSymbol: _UnitSymbolHandler()}
 
 
 def density(px: np.ndarray, py: np.ndarray, box: tuple[float, float, float, float],
