@@ -361,7 +361,7 @@ def _snapshot_events(args: argparse.Namespace, index: Any) -> tuple[Any, str]:
     frame = io.read_events(sample).frame
     if index is not None:
         frame = enrich(frame, index)
-    state = "is empty" if store.path.exists() else "does not exist yet"
+    state = "holds no events" if store.path.exists() else "does not exist yet"
     return frame, f"sample data ({sample.name}; the store {store.path} {state})"
 
 

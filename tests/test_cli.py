@@ -153,7 +153,7 @@ def test_snapshot_falls_back_to_the_sample_only_without_events(env, store_state,
     assert main(["snapshot", "--out", str(out)]) == 0
     said = capsys.readouterr().out
     assert "of 14 events from sample data" in said
-    assert ("is empty" if store_state == "empty" else "does not exist yet") in said
+    assert ("holds no events" if store_state == "empty" else "does not exist yet") in said
     assert len(pd.read_csv(out)) > 0
 
 

@@ -92,7 +92,7 @@ def _events(version: tuple[str, float, int], sample_mtime: float, _index: Any, i
     frame = io.read_events(SAMPLE).frame
     if _index is not None:
         frame = join.enrich(frame, _index)
-    state = "is empty" if s.path.exists() else "does not exist yet"
+    state = "holds no events" if s.path.exists() else "does not exist yet"
     return frame, f"sample data ({SAMPLE.name}; the store {s.path} {state})"
 
 
