@@ -65,7 +65,7 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -80,9 +80,12 @@ __all__ = [
     "SIDC_MAP_CSV",
     "SidcRule",
     "Symbol",
+    "analyst_sides",
     "derivation_table",
     "derive",
+    "event_symbols",
     "match_rule",
+    "match_rules",
     "normalise_side",
     "parse",
     "parse_strict",
@@ -698,6 +701,10 @@ def _load_rules(path: str) -> tuple[SidcRule, ...]:
         raise InputFormatError(f"cannot read the SIDC map: {exc}", file=path) from exc
     rules: list[SidcRule] = []
     for i, row in enumerate(rows, start=1):
+        if row.get(None):  # type: ignore[call-overload]  # DictReader's key for fields beyond the header
+            raise InputFormatError(f"row {i}: expected {len(reader.fieldnames or ())} fields, got "
+                                   f"{len(reader.fieldnames or ()) + len(row[None])} (quote a value holding a comma)",  # type: ignore[index]
+                                   file=path)
         values = {c: (row.get(c) or "").strip() for c in SIDC_MAP_COLUMNS}
         rule = SidcRule(row=i, **values)
         _check_rule(rule, path)
@@ -776,31 +783,52 @@ def _equipment_frame(path: str) -> tuple[pd.DataFrame, dict[str, SidcRule]]:
 
 
 def _texts(*values: str | None) -> list[str]:
-    return [str(v) for v in values if v is not None and str(v).strip() and str(v) != "<NA>"]
+    return [str(v) for v in values
+            if v is not None and not (isinstance(v, float) and v != v) and str(v).strip() and str(v) != "<NA>"]
 
 
 def match_rule(category: str | None, equipment: str | None, text: str | None,
                path: str | os.PathLike[str] | None = None) -> SidcRule:
     """The row of the SIDC map that decides the symbol of an event or unit (see :func:`derivation_table`)."""
+    return match_rules([category], [equipment], [text], path)[0]
+
+
+def match_rules(categories: Sequence[str | None], equipment: Sequence[str | None], texts: Sequence[str | None],
+                path: str | os.PathLike[str] | None = None) -> list[SidcRule]:
+    """:func:`match_rule` of many rows at once (one regex pass per rule over the distinct texts)."""
     from geo.render.ranges import match_systems, normalise_text
 
     key = str(Path(path) if path is not None else SIDC_MAP_CSV)
     rules = _load_rules(key)
-    texts = _texts(equipment, text)
-    if texts:
-        frame, by_key = _equipment_frame(key)
-        for found in match_systems(pd.Series(texts, dtype=object), frame):
-            if found:
-                return by_key[found[0]]
-        normalised = [normalise_text(t) for t in texts]
+    n = len(categories)
+    if not (len(equipment) == len(texts) == n):
+        raise GeoError(f"match_rules: expected as many equipment and texts as categories ({n}), got "
+                       f"{len(equipment)} and {len(texts)}")
+    fields = [pd.Series([_texts(v)[0] if _texts(v) else "" for v in column], dtype=object)
+              for column in (equipment, texts)]
+    out: list[SidcRule | None] = [None] * n
+    frame, by_key = _equipment_frame(key)
+    for field in fields:  # a system named: in the equipment field first, then in the text
+        todo = [i for i in range(n) if out[i] is None and field.iat[i]]
+        if todo:
+            for i, found in zip(todo, match_systems(field.iloc[todo], frame)):
+                if found:
+                    out[i] = by_key[found[0]]
+    todo = [i for i in range(n) if out[i] is None]
+    if todo:  # else the first keyword row (in file order) whose word either field holds
+        normalised = [pd.Series([normalise_text(t) for t in field.iloc[todo]], dtype=object) for field in fields]
+        left = pd.Series(True, index=range(len(todo)))
         for rule, pattern in _keyword_patterns(key):
-            if any(pattern.search(t) for t in normalised):
-                return rule
-    cat = (category or "").strip().lower()
-    for rule in rules:
-        if rule.match_kind == "category" and cat in {t.lower() for t in rule.terms}:
-            return rule
-    return next(r for r in rules if r.match_kind == "default")
+            if not left.any():
+                break
+            hit = left & (normalised[0].str.contains(pattern) | normalised[1].str.contains(pattern))
+            for j in hit.index[hit]:
+                out[todo[j]] = rule
+            left &= ~hit
+    by_category = {t.lower(): r for r in reversed(rules) if r.match_kind == "category" for t in r.terms}
+    default = next(r for r in rules if r.match_kind == "default")
+    return [rule if rule is not None else by_category.get(str(cat or "").strip().lower(), default)
+            for rule, cat in zip(out, categories)]
 
 
 _ECHELON_WORDS: Final[dict[str, str]] = {
@@ -854,3 +882,59 @@ def derive(category: str | None, equipment: str | None, text: str | None, *, aff
             code = code[:8] + digits + code[10:] if gen == "2525D" else code[:11] + letter + code[12:]
     return code
 
+
+
+# --- the symbols of events ------------------------------------------------------------------------------
+
+def analyst_sides() -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    """The analyst's side and the sides taken as allies and as hostiles: ``$GEO_OWN_SIDE``, ``$GEO_ALLIES``,
+    ``$GEO_HOSTILES`` (comma- or semicolon-separated; ISO3 or names, :func:`normalise_side`)."""
+    def listed(name: str) -> tuple[str, ...]:
+        return tuple(v.strip() for v in os.environ.get(name, "").replace(";", ",").split(",") if v.strip())
+
+    return os.environ.get("GEO_OWN_SIDE") or None, listed("GEO_ALLIES"), listed("GEO_HOSTILES")
+
+
+def event_symbols(events: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Per row of ``events`` (deployments, usually): the code a map draws and its legend label.
+
+    An event's own ``sidc`` column, when it holds a valid code, is drawn as given (labelled with its
+    description); else a code is derived (:func:`derive`: its ``equipment``, then the words of its
+    ``subcategory``, ``title`` and ``unit``, then its category), labelled with the SIDC map row's label. The
+    affiliation is the analyst's view (:func:`relative`, :func:`analyst_sides`) of the event's first actor,
+    else unknown. Distinct rows are worked out once.
+    """
+    n = len(events)
+    if not n:
+        return [], []
+
+    def column(name: str) -> pd.Series:
+        values = events[name] if name in events.columns else pd.Series(None, index=events.index, dtype=object)
+        return values.astype("string").fillna("").astype(object).reset_index(drop=True)
+
+    actors = column("actors").map(lambda a: a.split(";")[0].strip())
+    text = (column("subcategory") + " " + column("title") + " " + column("unit")).str.strip()
+    keys = pd.DataFrame({"sidc": column("sidc"), "cat": column("category"), "eq": column("equipment"),
+                         "text": text, "side": actors})
+    codes, _ = pd.factorize(keys["sidc"] + "\x1f" + keys["cat"] + "\x1f" + keys["eq"] + "\x1f" + keys["text"] + "\x1f"
+                            + keys["side"])
+    frame = keys.iloc[pd.Series(range(n)).groupby(codes, sort=True).first().to_numpy()].reset_index(drop=True)
+    rules = match_rules(frame["cat"].tolist(), frame["eq"].tolist(), frame["text"].tolist())
+    own, allies, hostiles = analyst_sides()
+    drawn, labels = [], []
+    for row, rule in zip(frame.itertuples(index=False), rules):
+        given = parse(row.sidc) if row.sidc else None
+        if given is not None and given.valid:
+            what = given.describe()
+            symbol, label = given, f"{what[:1].upper()}{what[1:]}"
+        else:
+            code = rule.code("unknown", "2525D")
+            symbol = parse(code)
+            if symbol.dimension == "land unit" and symbol.echelon is None:
+                echelon = _echelon_in(_texts(row.eq, row.text))
+                if echelon:
+                    symbol = parse(code[:8] + ECHELONS[echelon][2] + code[10:])
+            label = rule.label
+        drawn.append(relative(symbol, row.side or None, own, allies=allies, hostiles=hostiles).code)
+        labels.append(label)
+    return [drawn[c] for c in codes], [labels[c] for c in codes]

@@ -194,10 +194,6 @@ def min_rank_at(zoom: float) -> int:
     return next(rank for below, rank in UNIT_LOD if zoom < below)
 
 
-def _sides(name: str) -> tuple[str, ...]:
-    return tuple(v for v in os.environ.get(name, "").replace(";", ",").split(",") if v.strip())
-
-
 def drawn(positions: pd.DataFrame, day: dt.date | str, *, own_side: str | None = None,
           allies: Iterable[str] | None = None, hostiles: Iterable[str] | None = None,
           history: int = HISTORY) -> pd.DataFrame:
@@ -208,9 +204,10 @@ def drawn(positions: pd.DataFrame, day: dt.date | str, *, own_side: str | None =
     source, verification, latest first)."""
     from geo import sidc
 
-    own = own_side if own_side is not None else os.environ.get("GEO_OWN_SIDE") or None
-    friends = tuple(allies) if allies is not None else _sides("GEO_ALLIES")
-    enemies = tuple(hostiles) if hostiles is not None else _sides("GEO_HOSTILES")
+    env_own, env_allies, env_hostiles = sidc.analyst_sides()
+    own = own_side if own_side is not None else env_own
+    friends = tuple(allies) if allies is not None else env_allies
+    enemies = tuple(hostiles) if hostiles is not None else env_hostiles
     table = as_of(positions, day)
     symbols, notes, affiliations, ranks = [], [], [], []
     for row in table.itertuples(index=False):

@@ -169,7 +169,10 @@ def test_payload_per_event_at_100k_is_within_target() -> None:
     for g in groups:
         g.add_to(m)
     script = render(m)
-    assert len(script) / n <= 32.0  # the whole page: data, layer specs, templates
+    # the whole page: data, layer specs, templates; the vendored scripts (data: URLs here, files the app serves
+    # once and the browser caches) are a fixed cost, not a per-event one
+    page = re.sub(r'(src|href)="data:[^"]*"', r'\1=""', script)
+    assert len(page) / n <= 32.0
     assert "L.circleMarker" not in script and "L.marker(" not in script  # no per-event markers
     assert script.count("GeoRender.layer(") == drawn
 

@@ -7,6 +7,7 @@ import random
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from geo.errors import GeoError, InputFormatError
@@ -404,6 +405,8 @@ DEFAULT_ROW = ["default", "*", "100*1000000000000000", "S*GPU----------", "Unkno
     ([["keyword", "troops", "100*1000001211000000", "SHGPUCI--------", "x", "y"], DEFAULT_ROW], "row 1: expected sidc_2525c"),
     ([DEFAULT_ROW, ["keyword", "troops", "100*9900001211000000", "S*GPUCI--------", "x", "y"]], r"row 2: .*positions 5-6"),
     ([DEFAULT_ROW, ["keyword", "", "100*1000001211000000", "S*GPUCI--------", "x", "y"]], "row 2: expected a match"),
+    ([DEFAULT_ROW, ["keyword", "troops", "100*1000001211000000", "S*GPUCI--------", "x", "y", "z"]],
+     r"row 2: expected 6 fields, got 7 \(quote a value holding a comma\)"),
 ])
 def test_a_bad_map_is_refused(tmp_path: Path, rows: list[list[str]], problem: str) -> None:
     path = _write_map(tmp_path / "sidc_map.csv", rows)
@@ -423,3 +426,66 @@ def test_match_rule_reads_another_map(tmp_path: Path) -> None:
         ["keyword", "convoy|колонна", "100*1000001211000000", "S*GPUCI--------", "Convoy", "test"], DEFAULT_ROW])
     assert match_rule("deployment", None, "a long колонна", path).label == "Convoy"
     assert match_rule("deployment", None, "Iskander", path).match_kind == "default"
+
+
+# --- the symbols of events ------------------------------------------------------------------------------
+
+
+def test_match_rules_agrees_with_match_rule_row_by_row() -> None:
+    from geo.sidc import match_rules
+
+    rng = random.Random(7)
+    words = ["Iskander-M", "Полонез", "drones", "troops", "S-400", "tanks", "", "convoy", "Shahed", "helicopters",
+             "Tornado-S launchers", "reconnaissance group", None]
+    cats = ["deployment", "strike", "airspace_incident", "ground_combat", "", None]
+    rows = [(rng.choice(cats), rng.choice(words), " ".join(str(rng.choice(words) or "") for _ in range(2)))
+            for _ in range(300)]
+    batch = match_rules(*[list(column) for column in zip(*rows)])
+    assert batch == [match_rule(*row) for row in rows]
+    with pytest.raises(GeoError, match="expected as many equipment and texts as categories"):
+        match_rules(["deployment"], [], [])
+
+
+def _deployments(**columns: list) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    base = {"category": ["deployment"] * n, "equipment": [None] * n, "title": [""] * n, "actors": [""] * n}
+    return pd.DataFrame({**base, **columns})
+
+
+def test_event_symbols_use_a_valid_own_code_else_derive_one(monkeypatch) -> None:
+    from geo.sidc import event_symbols
+
+    for name in ("GEO_OWN_SIDE", "GEO_ALLIES", "GEO_HOSTILES"):
+        monkeypatch.delenv(name, raising=False)
+    events = _deployments(
+        sidc=["SHGPUCIZ---G---", "not a code", None, None],
+        equipment=[None, "Iskander-M", None, None],
+        title=["", "", "A Polonez battery moved north", "Troops of a brigade arrived"],
+    )
+    codes, labels = event_symbols(events)
+    assert codes[0] == "SHGPUCIZ---G---" and labels[0].startswith("Hostile mechanised infantry regiment")  # its own code, as given
+    assert [parse(c).entity for c in codes[1:3]] == [parse(derive("deployment", "Iskander-M", "")).entity,
+                                                      parse(derive("deployment", None, "Polonez")).entity]
+    assert labels[1] == "Ballistic missile unit (Iskander / Tochka)"
+    assert labels[2] == "Rocket artillery unit (Polonez, Tornado-S, Grad)"
+    assert parse(codes[3]).echelon == "brigade" and parse(codes[3]).affiliation == "unknown"  # no own side set
+    assert event_symbols(events.iloc[0:0]) == ([], [])
+
+
+@pytest.mark.parametrize(("own", "hostiles", "actor", "affiliation"), [
+    ("UKR", "RUS,BLR", "Belarus; Russia", "hostile"),  # the first actor decides
+    ("UKR", "RUS,BLR", "Ukraine", "friend"),
+    ("UKR", "RUS", "Belarus", "unknown"),  # neither own, allied nor hostile: the code's own
+    (None, "RUS,BLR", "Belarus", "unknown"),  # no own side: nothing is relative
+])
+def test_event_symbols_take_the_analysts_side(monkeypatch, own, hostiles, actor, affiliation) -> None:
+    from geo.sidc import event_symbols
+
+    monkeypatch.delenv("GEO_ALLIES", raising=False)
+    if own:
+        monkeypatch.setenv("GEO_OWN_SIDE", own)
+    else:
+        monkeypatch.delenv("GEO_OWN_SIDE", raising=False)
+    monkeypatch.setenv("GEO_HOSTILES", hostiles)
+    codes, _ = event_symbols(_deployments(actors=[actor], equipment=["Iskander-M"]))
+    assert parse(codes[0]).affiliation == affiliation

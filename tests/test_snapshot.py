@@ -128,11 +128,11 @@ def test_legend_lists_only_what_is_shown(inputs):
     labels = _legend_labels(fig)
     assert "Strike" in labels
     assert "Ground combat" not in labels and "Statement" not in labels
-    assert not any("Ballistic" in label for label in labels)
+    assert not any("Ballistic missile unit (Iskander" in label for label in labels)
     fig = render_figure(events, boundaries, view, index=index, generated=GENERATED)
     labels = _legend_labels(fig)
     assert {"Ground combat", "Strike", "Statement", "Border district (outlined)", "Country (ADM0)"} <= set(labels)
-    assert any("Ballistic" in label for label in labels)
+    assert any("Ballistic missile unit (Iskander" in label for label in labels)
 
 
 @pytest.mark.parametrize("orientation", ["landscape", "portrait"])

@@ -166,7 +166,13 @@ def _symbols(fig) -> np.ndarray:
     """Display positions of every event and deployment symbol on the map (not the crosses over the disputed)."""
     mx = fig.axes[3]  # marking, marking, title, then the map
     out = [mx.transData.transform(np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2))
-           for c in mx.collections if isinstance(c, PathCollection) and c.get_zorder() in (5, 7)]
+           for c in mx.collections if isinstance(c, PathCollection) and c.get_zorder() in (5, 7)
+           and c.get_gid() != "deployment-symbols"]
+    # a deployment's APP-6 symbol is a collection per drawing run, each holding every symbol's position
+    runs = [np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2) for c in mx.collections
+            if c.get_gid() == "deployment-symbols"]
+    if runs:
+        out.append(mx.transData.transform(np.unique(np.concatenate(runs), axis=0)))
     return np.concatenate(out) if out else np.zeros((0, 2))
 
 

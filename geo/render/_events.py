@@ -22,6 +22,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from geo import sidc
 from geo.places import label_points
 from geo.render._encode import pack_columns
 from geo.render._geometry import GEOMETRY_SCALE, PreparedLayer, locate_units, prepared_layer
@@ -96,7 +97,7 @@ class PreparedEvents:
     cat: np.ndarray  # uint8 codes into CATEGORIES
     ver: np.ndarray
     prec: np.ndarray
-    sym: np.ndarray
+    sym: np.ndarray  # uint8 index into symbols (a deployment's APP-6 code); 0 for the other categories
     d0: np.ndarray  # uint16 days since day0 (NO_DAY: unknown)
     dl: np.ndarray  # uint16 duration in days
     day0: str
@@ -104,6 +105,8 @@ class PreparedEvents:
     units: list[dict[str, Any]] = field(default_factory=list)
     unlocated: int = 0
     systems: dict[int, tuple[str, ...]] = field(default_factory=dict)  # located index → systems named
+    #: The deployments' symbols, (SIDC, legend label) in order of first appearance (geo.sidc.event_symbols).
+    symbols: tuple[tuple[str, str], ...] = ()
 
     @property
     def n(self) -> int:
@@ -197,15 +200,31 @@ def prepare_events(events: pd.DataFrame, boundaries: Any = None, ranges: pd.Data
     sym = np.zeros(len(rows), dtype=np.uint8)
     dep = np.flatnonzero(cat == CAT["deployment"])
     systems: dict[int, tuple[str, ...]] = {}
+    symbols: tuple[tuple[str, str], ...] = ()
     if len(dep):
-        sym[dep], named = classify_deployments(sub.iloc[dep], ranges)
+        _kinds, named = classify_deployments(sub.iloc[dep], ranges)
         systems = {int(k): found for k, found in zip(dep, named) if found}
+        sym[dep], symbols = _symbol_index(*sidc.event_symbols(sub.iloc[dep]))
     unit, units = _units(sub, lon[rows], lat[rows], cat, ver, prec[rows], boundaries)
     return PreparedEvents(
         n_input=n, rows=rows, lon=lon[rows], lat=lat[rows], cat=cat, ver=ver, prec=prec[rows], sym=sym,
         d0=d0, dl=dl, day0=str(np.datetime64(day0, "D")), unit=unit, units=units, unlocated=n - len(rows),
-        systems=systems,
+        systems=systems, symbols=symbols,
     )
+
+
+#: Distinct deployment symbols a payload indexes (uint8); beyond, the rest share the last one, relabelled.
+SYMBOLS_MAX: Final = 255
+
+
+def _symbol_index(codes: list[str], labels: list[str]) -> tuple[np.ndarray, tuple[tuple[str, str], ...]]:
+    """Per row: the index of its (code, label) among the distinct ones, in order of first appearance."""
+    keys, uniques = pd.factorize(pd.Series([f"{c}\x1f{lab}" for c, lab in zip(codes, labels)], dtype=object))
+    table = [tuple(u.split("\x1f", 1)) for u in uniques]
+    if len(table) > SYMBOLS_MAX:
+        keys = np.minimum(keys, SYMBOLS_MAX - 1)
+        table = table[:SYMBOLS_MAX - 1] + [(table[SYMBOLS_MAX - 1][0], "other symbols (too many kinds to list)")]
+    return keys.astype(np.uint8), tuple((str(c), str(lab)) for c, lab in table)
 
 
 # --- admin units --------------------------------------------------------------------------------------

@@ -258,9 +258,11 @@ def play_window(ctx: LayerContext) -> tuple[str, str] | None:
 
 
 def _points_spec(ctx: LayerContext, show_cats: list[int], legend: dict[str, Any]) -> dict[str, Any]:
+    symbols = ctx.prepared.symbols if ctx.prepared is not None else ()
     return {
         "data": ctx.data_key, "cats": S.category_table(), "vers": S.verification_table(),
-        "precs": S.precision_table(), "syms": S.symbol_table(), "show_cats": show_cats,
+        "precs": S.precision_table(), "syms": [{"sidc": c, "label": lab} for c, lab in symbols],
+        "show_cats": show_cats,
         "point_precs": list(POINT_PRECS), "drawing": list(DRAWING), "callout_title": CALLOUT_TITLE,
         "styles": S.styles(), "ramp": list(S.COUNT_RAMP), "legend": legend, "window": play_window(ctx),
     }
@@ -300,7 +302,10 @@ def _points_layer(ctx: LayerContext, name: str, cats: list[str], main: dict[str,
     if name == "events" and ctx.payload_mode == "points" and not main.get("note"):
         main = {**main, "note": CLUSTER_NOTE}
     legend = _legend(LAYERS[name].order, main, *_shared_sections(prep))
-    return [GeoLayer("points", _points_spec(ctx, codes, legend), layer_name=name)]
+    from geo.assets import MILSYMBOL_URL, UNITS_URL
+
+    symbols = [("milsymbol", MILSYMBOL_URL), ("geo_units", UNITS_URL)] if "deployment" in cats else None
+    return [GeoLayer("points", _points_spec(ctx, codes, legend), layer_name=name, extra_js=symbols)]
 
 
 def build_events(ctx: LayerContext) -> list[Any]:
@@ -309,14 +314,19 @@ def build_events(ctx: LayerContext) -> list[Any]:
     return _points_layer(ctx, "events", [c for c in CATEGORIES if c != "deployment"], None)
 
 
+#: How the deployments layer draws (its legend's note).
+DEPLOYMENT_NOTE: Final = ("Each deployment is its APP-6 symbol (milsymbol): its own code, else derived from the "
+                          "equipment named, the report's words or its category (data/sidc_map.csv); the small "
+                          "circle at its lower right is its verification, as in the key below.")
+
+
 def build_deployments(ctx: LayerContext) -> list[Any]:
     prep = ctx.prepared
     if ctx.payload_mode == "cells" or prep is None:
         return []
-    kinds = _present(prep.sym[prep.cat == CAT["deployment"]], S.SYMBOL_KINDS)
-    colour = S.CATEGORY_COLOURS["deployment"]
-    symbols = section("Deployments", [({"t": "pt", "c": colour, "v": "confirmed", "s": S.SYMBOLS[k]["path"]},
-                                       S.SYMBOLS[k]["label"]) for k in kinds])
+    used = np.unique(prep.sym[prep.cat == CAT["deployment"]])
+    symbols = section("Deployments (APP-6)", [({"t": "sidc", "c": prep.symbols[k][0]}, prep.symbols[k][1])
+                                              for k in used if k < len(prep.symbols)], note=DEPLOYMENT_NOTE)
     return _points_layer(ctx, "deployments", ["deployment"], symbols)
 
 

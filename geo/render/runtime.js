@@ -487,7 +487,7 @@
     row(table, "Actors", text(d, "actors", i));
     row(table, "Equipment", text(d, "equipment", i));
     row(table, "Unit", text(d, "unit", i));
-    if (d.cols.sym && spec.syms && s.cat.name === "deployment") row(table, "Kind", spec.syms[d.cols.sym[i]].label);
+    if (d.cols.sym && spec.syms && spec.syms[d.cols.sym[i]] && s.cat.name === "deployment") row(table, "Symbol", spec.syms[d.cols.sym[i]].label);
     var src = text(d, "source_name", i), url = text(d, "source_url", i);
     if (src || url) row(table, "Source", src || url, url);
     row(table, "Published", text(d, "source_date", i));
@@ -691,6 +691,7 @@
         var d = this._d, spec = this._spec, cats = {}, i, k;
         spec.show_cats.forEach(function (c) { cats[c] = true; });
         this._cats = cats;
+        this._symbolic = !!root.GeoUnits && spec.cats.some(function (c, q) { return c.name === "deployment" && cats[q]; });
         var play = this._map ? playSync(this._map, this) : null, day = playOffset(play, d);
         var cum = !!(play && play.cumulative);
         this._playKey = playKey(play);
@@ -728,7 +729,6 @@
         this._sel = sel;
         this._mx = mx; this._my = my; this._ox = ox; this._oy = oy;
         this._groups = groups.filter(function (g) { return g[1].length > 0; });
-        if (!this._paths) this._paths = (spec.syms || []).map(function (s) { return s.path ? new Path2D(s.path) : null; });
         this._unitDay = unitCounts(d, cats, day, cum);
         if (d.mode === "cells") this._selectCells();
         if (this._map) calloutRender(this._map);
@@ -794,6 +794,14 @@
         L.DomUtil.setTransform(this._canvas, offset, scale);
       },
       _radius: function (z) { return z < 6 ? 3.5 : z < 9 ? 4.5 : 5.5; },
+      /** milsymbol's size (a land unit's frame height, px) of a deployment's symbol at zoom ``z``. */
+      _symbolSize: function (z) { return z < 6 ? 15 : z < 9 ? 19 : 23; },
+      _queueRedraw: function () {
+        var self = this;
+        if (this._redrawQueued) return;
+        this._redrawQueued = true;
+        L.Util.requestAnimFrame(function () { self._redrawQueued = false; self._redraw(); });
+      },
       _spacing: function (z) { return this._radius(z) * 3.8; },
       _drawPoints: function (ctx, v) {
         var spec = this._spec, r = this._radius(v.z), W = v.size.x, H = v.size.y, self = this;
@@ -802,14 +810,14 @@
         this._groups.forEach(function (g) {
           var code = g[0] & 255, sym = g[0] >> 8, ks = g[1];
           var cat = spec.cats[code & 7], ver = spec.vers[(code >> 3) & 3], how = drawing(spec, code);
-          var st = spec.styles.ver[ver.name], path = cat.name === "deployment" ? self._paths[sym] : null;
-          var size = path ? r * 1.7 : r;
-          ctx.setLineDash(st.d || []);
-          ctx.lineWidth = st.w;
-          ctx.strokeStyle = st.sc || cat.colour;
-          ctx.fillStyle = cat.colour;
-          ctx.beginPath();
-          var drawn = [];
+          var st = spec.styles.ver[ver.name];
+          // a deployment is its APP-6 symbol (milsymbol, geo/render/units.js), its verification a small circle
+          // at the symbol's lower right; without milsymbol loaded, a plain circle
+          var symSpec = cat.name === "deployment" && root.GeoUnits ? (spec.syms || [])[sym] : null;
+          var icon = symSpec ? root.GeoUnits.icon(symSpec.sidc, {size: self._symbolSize(v.z)}) : null;
+          var img = icon ? root.GeoUnits.picture(icon, function () { self._queueRedraw(); }) : null;
+          var size = icon ? Math.max(3, r * 0.75) : r;
+          var drawn = [], marks = [];
           var sp = self._spacing(v.z);
           for (var q = 0; q < ks.length; q++) {
             var k = ks[q];
@@ -817,37 +825,46 @@
             var x = self._mx[k] * v.ws - v.ox + self._ox[k] * sp, y = self._my[k] * v.ws - v.oy + self._oy[k] * sp;
             if (x < -20 || y < -20 || x > W + 20 || y > H + 20) continue;
             drawn.push(x, y);
-            if (!path) { ctx.moveTo(x + size, y); ctx.arc(x, y, size, 0, 2 * Math.PI); }
+            if (icon) {
+              var x0 = x - icon.anchor.x, y0 = y - icon.anchor.y;
+              if (img.complete && img.naturalWidth) ctx.drawImage(img, x0, y0, icon.width, icon.height);
+              marks.push(x0 + icon.width - size * 0.6, y0 + icon.height - size * 0.6);
+            } else {
+              marks.push(x, y);
+            }
           }
           shown += drawn.length / 2;
-          if (path) {
-            for (var p = 0; p < drawn.length; p += 2) {
-              ctx.save();
-              ctx.translate(drawn[p], drawn[p + 1]);
-              ctx.scale(size, size);
-              ctx.lineWidth = st.w / size;
-              ctx.setLineDash((st.d || []).map(function (x) { return x / size; }));
-              if (st.fill) { ctx.globalAlpha = st.fill; ctx.fill(path); ctx.globalAlpha = 1; }
-              ctx.stroke(path);
-              ctx.restore();
-            }
-          } else {
-            if (st.fill) { ctx.globalAlpha = st.fill; ctx.fill(); ctx.globalAlpha = 1; }
-            ctx.stroke();
+          ctx.setLineDash(st.d || []);
+          ctx.lineWidth = st.w;
+          ctx.strokeStyle = st.sc || cat.colour;
+          ctx.fillStyle = cat.colour;
+          ctx.beginPath();
+          for (var p = 0; p < marks.length; p += 2) {
+            ctx.moveTo(marks[p] + size, marks[p + 1]);
+            ctx.arc(marks[p], marks[p + 1], size, 0, 2 * Math.PI);
           }
+          if (icon) {  // the verification circle sits on the symbol: a white ground under it
+            ctx.save();
+            ctx.fillStyle = "#fff";
+            ctx.fill();
+            ctx.restore();
+          }
+          if (st.fill) { ctx.globalAlpha = st.fill; ctx.fill(); ctx.globalAlpha = 1; }
+          ctx.stroke();
           if (st.cross) {
             ctx.setLineDash([]);
             ctx.lineWidth = 1.4;
             ctx.strokeStyle = cat.colour;
             ctx.beginPath();
             var c = size * 0.6;
-            for (var t = 0; t < drawn.length; t += 2) {
-              ctx.moveTo(drawn[t] - c, drawn[t + 1] - c); ctx.lineTo(drawn[t] + c, drawn[t + 1] + c);
-              ctx.moveTo(drawn[t] - c, drawn[t + 1] + c); ctx.lineTo(drawn[t] + c, drawn[t + 1] - c);
+            for (var t = 0; t < marks.length; t += 2) {
+              ctx.moveTo(marks[t] - c, marks[t + 1] - c); ctx.lineTo(marks[t] + c, marks[t + 1] + c);
+              ctx.moveTo(marks[t] - c, marks[t + 1] + c); ctx.lineTo(marks[t] + c, marks[t + 1] - c);
             }
             ctx.stroke();
           }
-          if (how === "near") rings.push([cat.colour, drawn, size]);  // near: an outer ring
+          // near: an outer ring (around the whole symbol of a deployment)
+          if (how === "near") rings.push([cat.colour, drawn, icon ? Math.max(icon.width, icon.height) / 2 : size]);
         });
         rings.forEach(function (ring) {
           ctx.beginPath();
@@ -2041,6 +2058,7 @@
     var out = [];
     if (!layer._map || !layer._d || layer._d.mode !== "points" || !layer._sel) return out;
     var v = layer._view(), sp = layer._spacing(v.z), lim = layer._radius(v.z) * 1.7 + 3;
+    if (layer._symbolic) lim = Math.max(lim, layer._symbolSize(v.z) * 0.75);  // deployments: APP-6 symbols
     // points drawn inside a level-of-detail cluster are not on screen: the cluster answers for them
     var hide = layer._lod ? layer._lod.hide : null;
     lim *= lim;

@@ -48,15 +48,14 @@ PRECISION_LABELS: Final[dict[str, str]] = {
     "none": "no location",
 }
 
-#: Deployment kinds: label and an SVG path in a unit box (-1..1), drawn on canvas (Path2D) and in legends.
-#: Plain shapes, no icon font (fonts would be one more asset to serve).
+#: Deployment kinds (the weapon-range rings' classes; a deployment's symbol is its APP-6 code, geo.sidc).
 SYMBOLS: Final[dict[str, dict[str, str]]] = {
-    "troops": {"label": "Troops / ground units", "path": "M-1.2,-0.8H1.2V0.8H-1.2ZM-1.2,-0.8L1.2,0.8M-1.2,0.8L1.2,-0.8"},
-    "ballistic_missile": {"label": "Ballistic missiles (Iskander, Tochka)", "path": "M0,-1.3L0.45,-0.5V0.9L0.8,1.2H-0.8L-0.45,0.9V-0.5Z"},
-    "rocket_artillery": {"label": "Rocket artillery (Polonez, MLRS)", "path": "M-1.2,-0.3H1.2V0.9H-1.2ZM-0.8,-0.3L-0.5,-1.1L-0.2,-0.3M0.2,-0.3L0.5,-1.1L0.8,-0.3"},
-    "air_defence": {"label": "Air defence (S-300/S-400, Tor, Buk)", "path": "M-1.2,0.8A1.2,1.2 0 0 1 1.2,0.8Z"},
-    "aviation": {"label": "Aviation", "path": "M0,-1.2L0.25,-0.3L1.2,0.2V0.5L0.25,0.3L0.2,0.9L0.5,1.2H-0.5L-0.2,0.9L-0.25,0.3L-1.2,0.5V0.2L-0.25,-0.3Z"},
-    "other": {"label": "Other deployment", "path": "M0,-1.1L1.1,0L0,1.1L-1.1,0Z"},
+    "troops": {"label": "Troops / ground units"},
+    "ballistic_missile": {"label": "Ballistic missiles (Iskander, Tochka)"},
+    "rocket_artillery": {"label": "Rocket artillery (Polonez, MLRS)"},
+    "air_defence": {"label": "Air defence (S-300/S-400, Tor, Buk)"},
+    "aviation": {"label": "Aviation"},
+    "other": {"label": "Other deployment"},
 }
 SYMBOL_KINDS: Final = tuple(SYMBOLS)
 
@@ -109,10 +108,6 @@ def verification_table() -> list[dict[str, str]]:
 
 def precision_table() -> list[dict[str, str]]:
     return [{"name": p, "label": PRECISION_LABELS[p]} for p in GEO_PRECISION]
-
-
-def symbol_table() -> list[dict[str, str]]:
-    return [{"name": k, "label": s["label"], "path": s["path"]} for k, s in SYMBOLS.items()]
 
 
 def styles() -> dict[str, Any]:

@@ -204,6 +204,10 @@
     return img;
   }
 
+  /** The decoded picture of ``icon`` (a ``GeoUnits.icon``) for a canvas: complete once loaded; ``then`` is
+   *  called when it loads (redraw then). */
+  U.picture = picture;
+
   /** An arrowhead at (x, y) pointing along (dx, dy). */
   function arrow(ctx, x, y, dx, dy, size) {
     var len = Math.sqrt(dx * dx + dy * dy);

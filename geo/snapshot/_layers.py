@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -25,7 +24,6 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.path import Path as MPath
 from matplotlib.transforms import Bbox
 from pyproj import Transformer
 
@@ -33,13 +31,10 @@ from geo.areas import for_window
 from geo.layers import LAYERS
 from geo.places import label_points
 from geo.render.ranges import load_ranges
-from geo.render.rings import deployment_kinds
 from geo.render.style import (
     BOUNDARY_STYLES,
     CATEGORY_COLOURS,
     CATEGORY_LABELS,
-    SYMBOL_KINDS,
-    SYMBOLS,
     VERIFICATION_STYLES,
 )
 from geo.schema import CATEGORIES, PRECISION_DRAWING, VERIFICATION
@@ -86,52 +81,6 @@ PRECISION_KEYS: Final = {
 }
 
 
-def _svg_marker(path: str) -> MPath:
-    """A matplotlib marker from the small SVG paths of :data:`SYMBOLS` (M L H V Z and half-circle A)."""
-    tokens = re.findall(r"[MLHVZA]|-?\d*\.?\d+", path)
-    verts: list[tuple[float, float]] = []
-    codes: list[int] = []
-    x = y = 0.0
-    i, cmd = 0, ""
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok in "MLHVZA":
-            cmd = tok
-            i += 1
-            if cmd == "Z":
-                verts.append(verts[0] if verts else (0.0, 0.0))
-                codes.append(MPath.CLOSEPOLY)
-            continue
-        if cmd in ("M", "L"):
-            x, y = float(tok), float(tokens[i + 1])
-            i += 2
-            verts.append((x, y))
-            codes.append(MPath.MOVETO if cmd == "M" else MPath.LINETO)
-            if cmd == "M":
-                cmd = "L"
-        elif cmd in ("H", "V"):
-            if cmd == "H":
-                x = float(tok)
-            else:
-                y = float(tok)
-            i += 1
-            verts.append((x, y))
-            codes.append(MPath.LINETO)
-        elif cmd == "A":  # rx ry rot large sweep x y: drawn as the half circle between the end points
-            ex, ey = float(tokens[i + 5]), float(tokens[i + 6])
-            i += 7
-            cx, cy, r = (x + ex) / 2, (y + ey) / 2, math.hypot(ex - x, ey - y) / 2
-            a0 = math.atan2(y - cy, x - cx)
-            for t in np.linspace(0, math.pi, 12)[1:]:
-                verts.append((cx + r * math.cos(a0 + t), cy + r * math.sin(a0 + t)))
-                codes.append(MPath.LINETO)
-            x, y = ex, ey
-        else:
-            i += 1
-    return MPath([(vx, -vy) for vx, vy in verts], codes)  # SVG y runs down
-
-
-SYMBOL_MARKERS: Final = {kind: _svg_marker(SYMBOLS[kind]["path"]) for kind in SYMBOL_KINDS}
 
 
 def colour(category: str) -> str:
@@ -158,7 +107,7 @@ class Used:
     """What the symbol layers drew, for the legend's shared sections."""
 
     categories: list[str] = dataclasses.field(default_factory=list)
-    kinds: list[str] = dataclasses.field(default_factory=list)
+    kinds: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # deployment symbols (code, label)
     verifications: set[str] = dataclasses.field(default_factory=set)
     drawings: set[str] = dataclasses.field(default_factory=set)
     layers: int = 0  # symbol layers that drew something
@@ -437,29 +386,46 @@ def _events(c: Canvas) -> list[Section]:
 
 
 def _deployments(c: Canvas) -> list[Section]:
-    """Deployments: a symbol per kind (troops, missiles, rocket artillery, air defence, aviation)."""
+    """Deployments: each its APP-6 symbol (:func:`geo.sidc.event_symbols`: its own code, else derived from its
+    equipment, words or category), drawn by milsymbol (:func:`geo.symbols.draw_symbols`, the live map's
+    drawing), its verification a small circle at the symbol's lower right (the verification key's style)."""
+    from geo import sidc
+    from geo.symbols import draw_symbols, symbol_artists
+
     mine = c.symbols() & c.is_dep
     rows = np.flatnonzero(mine)
     _note_callouts(c, c.callouts() & c.is_dep)
     if not len(rows):
         return []
     _outline_units(c, rows[c.drawing[rows] == "unit"])
-    kinds = deployment_kinds(c.shown, c.ranges)
-    for k, kind in enumerate(SYMBOL_KINDS):
-        for ver in VERIFICATION:
-            pick = np.flatnonzero(mine & (kinds == k) & (c.vers == ver))
-            if not len(pick):
-                continue
-            c.ax.scatter(c.px[pick], c.py[pick], s=95, marker=SYMBOL_MARKERS[kind], zorder=7,
-                         **point_style("deployment", ver))
-            if ver == "disputed":
-                c.ax.scatter(c.px[pick], c.py[pick], s=30, marker="x", c=colour("deployment"), linewidths=0.9, zorder=8)
-            if kind not in c.used.kinds:
-                c.used.kinds.append(kind)
-    _near_rings(c, rows[c.drawing[rows] == "near"], 95)
+    codes, labels = sidc.event_symbols(c.shown.iloc[rows])
+    size = max(13.0, c.pt * 1.8)
+    for artist in draw_symbols(c.ax, c.px[rows], c.py[rows], codes, size_pt=size, zorder=7):
+        artist.set_gid("deployment-symbols")  # a symbol is one collection per drawing run, all at its position
+    corner = {}
+    for code in set(codes):  # the symbol's lower right corner, from its anchor (points, y up)
+        art = symbol_artists(code, size_pt=size)
+        corner[code] = (art.width - art.anchor_x - 2.0, -(art.height - art.anchor_y) + 2.0)
+    dx = np.array([corner[k][0] for k in codes]) * c.per_pt
+    dy = np.array([corner[k][1] for k in codes]) * c.per_pt
+    for ver in VERIFICATION:
+        pick = c.vers[rows] == ver
+        if not pick.any():
+            continue
+        bx, by = c.px[rows][pick] + dx[pick], c.py[rows][pick] + dy[pick]
+        c.ax.scatter(bx, by, s=26, marker="o", c="white", linewidths=0, zorder=7.05)
+        c.ax.scatter(bx, by, s=26, marker="o", zorder=7.1, **point_style("deployment", ver))
+        if ver == "disputed":
+            c.ax.scatter(bx, by, s=12, marker="x", c=colour("deployment"), linewidths=0.8, zorder=7.15)
+    for code, label in zip(codes, labels):
+        if (code, label) not in c.used.kinds:
+            c.used.kinds.append((code, label))
+    _near_rings(c, rows[c.drawing[rows] == "near"], (size * 1.5) ** 2)
     _note_drawings(c, rows)
-    return [("Deployments", [legend_point("deployment", "confirmed", SYMBOL_MARKERS[k], SYMBOLS[k]["label"])
-                             for k in SYMBOL_KINDS if k in c.used.kinds])]
+    handles: list[Any] = [_ov.UnitSymbol(code, label) for code, label in c.used.kinds]
+    handles.append(Patch(facecolor="none", edgecolor="none",
+                         label="Small circle at a symbol: its verification"))
+    return [("Deployments (APP-6)", handles)]
 
 
 def shared_sections(c: Canvas) -> list[Section]:
