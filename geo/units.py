@@ -189,6 +189,21 @@ HISTORY: Final = 8
 FADE_DAYS: Final = 14
 
 
+#: From this zoom in, each unit's symbol carries its name as its unique designation (milsymbol's field T).
+DESIGNATION_ZOOM: Final = 9
+#: milsymbol's ``infoSize`` of the designation (its default is 40: too small to read beside a map symbol).
+DESIGNATION_SIZE: Final = 60
+#: Longest designation drawn beside a symbol (longer names end in "…"; the popup has the whole name).
+DESIGNATION_MAX: Final = 28
+
+
+def designation(name: str) -> str:
+    """The unit designation drawn beside a unit's symbol (APP-6 field T): its name, cut to
+    :data:`DESIGNATION_MAX` characters."""
+    text = " ".join(str(name).split())
+    return text if len(text) <= DESIGNATION_MAX else text[:DESIGNATION_MAX - 1].rstrip() + "…"
+
+
 def min_rank_at(zoom: float) -> int:
     """The smallest echelon rank a map at ``zoom`` shows (:data:`UNIT_LOD`)."""
     return next(rank for below, rank in UNIT_LOD if zoom < below)

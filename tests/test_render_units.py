@@ -5,6 +5,7 @@ escaped."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -124,12 +125,22 @@ def test_units_are_drawn_by_milsymbol_offline_with_level_of_detail_age_and_escap
         near = {aff: all(abs(v - w) <= 3 for v, w in zip(colours.get(aff, (0, 0, 0)), rgb))
                 for aff, rgb in (("H", (255, 128, 128)), ("F", (128, 224, 255)))}
         assert near == {"H": True, "F": True}, colours
-        legend = page.evaluate("() => [...document.querySelectorAll('.geo-sw-sidc')].length")
-        assert legend == len(units.symbol_key(table)[0])
+        legend = page.evaluate("""() => [...document.querySelectorAll('.geo-ls')]
+            .filter(s => (s.querySelector('.geo-lt') || {}).textContent?.startsWith('Units as of'))
+            .map(s => [...s.querySelectorAll('.geo-li')].map(li => [!!li.querySelector('.geo-sw-sidc'),
+                                                                     li.textContent]))[0]""")
+        assert [label for symbol, label in legend if symbol] == [label for _, label in units.symbol_key(table)[0]]
         page.screenshot(path=str(ARTIFACTS / "units-layer.png"))
         hostile = table.loc[table["unit"] == HOSTILE].iloc[0]
         page.evaluate(f"() => {{ __m.setView([{hostile.lat}, {hostile.lon}], 9, {{animate: false}}); }}")
         page.wait_for_function(f"() => GeoUnits.stats(__m).symbols.some(s => s.n === {HOSTILE!r})")
+        # zoomed in (units.DESIGNATION_ZOOM), the symbol carries the unit's name, escaped by milsymbol
+        named = page.evaluate(f"""() => {{ const s = GeoUnits.stats(__m).symbols.filter(s => s.n === {HOSTILE!r})[0];
+            const bare = GeoUnits.icon(s.c, {{size: 26}}), full = GeoUnits.icon(s.c, {{size: 26,
+                uniqueDesignation: {units.designation(HOSTILE)!r}, infoSize: {units.DESIGNATION_SIZE}}});
+            return {{width: s.x1 - s.x0, bare: bare.width, full: full.width, svg: full.svg}}; }}""")
+        assert named["width"] == named["full"] > named["bare"]
+        assert "&lt;img" in named["svg"] and "<img" not in named["svg"]
         spot = page.evaluate(f"""() => {{ const s = GeoUnits.stats(__m).symbols.filter(s => s.n === {HOSTILE!r})[0];
             const m = __m.getContainer().getBoundingClientRect();
             return [m.left + (s.x0 + s.x1) / 2, m.top + (s.y0 + s.y1) / 2]; }}""")
@@ -168,3 +179,28 @@ def test_the_html_export_carries_the_units_rounded_like_the_events_under_opsec(t
     assert len(lats) == len(units.drawn(positions, DAY)) and history
     precise = [v for v in lats + history if round(v, 1) != v]
     assert bool(precise) == (decimals is None)  # rounded to 0.1° (about 10 km) under opsec, history included
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("3rd Motor Rifle Brigade", "3rd Motor Rifle Brigade"),
+    ("  22nd   Mechanized\tBrigade ", "22nd Mechanized Brigade"),
+    ("155th Separate Guards Naval Infantry Brigade", "155th Separate Guards Naval…"),
+])
+def test_a_units_designation_is_its_name_cut_to_length(name, shown) -> None:
+    assert units.designation(name) == shown and len(shown) <= units.DESIGNATION_MAX
+
+
+def test_the_deployments_legend_lists_each_app6_symbol_drawn_with_its_mapping() -> None:
+    from geo import sidc
+    from geo.render._layers import build_deployments
+    from tests.factories import make_events
+
+    events = make_events(4, category=["deployment", "deployment", "deployment", "strike"],
+                         equipment=["Iskander-M", "Polonez", "Iskander-M", None], title=["a", "b", "c", "d"])
+    (layer,) = build_deployments(LayerContext(events=events))
+    (main, *_shared) = layer.legend["sections"]
+    codes, labels = sidc.event_symbols(events.iloc[:3])
+    assert main["title"] == "Deployments (APP-6)"
+    assert [(i["sw"]["t"], i["sw"]["c"], i["label"]) for i in main["items"]] == \
+        [("sidc", c, lab) for c, lab in dict(zip(codes, labels)).items()]
+    assert [s["sidc"] for s in json.loads(layer.spec_js)["syms"]] == list(dict.fromkeys(codes))

@@ -31,7 +31,7 @@ def tracker_table(n_units: int = 40, n_dates: int = 30, *, seed: int = 0, start:
             name, side, echelon, parent, sidc = NAMED_UNITS[k]
         else:
             side = ("RUS", "UKR", "BLR")[k % 3]
-            name = f"{k}th {'Motor Rifle' if side != 'UKR' else 'Mechanized'} Battalion"
+            name = f"{_ordinal(k)} {'Motor Rifle' if side != 'UKR' else 'Mechanized'} Battalion"
             echelon, parent = "battalion", NAMED_UNITS[k % len(NAMED_UNITS)][0]
             sidc = ("SFGPUCI----F---" if side == "UKR" else "SHGPUCI----F---")
         lat, lon = 50.5 + rng.random() * 3.0, 30.0 + rng.random() * 6.0
@@ -44,3 +44,9 @@ def tracker_table(n_units: int = 40, n_dates: int = 30, *, seed: int = 0, start:
                          "Parent": parent, "Side": side, "Source": f"https://example.org/tracker/{k}/{int(d)}"})
     frame = pd.DataFrame(rows)
     return frame.rename(columns=columns) if columns else frame
+
+
+def _ordinal(k: int) -> str:
+    """1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st, 22nd."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"

@@ -499,7 +499,7 @@ def build_units(ctx: LayerContext) -> list[Any]:
             "la": round(float(r.lat), 5), "lo": round(float(r.lon), 5), "c": str(r.symbol), "n": text(r.unit),
             "r": int(r.echelon_rank), "a": int(r.age_days), "d": pd.Timestamp(r.date).date().isoformat(),
             "s": text(r.side), "e": text(r.echelon), "p": text(r.parent), "note": text(r.symbol_note),
-            "desc": sidc.parse(str(r.symbol)).describe(),
+            "desc": sidc.parse(str(r.symbol)).describe(), "t": U.designation(text(r.unit)),
             "h": [[d, la, lo, src, ver] for d, la, lo, src, ver in r.history],
             **({"ev": [list(e) for e in latest], "nev": count} if count else {}),
         })
@@ -513,6 +513,7 @@ def build_units(ctx: LayerContext) -> list[Any]:
             f"its age when older than {U.FADE_DAYS} days; zoomed out, only brigades and above.")
     legend = _legend(LAYERS["units"].order, section(f"Units as of {day.isoformat()}", items, note=note))
     spec = {"units": feats, "size": 26, "fade": U.FADE_DAYS, "lod": [list(t) for t in U.UNIT_LOD],
+            "designation_zoom": U.DESIGNATION_ZOOM, "designation_size": U.DESIGNATION_SIZE,
             "day": day.isoformat(), "track": True, "legend": legend}
     return [GeoLayer("units", spec, layer_name="units",
                      extra_js=[("milsymbol", MILSYMBOL_URL), ("geo_units", UNITS_URL)])]

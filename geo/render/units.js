@@ -291,8 +291,13 @@
         var hits = [];
         ctx.font = "600 10px system-ui, sans-serif";
         ctx.textBaseline = "top";
+        var named = map.getZoom() >= (spec.designation_zoom || 99), reach = spec.size * 8;
         kept.forEach(function (k) {
-          var icon = U.icon(k.u.c, {size: spec.size}), x0 = k.x - icon.anchor.x, y0 = k.y - icon.anchor.y;
+          if (k.x < -reach || k.y < -reach || k.x > W + reach || k.y > H + reach) return;  // far off the canvas
+          // zoomed in, the symbol carries the unit's name (its unique designation, milsymbol escapes it)
+          var opts = named && k.u.t ? {size: spec.size, uniqueDesignation: k.u.t, infoSize: spec.designation_size}
+            : {size: spec.size};
+          var icon = U.icon(k.u.c, opts), x0 = k.x - icon.anchor.x, y0 = k.y - icon.anchor.y;
           if (x0 > W || y0 > H || x0 + icon.width < 0 || y0 + icon.height < 0) return;
           var old = k.u.a > spec.fade, img = picture(icon, function () { self._queue(); });
           if (img.complete && img.naturalWidth) {

@@ -487,7 +487,7 @@ def _units(c: Canvas) -> list[Section]:
         return []
     from geo import units as U
     from geo.snapshot._labels import map_zoom
-    from geo.symbols import draw_symbols
+    from geo.symbols import draw_symbols, symbol_artists
 
     day = c.view.filter.end or pd.Timestamp(c.units["date"].max()).date()
     table = U.drawn(c.units, day)
@@ -495,7 +495,7 @@ def _units(c: Canvas) -> list[Section]:
         return []
     x, y = c.tf.transform(table["lon"].to_numpy(dtype=float), table["lat"].to_numpy(dtype=float))
     lat_c = float(np.nanmean(table["lat"].to_numpy(dtype=float)))
-    min_rank = U.min_rank_at(map_zoom(c.ax, c.box, lat_c))
+    min_rank = U.min_rank_at(map_zoom(c.ax, c.box, lat_c))  # the level of detail, as the live map's
     ranks = table["echelon_rank"].to_numpy(dtype=np.int64)
     keep = ((ranks == 0) | (ranks >= min_rank)) & (x >= c.clear[0]) & (x <= c.clear[2]) & (y >= c.clear[1]) \
         & (y <= c.clear[3])
@@ -518,11 +518,18 @@ def _units(c: Canvas) -> list[Section]:
             c.ax.scatter(dots[:, 0], dots[:, 1], s=7, c="#444444", linewidths=0, zorder=7.35)
             c.ax.add_collection(PolyCollection(_track_arrows(tracks, 3.2 * c.per_pt), facecolors="#444444",
                                                edgecolors="none", zorder=7.35, gid="unit-track-arrows"))
+    zoom = map_zoom(c.ax, c.box, lat_c)
+    names = [{"uniqueDesignation": U.designation(str(n)), "infoSize": U.DESIGNATION_SIZE} if zoom >= U.DESIGNATION_ZOOM else {}
+             for n in table["unit"].astype(str).to_numpy()[keep]]  # zoomed in: each symbol carries its name
     draw_symbols(c.ax, x[keep], y[keep], table["symbol"].astype(str).to_numpy()[keep], size_pt=size, zorder=7.5,
-                 alpha=np.where(old, 0.45, 1.0)[keep])
-    for xi, yi, age in zip(x[keep & old], y[keep & old], ages[keep & old]):
-        c.ax.annotate(f"{age} d", (xi, yi), xytext=(size * 0.7, size * 0.35), textcoords="offset points",
-                      fontsize=c.pt, color=INK, zorder=9.4, gid="unit-age",
+                 alpha=np.where(old, 0.45, 1.0)[keep], options=names)
+    codes = table["symbol"].astype(str).to_numpy()[keep]
+    for xi, yi, age, code, opts in zip(x[keep], y[keep], ages[keep], codes, names):
+        if age <= U.FADE_DAYS:
+            continue
+        art = symbol_artists(code, size_pt=size, **opts)  # the age at the symbol's top right, past its name
+        c.ax.annotate(f"{age} d", (xi, yi), xytext=(art.width - art.anchor_x + 1, art.anchor_y - 2),
+                      textcoords="offset points", fontsize=c.pt, color=INK, zorder=9.4, gid="unit-age", va="top",
                       bbox={"facecolor": "white", "edgecolor": "#777777", "linewidth": 0.5, "pad": 0.5})
     symbols, more = U.symbol_key(table.loc[keep])
     handles: list[Any] = [_ov.UnitSymbol(code, label) for code, label in symbols]
