@@ -251,6 +251,28 @@ def drawn(positions: pd.DataFrame, day: dt.date | str, *, own_side: str | None =
     return out
 
 
+def as_deployments(table: pd.DataFrame) -> pd.DataFrame:
+    """Units of an as-of table (:func:`as_of`, :func:`drawn`) as deployment events: one per unit, at its latest
+    report, its equipment (else its type) as the equipment named, so the rules of deployments (range rings
+    from point-located ones only, :mod:`geo.render.rings`) apply to units alike. Ids ``unit:<unit_key>``."""
+    if not len(table):
+        return pd.DataFrame(columns=["id", "title", "category", "equipment", "subcategory", "lat", "lon",
+                                     "geo_precision", "verification", "date_start"])
+    equipment = table["equipment"].astype("string")
+    kind = table["type"].astype("string")
+    return pd.DataFrame({
+        "id": ("unit:" + table["unit_key"].astype("string")).to_numpy(),
+        "title": table["unit"].astype("string").to_numpy(),
+        "category": "deployment",
+        "equipment": equipment.where(equipment.fillna("").str.strip() != "", kind).to_numpy(),
+        "subcategory": kind.to_numpy(),
+        "lat": table["lat"].to_numpy(dtype=float), "lon": table["lon"].to_numpy(dtype=float),
+        "geo_precision": table["geo_precision"].astype("string").fillna("exact").to_numpy(),
+        "verification": table["verification"].astype("string").fillna("reported").to_numpy(),
+        "date_start": pd.to_datetime(table["date"]).to_numpy(),
+    })
+
+
 #: The distinct symbols a legend lists at most (the most frequent first); the rest are counted on one line.
 LEGEND_SYMBOLS: Final = 12
 

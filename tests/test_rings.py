@@ -90,3 +90,48 @@ def test_rings_beyond_the_cap_are_counted_not_drawn() -> None:
     spec = _ring_spec(events)
     assert len(spec["features"]) == MAX_RINGS
     assert "7 more ring(s) not drawn" in spec["legend"]["sections"][0]["note"]
+
+
+def _unit_positions(tmp_path):
+    import pandas as pd
+
+    from geo.io.units import read_positions
+
+    rows = pd.DataFrame({
+        "Unit": ["1st Rocket Artillery Brigade", "2nd Missile Brigade", "3rd Rifle Battalion", "1st Rocket Artillery Brigade"],
+        "Date": ["2024-08-10", "2024-08-10", "2024-08-10", "2024-08-25"],
+        "Latitude": [51.2, 51.6, 51.0, 51.9], "Longitude": [35.1, 35.4, 34.8, 36.0],
+        "Equipment": ["Tornado-S", "Iskander-M", "", "Tornado-S"],
+        "Geo precision": ["exact", "admin2", "exact", "exact"],
+    })
+    path = tmp_path / "units.csv"
+    rows.to_csv(path, index=False)
+    return read_positions(path).frame
+
+
+@pytest.mark.parametrize(("day", "origin"), [("2024-08-20", (51.2, 35.1)), ("2024-08-30", (51.9, 36.0))])
+def test_a_unit_reported_at_a_point_gets_the_ring_of_its_equipment_as_of_the_day(tmp_path, day, origin) -> None:
+    from geo.render import ring_sources
+
+    positions = _unit_positions(tmp_path)
+    rings = ring_origins(ring_sources(None, positions, day), load_ranges())
+    # the Tornado-S brigade at its latest point that day; the Iskander brigade known only to its raion gets none
+    assert list(rings["system"]) == ["Tornado-S"]
+    assert (rings["lat"].iat[0], rings["lon"].iat[0]) == origin
+    events = make_events(1, category="deployment", equipment="Iskander-M", lat=50.5, lon=30.5)
+    both = ring_origins(ring_sources(events, positions, day), load_ranges())
+    assert sorted(both["system"]) == ["Iskander-M", "Tornado-S"]
+    assert ring_sources(events, positions, "2024-08-01") is events  # no unit reported yet
+
+
+def test_the_ranges_layer_draws_the_rings_of_units(tmp_path) -> None:
+    import datetime as dt
+
+    from geo.render import build_map
+
+    positions = _unit_positions(tmp_path)
+    m = build_map(grid_boundaries(), None, basemap="none", fit=False, units=positions,
+                  window=(dt.date(2024, 8, 1), dt.date(2024, 8, 20)))
+    specs = [s for s in layer_specs(m) if s.get("pane") == "geoRings"]
+    assert len(specs) == 1 and len(specs[0]["features"]) == 1
+    assert specs[0]["features"][0]["tt"][0].startswith("Tornado-S")

@@ -118,3 +118,23 @@ def test_the_png_with_units_is_deterministic_and_differs_from_the_one_without(po
     hidden = export("png", events, boundaries, view.replace(layers=tuple(n for n in view.layers if n != "units")),
                     index=index, generated=GENERATED, units=positions)
     assert hidden != first
+
+
+def test_a_unit_reported_at_a_point_with_its_equipment_gets_its_range_ring(tmp_path):
+    events, boundaries, index, view = snapshot_inputs()
+    rows = pd.DataFrame({"Unit": ["1st Rocket Artillery Brigade"], "Date": ["2024-08-10"], "Latitude": [50.5],
+                         "Longitude": [31.0], "Equipment": ["Tornado-S"], "Geo precision": ["exact"]})
+    path = tmp_path / "units.csv"
+    rows.to_csv(path, index=False)
+    positions = read_positions(path).frame
+    no_deployments = events.loc[events["category"] != "deployment"]
+    view = view.replace(filter=EventFilter(start=DAY - dt.timedelta(days=30), end=DAY), bbox=(28.0, 49.0, 34.0, 52.0))
+
+    def rings(units_frame):
+        fig = render_figure(no_deployments, boundaries, view, index=index, generated=GENERATED, units=units_frame)
+        mx = next(ax for ax in fig.axes if hasattr(ax, "scale_km"))
+        return [line for c in mx.collections if isinstance(c, LineCollection) and c.get_zorder() == 4.5
+                for line in c.get_segments() if len(line) == 192]  # geodesic rings: 192 vertices each
+
+    assert not rings(None)
+    (ring,) = rings(positions)  # the Tornado-S's range around the unit

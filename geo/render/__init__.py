@@ -71,6 +71,7 @@ if TYPE_CHECKING:
         MAX_RINGS as MAX_RINGS,
         RING_COLOURS as RING_COLOURS,
         ring_origins as ring_origins,
+        ring_sources as ring_sources,
     )
     from geo.render.style import (
         DRAW_STYLE as DRAW_STYLE,
@@ -105,6 +106,7 @@ _HOME: Final[dict[str, str]] = {
     "restore_group": "_drawing",
     "stable_names": "_map",
     "ring_origins": "rings",
+    "ring_sources": "rings",
     "to_mgrs": "mgrs",
 }
 

@@ -36,7 +36,14 @@ from geo.render._geometry import GEOMETRY_SCALE, LEVEL_WORDS, locate_units, prep
 from geo.render.labels import label_spec
 from geo.render.legend import section
 from geo.render.ranges import geodesic_ring
-from geo.render.rings import KIND_LABELS, MAX_RINGS, RING_COLOURS, ring_rows, unringed as unringed_count
+from geo.render.rings import (
+    KIND_LABELS,
+    MAX_RINGS,
+    RING_COLOURS,
+    ring_rows,
+    ring_sources,
+    unringed as unringed_count,
+)
 from geo.schema import CATEGORIES, GEO_PRECISION, VERIFICATION, precision_drawing
 
 Mode = Literal["auto", "points", "cells"]
@@ -79,6 +86,16 @@ class LayerContext:
         if self.events is None:
             return None
         return prepare_events(self.events, self.boundaries, self.ranges)
+
+    @cached_property
+    def ring_prepared(self) -> PreparedEvents | None:
+        """The deployments range rings come from: the events', and the units' as of the window's end
+        (:func:`geo.render.rings.ring_sources`)."""
+        if self.units is None or not len(self.units):
+            return self.prepared
+        day = self.window[1] if self.window is not None else pd.Timestamp(self.units["date"].max()).date()
+        sources = ring_sources(self.events, self.units, day)
+        return prepare_events(sources, self.boundaries, self.ranges) if sources is not None else None
 
     @cached_property
     def payload_mode(self) -> str:
@@ -331,7 +348,7 @@ def build_deployments(ctx: LayerContext) -> list[Any]:
 
 
 def build_ranges(ctx: LayerContext) -> list[Any]:
-    rings, unringed = ring_rows(ctx.prepared, ctx.ranges), unringed_count(ctx.prepared, ctx.ranges)
+    rings, unringed = ring_rows(ctx.ring_prepared, ctx.ranges), unringed_count(ctx.ring_prepared, ctx.ranges)
     if not len(rings) and not unringed:
         return []
     dropped = max(len(rings) - MAX_RINGS, 0)
@@ -354,7 +371,7 @@ def build_ranges(ctx: LayerContext) -> list[Any]:
         lines = [f"{row['system']}{variant}: {row['range_km']:g} km",
                  f"published range {low:g}–{high:g} km · confidence {row['confidence']}" if pd.notna(low) and pd.notna(high) else f"confidence {row['confidence']}",
                  *[f"also {o['variant'] or o['system']}: {o['range_km']:g} km (inside this ring)" for _i, o in others.iterrows()],
-                 f"{ring.events} deployment event(s) at this place · origin: "
+                 f"{ring.events} deployment(s) or unit(s) at this place · origin: "
                  + ("within a few km (near)" if ring.approx else "their point"),
                  f"source: {row['source']}"]
         features.append({"g": [[encode_lines(lat, lon, np.array([0]), GEOMETRY_SCALE)[0]]], "s": style_index[key], "tt": lines})
@@ -362,7 +379,8 @@ def build_ranges(ctx: LayerContext) -> list[Any]:
     if rings["approx"].any():
         items.append(({"t": "line", "c": "#555555", "w": 1.2, "d": [2, 6], "o": 0.8}, "From a near point (within a few km)"))
     note = ("Geodesic rings at the maximum range from public sources (data/weapon_ranges.csv); figures are "
-            "uncertain. One ring per system and place, only for deployments located to a point.")
+            "uncertain. One ring per system and place, only for deployments located to a point (units count as "
+            "deployments of the equipment they report).")
     if unringed:
         note += f" {unringed} deployment(s) known only to a raion, oblast or country: no ring."
     if dropped:

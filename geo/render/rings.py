@@ -11,7 +11,8 @@ import pandas as pd
 
 from geo.render._events import POINT_PRECS, PREC, PreparedEvents, classify_deployments, prepare_events
 
-__all__ = ["KIND_LABELS", "MAX_RINGS", "RING_COLOURS", "deployment_kinds", "ring_origins", "ring_rows", "unringed"]
+__all__ = ["KIND_LABELS", "MAX_RINGS", "RING_COLOURS", "deployment_kinds", "ring_origins", "ring_rows", "ring_sources",
+           "unringed"]
 
 #: Rings drawn at most (most events first); the rest are counted in the legend.
 KIND_LABELS: Final = {"ballistic_missile": "Ballistic missile", "rocket_artillery": "Rocket artillery",
@@ -76,3 +77,21 @@ def ring_origins(events: pd.DataFrame, ranges: pd.DataFrame, boundaries: Any = N
 def deployment_kinds(events: pd.DataFrame, ranges: pd.DataFrame | None) -> np.ndarray:
     """The deployment kind (index into :data:`geo.render.style.SYMBOL_KINDS`) of every row: its symbol."""
     return classify_deployments(events, ranges)[0]
+
+
+def ring_sources(events: pd.DataFrame | None, units: pd.DataFrame | None, day: Any) -> pd.DataFrame | None:
+    """What range rings are drawn from: the deployment events, and the units as of ``day``
+    (:func:`geo.units.drawn`) as deployments of the equipment (else the type) they report
+    (:func:`geo.units.as_deployments`): a Tornado-S brigade reported at a point gets the Tornado-S ring. The
+    same rule then applies to both: only those located to a point (exact or near) get a ring."""
+    if units is None or not len(units) or day is None:
+        return events
+    from geo import units as U
+
+    table = U.as_of(units, day)
+    if not len(table):
+        return events
+    found = U.as_deployments(table)
+    if events is None or not len(events):
+        return found
+    return pd.concat([events, found], ignore_index=True)

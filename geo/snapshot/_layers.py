@@ -31,6 +31,7 @@ from geo.areas import for_window
 from geo.layers import LAYERS
 from geo.places import label_points
 from geo.render.ranges import load_ranges
+from geo.render.rings import ring_sources
 from geo.render.style import (
     BOUNDARY_STYLES,
     CATEGORY_COLOURS,
@@ -182,7 +183,8 @@ def prepare(ax: Axes, view: View, shown: pd.DataFrame, *, boundaries: Any, index
     drawing[~located] = "none"
     cats = _text(shown, "category", "other").to_numpy()
     is_dep = cats == "deployment"
-    if ranges is None and is_dep.any() and {"deployments", "ranges"} & set(view.layers):
+    has_units = units is not None and len(units) > 0  # units are deployments of what they report, for rings
+    if ranges is None and (is_dep.any() or has_units) and {"deployments", "ranges"} & set(view.layers):
         ranges = load_ranges()  # read once for the symbols and the rings
     sx, sy = tf.transform(lon, lat)
     fig = ax.figure
@@ -552,9 +554,15 @@ def _units(c: Canvas) -> list[Section]:
 
 
 def _ranges(c: Canvas) -> list[Section]:
-    if not c.is_dep.any() or c.ranges is None:
+    """Range rings from the point-located deployments and units (:func:`geo.render.rings.ring_sources`)."""
+    has_units = c.units is not None and len(c.units) > 0
+    if (not c.is_dep.any() and not has_units) or c.ranges is None:
         return []
-    sec = _ov.draw_ranges(c.ax, c.shown, c.ranges, c.boundaries, c.tf, c.clear, fontsize=c.pt)
+    day = (c.view.filter.end or pd.Timestamp(c.units["date"].max()).date()) if has_units else None
+    sources = ring_sources(c.shown, c.units, day)
+    if sources is None or not len(sources):
+        return []
+    sec = _ov.draw_ranges(c.ax, sources, c.ranges, c.boundaries, c.tf, c.clear, fontsize=c.pt)
     return [sec] if sec else []
 
 
