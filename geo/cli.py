@@ -55,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     i.add_argument("files", nargs="+", metavar="FILE")
     i.add_argument("--format", choices=FORMAT_CHOICES, default="auto", help="input format (default: detect)")
-    i.add_argument("--store", help="GeoPackage store (default: $GEO_STORE or data/events.gpkg)")
+    i.add_argument("--store", help="the store: a GeoPackage path or a postgresql:// URL (default: $GEO_STORE or "
+                   "data/events.gpkg)")
     i.add_argument("--rejects", metavar="CSV", help="write rejected/duplicate rows with reasons to this CSV")
     i.add_argument("--dry-run", action="store_true", help="report only; store nothing")
     i.add_argument("--units", action="store_true",
@@ -137,7 +138,8 @@ def _parser() -> argparse.ArgumentParser:
     _provenance_arg(s)
     s.add_argument("--generated", metavar="TIME",
                    help="generation time printed in the footer, ISO (default: now, UTC); fix it to reproduce a file")
-    s.add_argument("--store", help="GeoPackage store (default: $GEO_STORE or data/events.gpkg)")
+    s.add_argument("--store", help="the store: a GeoPackage path or a postgresql:// URL (default: $GEO_STORE or "
+                   "data/events.gpkg)")
     _boundary_args(s)
     s.set_defaults(func=_cmd_snapshot)
 
@@ -159,7 +161,33 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--rejects", metavar="CSV", help="write the rejected rows with their reasons to this CSV")
     _date_order_args(u)
     u.set_defaults(func=_cmd_units)
+
+    st = sub.add_parser("store", help="manage stores (GeoPackage files, PostGIS databases)")
+    ssub = st.add_subparsers(title="store commands")
+    c = ssub.add_parser(
+        "copy",
+        help="copy every event from one store to another",
+        description="Copy every event (every column, provenance included) from one store to another: a GeoPackage "
+        "path or a postgresql:// URL, either way. One transaction in the target; events already there are "
+        "skipped, so a copy can be repeated.",
+    )
+    c.add_argument("--from", dest="source", required=True, metavar="STORE", help="the store to read")
+    c.add_argument("--to", dest="target", required=True, metavar="STORE", help="the store to add to (made if missing)")
+    c.set_defaults(func=_cmd_store_copy)
     return p
+
+
+def _cmd_store_copy(args: argparse.Namespace) -> int:
+    from geo.service import copy_store
+    from geo.stores import open_store
+
+    source, target = open_store(args.source), open_store(args.target)
+    if not source.exists():
+        raise GeoError(f"expected a store with events to copy from, got none at {source.location}")
+    read, added = copy_store(source, target)
+    print(f"copied {read} events from {source.location} to {target.location}: {added} new, "
+          f"{read - added} already there")
+    return 0
 
 
 def _boundary_args(p: argparse.ArgumentParser) -> None:
@@ -235,11 +263,11 @@ def _print_report(report: Any, limit: int = 20) -> None:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from geo.ingest import prepare_import
-    from geo.store import EventStore
+    from geo.stores import open_store
 
     if args.units:
         return _import_units(args)
-    store = EventStore(args.store)
+    store = open_store(args.store)
     if not args.dry_run:
         store.exists()  # a file that is not a store is an error (exit 1) before any file is read
     index = _index(args)
@@ -257,7 +285,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         if args.dry_run:
             continue
         result = store.add(report.frame, source=report.file, sha256=report.sha256)
-        print(f"  stored: {result.added} new, {result.already_stored} already in {store.path}")
+        print(f"  stored: {result.added} new, {result.already_stored} already in {store.location}")
     return status
 
 
@@ -348,21 +376,11 @@ def _snapshot_view(args: argparse.Namespace) -> Any:
 
 
 def _snapshot_events(args: argparse.Namespace, index: Any) -> tuple[Any, str]:
-    from pathlib import Path
+    from geo.service import events_or_sample
+    from geo.stores import open_store
 
-    from geo import io
-    from geo.join import enrich
-    from geo.store import EventStore
-
-    store = EventStore(args.store)
-    if store.count() > 0:  # a file that is not a store is an error (exit 1), never the sample data instead
-        return store.read(), f"store {store.path}"
-    sample = Path(__file__).resolve().parents[1] / "data" / "sample_events.csv"
-    frame = io.read_events(sample).frame
-    if index is not None:
-        frame = enrich(frame, index)
-    state = "holds no events" if store.path.exists() else "does not exist yet"
-    return frame, f"sample data ({sample.name}; the store {store.path} {state})"
+    # a store that cannot be read is an error (exit 1), never the sample data instead
+    return events_or_sample(open_store(args.store), index)
 
 
 def _snapshot_areas(args: argparse.Namespace, files: Sequence[str]) -> Any:

@@ -191,6 +191,22 @@ class EventStore:
         self.path = Path(path) if path is not None else default_path()
         self.timeout = timeout
 
+    @property
+    def location(self) -> str:
+        """Where the store is, as messages name it (its path)."""
+        return str(self.path)
+
+    def __str__(self) -> str:
+        return self.location
+
+    def version(self) -> str:
+        """A token that changes whenever the store does (its file's time and size); "none" while there is no
+        file. A cache key: cheap, reads nothing."""
+        if not self.path.exists():
+            return "none"
+        stat = self.path.stat()
+        return f"{self.path}:{stat.st_mtime_ns}:{stat.st_size}"
+
     # -- reading ---------------------------------------------------------------------------------------
 
     def exists(self) -> bool:
@@ -982,9 +998,16 @@ def _from_storage(raw: pd.DataFrame, admin: pd.DataFrame, sources: pd.DataFrame)
         if "join_method" in raw.columns:  # a joined event without disagreement: ''
             stored = raw["admin_mismatch"] if "admin_mismatch" in raw.columns else pd.Series(pd.NA, index=raw.index)
             data["admin_mismatch"] = stored.astype("string").mask(raw["join_method"].notna() & stored.isna(), "")
-    frame = conform(pd.DataFrame(data, index=raw.index))
+    return canonical(pd.DataFrame(data, index=raw.index))
+
+
+def canonical(stored: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A store's events (canonical and join columns, any missing added empty) as every store's ``read``
+    returns them: canonical dtypes, join columns as categories, a point geometry from lon/lat (EPSG:4326)."""
+    stored = stored.reset_index(drop=True)
+    frame = conform(stored)
     for col, dtype in JOIN_DTYPES.items():
-        values = pd.Series(data[col]) if col in data else pd.Series([pd.NA] * len(raw))
+        values = stored[col] if col in stored.columns else pd.Series([pd.NA] * len(stored))
         values = values.reset_index(drop=True)
         if dtype == "category":
             frame[col] = values.astype("string").astype("category")

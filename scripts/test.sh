@@ -8,7 +8,8 @@
 #
 # Tests that need ../shared/geodata skip with a reason when it is absent; browser tests need Chromium,
 # installed here from Debian when missing, and poppler-utils (pdftotext) for the snapshot PDF test
-# (GEO_SKIP_APT=1 skips that step). Arguments are passed on to pytest.
+# (GEO_SKIP_APT=1 skips that step). PostgreSQL and PostGIS come from Debian too (scripts/postgis.sh starts a
+# throwaway cluster for the store contract tests). Arguments are passed on to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,19 @@ apt_install() {  # apt_install COMMAND PACKAGE WHY
 }
 apt_install chromium chromium "the browser tests"
 apt_install pdftotext poppler-utils "the snapshot PDF text test"
+
+# A throwaway PostGIS cluster for the store contract tests (tests/test_store_contract.py run against both the
+# GeoPackage and PostGIS); GEO_TEST_POSTGIS=URL uses a server of your own, GEO_SKIP_POSTGIS=1 skips them.
+if [ -z "${GEO_TEST_POSTGIS:-}" ] && [ "${GEO_SKIP_POSTGIS:-0}" != "1" ]; then
+  PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/geo-postgis.XXXXXX")"
+  trap 'bash scripts/postgis.sh stop "$PG_DIR" >/dev/null 2>&1 || true; rm -rf "$PG_DIR"' EXIT
+  if PG_URL="$(bash scripts/postgis.sh start "$PG_DIR" | tail -n 1)" && [ -n "$PG_URL" ]; then
+    export GEO_TEST_POSTGIS="$PG_URL"
+    echo "PostGIS for the store tests: $GEO_TEST_POSTGIS" >&2
+  else
+    echo "warning: could not start PostGIS (scripts/postgis.sh); the PostGIS store tests will skip" >&2
+  fi
+fi
 
 "$PY" -m ruff check .
 GEO_TEST_VENV=1 "$PY" -m pytest "$@"

@@ -17,14 +17,14 @@ from typing import Any, NoReturn
 import pandas as pd
 import streamlit as st
 
-from geo import io, join, render
+from geo import join, render
 from geo.areas import AreaStore
 from geo.boundaries import Boundaries, load_boundaries
 from geo.errors import StoreError
-from geo.store import EventStore
+from geo.service import SAMPLE, events_or_sample
+from geo.stores import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "sample_events.csv"
 STATIC = ROOT / "static"
 
 
@@ -72,31 +72,24 @@ def current_boundaries() -> Loaded:
     return boundaries(_countries(), os.environ.get("GEO_BOUNDARIES_SOURCE") or None)
 
 
-def store() -> EventStore:
-    return EventStore()
+def store() -> Store:
+    """The app's store: ``$GEO_STORE`` (a GeoPackage path or a postgresql:// URL), else the default file."""
+    return open_store()
 
 
-def _store_version() -> tuple[str, float, int]:
-    s = store()
-    if not s.path.exists():
-        return (str(s.path), 0.0, 0)
-    stat = s.path.stat()
-    return (str(s.path), stat.st_mtime, stat.st_size)
+def _store_version() -> str:
+    try:
+        return store().version()
+    except StoreError as exc:
+        _stop(exc)
 
 
 @st.cache_resource(show_spinner="Loading events…", max_entries=2)
-def _events(version: tuple[str, float, int], sample_mtime: float, _index: Any, index_key: int) -> tuple[pd.DataFrame, str]:
-    s = store()
-    if s.count() > 0:  # StoreError when the file is not a store: never the sample instead
-        return s.read(), f"store {s.path}"
-    frame = io.read_events(SAMPLE).frame
-    if _index is not None:
-        frame = join.enrich(frame, _index)
-    state = "holds no events" if s.path.exists() else "does not exist yet"
-    return frame, f"sample data ({SAMPLE.name}; the store {s.path} {state})"
+def _events(version: str, sample_mtime: float, _index: Any, index_key: int) -> tuple[pd.DataFrame, str]:
+    return events_or_sample(store(), _index)  # StoreError when the store cannot be read: never the sample
 
 
-def _events_key(loaded: Loaded) -> tuple[tuple[str, float, int], float, int]:
+def _events_key(loaded: Loaded) -> tuple[str, float, int]:
     return _store_version(), SAMPLE.stat().st_mtime, id(loaded.index)
 
 

@@ -1,0 +1,266 @@
+"""The event store in PostGIS (``GEO_STORE=postgresql://...``): one database a team reads and writes at once.
+
+Schema (made on first write, in the database's ``public`` schema unless the URL names another with
+``?options=-csearch_path%3D...``):
+
+* ``geo_events``: one row per event, every canonical and join column (:data:`geo.schema.EVENT_DTYPES`,
+  :data:`geo.schema.JOIN_DTYPES`) typed (text, timestamp, double precision, bigint, boolean), ``geom``
+  (Point, EPSG:4326, from lon/lat), ``import_id`` (the import that stored it) and ``seq`` (the order stored).
+  Indexes: the primary key on ``id``, GiST on ``geom``, B-tree on the event interval
+  (``date_start``, ``coalesce(date_end, date_start)``).
+* ``geo_imports``: the import log, one row per committed import: file, sha256, ``imported_at`` (the
+  server's time), ``imported_by`` (the database role), offered, added.
+
+Guarantees (as :class:`geo.store.EventStore`'s):
+
+* **An import is one transaction**: the events go to a temporary table by ``COPY`` (CSV written by Arrow, not
+  row inserts), then ``INSERT … SELECT … ON CONFLICT (id) DO NOTHING`` and the log row, committed together. A
+  client killed at any point (``kill -9``) leaves nothing: the server rolls the open transaction back.
+* **Concurrent imports never lose or duplicate a row**: ids are stable (:func:`geo.schema.stable_id`) and the
+  primary key decides; each import's ``added`` counts the rows it stored itself.
+* Rows without id or start date, or with lon/lat out of range, are refused by a CHECK constraint (the whole
+  import is rolled back), as in the GeoPackage.
+* A database that cannot be reached, or a ``geo_events`` table of another shape, is a
+  :class:`~geo.errors.StoreError` naming the store (its URL without a password), never "empty".
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from geo.errors import StoreError
+from geo.schema import CRS, EVENT_DTYPES, JOIN_DTYPES, conform
+from geo.store import AddResult, canonical
+
+EVENTS: Final = "geo_events"
+IMPORTS: Final = "geo_imports"
+COLUMNS: Final = {**EVENT_DTYPES, **JOIN_DTYPES}
+_SQL_TYPE: Final = {"string": "text", "category": "text", "datetime64[ns]": "timestamp", "float64": "double precision",
+                    "Int64": "bigint", "boolean": "boolean"}
+#: Rows written to the server per COPY chunk (bounded memory for any import size).
+CHUNK_ROWS: Final = 200_000
+#: Whether a table of that name is in the store's own schema (the first of its search path), not any other.
+_HERE: Final = "SELECT to_regclass(format('%%I.%%I', current_schema(), %s::text)) IS NOT NULL"
+_LOCK: Final = 0x6765_6F73  # the advisory lock taken while the schema is made ("geos")
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password (what messages show)."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def _schema_sql() -> list[str]:
+    cols = ",\n  ".join(f'"{c}" {_SQL_TYPE[t]}' for c, t in COLUMNS.items() if c != "id")
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {IMPORTS} (
+  import_id bigserial PRIMARY KEY, file text, sha256 text, imported_at timestamptz NOT NULL DEFAULT now(),
+  imported_by text NOT NULL DEFAULT current_user, offered bigint NOT NULL, added bigint NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS {EVENTS} (
+  id text PRIMARY KEY,
+  {cols},
+  geom geometry(Point, 4326),
+  import_id bigint REFERENCES {IMPORTS} (import_id),
+  seq bigserial,
+  CONSTRAINT events_guard CHECK (id <> '' AND date_start IS NOT NULL AND lon BETWEEN -180 AND 180
+                                 AND lat BETWEEN -90 AND 90))""",
+        f"CREATE INDEX IF NOT EXISTS {EVENTS}_geom ON {EVENTS} USING gist (geom)",
+        f"CREATE INDEX IF NOT EXISTS {EVENTS}_interval ON {EVENTS} (date_start, (coalesce(date_end, date_start)))",
+        f"CREATE INDEX IF NOT EXISTS {EVENTS}_seq ON {EVENTS} (seq)",
+    ]
+
+
+class PostgisStore:
+    """Events in a PostGIS database; see the module docstring for the schema and the guarantees."""
+
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+        self.url = url
+        self.timeout = timeout
+
+    @property
+    def location(self) -> str:
+        return redacted(self.url)
+
+    def __str__(self) -> str:
+        return self.location
+
+    def version(self) -> str:
+        """A token that changes whenever an import commits (the last import's id and the event count); "none"
+        while the database holds no events table."""
+        if not self.exists():
+            return "none"
+        with self._connect() as con:
+            last, n = con.execute(f"SELECT (SELECT coalesce(max(import_id), 0) FROM {IMPORTS}), "
+                                  f"(SELECT count(*) FROM {EVENTS})").fetchone()  # type: ignore[misc]
+        return f"{self.location}:{last}:{n}"
+
+    def _connect(self):  # noqa: ANN202  (psycopg.Connection, imported lazily)
+        import psycopg
+
+        try:
+            return psycopg.connect(self.url, connect_timeout=max(1, int(self.timeout)))
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot reach the PostGIS store {self.location}: {exc}".strip()) from exc
+
+    def _fail(self, what: str, exc: Exception) -> StoreError:
+        return StoreError(f"{what} the PostGIS store {self.location}: {exc}".strip())
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        """Whether the database holds the events table (a table of another shape is a StoreError)."""
+        import psycopg
+
+        with self._connect() as con:
+            try:
+                row = con.execute(_HERE, (EVENTS,)).fetchone()
+                if not row or not row[0]:
+                    return False
+                have = {r[0] for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                    "AND table_schema = current_schema()", (EVENTS,))}
+            except psycopg.Error as exc:
+                raise self._fail("cannot read", exc) from exc
+        missing = sorted({"id", "date_start", "lon", "lat", "geom"} - have)
+        if missing:
+            raise StoreError(f"expected a PostGIS events table {EVENTS} with columns id, date_start, lon, lat, geom "
+                             f"in {self.location}, got one without {', '.join(missing)}")
+        return True
+
+    def count(self) -> int:
+        if not self.exists():
+            return 0
+        with self._connect() as con:
+            return int(con.execute(f"SELECT count(*) FROM {EVENTS}").fetchone()[0])  # type: ignore[index]
+
+    def read(self) -> gpd.GeoDataFrame:
+        """Every stored event as a GeoDataFrame (EPSG:4326) in the canonical + join columns, in the order
+        stored (the same frame :meth:`geo.store.EventStore.read` gives for the same imports)."""
+        import psycopg
+
+        if not self.exists():
+            return canonical(pd.DataFrame())
+        names = ", ".join(f'"{c}"' for c in COLUMNS)
+        buf = io.BytesIO()
+        with self._connect() as con, con.cursor() as cur:
+            try:
+                with cur.copy(f"COPY (SELECT {names} FROM {EVENTS} ORDER BY seq) TO STDOUT (FORMAT csv)") as copy:
+                    for block in copy:
+                        buf.write(block)
+            except psycopg.Error as exc:
+                raise self._fail("cannot read", exc) from exc
+        return _from_csv(buf.getvalue())
+
+    def imports(self) -> pd.DataFrame:
+        """The import log: one row per committed import (plus who imported it)."""
+        if not self.exists():
+            return pd.DataFrame(columns=["file", "sha256", "imported_at", "offered", "added", "imported_by"])
+        with self._connect() as con:
+            rows = con.execute(f"SELECT file, sha256, imported_at, offered, added, imported_by FROM {IMPORTS} "
+                               "ORDER BY import_id").fetchall()
+        return pd.DataFrame(rows, columns=["file", "sha256", "imported_at", "offered", "added", "imported_by"])
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def add(self, events: pd.DataFrame, *, source: str = "", sha256: str = "") -> AddResult:
+        """Add ``events`` in one transaction (COPY into a temporary table, then insert what is not stored
+        yet), with a row in the import log; ids already stored are skipped."""
+        import psycopg
+
+        frame = events if set(EVENT_DTYPES) <= set(events.columns) else conform(events)
+        frame = frame.reset_index(drop=True)
+        names = ", ".join(f'"{c}"' for c in COLUMNS)
+        with self._connect() as con:
+            try:
+                with con.transaction():
+                    self._ensure_schema(con)
+                    if not len(frame):
+                        return AddResult(0, 0)
+                    con.execute(f"CREATE TEMP TABLE incoming (LIKE {EVENTS} INCLUDING DEFAULTS) ON COMMIT DROP")
+                    con.execute("ALTER TABLE incoming DROP COLUMN seq, DROP COLUMN geom, DROP COLUMN import_id, "
+                                "ADD COLUMN ord bigint GENERATED ALWAYS AS IDENTITY")  # the file's row order
+                    with con.cursor() as cur, cur.copy(f"COPY incoming ({names}) FROM STDIN (FORMAT csv)") as copy:
+                        for start in range(0, len(frame), CHUNK_ROWS):
+                            copy.write(_to_csv(frame.iloc[start:start + CHUNK_ROWS]))
+                    import_id = con.execute(
+                        f"INSERT INTO {IMPORTS} (file, sha256, offered, added) VALUES (%s, %s, %s, 0) "
+                        "RETURNING import_id", (source, sha256, len(frame))).fetchone()[0]  # type: ignore[index]
+                    # one row per id even when the file repeats one (the first wins, as in the GeoPackage), stored
+                    # in the file's order
+                    added = con.execute(
+                        f"INSERT INTO {EVENTS} ({names}, geom, import_id) "
+                        f"SELECT {names}, ST_SetSRID(ST_MakePoint(lon, lat), 4326), %s FROM "
+                        "(SELECT DISTINCT ON (id) * FROM incoming ORDER BY id, ord) AS firsts ORDER BY ord "
+                        "ON CONFLICT (id) DO NOTHING", (import_id,)).rowcount
+                    con.execute(f"UPDATE {IMPORTS} SET added = %s WHERE import_id = %s", (added, import_id))
+            except psycopg.errors.CheckViolation as exc:
+                raise StoreError(f"nothing stored in {self.location}: an event without id or start date, or with "
+                                 f"lon/lat out of range ({exc.diag.message_primary})") from exc
+            except psycopg.Error as exc:
+                raise self._fail("nothing stored in", exc) from exc
+        return AddResult(len(frame), int(added))
+
+    def _ensure_schema(self, con) -> None:  # noqa: ANN001
+        if con.execute(_HERE, (EVENTS,)).fetchone()[0]:  # type: ignore[index]
+            return
+        con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))  # two first imports: one makes the schema
+        for sql in _schema_sql():
+            con.execute(sql)
+
+
+# --- CSV both ways (COPY's own format: an empty unquoted field is NULL, "" an empty string) -------------
+
+
+def _to_csv(frame: pd.DataFrame) -> bytes:
+    arrays, names = [], []
+    for col, dtype in COLUMNS.items():
+        values = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index)
+        if dtype.startswith("datetime"):
+            arr = pa.array(pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[us]"), pa.timestamp("us"),
+                           from_pandas=True)
+        elif dtype == "float64":
+            arr = pa.array(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float), pa.float64(), from_pandas=True)
+        elif dtype == "Int64":
+            arr = pa.array(pd.array(values, dtype="Int64"), pa.int64())
+        elif dtype == "boolean":
+            arr = pa.array(pd.array(values, dtype="boolean"), pa.bool_())
+        else:
+            arr = pa.array(values.astype("string"), pa.string())
+        arrays.append(arr)
+        names.append(col)
+    buf = io.BytesIO()
+    pacsv.write_csv(pa.table(arrays, names=names), buf, pacsv.WriteOptions(include_header=False))
+    return buf.getvalue()
+
+
+def _from_csv(data: bytes) -> gpd.GeoDataFrame:
+    types = {c: (pa.timestamp("us") if t.startswith("datetime") else pa.float64() if t == "float64"
+                 else pa.int64() if t == "Int64" else pa.bool_() if t == "boolean" else pa.string())
+             for c, t in COLUMNS.items()}
+    if not data:
+        return canonical(pd.DataFrame())
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=list(COLUMNS)),
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                             quoted_strings_can_be_null=False, true_values=["t"],
+                                             false_values=["f"]),
+    )
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(),
+                                          pa.bool_(): pd.BooleanDtype()}.get)
+    for col, dtype in COLUMNS.items():
+        if dtype.startswith("datetime"):
+            frame[col] = frame[col].astype("datetime64[ns]")
+        elif dtype == "float64":
+            frame[col] = frame[col].astype(np.float64)
+    return canonical(frame)
+
+
+__all__ = ["CHUNK_ROWS", "COLUMNS", "CRS", "EVENTS", "IMPORTS", "PostgisStore", "redacted"]

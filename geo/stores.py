@@ -1,0 +1,77 @@
+"""The store interface: what every event store does, and the one place that picks the store.
+
+:class:`Store` is the protocol both implementations follow:
+
+* :class:`geo.store.EventStore`, an embedded GeoPackage (the default: one analyst, offline);
+* :class:`geo.postgis.PostgisStore`, a shared PostGIS database (a team).
+
+:func:`open_store` chooses by the ``GEO_STORE`` setting (or an explicit one): a ``postgresql://`` (or
+``postgres://``) URL is PostGIS, anything else a GeoPackage path. The CLI and the app open their store here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.store import AddResult
+
+#: URL schemes that name a PostGIS store.
+POSTGIS_SCHEMES = ("postgresql://", "postgres://")
+
+
+@runtime_checkable
+class Store(Protocol):
+    """An event store: idempotent, transactional imports and reads of the canonical frame."""
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages (a path, or a URL without its password)."""
+        ...
+
+    def exists(self) -> bool:
+        """Whether the store holds events (a store that cannot be read raises StoreError, never False)."""
+        ...
+
+    def version(self) -> str:
+        """A cheap token that changes whenever the store does ("none" while there is no store at all)."""
+        ...
+
+    def count(self) -> int:
+        """How many events are stored."""
+        ...
+
+    def read(self) -> gpd.GeoDataFrame:
+        """Every stored event in the canonical and join columns (EPSG:4326), in the order stored."""
+        ...
+
+    def imports(self) -> pd.DataFrame:
+        """The import log: file, sha256, imported_at, offered, added (one row per committed import)."""
+        ...
+
+    def add(self, events: pd.DataFrame, *, source: str = "", sha256: str = "") -> AddResult:
+        """Store ``events`` in one transaction, skipping ids already stored, with a row in the import log."""
+        ...
+
+
+def is_postgis(spec: str | os.PathLike[str] | None) -> bool:
+    """Whether a store setting names a PostGIS database."""
+    return spec is not None and str(spec).strip().lower().startswith(POSTGIS_SCHEMES)
+
+
+def open_store(spec: str | os.PathLike[str] | None = None) -> Store:
+    """The store named by ``spec``, else by ``$GEO_STORE``, else the default GeoPackage
+    (:func:`geo.store.default_path`)."""
+    from geo.store import EventStore
+
+    chosen = spec if spec is not None and str(spec).strip() else os.environ.get("GEO_STORE") or None
+    if is_postgis(chosen):
+        from geo.postgis import PostgisStore
+
+        return PostgisStore(str(chosen).strip())
+    return EventStore(Path(chosen) if chosen is not None else None)

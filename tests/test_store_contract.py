@@ -1,0 +1,242 @@
+"""The store contract (geo.stores.Store), run against both implementations: the GeoPackage file and a real
+PostGIS database (scripts/postgis.sh; ``GEO_TEST_POSTGIS`` names its URL, set by scripts/test.sh).
+
+Each PostGIS test works in a schema of its own, dropped afterwards. The GeoPackage store is the reference: the
+same imports must read back as the same frame from both."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.errors import StoreError
+from geo.postgis import PostgisStore, redacted
+from geo.store import EventStore
+from geo.stores import Store, is_postgis, open_store
+from tests.factories import make_events
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGIS_URL = os.environ.get("GEO_TEST_POSTGIS", "")
+NO_POSTGIS = ("no PostGIS server: set GEO_TEST_POSTGIS to a postgresql:// URL (scripts/test.sh starts one with "
+              "scripts/postgis.sh)")
+
+
+def _schema_url(url: str, schema: str) -> str:
+    options = quote(f"-csearch_path={schema},public")
+    return f"{url}{'&' if '?' in url else '?'}options={options}"
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def make_store(request, tmp_path) -> Iterator[Callable[[], Store]]:
+    """A factory of handles on one empty store of the parametrized kind (several handles: several analysts)."""
+    if request.param == "gpkg":
+        path = tmp_path / "store.gpkg"
+        yield lambda: EventStore(path)
+        return
+    if not POSTGIS_URL:
+        pytest.skip(NO_POSTGIS)
+    import psycopg
+
+    schema = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(POSTGIS_URL, autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {schema}")
+    url = _schema_url(POSTGIS_URL, schema)
+    try:
+        yield lambda: PostgisStore(url)
+    finally:
+        with psycopg.connect(POSTGIS_URL, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _reference(events: pd.DataFrame, tmp_path: Path, *batches: tuple[pd.DataFrame, str]) -> pd.DataFrame:
+    ref = EventStore(tmp_path / f"ref-{secrets.token_hex(3)}.gpkg")
+    for frame, source in batches or ((events, "a.csv"),):
+        ref.add(frame, source=source)
+    return pd.DataFrame(ref.read().drop(columns="geometry"))
+
+
+def _frame(store: Store) -> pd.DataFrame:
+    return pd.DataFrame(store.read().drop(columns="geometry"))
+
+
+def test_an_empty_store_holds_nothing_and_reads_the_canonical_columns(make_store, tmp_path) -> None:
+    store = make_store()
+    assert isinstance(store, Store)
+    assert not store.exists() and store.count() == 0
+    empty = store.read()
+    reference = EventStore(tmp_path / "none.gpkg").read()
+    assert len(empty) == 0 and list(empty.columns) == list(reference.columns)
+    assert empty.crs == reference.crs
+    assert list(store.imports().columns)[:5] == ["file", "sha256", "imported_at", "offered", "added"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_events_read_back_as_the_geopackage_reads_them(make_store, tmp_path, seed) -> None:
+    events = make_events(40, seed=seed)
+    events.loc[3, "title"] = ""  # an empty text stays empty, a missing one missing
+    events.loc[4, "title"] = pd.NA
+    events.loc[5, "description"] = 'quotes " and, commas\nand a newline'
+    events.loc[6, "fatalities"] = 7
+    store = make_store()
+    result = store.add(events, source="a.csv", sha256="abc")
+    assert (result.offered, result.added) == (40, 40)
+    assert store.exists() and store.count() == 40
+    pd.testing.assert_frame_equal(_frame(store), _reference(events, tmp_path))
+    log = store.imports()
+    assert log[["file", "sha256", "offered", "added"]].values.tolist() == [["a.csv", "abc", 40, 40]]
+
+
+def test_an_import_is_idempotent_and_adds_only_new_ids(make_store, tmp_path) -> None:
+    events = make_events(30, seed=3)
+    store = make_store()
+    store.add(events.iloc[:20], source="first.csv")
+    again = store.add(events, source="second.csv")
+    assert (again.offered, again.added, again.already_stored) == (30, 10, 20)
+    assert store.add(events, source="third.csv").added == 0
+    assert store.count() == 30
+    pd.testing.assert_frame_equal(_frame(store), _reference(events, tmp_path, (events.iloc[:20], "first.csv"),
+                                                            (events, "second.csv")))
+    assert store.imports()["added"].tolist() == [20, 10, 0]
+
+
+def test_a_repeated_id_in_one_import_is_stored_once_the_first_row_winning(make_store) -> None:
+    events = make_events(5, seed=4)
+    twice = pd.concat([events, events.iloc[[1]].assign(title="the second copy")], ignore_index=True)
+    store = make_store()
+    assert store.add(twice).added == 5
+    stored = _frame(store)
+    assert stored["id"].tolist() == events["id"].tolist()
+    assert stored.loc[1, "title"] == events.loc[1, "title"]
+
+
+@pytest.mark.parametrize(("column", "value"), [("lat", 95.0), ("lon", -181.0), ("date_start", pd.NaT)])
+def test_a_bad_row_stores_nothing_and_says_why(make_store, column, value) -> None:
+    store = make_store()
+    store.add(make_events(3, seed=5), source="good.csv")
+    bad = make_events(4, seed=6)
+    bad.loc[2, column] = value  # as a caller that skips validation would send it
+    with pytest.raises(StoreError, match="(?i)nothing stored|without id or start date|out of range"):
+        store.add(bad, source="bad.csv")
+    assert store.count() == 3
+    assert store.imports()["file"].tolist() == ["good.csv"]
+
+
+def _import_worker(spec: str, seed: int, overlap: int) -> int:
+    events = make_events(400, seed=seed)
+    shared = make_events(overlap, seed=999)  # the same events in every file
+    return open_store(spec).add(pd.concat([shared, events], ignore_index=True), source=f"analyst-{seed}.csv").added
+
+
+def test_four_analysts_importing_at_once_all_land_none_twice(make_store) -> None:
+    store = make_store()
+    spec = store.location if isinstance(store, EventStore) else store.url  # type: ignore[attr-defined]
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        added = pool.starmap(_import_worker, [(spec, seed, 50) for seed in (11, 12, 13, 14)])
+    assert sum(added) == 4 * 400 + 50  # each file's own events once, the shared ones once among them
+    stored = _frame(store)
+    assert len(stored) == store.count() == 1650 and stored["id"].is_unique
+    assert sorted(store.imports()["added"].tolist()) == sorted(added)
+
+
+def test_open_store_picks_the_backend_by_the_setting(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GEO_STORE", str(tmp_path / "env.gpkg"))
+    assert isinstance(open_store(), EventStore) and open_store().location == str(tmp_path / "env.gpkg")
+    url = "postgresql://analyst:s3cret@db.example:5432/events"
+    assert isinstance(open_store(url), PostgisStore) and is_postgis("POSTGRES://x/y")
+    assert open_store(url).location == "postgresql://analyst:***@db.example:5432/events" == redacted(url)
+    monkeypatch.setenv("GEO_STORE", url)
+    assert isinstance(open_store(), PostgisStore)
+    assert isinstance(open_store(tmp_path / "explicit.gpkg"), EventStore)
+
+
+def test_an_unreachable_database_is_an_error_naming_it_without_its_password() -> None:
+    store = PostgisStore("postgresql://analyst:s3cret@127.0.0.1:1/none?connect_timeout=2")
+    with pytest.raises(StoreError, match=r"cannot reach the PostGIS store postgresql://analyst:\*\*\*@127\.0\.0\.1:1") as err:
+        store.count()
+    assert "s3cret" not in str(err.value)
+
+
+KILLED_IMPORT = """
+import sys
+import numpy as np
+from geo.postgis import PostgisStore
+from tests.factories import make_events
+events = make_events(300_000, seed=8)
+print("importing", flush=True)
+PostgisStore(sys.argv[1]).add(events, source="killed.csv")
+print("done", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_an_import_killed_mid_copy_leaves_nothing_behind(make_store) -> None:
+    store = make_store()
+    if not isinstance(store, PostgisStore):
+        pytest.skip("the GeoPackage's kill -9 test is tests/test_store_crash.py")
+    import psycopg
+
+    store.add(make_events(2, seed=9), source="before.csv")
+    child = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, store.url], cwd=ROOT, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "importing"
+        deadline = time.monotonic() + 120
+        with psycopg.connect(POSTGIS_URL, autocommit=True) as con:
+            while time.monotonic() < deadline:  # the condition: its COPY is running on the server
+                running = con.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY incoming%%' "
+                                      "AND state = 'active'").fetchone()[0]
+                if running or child.poll() is not None:
+                    break
+            assert child.poll() is None, "the import finished before it could be killed"
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait(timeout=30)
+            while time.monotonic() < deadline:  # the server notices the lost client and rolls back
+                if not con.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY incoming%%'"
+                                   ).fetchone()[0]:
+                    break
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert store.count() == 2
+    assert store.imports()["file"].tolist() == ["before.csv"]
+    assert np.array_equal(_frame(store)["id"].to_numpy(), make_events(2, seed=9)["id"].to_numpy())
+
+
+@pytest.mark.parametrize("direction", ["gpkg-to-other", "other-to-gpkg"])
+def test_store_copy_is_lossless_both_ways(make_store, tmp_path, direction, capsys) -> None:
+    from geo.cli import main
+
+    events = make_events(60, seed=21)
+    events.loc[7, "title"] = ""
+    other = make_store()
+    gpkg = EventStore(tmp_path / "side.gpkg")
+    source, target = (gpkg, other) if direction == "gpkg-to-other" else (other, gpkg)
+    source.add(events.iloc[:40], source="one.csv", sha256="s1")
+    source.add(events, source="two.csv", sha256="s2")
+    spec = lambda s: s.url if isinstance(s, PostgisStore) else str(s.location)  # noqa: E731
+    assert main(["store", "copy", "--from", spec(source), "--to", spec(target)]) == 0
+    assert "copied 60 events" in capsys.readouterr().out and target.count() == 60
+    pd.testing.assert_frame_equal(_frame(target), _frame(source))  # provenance columns included
+    assert main(["store", "copy", "--from", spec(source), "--to", spec(target)]) == 0  # again: nothing new
+    assert "0 new, 60 already there" in capsys.readouterr().out
+
+
+def test_store_copy_from_nothing_is_an_error(tmp_path, capsys) -> None:
+    from geo.cli import main
+
+    assert main(["store", "copy", "--from", str(tmp_path / "none.gpkg"), "--to", str(tmp_path / "t.gpkg")]) == 1
+    assert "expected a store with events to copy from, got none at" in capsys.readouterr().err
+    assert not (tmp_path / "t.gpkg").exists()
