@@ -175,14 +175,17 @@ class PostgisStore:
         import psycopg
 
         frame = events if set(EVENT_DTYPES) <= set(events.columns) else conform(events)
-        frame = frame.reset_index(drop=True)
+        offered = len(frame)
+        # one row per id even when the file repeats one: the first wins, as in the GeoPackage
+        frame = frame.loc[~frame["id"].duplicated()].reset_index(drop=True)
         names = ", ".join(f'"{c}"' for c in COLUMNS)
         with self._connect() as con:
             try:
                 with con.transaction():
                     self._ensure_schema(con)
-                    if not len(frame):
+                    if not offered:
                         return AddResult(0, 0)
+                    con.execute("SET LOCAL work_mem = '256MB'")  # the sort by file order stays in memory
                     con.execute(f"CREATE TEMP TABLE incoming (LIKE {EVENTS} INCLUDING DEFAULTS) ON COMMIT DROP")
                     con.execute("ALTER TABLE incoming DROP COLUMN seq, DROP COLUMN geom, DROP COLUMN import_id, "
                                 "ADD COLUMN ord bigint GENERATED ALWAYS AS IDENTITY")  # the file's row order
@@ -191,13 +194,10 @@ class PostgisStore:
                             copy.write(_to_csv(frame.iloc[start:start + CHUNK_ROWS]))
                     import_id = con.execute(
                         f"INSERT INTO {IMPORTS} (file, sha256, offered, added) VALUES (%s, %s, %s, 0) "
-                        "RETURNING import_id", (source, sha256, len(frame))).fetchone()[0]  # type: ignore[index]
-                    # one row per id even when the file repeats one (the first wins, as in the GeoPackage), stored
-                    # in the file's order
-                    added = con.execute(
+                        "RETURNING import_id", (source, sha256, offered)).fetchone()[0]  # type: ignore[index]
+                    added = con.execute(  # stored in the file's order
                         f"INSERT INTO {EVENTS} ({names}, geom, import_id) "
-                        f"SELECT {names}, ST_SetSRID(ST_MakePoint(lon, lat), 4326), %s FROM "
-                        "(SELECT DISTINCT ON (id) * FROM incoming ORDER BY id, ord) AS firsts ORDER BY ord "
+                        f"SELECT {names}, ST_SetSRID(ST_MakePoint(lon, lat), 4326), %s FROM incoming ORDER BY ord "
                         "ON CONFLICT (id) DO NOTHING", (import_id,)).rowcount
                     con.execute(f"UPDATE {IMPORTS} SET added = %s WHERE import_id = %s", (added, import_id))
             except psycopg.errors.CheckViolation as exc:
@@ -205,7 +205,7 @@ class PostgisStore:
                                  f"lon/lat out of range ({exc.diag.message_primary})") from exc
             except psycopg.Error as exc:
                 raise self._fail("nothing stored in", exc) from exc
-        return AddResult(len(frame), int(added))
+        return AddResult(offered, int(added))
 
     def _ensure_schema(self, con) -> None:  # noqa: ANN001
         if con.execute(_HERE, (EVENTS,)).fetchone()[0]:  # type: ignore[index]

@@ -1,0 +1,118 @@
+"""Imports into the PostGIS store (one command: ``python bench/postgis.py``).
+
+Starts a throwaway PostGIS with ``scripts/postgis.sh`` (or uses ``GEO_BENCH_POSTGIS=URL``), then times, end to
+end (the canonical frame in memory to committed rows), :meth:`geo.postgis.PostgisStore.add` of N synthetic
+events (default 1,000,000, the shape of ``bench/map.py``'s) into an empty store, against the naive way (one
+``INSERT`` per row through ``executemany``, timed on 20,000 rows and given as rows/s) and beside the
+GeoPackage store's import of the same frame. Then four processes import four different files of N/4 events
+at once (plus 1,000 events every file shares) and the bench checks that every row is there once.
+Target: >= 100,000 rows/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+import pandas as pd  # noqa: E402
+from map import synthetic_events  # noqa: E402  (bench/map.py)
+
+from geo.postgis import COLUMNS, PostgisStore  # noqa: E402
+from geo.store import EventStore  # noqa: E402
+
+SHARED = 1000
+
+
+def _server(tmp: Path) -> tuple[str, Path | None]:
+    url = os.environ.get("GEO_BENCH_POSTGIS")
+    if url:
+        return url, None
+    out = subprocess.run(["bash", str(ROOT / "scripts" / "postgis.sh"), "start", str(tmp / "pg")], check=True,
+                         capture_output=True, text=True).stdout.strip().splitlines()
+    return out[-1], tmp / "pg"
+
+
+def _fresh(url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        con.execute(f"CREATE SCHEMA {name}")
+    return f"{url}?options=-csearch_path%3D{name}%2Cpublic"
+
+
+def _naive_rate(url: str, frame: pd.DataFrame) -> float:
+    """One INSERT per row (executemany), the way a first version would write it: rows per second."""
+    import psycopg
+
+    PostgisStore(url).add(frame.iloc[:1])  # the schema
+    cols = [c for c in COLUMNS if c in frame.columns]
+    rows = [tuple(None if pd.isna(v) else v for v in r) for r in frame[cols].iloc[1:].itertuples(index=False)]
+    names = ", ".join(f'"{c}"' for c in cols)
+    marks = ", ".join(["%s"] * len(cols))
+    t = time.perf_counter()
+    with psycopg.connect(url) as con, con.cursor() as cur:
+        cur.executemany(f"INSERT INTO geo_events ({names}, geom) VALUES ({marks}, NULL)", rows)
+    return len(rows) / (time.perf_counter() - t)
+
+
+def _worker(url: str, n: int, seed: int) -> int:
+    frame = synthetic_events(n, seed=seed)
+    frame["id"] = frame["id"].str.replace("syn-", f"s{seed}-", regex=False)
+    shared = synthetic_events(SHARED, seed=999)
+    shared["id"] = shared["id"].str.replace("syn-", "shared-", regex=False)
+    return PostgisStore(url).add(pd.concat([shared, frame], ignore_index=True), source=f"analyst-{seed}").added
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--events", type=int, default=1_000_000)
+    args = p.parse_args(argv)
+    n = args.events
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        url, cluster = _server(tmp)
+        try:
+            frame = synthetic_events(n, seed=1)
+            store = PostgisStore(_fresh(url, "bench_import"))
+            t = time.perf_counter()
+            result = store.add(frame, source="bench")
+            took = time.perf_counter() - t
+            assert result.added == n == store.count()
+            gpkg = EventStore(tmp / "bench.gpkg")
+            t = time.perf_counter()
+            gpkg.add(frame, source="bench")
+            gpkg_took = time.perf_counter() - t
+            naive = _naive_rate(_fresh(url, "bench_naive"), frame.iloc[:20_001])
+            quarter = n // 4
+            concurrent = _fresh(url, "bench_concurrent")
+            t = time.perf_counter()
+            with multiprocessing.get_context("spawn").Pool(4) as pool:
+                added = pool.starmap(_worker, [(concurrent, quarter, seed) for seed in (11, 12, 13, 14)])
+            four_took = time.perf_counter() - t
+            stored = PostgisStore(concurrent).count()
+            ok = sum(added) == stored == 4 * quarter + SHARED
+        finally:
+            if cluster is not None:
+                subprocess.run(["bash", str(ROOT / "scripts" / "postgis.sh"), "stop", str(cluster)], check=False)
+    rate = n / took
+    print(f"PostGIS import of {n:,} events: {took:.1f} s = {rate:,.0f} rows/s end to end "
+          f"[target >= 100,000 rows/s: {'met' if rate >= 100_000 else 'MISSED'}]; naive INSERT per row "
+          f"{naive:,.0f} rows/s ({rate / naive:.0f}x slower); GeoPackage store {gpkg_took:.1f} s "
+          f"({n / gpkg_took:,.0f} rows/s)")
+    print(f"four importers at once ({quarter:,} events each + {SHARED:,} shared): {four_took:.1f} s, "
+          f"added {added}, stored {stored:,}: {'every row once' if ok else 'ROWS LOST OR DOUBLED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
