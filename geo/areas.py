@@ -39,7 +39,7 @@ from geo.io._dates import OUT_OF_RANGE, Bounds, check_day, date_range
 from geo.io._xml import child, local, text
 from geo.io.kml import BadGeometry, kml_bytes, kml_shape, parse_kml
 from geo.schema import CRS, RowIssue, stable_id
-from geo.store import append_layer, default_path, inspect
+from geo.store import append_layer, geopackage_path, inspect
 
 LAYER: Final = "areas"
 DEFAULT_KIND: Final = "area"
@@ -558,7 +558,7 @@ class AreaStore:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0) -> None:
-        self.path = Path(path) if path is not None else default_path()
+        self.path = geopackage_path(path)  # a PostGIS URL: StoreError (kept in GeoPackage stores only)
         self.timeout = timeout
 
     def exists(self) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 from geo import formats
 from geo.errors import GeoError
+from geo.stores import is_postgis
 
 FORMAT_CHOICES = ("auto", "acled", "ucdp", "viina", "csv", "xlsx", "geojson", "kml", "gpkg")
 
@@ -398,6 +399,8 @@ def _snapshot_areas(args: argparse.Namespace, files: Sequence[str]) -> Any:
                 print(f"warning: {path}: {issue}", file=sys.stderr)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if is_postgis(args.store or os.environ.get("GEO_STORE")):
+        return None  # areas are kept in GeoPackage stores only (for now)
     store = AreaStore(args.store)
     return store.read() if store.exists() else None
 
@@ -412,6 +415,8 @@ def _snapshot_units(args: argparse.Namespace) -> Any:
         for issue in result.issues[:5]:
             print(f"warning: {issue}", file=sys.stderr)
         return result.frame
+    if is_postgis(args.store or os.environ.get("GEO_STORE")):
+        return None  # unit positions are kept in GeoPackage stores only (for now)
     store = UnitStore(args.store)
     return store.read() if store.exists() else None
 

@@ -105,8 +105,23 @@ _RETRIES: Final = 3  # an import retried when a concurrent one stored some of it
 
 
 def default_path() -> Path:
-    """``$GEO_STORE`` or ``data/events.gpkg`` in the project."""
-    return Path(os.environ.get("GEO_STORE") or DEFAULT_PATH)
+    """``$GEO_STORE`` or ``data/events.gpkg`` in the project (a StoreError when ``$GEO_STORE`` is a PostGIS
+    URL: see :func:`geopackage_path`)."""
+    return geopackage_path(None)
+
+
+def geopackage_path(path: str | os.PathLike[str] | None) -> Path:
+    """The GeoPackage of a file store: ``path``, else ``$GEO_STORE``, else ``data/events.gpkg``. A PostGIS URL
+    is a :class:`StoreError`: the GeoPackage classes keep files (areas and unit positions are kept in
+    GeoPackage stores only, for now; events go through :func:`geo.stores.open_store`)."""
+    from geo.postgis import redacted
+    from geo.stores import is_postgis
+
+    spec = path if path is not None and str(path).strip() else os.environ.get("GEO_STORE") or None
+    if is_postgis(spec):
+        raise StoreError(f"expected a GeoPackage path, got the PostGIS URL {redacted(str(spec))}: areas and unit "
+                         "positions are kept in GeoPackage stores only (for now); give them a .gpkg")
+    return Path(spec) if spec is not None else DEFAULT_PATH
 
 
 def inspect(path: Path, timeout: float = 30.0) -> frozenset[str] | None:
@@ -188,7 +203,7 @@ class EventStore:
     """Events persisted in a GeoPackage; see the module docstring for the layout and the guarantees."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0) -> None:
-        self.path = Path(path) if path is not None else default_path()
+        self.path = geopackage_path(path)
         self.timeout = timeout
 
     @property

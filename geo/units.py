@@ -30,7 +30,6 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from contextlib import closing
-from pathlib import Path
 from typing import Final
 
 import geopandas as gpd
@@ -43,7 +42,7 @@ from geo.errors import GeoError, StoreError
 from geo.export import csv_bytes
 from geo.io.units import POSITION_COLUMNS, SAME_REPORT
 from geo.schema import CRS, stable_id
-from geo.store import UNIT_POSITIONS, append_layer, default_path, inspect
+from geo.store import UNIT_POSITIONS, append_layer, geopackage_path, inspect
 
 #: The columns of an as-of table, in order (what the CLI writes).
 AS_OF_COLUMNS: Final = ("unit", "sidc", "echelon", "parent", "side", "lat", "lon", "date", "age_days", "source",
@@ -355,7 +354,7 @@ class UnitStore:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0) -> None:
-        self.path = Path(path) if path is not None else default_path()
+        self.path = geopackage_path(path)  # a PostGIS URL: StoreError (kept in GeoPackage stores only)
         self.timeout = timeout
 
     def exists(self) -> bool:

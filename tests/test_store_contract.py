@@ -240,3 +240,38 @@ def test_store_copy_from_nothing_is_an_error(tmp_path, capsys) -> None:
     assert main(["store", "copy", "--from", str(tmp_path / "none.gpkg"), "--to", str(tmp_path / "t.gpkg")]) == 1
     assert "expected a store with events to copy from, got none at" in capsys.readouterr().err
     assert not (tmp_path / "t.gpkg").exists()
+
+
+def test_the_cli_imports_into_and_snapshots_from_the_store_it_is_given(make_store, tmp_path, monkeypatch, capsys) -> None:
+    from geo.cli import main
+    from tests.boundary_factories import write_gbopen_mirror
+    from tests.test_cli import CSV
+
+    monkeypatch.setenv("GEO_BOUNDARIES_SOURCE", str(write_gbopen_mirror(tmp_path / "mirror")))
+    monkeypatch.setenv("GEO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GEO_COUNTRIES", "AAA,BBB")
+    store = make_store()
+    spec = store.url if isinstance(store, PostgisStore) else store.location
+    monkeypatch.setenv("GEO_STORE", spec)  # the app's and the CLI's setting
+    src = tmp_path / "events.csv"
+    src.write_text(CSV, encoding="utf-8")
+    assert main(["import", str(src)]) == 0
+    said = capsys.readouterr().out
+    assert f"already in {store.location}" in said and store.count() > 0
+    out = tmp_path / "snap.csv"
+    assert main(["snapshot", "--format", "csv", "--out", str(out)]) == 0
+    assert f"from store {store.location}" in capsys.readouterr().out
+    assert len(pd.read_csv(out)) == store.count()
+
+
+def test_areas_and_unit_positions_refuse_a_postgis_url_by_name(monkeypatch) -> None:
+    from geo.areas import AreaStore
+    from geo.units import UnitStore
+
+    url = "postgresql://analyst:s3cret@db.example/events"
+    for make in (AreaStore, UnitStore):
+        with pytest.raises(StoreError, match=r"expected a GeoPackage path, got the PostGIS URL postgresql://analyst:\*\*\*@"):
+            make(url)
+    monkeypatch.setenv("GEO_STORE", url)
+    with pytest.raises(StoreError, match="kept in GeoPackage stores only"):
+        UnitStore()

@@ -22,7 +22,7 @@ from geo.areas import AreaStore
 from geo.boundaries import Boundaries, load_boundaries
 from geo.errors import StoreError
 from geo.service import SAMPLE, events_or_sample
-from geo.stores import Store, open_store
+from geo.stores import Store, is_postgis, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "static"
@@ -117,6 +117,8 @@ def _areas(version: tuple[str, float, int]) -> Any:
 
 def areas() -> tuple[Any, str]:
     """The dated area table of the store (every snapshot; None when there is none) and its version."""
+    if is_postgis(os.environ.get("GEO_STORE")):
+        return None, "none"  # areas are kept in GeoPackage stores only (for now)
     return _read_versioned(AreaStore().path, _areas)
 
 
@@ -147,6 +149,8 @@ def units() -> tuple[Any, str]:
     version (the store file's path, time and size: a cache key)."""
     from geo.units import UnitStore
 
+    if is_postgis(os.environ.get("GEO_STORE")):
+        return None, "none"  # unit positions are kept in GeoPackage stores only (for now)
     return _read_versioned(UnitStore().path, _units)
 
 
