@@ -13,9 +13,10 @@ Schema (made on first write, in the database's ``public`` schema unless the URL 
 
 Guarantees (as :class:`geo.store.EventStore`'s):
 
-* **An import is one transaction**: the events go to a temporary table by ``COPY`` (CSV written by Arrow, not
-  row inserts), then ``INSERT … SELECT … ON CONFLICT (id) DO NOTHING`` and the log row, committed together. A
-  client killed at any point (``kill -9``) leaves nothing: the server rolls the open transaction back.
+* **An import is one transaction**, by ``COPY`` (CSV written by Arrow, not row inserts): straight into the
+  events table when none of its ids is stored yet, else through a temporary table and ``INSERT … SELECT … ON
+  CONFLICT (id) DO NOTHING``; the log row commits with it. A client killed at any point (``kill -9``) leaves
+  nothing: the server rolls the open transaction back.
 * **Concurrent imports never lose or duplicate a row**: ids are stable (:func:`geo.schema.stable_id`) and the
   primary key decides; each import's ``added`` counts the rows it stored itself.
 * Rows without id or start date, or with lon/lat out of range, are refused by a CHECK constraint (the whole
@@ -66,7 +67,7 @@ def _schema_sql() -> list[str]:
         f"""CREATE TABLE IF NOT EXISTS {EVENTS} (
   id text PRIMARY KEY,
   {cols},
-  geom geometry(Point, 4326),
+  geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED,
   import_id bigint REFERENCES {IMPORTS} (import_id),
   seq bigserial,
   CONSTRAINT events_guard CHECK (id <> '' AND date_start IS NOT NULL AND lon BETWEEN -180 AND 180
@@ -170,42 +171,63 @@ class PostgisStore:
     # -- writing ---------------------------------------------------------------------------------------
 
     def add(self, events: pd.DataFrame, *, source: str = "", sha256: str = "") -> AddResult:
-        """Add ``events`` in one transaction (COPY into a temporary table, then insert what is not stored
-        yet), with a row in the import log; ids already stored are skipped."""
+        """Add ``events`` in one transaction, with a row in the import log; ids already stored are skipped.
+
+        When none of the ids is stored yet (a new file: the usual case) the rows are copied straight into the
+        events table; otherwise, or when a concurrent import stores some of them first (the unique key says
+        so and this transaction rolls back), they go through a temporary table and ``ON CONFLICT DO
+        NOTHING``."""
         import psycopg
 
         frame = events if set(EVENT_DTYPES) <= set(events.columns) else conform(events)
         offered = len(frame)
         # one row per id even when the file repeats one: the first wins, as in the GeoPackage
         frame = frame.loc[~frame["id"].duplicated()].reset_index(drop=True)
-        names = ", ".join(f'"{c}"' for c in COLUMNS)
-        with self._connect() as con:
+        try:
             try:
-                with con.transaction():
-                    self._ensure_schema(con)
-                    if not offered:
-                        return AddResult(0, 0)
-                    con.execute("SET LOCAL work_mem = '256MB'")  # the sort by file order stays in memory
-                    con.execute(f"CREATE TEMP TABLE incoming (LIKE {EVENTS} INCLUDING DEFAULTS) ON COMMIT DROP")
-                    con.execute("ALTER TABLE incoming DROP COLUMN seq, DROP COLUMN geom, DROP COLUMN import_id, "
-                                "ADD COLUMN ord bigint GENERATED ALWAYS AS IDENTITY")  # the file's row order
-                    with con.cursor() as cur, cur.copy(f"COPY incoming ({names}) FROM STDIN (FORMAT csv)") as copy:
-                        for start in range(0, len(frame), CHUNK_ROWS):
-                            copy.write(_to_csv(frame.iloc[start:start + CHUNK_ROWS]))
-                    import_id = con.execute(
-                        f"INSERT INTO {IMPORTS} (file, sha256, offered, added) VALUES (%s, %s, %s, 0) "
-                        "RETURNING import_id", (source, sha256, offered)).fetchone()[0]  # type: ignore[index]
-                    added = con.execute(  # stored in the file's order
-                        f"INSERT INTO {EVENTS} ({names}, geom, import_id) "
-                        f"SELECT {names}, ST_SetSRID(ST_MakePoint(lon, lat), 4326), %s FROM incoming ORDER BY ord "
-                        "ON CONFLICT (id) DO NOTHING", (import_id,)).rowcount
-                    con.execute(f"UPDATE {IMPORTS} SET added = %s WHERE import_id = %s", (added, import_id))
-            except psycopg.errors.CheckViolation as exc:
-                raise StoreError(f"nothing stored in {self.location}: an event without id or start date, or with "
-                                 f"lon/lat out of range ({exc.diag.message_primary})") from exc
-            except psycopg.Error as exc:
-                raise self._fail("nothing stored in", exc) from exc
-        return AddResult(offered, int(added))
+                return AddResult(offered, self._add(frame, offered, source, sha256, direct=True))
+            except psycopg.errors.UniqueViolation:  # a concurrent import committed some of these ids first
+                return AddResult(offered, self._add(frame, offered, source, sha256, direct=False))
+        except psycopg.errors.CheckViolation as exc:
+            raise StoreError(f"nothing stored in {self.location}: an event without id or start date, or with "
+                             f"lon/lat out of range ({exc.diag.message_primary})") from exc
+        except psycopg.Error as exc:
+            raise self._fail("nothing stored in", exc) from exc
+
+    def _add(self, frame: pd.DataFrame, offered: int, source: str, sha256: str, *, direct: bool) -> int:
+        names = ", ".join(f'"{c}"' for c in COLUMNS)
+        with self._connect() as con, con.transaction():
+            self._ensure_schema(con)
+            if not offered:
+                return 0
+            import_id = con.execute(
+                f"INSERT INTO {IMPORTS} (file, sha256, offered, added) VALUES (%s, %s, %s, 0) RETURNING import_id",
+                (source, sha256, offered)).fetchone()[0]  # type: ignore[index]
+            if direct:
+                con.execute("CREATE TEMP TABLE incoming_ids (id text) ON COMMIT DROP")
+                with con.cursor() as cur, cur.copy("COPY incoming_ids (id) FROM STDIN") as copy:
+                    for start in range(0, len(frame), CHUNK_ROWS):
+                        copy.write("".join(f"{_copy_text(v)}\n" for v in frame["id"].iloc[start:start + CHUNK_ROWS]))
+                direct = not con.execute(f"SELECT EXISTS (SELECT 1 FROM incoming_ids JOIN {EVENTS} USING (id))"
+                                         ).fetchone()[0]  # type: ignore[index]
+            if direct:  # no id stored yet: straight into the table, in the file's order
+                with con.cursor() as cur, cur.copy(f"COPY {EVENTS} ({names}, import_id) FROM STDIN (FORMAT csv)") as copy:
+                    for start in range(0, len(frame), CHUNK_ROWS):
+                        copy.write(_to_csv(frame.iloc[start:start + CHUNK_ROWS], import_id))
+                added = len(frame)
+            else:
+                con.execute("SET LOCAL work_mem = '256MB'")  # the sort by file order stays in memory
+                con.execute(f"CREATE TEMP TABLE incoming (LIKE {EVENTS} INCLUDING DEFAULTS) ON COMMIT DROP")
+                con.execute("ALTER TABLE incoming DROP COLUMN seq, DROP COLUMN geom, DROP COLUMN import_id, "
+                            "ADD COLUMN ord bigint GENERATED ALWAYS AS IDENTITY")  # the file's row order
+                with con.cursor() as cur, cur.copy(f"COPY incoming ({names}) FROM STDIN (FORMAT csv)") as copy:
+                    for start in range(0, len(frame), CHUNK_ROWS):
+                        copy.write(_to_csv(frame.iloc[start:start + CHUNK_ROWS]))
+                added = con.execute(
+                    f"INSERT INTO {EVENTS} ({names}, import_id) SELECT {names}, %s FROM incoming ORDER BY ord "
+                    "ON CONFLICT (id) DO NOTHING", (import_id,)).rowcount
+            con.execute(f"UPDATE {IMPORTS} SET added = %s WHERE import_id = %s", (added, import_id))
+        return int(added)
 
     def _ensure_schema(self, con) -> None:  # noqa: ANN001
         if con.execute(_HERE, (EVENTS,)).fetchone()[0]:  # type: ignore[index]
@@ -218,7 +240,13 @@ class PostgisStore:
 # --- CSV both ways (COPY's own format: an empty unquoted field is NULL, "" an empty string) -------------
 
 
-def _to_csv(frame: pd.DataFrame) -> bytes:
+def _copy_text(value: object) -> str:
+    """One value in COPY's text format (backslash, tab and newlines escaped)."""
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _to_csv(frame: pd.DataFrame, import_id: int | None = None) -> bytes:
+    """The rows as COPY CSV in :data:`COLUMNS` order, then ``import_id`` when given."""
     arrays, names = [], []
     for col, dtype in COLUMNS.items():
         values = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index)
@@ -235,6 +263,9 @@ def _to_csv(frame: pd.DataFrame) -> bytes:
             arr = pa.array(values.astype("string"), pa.string())
         arrays.append(arr)
         names.append(col)
+    if import_id is not None:
+        arrays.append(pa.array(np.full(len(frame), import_id, dtype=np.int64)))
+        names.append("import_id")
     buf = io.BytesIO()
     pacsv.write_csv(pa.table(arrays, names=names), buf, pacsv.WriteOptions(include_header=False))
     return buf.getvalue()

@@ -196,7 +196,7 @@ def test_an_import_killed_mid_copy_leaves_nothing_behind(make_store) -> None:
         deadline = time.monotonic() + 120
         with psycopg.connect(POSTGIS_URL, autocommit=True) as con:
             while time.monotonic() < deadline:  # the condition: its COPY is running on the server
-                running = con.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY incoming%%' "
+                running = con.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY geo_events%%' "
                                       "AND state = 'active'").fetchone()[0]
                 if running or child.poll() is not None:
                     break
@@ -204,7 +204,7 @@ def test_an_import_killed_mid_copy_leaves_nothing_behind(make_store) -> None:
             os.kill(child.pid, signal.SIGKILL)
             child.wait(timeout=30)
             while time.monotonic() < deadline:  # the server notices the lost client and rolls back
-                if not con.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY incoming%%'"
+                if not con.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY geo_events%%'"
                                    ).fetchone()[0]:
                     break
     finally:
