@@ -6,7 +6,6 @@ same imports must read back as the same frame from both."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import secrets
 import signal
@@ -133,18 +132,28 @@ def test_a_bad_row_stores_nothing_and_says_why(make_store, column, value) -> Non
     assert store.imports()["file"].tolist() == ["good.csv"]
 
 
-def _import_worker(spec: str, seed: int, overlap: int) -> int:
-    events = make_events(400, seed=seed)
-    shared = make_events(overlap, seed=999)  # the same events in every file
-    return open_store(spec).add(pd.concat([shared, events], ignore_index=True), source=f"analyst-{seed}.csv").added
+IMPORTER = """
+import sys
+import pandas as pd
+from geo.stores import open_store
+from tests.factories import make_events
+seed, overlap = int(sys.argv[2]), int(sys.argv[3])
+events = make_events(400, seed=seed)
+shared = make_events(overlap, seed=999)  # the same events in every file
+print(open_store(sys.argv[1]).add(pd.concat([shared, events], ignore_index=True), source=f"analyst-{seed}.csv").added)
+"""
 
 
 def test_four_analysts_importing_at_once_all_land_none_twice(make_store) -> None:
     store = make_store()
     spec = store.location if isinstance(store, EventStore) else store.url  # type: ignore[attr-defined]
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(4) as pool:
-        added = pool.starmap(_import_worker, [(spec, seed, 50) for seed in (11, 12, 13, 14)])
+    # four processes of their own (not a multiprocessing pool: it re-imports the test run's __main__)
+    importers = [subprocess.Popen([sys.executable, "-c", IMPORTER, spec, str(seed), "50"], cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for seed in (11, 12, 13, 14)]
+    results = [p.communicate(timeout=300) for p in importers]
+    assert all(p.returncode == 0 for p in importers), [err for _out, err in results]
+    added = [int(out.strip().splitlines()[-1]) for out, _err in results]
     assert sum(added) == 4 * 400 + 50  # each file's own events once, the shared ones once among them
     stored = _frame(store)
     assert len(stored) == store.count() == 1650 and stored["id"].is_unique
