@@ -27,9 +27,10 @@ Guarantees (as :class:`geo.store.EventStore`'s):
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -141,10 +142,35 @@ class PostgisStore:
         with self._connect() as con:
             return int(con.execute(f"SELECT count(*) FROM {EVENTS}").fetchone()[0])  # type: ignore[index]
 
+    def query(self, *, start: Any = None, end: Any = None,
+              bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        """The events active in [start, end] and inside ``bbox`` (see :class:`geo.stores.Store`), selected by
+        the server with its interval and GiST indexes: only those rows travel."""
+        from geo.filter import EventFilter
+
+        window = EventFilter(start=start, end=end)  # the same checks (dates, start <= end) as the in-memory rule
+        where, params = [], []
+        if window.end is not None:  # the interval starts on or before the window's last day
+            where.append("date_start < %s")
+            params.append(window.end + dt.timedelta(days=1))
+        if window.start is not None:  # and ends on or after its first day (no end: the start day)
+            where.append("coalesce(date_end, date_start) >= %s")
+            params.append(window.start)
+        if bbox is not None:
+            where.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
+            params.extend(float(v) for v in bbox)
+        return self._select(" AND ".join(where) or "TRUE", params)
+
     def read(self) -> gpd.GeoDataFrame:
         """Every stored event as a GeoDataFrame (EPSG:4326) in the canonical + join columns, in the order
         stored (the same frame :meth:`geo.store.EventStore.read` gives for the same imports)."""
+
+        return self._select("TRUE", [])
+
+    def _select(self, where: str, params: list[Any]) -> gpd.GeoDataFrame:
+        """The events matching ``where`` (``%s`` placeholders for ``params``), in the order stored, by COPY."""
         import psycopg
+        from psycopg import sql
 
         if not self.exists():
             return canonical(pd.DataFrame())
@@ -152,7 +178,10 @@ class PostgisStore:
         buf = io.BytesIO()
         with self._connect() as con, con.cursor() as cur:
             try:
-                with cur.copy(f"COPY (SELECT {names} FROM {EVENTS} ORDER BY seq) TO STDOUT (FORMAT csv)") as copy:
+                # COPY takes no parameters: the values are bound here, as SQL literals
+                select = sql.SQL(f"SELECT {names} FROM {EVENTS} WHERE {where.replace('%s', '{}')} ORDER BY seq")
+                text = select.format(*[sql.Literal(v) for v in params]).as_string(con)
+                with cur.copy(f"COPY ({text}) TO STDOUT (FORMAT csv)") as copy:
                     for block in copy:
                         buf.write(block)
             except psycopg.Error as exc:

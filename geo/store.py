@@ -254,6 +254,12 @@ class EventStore:
             raise StoreError(f"cannot read the event store {self.path}: {exc}") from exc
         return _from_storage(raw, admin, sources)
 
+    def query(self, *, start: Any = None, end: Any = None,
+              bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        """The events active in [start, end] and inside ``bbox`` (see :class:`geo.stores.Store`); the file is
+        read whole and filtered (the embedded store's sizes allow it)."""
+        return window(self.read(), start=start, end=end, bbox=bbox)
+
     def imports(self) -> pd.DataFrame:
         """The import log: one row per committed import."""
         tables = self._open()
@@ -1014,6 +1020,19 @@ def _from_storage(raw: pd.DataFrame, admin: pd.DataFrame, sources: pd.DataFrame)
             stored = raw["admin_mismatch"] if "admin_mismatch" in raw.columns else pd.Series(pd.NA, index=raw.index)
             data["admin_mismatch"] = stored.astype("string").mask(raw["join_method"].notna() & stored.isna(), "")
     return canonical(pd.DataFrame(data, index=raw.index))
+
+
+def window(events: gpd.GeoDataFrame, *, start: Any = None, end: Any = None,
+           bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+    """The events of ``events`` active in [start, end] (:func:`geo.filter.apply`'s rule) and inside ``bbox``
+    (edges included; events without a location are left out when a bbox is given), in their order."""
+    from geo.filter import EventFilter, apply
+
+    out = apply(events, EventFilter(start=start, end=end)) if start is not None or end is not None else events
+    if bbox is not None:
+        lon, lat = out["lon"].to_numpy(dtype=float), out["lat"].to_numpy(dtype=float)
+        out = out.loc[(lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])]
+    return out.reset_index(drop=True)
 
 
 def canonical(stored: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import geopandas as gpd
     import pandas as pd
 
@@ -48,6 +50,13 @@ class Store(Protocol):
 
     def read(self) -> gpd.GeoDataFrame:
         """Every stored event in the canonical and join columns (EPSG:4326), in the order stored."""
+        ...
+
+    def query(self, *, start: dt.date | None = None, end: dt.date | None = None,
+              bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        """The stored events active in the window [start, end] (their interval meets it, as
+        :func:`geo.filter.apply` rules) and inside ``bbox`` (min lon, min lat, max lon, max lat; edges included),
+        in the order stored: only what a view shows is read."""
         ...
 
     def imports(self) -> pd.DataFrame:

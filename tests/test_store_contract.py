@@ -284,3 +284,28 @@ def test_areas_and_unit_positions_refuse_a_postgis_url_by_name(monkeypatch) -> N
     monkeypatch.setenv("GEO_STORE", url)
     with pytest.raises(StoreError, match="kept in GeoPackage stores only"):
         UnitStore()
+
+
+def test_a_window_and_bbox_query_gives_what_the_in_memory_rule_gives(make_store) -> None:
+    from geo.filter import EventFilter, apply
+
+    rng = np.random.default_rng(31)
+    events = make_events(300, seed=31)
+    starts = pd.Timestamp("2024-08-01") + pd.to_timedelta(rng.integers(0, 30, 300), unit="D")
+    events["date_start"] = starts
+    events["date_end"] = (starts + pd.to_timedelta(rng.integers(0, 8, 300), unit="D")).where(rng.random(300) < 0.5)
+    events["lon"], events["lat"] = rng.uniform(30.0, 32.0, 300), rng.uniform(50.0, 51.0, 300)
+    store = make_store()
+    store.add(events)
+    everything = _frame(store)
+    for start, end, bbox in [("2024-08-10", "2024-08-12", None), (None, "2024-08-03", None),
+                             ("2024-08-25", None, None), ("2024-08-05", "2024-08-20", (30.5, 50.2, 31.2, 50.7)),
+                             (None, None, (31.0, 50.5, 32.0, 51.0)), ("2024-09-30", "2024-10-02", None)]:
+        got = pd.DataFrame(store.query(start=start, end=end, bbox=bbox).drop(columns="geometry"))
+        want = apply(everything, EventFilter(start=start, end=end))
+        if bbox is not None:
+            want = want[want["lon"].between(bbox[0], bbox[2]) & want["lat"].between(bbox[1], bbox[3])]
+        assert got["id"].tolist() == want["id"].tolist(), (start, end, bbox)
+        pd.testing.assert_frame_equal(got, want.reset_index(drop=True))
+    with pytest.raises(Exception, match="expected start on or before end"):
+        store.query(start="2024-08-20", end="2024-08-10")
