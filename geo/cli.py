@@ -175,6 +175,17 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--from", dest="source", required=True, metavar="STORE", help="the store to read")
     c.add_argument("--to", dest="target", required=True, metavar="STORE", help="the store to add to (made if missing)")
     c.set_defaults(func=_cmd_store_copy)
+    r = ssub.add_parser(
+        "roles",
+        help="make the PostGIS store's editor and read-only roles",
+        description="Make (when missing) an editor role (may import and read) and a read-only analyst role for a "
+        "PostGIS store, and grant them. Run as the database's owner after the first import; give the roles logins "
+        "and passwords yourself (ALTER ROLE ... LOGIN PASSWORD ...).",
+    )
+    r.add_argument("--store", help="the PostGIS store (default: $GEO_STORE), a postgresql:// URL")
+    r.add_argument("--editor", default="geo_editor", help="the editor role's name (default: geo_editor)")
+    r.add_argument("--reader", default="geo_analyst", help="the read-only role's name (default: geo_analyst)")
+    r.set_defaults(func=_cmd_store_roles)
     return p
 
 
@@ -188,6 +199,17 @@ def _cmd_store_copy(args: argparse.Namespace) -> int:
     read, added = copy_store(source, target)
     print(f"copied {read} events from {source.location} to {target.location}: {added} new, "
           f"{read - added} already there")
+    return 0
+
+
+def _cmd_store_roles(args: argparse.Namespace) -> int:
+    from geo.postgis import grant_roles, redacted
+
+    spec = args.store or os.environ.get("GEO_STORE") or ""
+    if not is_postgis(spec):
+        raise GeoError(f"expected a postgresql:// store (--store or $GEO_STORE), got {redacted(spec) or 'none'}")
+    grant_roles(spec, editor=args.editor, reader=args.reader)
+    print(f"roles ready in {redacted(spec)}: {args.editor} (import and read), {args.reader} (read only)")
     return 0
 
 

@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from geo.errors import StoreError
-from geo.schema import CRS, EVENT_DTYPES, JOIN_DTYPES, conform
+from geo.schema import EVENT_DTYPES, JOIN_DTYPES, conform
 from geo.store import AddResult, canonical
 
 EVENTS: Final = "geo_events"
@@ -266,6 +266,47 @@ class PostgisStore:
             con.execute(sql)
 
 
+# --- roles -------------------------------------------------------------------------------------------
+
+#: The roles :func:`grant_roles` makes by default: one that imports, one that only reads.
+EDITOR_ROLE: Final = "geo_editor"
+READER_ROLE: Final = "geo_analyst"
+
+
+def grant_roles(url: str, *, editor: str = EDITOR_ROLE, reader: str = READER_ROLE) -> None:
+    """Make (when missing) two roles for the store at ``url`` and grant them: ``editor`` may import (insert
+    into the events and the log, use the log's sequence) and read; ``reader`` may only read. Both may connect
+    and use the schema. Run it as the database's owner, after the first import made the tables. Logins and
+    passwords are the operator's (``ALTER ROLE … LOGIN PASSWORD …``); a role made here has no login."""
+    import psycopg
+    from psycopg import sql
+
+    store = PostgisStore(url)
+    if not store.exists():
+        raise StoreError(f"expected a store with its tables in {store.location} (import once first), got none")
+    with store._connect() as con, con.transaction():
+        schema = con.execute("SELECT current_schema()").fetchone()[0]  # type: ignore[index]
+        database = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        try:
+            for role in (editor, reader):
+                if not con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                    con.execute(sql.SQL("CREATE ROLE {}").format(sql.Identifier(role)))
+                con.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database),
+                                                                                 sql.Identifier(role)))
+                con.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema),
+                                                                             sql.Identifier(role)))
+                con.execute(sql.SQL("GRANT SELECT ON {}, {} TO {}").format(
+                    sql.Identifier(schema, EVENTS), sql.Identifier(schema, IMPORTS), sql.Identifier(role)))
+            con.execute(sql.SQL("GRANT INSERT ON {}, {} TO {}").format(
+                sql.Identifier(schema, EVENTS), sql.Identifier(schema, IMPORTS), sql.Identifier(editor)))
+            con.execute(sql.SQL("GRANT UPDATE (added) ON {} TO {}").format(sql.Identifier(schema, IMPORTS),
+                                                                           sql.Identifier(editor)))
+            con.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(
+                sql.Identifier(schema), sql.Identifier(editor)))
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot grant the roles {editor} and {reader} in {store.location}: {exc}") from exc
+
+
 # --- CSV both ways (COPY's own format: an empty unquoted field is NULL, "" an empty string) -------------
 
 
@@ -323,4 +364,5 @@ def _from_csv(data: bytes) -> gpd.GeoDataFrame:
     return canonical(frame)
 
 
-__all__ = ["CHUNK_ROWS", "COLUMNS", "CRS", "EVENTS", "IMPORTS", "PostgisStore", "redacted"]
+__all__ = ["CHUNK_ROWS", "COLUMNS", "EDITOR_ROLE", "EVENTS", "IMPORTS", "READER_ROLE", "PostgisStore", "grant_roles",
+           "redacted"]

@@ -309,3 +309,39 @@ def test_a_window_and_bbox_query_gives_what_the_in_memory_rule_gives(make_store)
         pd.testing.assert_frame_equal(got, want.reset_index(drop=True))
     with pytest.raises(Exception, match="expected start on or before end"):
         store.query(start="2024-08-20", end="2024-08-10")
+
+
+def test_the_reader_role_reads_and_cannot_import_the_editor_role_imports(make_store, capsys) -> None:
+    store = make_store()
+    if not isinstance(store, PostgisStore):
+        pytest.skip("roles are PostGIS's (a GeoPackage is a file: its permissions are the file system's)")
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    from geo.cli import main
+
+    store.add(make_events(3, seed=41), source="owner.csv")
+    editor, reader = f"ed_{secrets.token_hex(4)}", f"rd_{secrets.token_hex(4)}"
+    try:
+        assert main(["store", "roles", "--store", store.url, "--editor", editor, "--reader", reader]) == 0
+        assert f"roles ready in {store.location}: {editor}" in capsys.readouterr().out
+        with psycopg.connect(POSTGIS_URL, autocommit=True) as con:  # logins, as the operator gives them
+            for role in (editor, reader):
+                con.execute(f"ALTER ROLE {role} LOGIN")
+        as_reader = PostgisStore(make_conninfo(store.url, user=reader))
+        as_editor = PostgisStore(make_conninfo(store.url, user=editor))
+        assert as_reader.count() == 3 and len(as_reader.query(start="2024-08-01")) == 3
+        with pytest.raises(StoreError, match="(?i)nothing stored in .*permission denied"):
+            as_reader.add(make_events(2, seed=42), source="reader.csv")
+        assert as_editor.add(make_events(2, seed=43), source="editor.csv").added == 2
+        assert as_editor.add(make_events(2, seed=43), source="editor-again.csv").added == 0  # the temp-table path
+        log = store.imports()
+        assert log["file"].tolist() == ["owner.csv", "editor.csv", "editor-again.csv"]
+        assert log["imported_by"].tolist()[1:] == [editor, editor]
+        assert main(["store", "roles", "--store", str(Path("x.gpkg"))]) == 1
+        assert "expected a postgresql:// store" in capsys.readouterr().err
+    finally:
+        with psycopg.connect(POSTGIS_URL, autocommit=True) as con:
+            for role in (editor, reader):
+                con.execute(f"DROP OWNED BY {role}")
+                con.execute(f"DROP ROLE {role}")
