@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from geo.errors import StoreError
-from geo.schema import EVENT_DTYPES, JOIN_DTYPES, conform
+from geo.schema import CRS, EVENT_DTYPES, JOIN_DTYPES, conform
 from geo.store import AddResult, canonical
 
 EVENTS: Final = "geo_events"
@@ -266,6 +266,63 @@ class PostgisStore:
             con.execute(sql)
 
 
+# --- enrichment in the database ------------------------------------------------------------------------
+
+BOUNDARIES: Final = "geo_boundaries"
+#: Per level: the event columns set from the unit containing the point (unit column, event column).
+_LEVEL_COLUMNS: Final = {0: (("iso3", "adm0_iso"), ("name", "adm0_name")),
+                         1: (("unit_id", "adm1_id"), ("name", "adm1_name"), ("name_local", "adm1_local")),
+                         2: (("unit_id", "adm2_id"), ("name", "adm2_name"), ("name_local", "adm2_local"))}
+
+
+def load_boundaries(url: str, boundaries: Any) -> int:
+    """Put the ADM0-2 units of ``boundaries`` (:class:`geo.boundaries.Boundaries`) into the store's database
+    (table ``geo_boundaries``, GiST-indexed, replaced whole in one transaction, by COPY of hex EWKB), for
+    :func:`enrich_in_database`. Returns how many units were loaded."""
+    import shapely
+
+    store = PostgisStore(url)
+    rows: list[str] = []
+    for level in (0, 1, 2):
+        layer = getattr(boundaries, f"adm{level}", None)
+        if layer is None or not len(layer):
+            continue
+        geoms = shapely.set_srid(layer.to_crs(CRS).geometry.to_numpy(), 4326)
+        hexes = shapely.to_wkb(geoms, hex=True, include_srid=True)
+        texts = {c: layer[c].astype("string").fillna("").tolist() if c in layer.columns else [""] * len(layer)
+                 for c in ("unit_id", "iso3", "name", "name_local")}
+        for i, geom in enumerate(hexes):
+            values = [str(level), *(_copy_text(texts[c][i]) for c in ("unit_id", "iso3", "name", "name_local")), geom]
+            rows.append("\t".join(values) + "\n")
+    with store._connect() as con, con.transaction():
+        con.execute(f"DROP TABLE IF EXISTS {BOUNDARIES}")
+        con.execute(f"CREATE TABLE {BOUNDARIES} (level smallint, unit_id text, iso3 text, name text, name_local text, "
+                    "geom geometry(Geometry, 4326))")
+        with con.cursor() as cur, cur.copy(f"COPY {BOUNDARIES} FROM STDIN") as copy:
+            copy.write("".join(rows))
+        con.execute(f"CREATE INDEX ON {BOUNDARIES} USING gist (geom)")
+        con.execute(f"ANALYZE {BOUNDARIES}")
+    return len(rows)
+
+
+def enrich_in_database(url: str) -> int:
+    """Join every stored event to the units containing its point, inside the database (``ST_Contains`` with the
+    GiST indexes of both tables; for stores that do not fit in memory): sets adm0_iso/adm0_name,
+    adm1_id/adm1_name/adm1_local, adm2_id/adm2_name/adm2_local and ``join_method`` = "within", in one
+    transaction. Points inside no unit are left as they are (the in-memory join's nearest-unit and
+    border rules are not repeated here). Returns how many events lie within an ADM2 unit."""
+    store = PostgisStore(url)
+    with store._connect() as con, con.transaction():
+        for level, pairs in _LEVEL_COLUMNS.items():
+            sets = ", ".join(f'"{event}" = b."{unit}"' for unit, event in pairs)
+            if level == 2:
+                sets += ", join_method = 'within'"
+            con.execute(f"UPDATE {EVENTS} AS e SET {sets} FROM {BOUNDARIES} AS b "
+                        f"WHERE b.level = {level} AND ST_Contains(b.geom, e.geom)")
+        within = con.execute(f"SELECT count(*) FROM {EVENTS} WHERE join_method = 'within'").fetchone()[0]  # type: ignore[index]
+    return int(within)
+
+
 # --- roles -------------------------------------------------------------------------------------------
 
 #: The roles :func:`grant_roles` makes by default: one that imports, one that only reads.
@@ -364,5 +421,5 @@ def _from_csv(data: bytes) -> gpd.GeoDataFrame:
     return canonical(frame)
 
 
-__all__ = ["CHUNK_ROWS", "COLUMNS", "EDITOR_ROLE", "EVENTS", "IMPORTS", "READER_ROLE", "PostgisStore", "grant_roles",
-           "redacted"]
+__all__ = ["BOUNDARIES", "CHUNK_ROWS", "COLUMNS", "EDITOR_ROLE", "EVENTS", "IMPORTS", "READER_ROLE", "PostgisStore",
+           "enrich_in_database", "grant_roles", "load_boundaries", "redacted"]

@@ -345,3 +345,29 @@ def test_the_reader_role_reads_and_cannot_import_the_editor_role_imports(make_st
             for role in (editor, reader):
                 con.execute(f"DROP OWNED BY {role}")
                 con.execute(f"DROP ROLE {role}")
+
+
+def test_the_join_in_the_database_gives_the_in_memory_joins_units(make_store) -> None:
+    store = make_store()
+    if not isinstance(store, PostgisStore):
+        pytest.skip("the in-database join is PostGIS's")
+    from geo import join
+    from geo.postgis import enrich_in_database, load_boundaries
+    from tests.factories import grid_boundaries
+
+    boundaries = grid_boundaries()
+    rng = np.random.default_rng(51)
+    events = make_events(400, seed=51)
+    events["lon"], events["lat"] = rng.uniform(29.8, 32.2, 400), rng.uniform(49.8, 51.2, 400)  # some outside
+    store.add(events, source="raw.csv")  # stored without the join
+    assert load_boundaries(store.url, boundaries) == 2 + 4 + 8
+    within = enrich_in_database(store.url)
+    stored = _frame(store).set_index("id")
+    memory = join.enrich(events, join.prepare(boundaries)).set_index("id")
+    inside = memory.index[memory["join_method"] == "within"]
+    assert 0 < len(inside) < len(events) and within == len(inside)
+    columns = ["adm0_iso", "adm0_name", "adm1_id", "adm1_name", "adm2_id", "adm2_name"]
+    for col in columns:  # the same units for every point inside one
+        assert stored.loc[inside, col].astype(str).tolist() == memory.loc[inside, col].astype(str).tolist(), col
+    outside = stored.index.difference(inside)
+    assert stored.loc[outside, "adm2_id"].isna().all()  # the nearest-unit rule stays the in-memory join's
