@@ -73,9 +73,39 @@ def _worker(url: str, n: int, seed: int) -> int:
     return PostgisStore(url).add(pd.concat([shared, frame], ignore_index=True), source=f"analyst-{seed}").added
 
 
+def join_bench(url: str, n: int, tmp: Path) -> None:
+    """The join in the database (geo.postgis.enrich_in_database) of N events on the real boundaries, beside
+    the in-memory join (geo.join.enrich) of the same events."""
+    from run import _boundaries, synthetic_points  # bench/run.py
+
+    from geo import join
+    from geo.postgis import enrich_in_database, load_boundaries
+
+    boundaries = _boundaries(str(tmp / "cache"))
+    frame = synthetic_events(n, seed=5)
+    frame["lon"], frame["lat"] = synthetic_points(boundaries, n, seed=5)
+    store_url = _fresh(url, "bench_join")
+    PostgisStore(store_url).add(frame, source="bench-join")
+    t = time.perf_counter()
+    units = load_boundaries(store_url, boundaries)
+    loaded = time.perf_counter() - t
+    t = time.perf_counter()
+    within = enrich_in_database(store_url)
+    in_db = time.perf_counter() - t
+    t = time.perf_counter()
+    memory = join.enrich(frame, join.prepare(boundaries))
+    in_memory = time.perf_counter() - t
+    same = int((memory["join_method"] == "within").sum())
+    print(f"join of {n:,} events on the real boundaries ({units:,} units, loaded in {loaded:.1f} s): in the database "
+          f"{in_db:.1f} s ({within:,} within a country's unit); in memory (geo.join.enrich, index built included) "
+          f"{in_memory:.1f} s ({same:,} within)")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--events", type=int, default=1_000_000)
+    p.add_argument("--join", type=int, default=0, metavar="N",
+                   help="also time the join in the database of N events on the real boundaries (the mirror)")
     args = p.parse_args(argv)
     n = args.events
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -114,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             four_took = time.perf_counter() - t
             stored = PostgisStore(concurrent).count()
             ok = sum(added) == stored == 4 * quarter + SHARED
+            if args.join:
+                join_bench(url, args.join, tmp)
         finally:
             if cluster is not None:
                 subprocess.run(["bash", str(ROOT / "scripts" / "postgis.sh"), "stop", str(cluster)], check=False)

@@ -277,8 +277,8 @@ _LEVEL_COLUMNS: Final = {0: (("iso3", "adm0_iso"), ("name", "adm0_name")),
 
 def load_boundaries(url: str, boundaries: Any) -> int:
     """Put the ADM0-2 units of ``boundaries`` (:class:`geo.boundaries.Boundaries`) into the store's database
-    (table ``geo_boundaries``, GiST-indexed, replaced whole in one transaction, by COPY of hex EWKB), for
-    :func:`enrich_in_database`. Returns how many units were loaded."""
+    (table ``geo_boundaries``: each unit cut into small pieces, GiST-indexed, replaced whole in one transaction,
+    by COPY of hex EWKB), for :func:`enrich_in_database`. Returns how many units were loaded."""
     import shapely
 
     store = PostgisStore(url)
@@ -300,25 +300,36 @@ def load_boundaries(url: str, boundaries: Any) -> int:
                     "geom geometry(Geometry, 4326))")
         with con.cursor() as cur, cur.copy(f"COPY {BOUNDARIES} FROM STDIN") as copy:
             copy.write("".join(rows))
+        # small pieces (ST_Subdivide, 128 vertices at most): a point-in-polygon test then reads a few dozen
+        # vertices instead of a whole oblast's outline
+        con.execute(f"CREATE TEMP TABLE whole ON COMMIT DROP AS SELECT * FROM {BOUNDARIES}")
+        con.execute(f"TRUNCATE {BOUNDARIES}")
+        con.execute(f"INSERT INTO {BOUNDARIES} SELECT level, unit_id, iso3, name, name_local, "
+                    "ST_Subdivide(geom, 128) FROM whole")
         con.execute(f"CREATE INDEX ON {BOUNDARIES} USING gist (geom)")
         con.execute(f"ANALYZE {BOUNDARIES}")
     return len(rows)
 
 
 def enrich_in_database(url: str) -> int:
-    """Join every stored event to the units containing its point, inside the database (``ST_Contains`` with the
-    GiST indexes of both tables; for stores that do not fit in memory): sets adm0_iso/adm0_name,
-    adm1_id/adm1_name/adm1_local, adm2_id/adm2_name/adm2_local and ``join_method`` = "within", in one
-    transaction. Points inside no unit are left as they are (the in-memory join's nearest-unit and
-    border rules are not repeated here). Returns how many events lie within an ADM2 unit."""
+    """Join every stored event to the units containing its point, inside the database (``ST_Intersects`` of the
+    point and the units' pieces, with the GiST indexes of both tables; for stores that do not fit in memory):
+    sets adm0_iso/adm0_name, adm1_id/adm1_name/adm1_local, adm2_id/adm2_name/adm2_local and ``join_method`` =
+    "within", in one transaction. Points inside no unit are left as they are (the in-memory join's nearest-unit and
+    border rules are not repeated here). Returns how many events lie within a country's unit."""
     store = PostgisStore(url)
+    lateral, sets = [], []
+    for level, pairs in _LEVEL_COLUMNS.items():
+        picked = ", ".join(f'b."{unit}" AS "{event}"' for unit, event in pairs)
+        lateral.append(f"LEFT JOIN LATERAL (SELECT {picked} FROM {BOUNDARIES} AS b WHERE b.level = {level} "
+                       f"AND ST_Intersects(b.geom, e.geom) LIMIT 1) AS l{level} ON TRUE")
+        sets += [f'"{event}" = j."{event}"' for _unit, event in pairs]
+    events = ", ".join(f'l{level}."{event}"' for level, pairs in _LEVEL_COLUMNS.items() for _unit, event in pairs)
     with store._connect() as con, con.transaction():
-        for level, pairs in _LEVEL_COLUMNS.items():
-            sets = ", ".join(f'"{event}" = b."{unit}"' for unit, event in pairs)
-            if level == 2:
-                sets += ", join_method = 'within'"
-            con.execute(f"UPDATE {EVENTS} AS e SET {sets} FROM {BOUNDARIES} AS b "
-                        f"WHERE b.level = {level} AND ST_Contains(b.geom, e.geom)")
+        # one UPDATE, each event's row rewritten once with its three levels (MVCC writes a new row per update)
+        con.execute(f"UPDATE {EVENTS} AS t SET {', '.join(sets)}, join_method = 'within' FROM "
+                    f"(SELECT e.id, {events} FROM {EVENTS} AS e {' '.join(lateral)}) AS j "
+                    "WHERE t.id = j.id AND j.adm0_iso IS NOT NULL")  # as the in-memory join: within a country
         within = con.execute(f"SELECT count(*) FROM {EVENTS} WHERE join_method = 'within'").fetchone()[0]  # type: ignore[index]
     return int(within)
 
