@@ -371,3 +371,13 @@ def test_the_join_in_the_database_gives_the_in_memory_joins_units(make_store) ->
         assert stored.loc[inside, col].astype(str).tolist() == memory.loc[inside, col].astype(str).tolist(), col
     outside = stored.index.difference(inside)
     assert stored.loc[outside, "adm2_id"].isna().all()  # the nearest-unit rule stays the in-memory join's
+
+
+def test_the_version_changes_with_each_committed_import_and_not_otherwise(make_store) -> None:
+    store = make_store()
+    assert store.version() == "none"
+    store.add(make_events(3, seed=61), source="a.csv")
+    first = store.version()
+    assert first != "none" and store.version() == first  # asking again changes nothing
+    store.add(make_events(3, seed=62), source="b.csv")
+    assert store.version() != first
