@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from geo import filter as evfilter
+from geo import filter as evfilter, service
 from ui import data, exporter, importer, mapview, share, sidebar, tables, units as unit_list, urlstate
 
 st.set_page_config(page_title="geo-events: security events on the map", page_icon=":material/map:", layout="wide")
@@ -37,29 +37,36 @@ if loaded.index is None:
     st.warning("No boundaries available: events are shown without admin layers. "
                "Set GEO_BOUNDARIES_SOURCE to a mirror (see README, air-gapped use).")
 
-events, label = data.events(loaded)
+source = data.source(loaded)
 version = data.events_version(loaded)
-link_warnings = _restore_link(events)
-settings = sidebar.read(events)
+link_warnings = _restore_link(source.catalog)  # the choices and windows: every event, or the store's catalog
+# a store queried per view opens on its last 30 days (its whole span would be an aggregate of everything)
+settings = sidebar.read(source.catalog, "All" if source.events is not None else "Last 30 days")
 # the drawn filter (shapes drawn on the map, or from the link) belongs to the filter every view reads
 settings = replace(settings, filter=replace(settings.filter, shapes=st.session_state.get(urlstate.DRAWN, ())))
-shown = evfilter.apply(events, settings.filter)
+view = data.view(source, settings.filter, version)  # filtered in memory, or queried from the store
+shown = view.events
 
 st.title("Security events")
 for text in link_warnings:
     st.warning(text)
 window = settings.filter
 st.caption(
-    f"{len(shown):,} of {len(events):,} events active between {window.start:%d %b %Y} and {window.end:%d %b %Y}"
+    f"{view.total:,} of {source.total:,} events active between {window.start:%d %b %Y} and {window.end:%d %b %Y}"
     + (f" · inside the drawn shapes ({share.describe(window.shapes)})" if window.shapes else "")
-    + f" · source: {label}"
+    + f" · source: {source.label}"
 )
+notice = st.empty()  # always there, so that the elements below keep their place (the map is not re-created)
+if view.aggregated:
+    notice.info(f"{view.total:,} events in this window: more than the {service.VIEW_MAX:,} a view reads, so the map "
+            f"shows the store's counts per {view.cell:g}° cell and the tables below are empty. Narrow the window "
+            "or the filters to list, chart and export the events.")
 
 # switching tabs reruns the app, so that the Export tab reads the map's latest extent (a pan reruns only
 # the map's fragment)
 tab_map, tab_import, tab_export = st.tabs(["Map", "Import", "Export"], key="tab", on_change="rerun")
 with tab_map:
-    mapview.show(shown, loaded, settings, version)
+    mapview.show(shown, loaded, settings, version, grid=view.grid_counts())
     left, right = st.columns([3, 2])
     with left:
         tables.timeline(shown, settings)

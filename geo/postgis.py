@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from collections.abc import Sequence
 from typing import Any, Final
 
 import geopandas as gpd
@@ -39,8 +40,20 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from geo.errors import StoreError
+from geo.filter import ADM1_PRECISION, ADM2_PRECISION, SEARCH_COLUMNS, EventFilter
 from geo.schema import CRS, EVENT_DTYPES, JOIN_DTYPES, conform
-from geo.store import AddResult, canonical
+from geo.store import (
+    CATALOG_COLUMNS,
+    GRID_COLUMNS,
+    AddResult,
+    bounded_catalog,
+    canonical,
+    cell_size,
+    grid_counts,
+    merged_filter,
+    sorted_grid,
+    window,
+)
 
 EVENTS: Final = "geo_events"
 IMPORTS: Final = "geo_imports"
@@ -59,23 +72,38 @@ def redacted(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
+#: The events table's indexes and keys (name, definition), made with the table and rebuilt after a bulk load.
+_INDEXES: Final = (
+    (f"{EVENTS}_geom", f"CREATE INDEX IF NOT EXISTS {EVENTS}_geom ON {EVENTS} USING gist (geom)"),
+    # the interval, covering what a zoomed-out aggregate reads (an index-only scan: :meth:`PostgisStore.grid`)
+    (f"{EVENTS}_interval", f"CREATE INDEX IF NOT EXISTS {EVENTS}_interval ON {EVENTS} "
+                           "(date_start, (coalesce(date_end, date_start))) INCLUDE (date_end, lon, lat, category, "
+                           "geo_precision)"),
+    (f"{EVENTS}_seq", f"CREATE INDEX IF NOT EXISTS {EVENTS}_seq ON {EVENTS} (seq)"),
+)
+_KEYS: Final = (
+    (f"{EVENTS}_pkey", "PRIMARY KEY (id)"),
+    (f"{EVENTS}_import_id_fkey", f"FOREIGN KEY (import_id) REFERENCES {IMPORTS} (import_id)"),
+)
+
+
 def _schema_sql() -> list[str]:
     cols = ",\n  ".join(f'"{c}" {_SQL_TYPE[t]}' for c, t in COLUMNS.items() if c != "id")
+    keys = ",\n  ".join(f"CONSTRAINT {name} {definition}" for name, definition in _KEYS)
     return [
         f"""CREATE TABLE IF NOT EXISTS {IMPORTS} (
   import_id bigserial PRIMARY KEY, file text, sha256 text, imported_at timestamptz NOT NULL DEFAULT now(),
   imported_by text NOT NULL DEFAULT current_user, offered bigint NOT NULL, added bigint NOT NULL)""",
         f"""CREATE TABLE IF NOT EXISTS {EVENTS} (
-  id text PRIMARY KEY,
+  id text NOT NULL,
   {cols},
   geom geometry(Point, 4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED,
-  import_id bigint REFERENCES {IMPORTS} (import_id),
+  import_id bigint,
   seq bigserial,
+  {keys},
   CONSTRAINT events_guard CHECK (id <> '' AND date_start IS NOT NULL AND lon BETWEEN -180 AND 180
                                  AND lat BETWEEN -90 AND 90))""",
-        f"CREATE INDEX IF NOT EXISTS {EVENTS}_geom ON {EVENTS} USING gist (geom)",
-        f"CREATE INDEX IF NOT EXISTS {EVENTS}_interval ON {EVENTS} (date_start, (coalesce(date_end, date_start)))",
-        f"CREATE INDEX IF NOT EXISTS {EVENTS}_seq ON {EVENTS} (seq)",
+        *(definition for _name, definition in _INDEXES),
     ]
 
 
@@ -142,39 +170,83 @@ class PostgisStore:
         with self._connect() as con:
             return int(con.execute(f"SELECT count(*) FROM {EVENTS}").fetchone()[0])  # type: ignore[index]
 
-    def query(self, *, start: Any = None, end: Any = None,
-              bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
-        """The events active in [start, end] and inside ``bbox`` (see :class:`geo.stores.Store`), selected by
-        the server with its interval and GiST indexes: only those rows travel."""
-        from geo.filter import EventFilter
+    def query(self, *, start: Any = None, end: Any = None, bbox: tuple[float, float, float, float] | None = None,
+              where: EventFilter | None = None, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """The events active in [start, end], inside ``bbox`` and passing ``where`` (see
+        :class:`geo.stores.Store`). The server selects them with its indexes (the window, the box and the exact
+        facets: category, verification, precision, country, oblast, raion, border districts); only those rows
+        travel, in ``columns`` only when given; the rest of ``where`` (actors, text search, drawn shapes) is
+        then applied by :func:`geo.filter.apply`, the one rule."""
+        flt = merged_filter(where, start, end)
+        clause, params = _filter_sql(flt, bbox)
+        in_memory = bool(flt.actors or flt.search or flt.shapes)
+        if in_memory and columns is not None:  # the columns the in-memory rule reads come too
+            columns = (*columns, "actors", *SEARCH_COLUMNS)
+        frame = self._select(clause, params, columns)
+        rest = EventFilter(actors=flt.actors, search=flt.search, shapes=flt.shapes)  # what the server left
+        return window(frame, where=rest) if in_memory else frame
 
-        window = EventFilter(start=start, end=end)  # the same checks (dates, start <= end) as the in-memory rule
-        where, params = [], []
-        if window.end is not None:  # the interval starts on or before the window's last day
-            where.append("date_start < %s")
-            params.append(window.end + dt.timedelta(days=1))
-        if window.start is not None:  # and ends on or after its first day (no end: the start day)
-            where.append("coalesce(date_end, date_start) >= %s")
-            params.append(window.start)
-        if bbox is not None:
-            where.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
-            params.extend(float(v) for v in bbox)
-        return self._select(" AND ".join(where) or "TRUE", params)
+    def tally(self, *, where: EventFilter | None = None,
+              bbox: tuple[float, float, float, float] | None = None) -> int:
+        """How many events :meth:`query` would return, without reading them (an upper bound when ``where``
+        sets actors, a text search or drawn shapes, which only the in-memory rule applies)."""
+        clause, params = _filter_sql(merged_filter(where), bbox)
+        if not self.exists():
+            return 0
+        with self._connect() as con:
+            return int(con.execute(f"SELECT count(*) FROM {EVENTS} WHERE {clause}", params).fetchone()[0])  # type: ignore[index]
+
+    def grid(self, size: float, *, where: EventFilter | None = None,
+             bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+        """Counts of the events :meth:`query` selects, per cell of ``size`` degrees (columns ``cx``, ``cy``:
+        ``floor(lon / size)``, ``floor(lat / size)``), category and precision, aggregated by the server: a
+        zoomed-out view reads a few thousand rows, never the events (:func:`geo.store.grid_counts` is the rule)."""
+        flt, size = merged_filter(where), cell_size(size)
+        if flt.actors or flt.search or flt.shapes:  # not pushed down: the events are read and counted here
+            return grid_counts(self.query(where=flt, bbox=bbox, columns=GRID_COLUMNS), size)
+        clause, params = _filter_sql(flt, bbox)
+        if not self.exists():
+            return grid_counts(canonical(pd.DataFrame()), size)
+        with self._connect() as con:
+            rows = con.execute(
+                f"SELECT floor(lon / %s)::bigint AS cx, floor(lat / %s)::bigint AS cy, category, geo_precision, "
+                f"count(*) FROM {EVENTS} WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL "
+                "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", [size, size, *params]).fetchall()
+        return _grid_frame(rows)
+
+    def catalog(self) -> pd.DataFrame:
+        """The frame standing for the store's events where the app's filters read them
+        (:func:`geo.store.catalog_frame`: each facet's distinct values, the date bounds), made by the server in
+        one pass (``GROUPING SETS``) and the interval index: a few hundred rows, whatever the store's size."""
+        if not self.exists():
+            return bounded_catalog(pd.DataFrame(), None)
+        names = ", ".join(f'"{c}"' for c in CATALOG_COLUMNS)
+        sets = ", ".join(f"({', '.join(cols)})" for cols in _CATALOG_SETS)
+        with self._connect() as con:
+            rows = con.execute(f"SELECT {names} FROM {EVENTS} GROUP BY GROUPING SETS ({sets})").fetchall()
+            # one pass over the interval index (it holds dates and lon/lat: an index-only scan)
+            bounds = con.execute(f"SELECT min(date_start), max(date_start), max(coalesce(date_end, date_start)), "
+                                 f"min(lon), min(lat), max(lon), max(lat) FROM {EVENTS}").fetchone()
+        facets = pd.DataFrame(rows, columns=list(CATALOG_COLUMNS)).astype("string")
+        keys = [cols[0] for cols in _CATALOG_SETS]
+        facets = facets.loc[facets[keys].notna().any(axis=1)]  # the NULL group of each set: no value to offer
+        return bounded_catalog(facets.reset_index(drop=True), bounds)
 
     def read(self) -> gpd.GeoDataFrame:
         """Every stored event as a GeoDataFrame (EPSG:4326) in the canonical + join columns, in the order
         stored (the same frame :meth:`geo.store.EventStore.read` gives for the same imports)."""
 
-        return self._select("TRUE", [])
+        return self._select("TRUE", [], None)
 
-    def _select(self, where: str, params: list[Any]) -> gpd.GeoDataFrame:
+    def _select(self, where: str, params: list[Any], columns: Sequence[str] | None) -> gpd.GeoDataFrame:
         """The events matching ``where`` (``%s`` placeholders for ``params``), in the order stored, by COPY."""
         import psycopg
         from psycopg import sql
 
         if not self.exists():
             return canonical(pd.DataFrame())
-        names = ", ".join(f'"{c}"' for c in COLUMNS)
+        chosen = [c for c in COLUMNS if columns is None or c in columns or c in ("id", "date_start", "lon", "lat")]
+        names = ", ".join(f'"{c}"' for c in chosen)
         buf = io.BytesIO()
         with self._connect() as con, con.cursor() as cur:
             try:
@@ -186,7 +258,7 @@ class PostgisStore:
                         buf.write(block)
             except psycopg.Error as exc:
                 raise self._fail("cannot read", exc) from exc
-        return _from_csv(buf.getvalue())
+        return _from_csv(buf.getvalue(), chosen)
 
     def imports(self) -> pd.DataFrame:
         """The import log: one row per committed import (plus who imported it)."""
@@ -232,26 +304,22 @@ class PostgisStore:
             import_id = con.execute(
                 f"INSERT INTO {IMPORTS} (file, sha256, offered, added) VALUES (%s, %s, %s, 0) RETURNING import_id",
                 (source, sha256, offered)).fetchone()[0]  # type: ignore[index]
-            if direct:
-                con.execute("CREATE TEMP TABLE incoming_ids (id text) ON COMMIT DROP")
-                with con.cursor() as cur, cur.copy("COPY incoming_ids (id) FROM STDIN") as copy:
-                    for start in range(0, len(frame), CHUNK_ROWS):
-                        copy.write("".join(f"{_copy_text(v)}\n" for v in frame["id"].iloc[start:start + CHUNK_ROWS]))
-                direct = not con.execute(f"SELECT EXISTS (SELECT 1 FROM incoming_ids JOIN {EVENTS} USING (id))"
-                                         ).fetchone()[0]  # type: ignore[index]
+            bulk = direct and _bulk_load(con, len(frame))
+            if direct and con.execute(f"SELECT EXISTS (SELECT 1 FROM {EVENTS})").fetchone()[0]:  # type: ignore[index]
+                direct = not _any_stored(con, frame["id"])  # (an empty table holds none of them)
             if direct:  # no id stored yet: straight into the table, in the file's order
-                with con.cursor() as cur, cur.copy(f"COPY {EVENTS} ({names}, import_id) FROM STDIN (FORMAT csv)") as copy:
-                    for start in range(0, len(frame), CHUNK_ROWS):
-                        copy.write(_to_csv(frame.iloc[start:start + CHUNK_ROWS], import_id))
+                if bulk:  # indexes and keys dropped now, rebuilt once after the COPY (within this transaction)
+                    _drop_indexes(con)
+                _copy(con, f"COPY {EVENTS} ({names}, import_id) FROM STDIN (FORMAT csv)", frame, import_id)
+                if bulk:
+                    _build_indexes(con)
                 added = len(frame)
             else:
                 con.execute("SET LOCAL work_mem = '256MB'")  # the sort by file order stays in memory
                 con.execute(f"CREATE TEMP TABLE incoming (LIKE {EVENTS} INCLUDING DEFAULTS) ON COMMIT DROP")
                 con.execute("ALTER TABLE incoming DROP COLUMN seq, DROP COLUMN geom, DROP COLUMN import_id, "
                             "ADD COLUMN ord bigint GENERATED ALWAYS AS IDENTITY")  # the file's row order
-                with con.cursor() as cur, cur.copy(f"COPY incoming ({names}) FROM STDIN (FORMAT csv)") as copy:
-                    for start in range(0, len(frame), CHUNK_ROWS):
-                        copy.write(_to_csv(frame.iloc[start:start + CHUNK_ROWS]))
+                _copy(con, f"COPY incoming ({names}) FROM STDIN (FORMAT csv)", frame, None)
                 added = con.execute(
                     f"INSERT INTO {EVENTS} ({names}, import_id) SELECT {names}, %s FROM incoming ORDER BY ord "
                     "ON CONFLICT (id) DO NOTHING", (import_id,)).rowcount
@@ -261,9 +329,123 @@ class PostgisStore:
     def _ensure_schema(self, con) -> None:  # noqa: ANN001
         if con.execute(_HERE, (EVENTS,)).fetchone()[0]:  # type: ignore[index]
             return
-        con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))  # two first imports: one makes the schema
+        # two first imports: one makes the schema, the other finds it made (IF NOT EXISTS: the catalog cache of a
+        # session that waited on an advisory lock may not show the table yet)
+        con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
         for sql in _schema_sql():
             con.execute(sql)
+
+
+
+
+# --- the filter in SQL ---------------------------------------------------------------------------------
+
+#: The facets :meth:`PostgisStore.catalog` offers: each value with its unit's name and parent (as
+#: :func:`geo.store.catalog_frame`).
+_CATALOG_SETS: Final = (("category",), ("verification",), ("geo_precision",), ("actors",), ("adm0_iso", "adm0_name"),
+                        ("adm1_id", "adm1_name", "adm0_iso"), ("adm2_id", "adm2_name", "adm1_id"))
+#: Exact facets: the filter's field and the column it matches (:data:`geo.filter` ``_FACETS``' and the place rule).
+_EXACT: Final = (("categories", "category"), ("verification", "verification"), ("precision", "geo_precision"),
+                 ("countries", "adm0_iso"), ("adm1", "adm1_id"), ("adm2", "adm2_id"))
+
+
+def _filter_sql(flt: EventFilter, bbox: tuple[float, float, float, float] | None) -> tuple[str, list[Any]]:
+    """The parts of ``flt`` (and the box) the server can select by, as SQL with ``%s`` placeholders: the
+    window (the interval meets it, as :func:`geo.filter.apply` rules), the exact facets, the precision the
+    place facets require (:data:`geo.filter.ADM1_PRECISION`, :data:`~geo.filter.ADM2_PRECISION`), the border
+    districts. Actors, text search and drawn shapes are left to the in-memory rule."""
+    where: list[str] = []
+    params: list[Any] = []
+    if flt.end is not None:  # the interval starts on or before the window's last day
+        where.append("date_start < %s")
+        params.append(flt.end + dt.timedelta(days=1))
+    if flt.start is not None:  # and ends on or after its first day (no end: the start day)
+        where.append("coalesce(date_end, date_start) >= %s")
+        params.append(flt.start)
+    for name, column in _EXACT:
+        wanted = getattr(flt, name)
+        if wanted:
+            where.append(f'"{column}" = ANY(%s)')
+            params.append([str(v) for v in wanted])
+    if flt.adm1:
+        where.append("geo_precision = ANY(%s)")
+        params.append(list(ADM1_PRECISION))
+    if flt.adm2 or flt.border_only:
+        where.append("geo_precision = ANY(%s)")
+        params.append(list(ADM2_PRECISION))
+    if flt.border_only:
+        where.append("border_district IS TRUE")
+    if bbox is not None:
+        where.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
+        params.extend(float(v) for v in bbox)
+    return " AND ".join(where) or "TRUE", params
+
+
+def _grid_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["cx", "cy", "category", "geo_precision", "n"])
+    return sorted_grid(frame)
+
+
+# --- import steps ------------------------------------------------------------------------------------
+
+
+def _bulk_load(con, rows: int) -> bool:  # noqa: ANN001
+    """Whether this import loads the way PostgreSQL's manual advises for a large load ("Populating a Database":
+    indexes and keys dropped, COPY, then built once): when it is at least as large as the table holds already
+    (an empty table: the first import), where rebuilding costs less than maintaining every index row by row.
+    It then holds the table's exclusive lock to its commit (readers and other importers wait: a first load of a
+    store nobody reads yet, or a load that doubles it). Only the table's owner may drop its indexes: an editor's
+    import (:func:`grant_roles`) always loads row by row."""
+    row = con.execute("SELECT reltuples, pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
+                      "WHERE oid = to_regclass(%s)", (EVENTS,)).fetchone()
+    if not row or not row[1]:
+        return False
+    stored = max(float(row[0]), 0.0)  # -1: never analysed (then empty, or small)
+    if rows < 10_000 or rows < stored:
+        return False
+    con.execute(f"LOCK TABLE {EVENTS} IN ACCESS EXCLUSIVE MODE")  # then the check holds until the commit
+    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {EVENTS})").fetchone()[0]:
+        return True
+    stored = con.execute(f"SELECT count(*) FROM {EVENTS}").fetchone()[0]
+    return rows >= stored
+
+
+def _any_stored(con, ids: pd.Series) -> bool:  # noqa: ANN001
+    """Whether any of ``ids`` is stored already (one COPY of the ids into a temporary table, one join)."""
+    con.execute("CREATE TEMP TABLE incoming_ids (id text) ON COMMIT DROP")
+    with con.cursor() as cur, cur.copy("COPY incoming_ids (id) FROM STDIN (FORMAT csv)") as copy:
+        for start in range(0, len(ids), CHUNK_ROWS):
+            buf = io.BytesIO()
+            pacsv.write_csv(pa.table({"id": pa.array(ids.iloc[start:start + CHUNK_ROWS].astype("string"), pa.string())}),
+                            buf, pacsv.WriteOptions(include_header=False))
+            copy.write(buf.getvalue())
+    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM incoming_ids JOIN {EVENTS} USING (id))").fetchone()[0])
+
+
+def _drop_indexes(con) -> None:  # noqa: ANN001
+    for name, _definition in _KEYS:
+        con.execute(f"ALTER TABLE {EVENTS} DROP CONSTRAINT IF EXISTS {name}")
+    for name, _definition in _INDEXES:
+        con.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def _build_indexes(con) -> None:  # noqa: ANN001
+    con.execute("SET LOCAL maintenance_work_mem = '512MB'")  # each index sorted in memory
+    for name, definition in _KEYS:
+        con.execute(f"ALTER TABLE {EVENTS} ADD CONSTRAINT {name} {definition}")
+    for _name, definition in _INDEXES:
+        con.execute(definition)
+    con.execute(f"ANALYZE {EVENTS}")  # the planner's statistics, for the window queries that follow
+
+
+def _copy(con, statement: str, frame: pd.DataFrame, import_id: int | None) -> None:  # noqa: ANN001
+    """COPY ``frame`` as CSV, a chunk at a time; a writer thread sends each chunk while the next is written, so
+    the client's conversion and the server's parsing overlap."""
+    from psycopg.copy import QueuedLibpqWriter
+
+    with con.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
+        for start in range(0, len(frame), CHUNK_ROWS):
+            copy.write(_to_csv(frame.iloc[start:start + CHUNK_ROWS], import_id))
 
 
 # --- enrichment in the database ------------------------------------------------------------------------
@@ -409,22 +591,24 @@ def _to_csv(frame: pd.DataFrame, import_id: int | None = None) -> bytes:
     return buf.getvalue()
 
 
-def _from_csv(data: bytes) -> gpd.GeoDataFrame:
+def _from_csv(data: bytes, names: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+    chosen = list(names) if names is not None else list(COLUMNS)
     types = {c: (pa.timestamp("us") if t.startswith("datetime") else pa.float64() if t == "float64"
                  else pa.int64() if t == "Int64" else pa.bool_() if t == "boolean" else pa.string())
-             for c, t in COLUMNS.items()}
+             for c, t in COLUMNS.items() if c in chosen}
     if not data:
         return canonical(pd.DataFrame())
     table = pacsv.read_csv(
         io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=list(COLUMNS)),
+        read_options=pacsv.ReadOptions(column_names=chosen, block_size=1 << 24),
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
                                              quoted_strings_can_be_null=False, true_values=["t"],
                                              false_values=["f"]),
     )
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(),
                                           pa.bool_(): pd.BooleanDtype()}.get)
-    for col, dtype in COLUMNS.items():
+    for col in chosen:
+        dtype = COLUMNS[col]
         if dtype.startswith("datetime"):
             frame[col] = frame[col].astype("datetime64[ns]")
         elif dtype == "float64":

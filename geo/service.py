@@ -6,12 +6,18 @@ these; they differ only in how they show the result (and the app in what it cach
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from geo.stores import Store
+from geo.filter import EventFilter, apply
+from geo.store import canonical
+from geo.stores import Store, is_postgis
+
+if TYPE_CHECKING:
+    from geo.render import StoreGrid
 
 #: The events shown while the store holds none (the founding case's sample).
 SAMPLE: Final = Path(__file__).resolve().parents[1] / "data" / "sample_events.csv"
@@ -41,3 +47,84 @@ def copy_store(source: Store, target: Store) -> tuple[int, int]:
         return 0, 0
     result = target.add(pd.DataFrame(frame.drop(columns="geometry")), source=f"copy of {source.location}")
     return len(frame), result.added
+
+
+#: A store holding more events than this is queried per view, never read whole (a PostGIS store always is).
+IN_MEMORY_MAX: Final = 2_000_000
+#: Events a view reads at most; above, the map shows the store's aggregate (the map's own points limit).
+VIEW_MAX: Final = 200_000
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the app's events come from: every event in memory (``events``: a GeoPackage store or the
+    sample), or a store queried per view (``store``; ``events`` None). ``catalog`` stands for every event where
+    the filters read it (:func:`geo.filter.options`, :func:`geo.filter.presets`): the events themselves, or the
+    store's :meth:`~geo.stores.Store.catalog`."""
+
+    label: str
+    total: int
+    catalog: pd.DataFrame
+    events: pd.DataFrame | None = None
+    store: Store | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    """What one filter selects: its ``events`` (every column), or, when there are more than the view reads,
+    none and the store's counts per cell (``grid``, of ``cell`` degrees). ``total``: events in the window."""
+
+    events: pd.DataFrame
+    total: int
+    grid: pd.DataFrame | None = None
+    cell: float = 0.0
+
+    @property
+    def aggregated(self) -> bool:
+        return self.grid is not None
+
+    def grid_counts(self) -> StoreGrid | None:
+        """The aggregate as the map draws it (:class:`geo.render.StoreGrid`), or None."""
+        from geo.render import StoreGrid
+
+        return None if self.grid is None else StoreGrid(self.grid, self.cell, self.total)
+
+
+def open_source(store: Store, index: Any = None, *, in_memory_max: int = IN_MEMORY_MAX) -> Source:
+    """The app's source for ``store``: a PostGIS store, or any store of more than ``in_memory_max`` events, is
+    queried per view (its catalog read once); a smaller one is read whole; an empty one stands aside for the
+    sample (:func:`events_or_sample`)."""
+    count = store.count()
+    if count and (is_postgis(getattr(store, "url", None)) or count > in_memory_max):
+        return Source(f"store {store.location} (queried per view)", count, store.catalog(), None, store)
+    events, label = events_or_sample(store, index)
+    return Source(label, len(events), events, events, None)
+
+
+def view(source: Source, flt: EventFilter, *, limit: int = VIEW_MAX, extent: tuple[float, float, float, float]
+         | None = None) -> View:
+    """The events ``flt`` selects from ``source``: filtered in memory, or queried from the store (the window,
+    facets and indexes in the database) when at most ``limit``; above it, the store's counts per cell for the
+    map (the cell size by :func:`geo.render.grid_cell` over ``extent``, else the catalog's)."""
+    if source.events is not None:
+        shown = apply(source.events, flt)
+        return View(shown, len(shown))
+    assert source.store is not None
+    total = source.store.tally(where=flt)
+    if total <= limit:
+        shown = source.store.query(where=flt)
+        return View(shown, len(shown))
+    from geo.render import grid_cell
+
+    x0, y0, x1, y1 = extent if extent is not None else catalog_extent(source.catalog)
+    size = grid_cell(x0, y0, x1, y1)
+    return View(canonical(pd.DataFrame()), total, source.store.grid(size, where=flt), size)
+
+
+def catalog_extent(catalog: pd.DataFrame) -> tuple[float, float, float, float]:
+    """The extent (min lon, min lat, max lon, max lat) a catalog's bound rows carry (the whole world if none)."""
+    lon = pd.to_numeric(catalog.get("lon", pd.Series(dtype=float)), errors="coerce").dropna()
+    lat = pd.to_numeric(catalog.get("lat", pd.Series(dtype=float)), errors="coerce").dropna()
+    if not len(lon) or not len(lat):
+        return -180.0, -90.0, 180.0, 90.0
+    return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())

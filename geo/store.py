@@ -53,7 +53,7 @@ import sqlite3
 import struct
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from secrets import token_hex
 from typing import Any, Final
@@ -67,7 +67,8 @@ import pyogrio
 import shapely
 from pyogrio.raw import write_arrow
 
-from geo.errors import StoreError
+from geo.errors import GeoError, StoreError
+from geo.filter import EventFilter, apply
 from geo.schema import CRS, EVENT_DTYPES, JOIN_DTYPES, conform
 
 LAYER: Final = "events"
@@ -254,11 +255,27 @@ class EventStore:
             raise StoreError(f"cannot read the event store {self.path}: {exc}") from exc
         return _from_storage(raw, admin, sources)
 
-    def query(self, *, start: Any = None, end: Any = None,
-              bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
-        """The events active in [start, end] and inside ``bbox`` (see :class:`geo.stores.Store`); the file is
-        read whole and filtered (the embedded store's sizes allow it)."""
-        return window(self.read(), start=start, end=end, bbox=bbox)
+    def query(self, *, start: Any = None, end: Any = None, bbox: tuple[float, float, float, float] | None = None,
+              where: EventFilter | None = None, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """The events active in [start, end], inside ``bbox`` and passing ``where`` (see
+        :class:`geo.stores.Store`); the file is read whole and filtered (the embedded store's sizes allow it).
+        ``columns`` is a hint for stores that can read fewer; every column is returned here."""
+        return window(self.read(), start=start, end=end, bbox=bbox, where=where)
+
+    def tally(self, *, where: EventFilter | None = None, bbox: tuple[float, float, float, float] | None = None) -> int:
+        """How many events :meth:`query` returns for ``where`` and ``bbox``."""
+        return len(self.query(where=where, bbox=bbox))
+
+    def grid(self, size: float, *, where: EventFilter | None = None,
+             bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+        """Counts per cell of ``size`` degrees, category and precision of the events :meth:`query` selects
+        (:func:`grid_counts`)."""
+        return grid_counts(self.query(where=where, bbox=bbox), size)
+
+    def catalog(self) -> pd.DataFrame:
+        """The frame standing for the store's events where the app's filters read them
+        (:func:`catalog_frame`)."""
+        return catalog_frame(self.read())
 
     def imports(self) -> pd.DataFrame:
         """The import log: one row per committed import."""
@@ -1023,16 +1040,116 @@ def _from_storage(raw: pd.DataFrame, admin: pd.DataFrame, sources: pd.DataFrame)
 
 
 def window(events: gpd.GeoDataFrame, *, start: Any = None, end: Any = None,
-           bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
-    """The events of ``events`` active in [start, end] (:func:`geo.filter.apply`'s rule) and inside ``bbox``
-    (edges included; events without a location are left out when a bbox is given), in their order."""
-    from geo.filter import EventFilter, apply
-
-    out = apply(events, EventFilter(start=start, end=end)) if start is not None or end is not None else events
+           bbox: tuple[float, float, float, float] | None = None, where: EventFilter | None = None) -> gpd.GeoDataFrame:
+    """The events of ``events`` active in [start, end] and passing ``where`` (:func:`geo.filter.apply`'s rule;
+    ``start``/``end`` stand for the filter's when given) and inside ``bbox`` (edges included; events without a
+    location are left out when a bbox is given), in their order."""
+    flt = merged_filter(where, start, end)
+    out = apply(events, flt) if not flt.is_empty else events
     if bbox is not None:
         lon, lat = out["lon"].to_numpy(dtype=float), out["lat"].to_numpy(dtype=float)
         out = out.loc[(lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])]
     return out.reset_index(drop=True)
+
+
+def merged_filter(where: EventFilter | None, start: Any = None, end: Any = None) -> EventFilter:
+    """``where`` (or no filter) with its window's first and last day set to ``start``/``end`` when given."""
+    flt = where if where is not None else EventFilter()
+    if start is not None or end is not None:  # (replace runs the filter's checks of its dates again)
+        flt = replace(flt, start=start if start is not None else flt.start, end=end if end is not None else flt.end)
+    return flt
+
+
+#: The columns a grid of counts reads (:func:`grid_counts`).
+GRID_COLUMNS: Final = ("lon", "lat", "category", "geo_precision")
+
+
+def grid_counts(events: pd.DataFrame, size: float) -> pd.DataFrame:
+    """Counts of ``events`` per cell of ``size`` degrees (``cx = floor(lon / size)``, ``cy = floor(lat / size)``),
+    category and precision: columns cx, cy, category, geo_precision, n, sorted by them (missing values last).
+    Events without a location are not counted. The rule :meth:`Store.grid` follows in every store."""
+    size = cell_size(size)
+    lon = pd.to_numeric(events["lon"], errors="coerce").to_numpy(dtype=float) if len(events) else np.zeros(0)
+    lat = pd.to_numeric(events["lat"], errors="coerce").to_numpy(dtype=float) if len(events) else np.zeros(0)
+    located = ~(np.isnan(lon) | np.isnan(lat))
+    frame = pd.DataFrame({
+        "cx": np.floor(lon[located] / size).astype(np.int64), "cy": np.floor(lat[located] / size).astype(np.int64),
+        "category": pd.array(events["category"], dtype="string")[located] if len(events) else pd.array([], "string"),
+        "geo_precision": (pd.array(events["geo_precision"], dtype="string")[located] if len(events)
+                          else pd.array([], "string")),
+    })
+    counts = frame.groupby(list(frame.columns), dropna=False, sort=False).size().rename("n").reset_index()
+    return sorted_grid(counts)
+
+
+def cell_size(size: float) -> float:
+    """``size`` as a grid's cell size in degrees (a GeoError unless it is a number > 0)."""
+    try:
+        value = float(size)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not value > 0:
+        raise GeoError(f"expected a cell size > 0 degrees, got {size!r}")
+    return value
+
+
+def sorted_grid(counts: pd.DataFrame) -> pd.DataFrame:
+    out = counts.astype({"cx": np.int64, "cy": np.int64, "category": "string", "geo_precision": "string",
+                         "n": np.int64})
+    return out.sort_values(["cx", "cy", "category", "geo_precision"], na_position="last").reset_index(drop=True)
+
+
+#: The columns the app's filters offer choices from (:func:`catalog_frame`).
+CATALOG_COLUMNS: Final = ("category", "verification", "geo_precision", "actors", "adm0_iso", "adm0_name", "adm1_id",
+                          "adm1_name", "adm2_id", "adm2_name")
+
+
+def catalog_frame(events: pd.DataFrame) -> pd.DataFrame:
+    """A small frame standing for ``events`` where the sidebar reads it (:func:`geo.filter.options`,
+    :func:`geo.filter.presets`): one row per distinct value of each facet (with its unit's name and parent),
+    and two rows carrying the bounds: the first start with the south-west corner of the located events, the
+    latest start with the latest end and the north-east corner. :meth:`Store.catalog` returns it, so the app
+    offers a store's choices (and sizes its aggregate) without reading its events."""
+    groups = (("category",), ("verification",), ("geo_precision",), ("actors",), ("adm0_iso", "adm0_name"),
+              ("adm1_id", "adm1_name", "adm0_iso"), ("adm2_id", "adm2_name", "adm1_id"))
+    parts = []
+    for cols in groups:
+        have = [c for c in cols if c in events.columns]
+        if cols[0] in have:
+            sub = pd.DataFrame({c: events[c].astype("string") for c in have})
+            parts.append(sub.loc[sub[cols[0]].notna()].drop_duplicates(subset=[cols[0]]))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return bounded_catalog(frame, _bounds(events))
+
+
+#: A store's bounds: first start, latest start, latest end, min lon, min lat, max lon, max lat (None: no event).
+Bounds = tuple[Any, Any, Any, Any, Any, Any, Any]
+
+
+def _bounds(events: pd.DataFrame) -> Bounds | None:
+    if not len(events):
+        return None
+    start = pd.to_datetime(events["date_start"])
+    last = pd.to_datetime(events["date_end"]).fillna(start)
+    lon, lat = pd.to_numeric(events["lon"], errors="coerce"), pd.to_numeric(events["lat"], errors="coerce")
+    return start.min(), start.max(), last.max(), lon.min(), lat.min(), lon.max(), lat.max()
+
+
+def bounded_catalog(facets: pd.DataFrame, bounds: Bounds | None) -> pd.DataFrame:
+    """The catalog frame (:func:`catalog_frame`) of these facet rows and bounds."""
+    frame = pd.DataFrame({c: pd.Series(facets[c] if c in facets.columns else pd.NA, index=facets.index,
+                                       dtype="string") for c in CATALOG_COLUMNS})
+    for col in ("date_start", "date_end", "lon", "lat"):
+        frame[col] = np.nan
+    if bounds is not None and not pd.isna(bounds[0]):
+        first, latest, last, x0, y0, x1, y1 = bounds
+        rows = pd.DataFrame({"date_start": [first, latest], "date_end": [pd.NaT, last], "lon": [x0, x1],
+                             "lat": [y0, y1]})
+        frame = pd.concat([frame, rows], ignore_index=True)
+    frame["date_start"] = pd.to_datetime(frame["date_start"]).astype("datetime64[ns]")
+    frame["date_end"] = pd.to_datetime(frame["date_end"]).astype("datetime64[ns]")
+    frame["lon"], frame["lat"] = frame["lon"].astype(float), frame["lat"].astype(float)
+    return frame.astype({c: "string" for c in CATALOG_COLUMNS})
 
 
 def canonical(stored: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Sequence
 
     import geopandas as gpd
     import pandas as pd
 
+    from geo.filter import EventFilter
     from geo.store import AddResult
 
 #: URL schemes that name a PostGIS store.
@@ -53,10 +55,29 @@ class Store(Protocol):
         ...
 
     def query(self, *, start: dt.date | None = None, end: dt.date | None = None,
-              bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+              bbox: tuple[float, float, float, float] | None = None, where: EventFilter | None = None,
+              columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
         """The stored events active in the window [start, end] (their interval meets it, as
-        :func:`geo.filter.apply` rules) and inside ``bbox`` (min lon, min lat, max lon, max lat; edges included),
-        in the order stored: only what a view shows is read."""
+        :func:`geo.filter.apply` rules), passing ``where`` (an :class:`~geo.filter.EventFilter`; ``start`` and
+        ``end`` stand for its window when given) and inside ``bbox`` (min lon, min lat, max lon, max lat; edges
+        included), in the order stored: only what a view shows is read. ``columns``: the columns needed (id,
+        dates and lon/lat always come; the others are empty), a hint a store may ignore."""
+        ...
+
+    def tally(self, *, where: EventFilter | None = None, bbox: tuple[float, float, float, float] | None = None) -> int:
+        """How many events :meth:`query` returns for ``where`` and ``bbox`` (without reading them where the
+        store can; an upper bound when ``where`` holds actors, a text search or drawn shapes)."""
+        ...
+
+    def grid(self, size: float, *, where: EventFilter | None = None,
+             bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+        """Counts of the events :meth:`query` selects per cell of ``size`` degrees, category and precision
+        (:func:`geo.store.grid_counts` is the rule): a zoomed-out view's aggregate."""
+        ...
+
+    def catalog(self) -> pd.DataFrame:
+        """A small frame standing for every stored event where the app's filters read it
+        (:func:`geo.store.catalog_frame`)."""
         ...
 
     def imports(self) -> pd.DataFrame:

@@ -35,8 +35,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str], timeout: float = 90.0) -> Iterator[str]:
-    """``streamlit run app.py`` on a free loopback port; yields its URL; stops it afterwards."""
+def streamlit_server(env: dict[str, str], timeout: float = 90.0, pids: list[int] | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` on a free loopback port; yields its URL; stops it afterwards. Its process id is
+    appended to ``pids`` when given (a benchmark reads its memory)."""
     port = free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -45,6 +46,8 @@ def streamlit_server(env: dict[str, str], timeout: float = 90.0) -> Iterator[str
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
+    if pids is not None:
+        pids.append(proc.pid)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + timeout

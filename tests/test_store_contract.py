@@ -381,3 +381,104 @@ def test_the_version_changes_with_each_committed_import_and_not_otherwise(make_s
     assert first != "none" and store.version() == first  # asking again changes nothing
     store.add(make_events(3, seed=62), source="b.csv")
     assert store.version() != first
+
+
+def _joined_events(seed: int, n: int = 400) -> pd.DataFrame:
+    """Seeded events over three weeks and the grid boundaries' two countries, joined, with every facet varied."""
+    from geo import join
+    from tests.factories import grid_boundaries
+
+    rng = np.random.default_rng(seed)
+    events = make_events(n, seed=seed)
+    starts = pd.Timestamp("2024-08-01") + pd.to_timedelta(rng.integers(0, 21, n), unit="D")
+    events["date_start"] = starts
+    events["date_end"] = (starts + pd.to_timedelta(rng.integers(0, 5, n), unit="D")).where(rng.random(n) < 0.3)
+    events["lon"], events["lat"] = rng.uniform(29.9, 32.1, n), rng.uniform(49.95, 51.05, n)
+    events["category"] = pd.array(rng.choice(["ground_combat", "deployment", "airspace_incident", "statement"], n),
+                                   dtype="string")
+    events["verification"] = pd.array(rng.choice(["confirmed", "reported", "claimed"], n), dtype="string")
+    events["geo_precision"] = pd.array(rng.choice(["exact", "near", "admin2", "admin1", "country"], n),
+                                       dtype="string")
+    events["actors"] = pd.array(rng.choice(["Armed Forces of A", "Armed Forces of B; Militia C", "militia c"], n),
+                                dtype="string")
+    events["title"] = pd.array([f"event {i} {'near Hill 203' if i % 7 == 0 else ''}" for i in range(n)],
+                               dtype="string")
+    return join.enrich(events, join.prepare(grid_boundaries()))
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({c: "string" for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+
+
+FILTERS = {
+    "window": dict(start="2024-08-05", end="2024-08-09"),
+    "categories": dict(categories=("deployment", "statement")),
+    "verification and precision": dict(verification=("confirmed",), precision=("exact", "near")),
+    "country": dict(countries=("BBB",)),
+    "oblast": dict(adm1=("AAA-N",)),
+    "raion": dict(adm2=("AAA-NW", "BBB-SE")),
+    "border districts": dict(border_only=True),
+    "actors (in memory)": dict(actors=("Militia C",)),
+    "search (in memory)": dict(search="hill 203"),
+    "everything at once": dict(start="2024-08-03", end="2024-08-15", categories=("deployment", "ground_combat"),
+                               countries=("AAA", "BBB"), actors=("armed forces of a",)),
+}
+
+
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_a_filtered_query_tally_and_grid_give_what_the_in_memory_rule_gives(make_store, name) -> None:
+    from geo.filter import EventFilter, apply
+    from geo.store import grid_counts
+
+    store = make_store()
+    store.add(_joined_events(41))
+    everything = _frame(store)
+    flt = EventFilter(**FILTERS[name])
+    want = apply(everything, flt).reset_index(drop=True)
+    assert 0 < len(want) < len(everything), "the filter must select some events, not all"
+    got = pd.DataFrame(store.query(where=flt).drop(columns="geometry"))
+    pd.testing.assert_frame_equal(_plain(got), _plain(want))  # (a category's levels are those it read)
+    assert store.tally(where=flt) >= len(want)  # exact unless actors/search are set (then an upper bound)
+    if not (flt.actors or flt.search):
+        assert store.tally(where=flt) == len(want)
+    pd.testing.assert_frame_equal(store.grid(0.25, where=flt), grid_counts(want, 0.25))
+    box = (30.5, 50.2, 31.6, 50.8)
+    inside = want[want["lon"].between(box[0], box[2]) & want["lat"].between(box[1], box[3])]
+    pd.testing.assert_frame_equal(store.grid(0.1, where=flt, bbox=box), grid_counts(inside, 0.1))
+
+
+def test_a_query_of_some_columns_reads_those_and_the_same_rows(make_store) -> None:
+    store = make_store()
+    store.add(_joined_events(42))
+    full = pd.DataFrame(store.query(start="2024-08-04", end="2024-08-06").drop(columns="geometry"))
+    some = store.query(start="2024-08-04", end="2024-08-06", columns=("category", "adm2_id"))
+    assert some["id"].tolist() == full["id"].tolist()
+    for col in ("category", "adm2_id", "date_start", "lon", "lat"):
+        pd.testing.assert_series_equal(some[col], full[col], check_names=False)
+    assert list(some.columns) == list(full.columns) + ["geometry"]  # the canonical frame, others empty or kept
+
+
+def test_the_catalog_offers_the_choices_and_windows_the_events_offer(make_store) -> None:
+    from datetime import date
+
+    from geo.filter import options, presets
+    from geo.service import catalog_extent
+
+    store = make_store()
+    assert not len(store.catalog()) and presets(store.catalog()) == {}
+    store.add(_joined_events(43))
+    everything = _frame(store)
+    catalog = store.catalog()
+    assert len(catalog) < len(everything) / 4
+    assert options(catalog) == options(everything)
+    for today in (date(2024, 8, 22), date(2025, 1, 1)):
+        assert presets(catalog, today=today) == presets(everything, today=today)
+    lon, lat = everything["lon"], everything["lat"]
+    assert catalog_extent(catalog) == pytest.approx((lon.min(), lat.min(), lon.max(), lat.max()))
+
+
+def test_a_grid_of_no_cell_size_is_refused(make_store) -> None:
+    store = make_store()
+    store.add(make_events(3, seed=1))
+    with pytest.raises(Exception, match="expected a cell size > 0 degrees, got 0"):
+        store.grid(0)

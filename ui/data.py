@@ -9,6 +9,7 @@ rerun never copies or rebuilds them). The domain work itself is in ``geo``.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,12 @@ from typing import Any, NoReturn
 import pandas as pd
 import streamlit as st
 
-from geo import join, render
+from geo import join, render, service
 from geo.areas import AreaStore
 from geo.boundaries import Boundaries, load_boundaries
 from geo.errors import StoreError
-from geo.service import SAMPLE, events_or_sample
+from geo.filter import EventFilter
+from geo.service import SAMPLE, Source, View, open_source
 from geo.stores import Store, is_postgis, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,26 +87,51 @@ def _store_version() -> str:
 
 
 @st.cache_resource(show_spinner="Loading events…", max_entries=2)
-def _events(version: str, sample_mtime: float, _index: Any, index_key: int) -> tuple[pd.DataFrame, str]:
-    return events_or_sample(store(), _index)  # StoreError when the store cannot be read: never the sample
+def _source(version: str, sample_mtime: float, _index: Any, index_key: int) -> Source:
+    return open_source(store(), _index)  # StoreError when the store cannot be read: never the sample
 
 
 def _events_key(loaded: Loaded) -> tuple[str, float, int]:
     return _store_version(), SAMPLE.stat().st_mtime, id(loaded.index)
 
 
-def events(loaded: Loaded) -> tuple[pd.DataFrame, str]:
-    """All events (the store's, or the sample while there is no store or it is empty) and a label saying
-    which. A store that cannot be read stops the app with the error."""
+def source(loaded: Loaded) -> Source:
+    """Where the events come from (``geo.service.Source``): every event in memory (a GeoPackage store, or the
+    sample while there is no store or it is empty), or a large store (PostGIS, or more than
+    ``geo.service.IN_MEMORY_MAX`` events) queried per view. A store that cannot be read stops the app with the
+    error."""
     version, sample_mtime, index_key = _events_key(loaded)
     try:
-        return _events(version, sample_mtime, loaded.index, index_key)
+        return _source(version, sample_mtime, loaded.index, index_key)
+    except StoreError as exc:
+        _stop(exc)
+
+
+def events(loaded: Loaded) -> tuple[pd.DataFrame, str]:
+    """Every event held in memory (see :func:`source`; a queried store's are not: its catalog stands in) and the
+    source's label."""
+    src = source(loaded)
+    return (src.events if src.events is not None else src.catalog), src.label
+
+
+@st.cache_resource(show_spinner="Querying the store…", max_entries=2)
+def _view(version: str, filter_key: str, _source: Source, _flt: EventFilter) -> View:
+    return service.view(_source, _flt)
+
+
+def view(src: Source, flt: EventFilter, version: str) -> View:
+    """What ``flt`` selects from ``src`` (``geo.service.view``): filtered in memory, or queried from the store
+    (cached per store version and filter; two views kept: the memory stays bounded whatever the store's size)."""
+    if src.events is not None:
+        return service.view(src, flt)
+    try:
+        return _view(version, json.dumps(flt.to_dict(), sort_keys=True, default=str), src, flt)
     except StoreError as exc:
         _stop(exc)
 
 
 def events_version(loaded: Loaded) -> str:
-    """Names the event set :func:`events` returns (changes when the store or the sample does): a cache key
+    """Names the event set :func:`source` gives (changes when the store or the sample does): a cache key
     for what is derived from it, stable across reruns unlike ``id()`` of a filtered frame."""
     return repr(_events_key(loaded))
 
@@ -173,4 +200,5 @@ def extent_presets(loaded: Loaded) -> dict[str, tuple[float, float, float, float
 
 
 def reload_events() -> None:
-    _events.clear()
+    _source.clear()
+    _view.clear()

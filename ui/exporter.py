@@ -176,7 +176,8 @@ def panel(events: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str
                            mime=kind.mime, key="x-download", type="primary")
     # the view with the export's record, as the CLI's --save-view writes it: `python -m geo snapshot --view` of
     # it regenerates the prepared file (same generation time) and warns when the events or areas changed since
-    everything, _label = data.events(loaded)
+    src = data.source(loaded)  # a store queried per view records the view's events (it is not read whole)
+    everything = src.events if src.events is not None else events
     st.download_button("Download the view (JSON: regenerates the same export)",
                        _recorded(view.to_json(), generated, version, everything).encode(),
                        file_name=f"{stem}.view.json", mime="application/json", key="x-view")

@@ -51,25 +51,26 @@ def _base_map(_loaded: data.Loaded, key: int, basemap: str) -> folium.Map:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _event_layers(version: str, filter_key: str, mode: str, window: tuple[date, date], areas_version: str,
                   loaded_key: int, _shown: pd.DataFrame, _loaded: data.Loaded, _areas: Any,
-                  units_version: str = "none", _units: Any = None) -> list[folium.FeatureGroup]:
+                  units_version: str = "none", _units: Any = None, _grid: Any = None) -> list[folium.FeatureGroup]:
     """The event layers of one event set, filters, mode, area snapshot and units (both as of the window's
     end), built once: a pan, or a rerun that changes none of those, reuses them. The map's playback control
     steps through ``window`` in the browser."""
     _day, areas = for_window(_areas, window[1])
     return render.event_layers(_shown, _loaded.boundaries, areas=areas, mode=mode,  # type: ignore[arg-type]
-                               assets=local_assets(), index=_loaded.index, window=window, units=_units)
+                               assets=local_assets(), index=_loaded.index, window=window, units=_units, grid=_grid)
 
 
 def _filter_key(settings: Any) -> str:
     return json.dumps(settings.filter.to_dict(), sort_keys=True, default=str)
 
 
-def _layers(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) -> list[folium.FeatureGroup]:
+def _layers(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str,
+            grid: Any = None) -> list[folium.FeatureGroup]:
     table, areas_version = data.areas()
     positions, units_version = data.units()
     window = (settings.filter.start, settings.filter.end)
     groups = _event_layers(version, _filter_key(settings), settings.mode, window, areas_version, id(loaded),
-                           shown, loaded, table, units_version, positions)
+                           shown, loaded, table, units_version, positions, grid)
     # st_folium attaches the groups it is given to its map: hand it copies, so the cache stays as built
     return copy.deepcopy(groups)
 
@@ -244,23 +245,24 @@ def _view(shown: pd.DataFrame) -> CentreZoom:
     return refit(st.session_state, asked, target)
 
 
-def show(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) -> None:
+def show(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str, grid: Any = None) -> None:
     """Draw the map for the filtered events, and the details of a clicked point below it.
 
-    ``version`` names the event set ``shown`` was filtered from (:func:`ui.data.events_version`).
+    ``version`` names the event set ``shown`` was filtered from (:func:`ui.data.events_version`); ``grid``
+    (``geo.render.StoreGrid``): a store's counts drawn in place of a window too large to read.
     """
-    _map_fragment(shown, loaded, settings, version)
+    _map_fragment(shown, loaded, settings, version, grid)
 
 
 @st.fragment
-def _map_fragment(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str) -> None:
+def _map_fragment(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str, grid: Any = None) -> None:
     top = st.columns([4, 1, 1], vertical_alignment="bottom")
     search.box(top[0], loaded)
     basemap = top[1].selectbox("Base map", list(render.BASEMAPS), key="basemap",
                                format_func=lambda k: render.BASEMAPS[k]["title"])
     if top[2].button("Fit to events", key="fit", width="stretch"):
         st.session_state["fit-clicks"] = st.session_state.get("fit-clicks", 0) + 1
-    groups = _layers(shown, loaded, settings, version)
+    groups = _layers(shown, loaded, settings, version, grid)
     center, zoom = _view(shown)
     groups = [*groups, render.stable_names(_selection(shown), "geoselection"),
               render.stable_names(search.mark_group(st.session_state), "geosearch")]  # after the cached groups

@@ -61,14 +61,14 @@ def _presets(_events: pd.DataFrame, key: tuple[int, int], today: date) -> dict[s
     return presets(_events, today=today)
 
 
-def _window(events: pd.DataFrame) -> tuple[date, date]:
+def _window(events: pd.DataFrame, first: str) -> tuple[date, date]:
     preset = _presets(events, (id(events), len(events)), date.today())
     if not preset:
         today = date.today()
         return today, today
     lo, hi = preset["All"]  # every preset lies within it (and it reaches today for a live store)
     if "w-from" not in st.session_state or not (lo <= st.session_state["w-from"] <= hi):
-        _set_window(lo, hi)
+        _set_window(*preset.get(first, (lo, hi)))
     if not (lo <= st.session_state["w-to"] <= hi):
         _set_window(st.session_state["w-from"], hi)
     cols = st.columns(2)
@@ -96,12 +96,13 @@ def _options(_events: pd.DataFrame, key: tuple[int, int]) -> dict[str, list[Any]
     return options(_events)
 
 
-def read(events: pd.DataFrame) -> Settings:
-    """Draw the sidebar and return the settings it holds."""
+def read(events: pd.DataFrame, first_window: str = "All") -> Settings:
+    """Draw the sidebar and return the settings it holds. ``events``: every event, or a frame standing for them
+    (a store's catalog: ``geo.store.catalog_frame``); ``first_window``: the preset the window starts at."""
     opts = _options(events, (id(events), len(events)))
     with st.sidebar:
         st.header("Filters")
-        window = _window(events)
+        window = _window(events, first_window)
         st.caption(PLAYBACK_HINT)
         st.divider()
         categories = _pick("Category", opts.get("categories", []), "f-cat")

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from geo.render._events import (
         FULL_TEXT_MAX as FULL_TEXT_MAX,
         POINTS_MAX as POINTS_MAX,
+        StoreGrid as StoreGrid,
+        grid_cell as grid_cell,
     )
     from geo.render._geometry import (
         keep_display_layers as keep_display_layers,
@@ -86,6 +88,8 @@ _HOME: Final[dict[str, str]] = {
     "LAYERS": "_layers",
     "MAX_RINGS": "rings",
     "POINTS_MAX": "_events",
+    "StoreGrid": "_events",
+    "grid_cell": "_events",
     "RING_COLOURS": "rings",
     "LayerSpec": "_layers",
     "MAP_BUNDLE": "_map",

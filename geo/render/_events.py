@@ -523,13 +523,19 @@ def points_payload(prep: PreparedEvents, events: pd.DataFrame, *, texts: bool) -
     return payload, nbytes
 
 
-def _cell_size(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float, int, int]:
-    """A 'nice' cell size (degrees) keeping the grid over the extent within MAX_CELLS."""
-    x0, x1 = float(lon.min()), float(lon.max())
-    y0, y1 = float(lat.min()), float(lat.max())
+def grid_cell(x0: float, y0: float, x1: float, y1: float) -> float:
+    """A 'nice' cell size (degrees) keeping a grid over the extent (x0, y0)-(x1, y1) within MAX_CELLS: the one
+    rule for the map's aggregate, whether its counts are made here or by a store (:meth:`geo.stores.Store.grid`)."""
     area = max(x1 - x0, 0.01) * max(y1 - y0, 0.01)
     wanted = math.sqrt(area / MAX_CELLS)
-    size = next((s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0) if s >= wanted), 10.0)
+    return next((s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0) if s >= wanted), 10.0)
+
+
+def _cell_size(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float, int, int]:
+    """The cell size for the points' extent (:func:`grid_cell`), the grid's origin and its width and height."""
+    x0, x1 = float(lon.min()), float(lon.max())
+    y0, y1 = float(lat.min()), float(lat.max())
+    size = grid_cell(x0, y0, x1, y1)
     x0, y0 = math.floor(x0 / size) * size, math.floor(y0 / size) * size
     width = int((x1 - x0) // size) + 1
     height = int((y1 - y0) // size) + 1
@@ -546,13 +552,50 @@ def cells_payload(prep: PreparedEvents) -> tuple[dict[str, Any], int]:
             "units": prep.units, "unlocated": prep.unlocated, "texts": None, "n_events": prep.n}
     if len(lon) == 0:
         return {**base, "n": 0, "cell": 1.0, "x0": 0.0, "y0": 0.0, "b64": "", "cols": {}}, 0
-    size, x0, y0, width, height = _cell_size(lon, lat)
+    size, x0, y0, width, _height = _cell_size(lon, lat)
     cx = np.clip(((lon - x0) / size).astype(np.int64), 0, width - 1)
-    cy = np.clip(((lat - y0) / size).astype(np.int64), 0, height - 1)
-    cell = cy * width + cx
-    keyed = cell * 8 + cat
-    uniq, counts = np.unique(keyed, return_counts=True)
-    cells, cat_of = uniq // 8, uniq % 8
+    cy = np.clip(((lat - y0) / size).astype(np.int64), 0, _height - 1)
+    keyed, counts = np.unique((cy * width + cx) * 8 + cat, return_counts=True)
+    return _packed_cells(base, keyed, counts, width, size, x0, y0)
+
+
+@dataclass(frozen=True)
+class StoreGrid:
+    """A window's aggregate made by a store (:meth:`geo.stores.Store.grid`): counts per cell of ``size`` degrees
+    (columns cx, cy, category, geo_precision, n) of its ``total`` events."""
+
+    counts: pd.DataFrame
+    size: float
+    total: int
+
+
+def grid_payload(counts: pd.DataFrame, size: float, *, total: int, day0: str) -> tuple[dict[str, Any], int]:
+    """The aggregated payload of :func:`cells_payload` from counts a store made (:meth:`geo.stores.Store.grid`:
+    columns cx, cy, category, geo_precision, n per cell of ``size`` degrees), for a window of ``total`` events
+    too many to read. Only the events located to a point (exact, near) are put in cells; the others are counted
+    as ``unlocated`` here (the store's aggregate has no outlines of their units)."""
+    base = {"mode": "cells", "scale": POINT_SCALE, "gscale": GEOMETRY_SCALE, "day0": day0, "units": [],
+            "texts": None, "n_events": int(total)}
+    point_names = [p for p, i in PREC.items() if i in POINT_PRECS]
+    located = counts.loc[counts["geo_precision"].isin(point_names).to_numpy(dtype=bool)]
+    base["unlocated"] = int(total) - int(located["n"].sum())
+    if not len(located):
+        return {**base, "n": 0, "cell": float(size), "x0": 0.0, "y0": 0.0, "b64": "", "cols": {}}, 0
+    cx, cy = located["cx"].to_numpy(dtype=np.int64), located["cy"].to_numpy(dtype=np.int64)
+    cx0, cy0 = int(cx.min()), int(cy.min())
+    width = int(cx.max()) - cx0 + 1
+    cat = np.array([CAT.get(str(c), CAT["other"]) for c in located["category"].fillna("other")], dtype=np.int64)
+    keyed = ((cy - cy0) * width + (cx - cx0)) * 8 + cat
+    uniq, inverse = np.unique(keyed, return_inverse=True)
+    summed = np.bincount(inverse, weights=located["n"].to_numpy(dtype=float)).astype(np.int64)
+    return _packed_cells(base, uniq, summed, width, float(size), cx0 * float(size), cy0 * float(size))
+
+
+def _packed_cells(base: dict[str, Any], keyed: np.ndarray, counts: np.ndarray, width: int, size: float, x0: float,
+                  y0: float) -> tuple[dict[str, Any], int]:
+    """Per cell (``keyed`` = cell * 8 + category, sorted, with their ``counts``): its total and its most frequent
+    category, packed."""
+    cells, cat_of = keyed // 8, keyed % 8
     order = np.lexsort((-counts, cells))  # per cell, the most frequent category first
     first = np.unique(cells[order], return_index=True)[1]
     top_cat = cat_of[order][first]

@@ -28,7 +28,9 @@ from geo.render._events import (
     POINTS_MAX,
     PREC,
     PreparedEvents,
+    StoreGrid,
     cells_payload,
+    grid_payload,
     points_payload,
     prepare_events,
 )
@@ -80,6 +82,7 @@ class LayerContext:
     data_key: str = ""
     window: tuple[dt.date, dt.date] | None = None  # the filter's first and last day (browser playback)
     units: pd.DataFrame | None = None  # unit positions (geo.io.units / geo.units.UnitStore)
+    grid: StoreGrid | None = None  # a store's aggregate standing for a window too large to read (then no events)
 
     @cached_property
     def prepared(self) -> PreparedEvents | None:
@@ -100,12 +103,17 @@ class LayerContext:
     @cached_property
     def payload_mode(self) -> str:
         prep = self.prepared
+        if self.grid is not None:
+            return "cells"
         if self.mode in ("points", "cells"):
             return self.mode
         return "cells" if prep is not None and prep.n > POINTS_MAX else "points"
 
     @cached_property
     def payload(self) -> tuple[dict[str, Any], int]:
+        if self.grid is not None:
+            day0 = str(self.window[0]) if self.window is not None else "1970-01-01"
+            return grid_payload(self.grid.counts, self.grid.size, total=self.grid.total, day0=day0)
         prep = self.prepared
         assert prep is not None and self.events is not None
         if self.payload_mode == "cells":
@@ -297,8 +305,14 @@ def _cells_section(ctx: LayerContext) -> dict[str, Any]:
         lo, hi = math.ceil(edges[i]) if i else 1, math.ceil(edges[i + 1]) - 1 if i < k - 1 else top
         if hi >= lo:
             items.append(({"t": "fill", "fc": colour, "fo": 0.8, "c": colour}, f"{lo}–{hi}" if hi > lo else f"{lo}"))
+    if ctx.grid is not None:  # counted by the store: no outlines of the units the imprecise events are known to
+        return section(f"Events per {payload['cell']:g}° cell", items,
+                       note=f"{payload['n_events']:,} events in the window, counted by the store: aggregated; narrow "
+                            f"the window or the filters to {POINTS_MAX:,} events or fewer to see points. The cells "
+                            f"count the events located to a point; {payload['unlocated']:,} known only to a raion, "
+                            "oblast or country are not drawn in this aggregate.")
     return section(f"Events per {payload['cell']:g}° cell", items,
-                   note=f"{ctx.prepared.n:,} events in the window: aggregated; narrow the filters to see points. "
+                   note=f"{payload['n_events']:,} events in the window: aggregated; narrow the filters to see points. "
                         "The cells count the events located to a point; those known only to a raion or oblast "
                         "are counted on its outline, those known only to a country in the box "
                         f"\u201c{CALLOUT_TITLE}\u201d.")
@@ -325,7 +339,15 @@ def _points_layer(ctx: LayerContext, name: str, cats: list[str], main: dict[str,
     return [GeoLayer("points", _points_spec(ctx, codes, legend), layer_name=name, extra_js=symbols)]
 
 
+def _grid_layer(ctx: LayerContext) -> list[Any]:
+    """The store's aggregate (no events read): one cells layer for every category."""
+    legend = _legend(LAYERS["events"].order, _cells_section(ctx))
+    return [GeoLayer("points", _points_spec(ctx, [CAT[c] for c in CATEGORIES], legend), layer_name="events")]
+
+
 def build_events(ctx: LayerContext) -> list[Any]:
+    if ctx.grid is not None:
+        return _grid_layer(ctx)
     if ctx.payload_mode == "cells":  # one aggregated layer for every category
         return _points_layer(ctx, "events", list(CATEGORIES), _cells_section(ctx))
     return _points_layer(ctx, "events", [c for c in CATEGORIES if c != "deployment"], None)

@@ -24,7 +24,7 @@ from geo.render._elements import (
     TileNotice,
     ViewKeeper,
 )
-from geo.render._events import POINT_SCALE
+from geo.render._events import POINT_SCALE, StoreGrid
 from geo.render._geometry import prepared_layer
 from geo.render._layers import (
     LAYERS,
@@ -190,6 +190,7 @@ def event_layers(
     keep_empty: bool = True,
     window: tuple[dt.date, dt.date] | None = None,
     units: pd.DataFrame | None = None,
+    grid: StoreGrid | None = None,
 ) -> list[folium.FeatureGroup]:
     """The dynamic layers for the filtered window, one FeatureGroup per registry layer with content.
 
@@ -203,14 +204,15 @@ def event_layers(
     for it, so the groups (and their ids in streamlit-folium) stay the same from one rerun to the next.
     ``window``: the filter's first and last day, which the map's playback control steps through (default:
     the span of the events' start days). ``units``: unit positions (:mod:`geo.units`), drawn as of the
-    window's last day.
+    window's last day. ``grid``: a store's aggregate of a window too large to read (:meth:`geo.stores.Store.grid`),
+    drawn as cells in place of ``events`` (then empty).
     """
     if mode not in ("auto", "points", "cells"):
         raise GeoError(f"expected mode 'auto', 'points' or 'cells', got {mode!r}")
     ctx = LayerContext(boundaries=boundaries, index=index, events=events,
                        ranges=load_ranges() if ranges is None else ranges, areas=areas, counts=counts, mode=mode,
-                       window=window, units=units)
-    data = data_element(ctx) if ctx.prepared is not None and ctx.prepared.n else None
+                       window=window, units=units, grid=grid)
+    data = data_element(ctx) if grid is not None or (ctx.prepared is not None and ctx.prepared.n) else None
     groups: list[folium.FeatureGroup] = []
     for name in _pick_layers(layers, _EVENT_LAYERS):
         spec = LAYERS[name]
