@@ -101,12 +101,128 @@ def join_bench(url: str, n: int, tmp: Path) -> None:
           f"{in_memory:.1f} s ({same:,} within)")
 
 
+BIG_START, BIG_DAYS = pd.Timestamp("2021-01-01"), 5 * 365  # a team's store: five years of events
+BIG_CHUNK = 1_000_000
+
+
+def big_events(n: int, seed: int, boundaries) -> pd.DataFrame:  # noqa: ANN001
+    """N synthetic events of five years (about 5,500 a day at 10M), located on the real boundaries."""
+    import numpy as np
+    from run import synthetic_points  # bench/run.py
+
+    frame = synthetic_events(n, seed=seed)
+    frame["id"] = frame["id"].str.replace("syn-", f"big{seed}-", regex=False)
+    rng = np.random.default_rng(seed)
+    frame["date_start"] = BIG_START + pd.to_timedelta(rng.integers(0, BIG_DAYS, n), unit="D")
+    lasting = rng.random(n) < 0.2  # a fifth last a few days
+    frame["date_end"] = (frame["date_start"] + pd.to_timedelta(rng.integers(1, 8, n), unit="D")).where(lasting)
+    frame["lon"], frame["lat"] = synthetic_points(boundaries, n, seed=seed)
+    frame["adm2_id"] = pd.NA
+    return frame
+
+
+def big_store(url: str, n: int, tmp: Path) -> str:
+    """Schema ``bench_big`` with N events (made once, in imports of 1M, then joined in the database to the real
+    boundaries, both timed; kept for the next run and for the app: ``GEO_STORE=<url printed>``)."""
+    from run import _boundaries  # bench/run.py
+
+    from geo.postgis import enrich_in_database, load_boundaries
+
+    store_url = f"{url}?options=-csearch_path%3Dbench_big%2Cpublic"
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS bench_big")
+    store = PostgisStore(store_url)
+    have = store.count()
+    if have >= n:
+        return store_url
+    boundaries = _boundaries(str(tmp / "cache"))
+    t = time.perf_counter()
+    for i, start in enumerate(range(have, n, BIG_CHUNK)):
+        frame = big_events(min(BIG_CHUNK, n - start), 100 + start // BIG_CHUNK, boundaries)
+        t1 = time.perf_counter()
+        store.add(frame, source=f"big-{start // BIG_CHUNK}")
+        print(f"  import {i + 1}: {len(frame):,} events in {time.perf_counter() - t1:.1f} s", flush=True)
+    print(f"built {n:,} events in {time.perf_counter() - t:.0f} s", flush=True)
+    t = time.perf_counter()
+    load_boundaries(store_url, boundaries)
+    within = enrich_in_database(store_url)
+    print(f"join in the database of {n:,} events: {time.perf_counter() - t:.0f} s ({within:,} within a country)",
+          flush=True)
+    t = time.perf_counter()
+    with psycopg.connect(store_url, autocommit=True) as con:  # the join rewrote every row: the operator's VACUUM
+        con.execute("VACUUM ANALYZE geo_events")
+    print(f"VACUUM ANALYZE after the join: {time.perf_counter() - t:.0f} s", flush=True)
+    return store_url
+
+
+def _timed(fn):  # noqa: ANN001, ANN202
+    t = time.perf_counter()
+    out = fn()
+    took = time.perf_counter() - t
+    return out, took
+
+
+def big_bench(n: int) -> int:
+    """The queries the app makes of a store of N events (see :func:`big_store`), each timed warm (run twice,
+    the second timed: the server's cache holds what a watch floor reads all day)."""
+    from geo.filter import EventFilter, presets
+    from geo.render import grid_cell
+    from geo.service import VIEW_MAX, catalog_extent
+    from geo.store import grid_counts
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        url, cluster = _server(tmp)
+        try:
+            store = PostgisStore(big_store(url, n, tmp))
+            catalog, catalog_s = _timed(store.catalog)
+            last30 = presets(catalog)["Last 30 days"]
+            size = grid_cell(*catalog_extent(catalog))
+            rows: list[tuple[str, str]] = []
+            for label, days in (("30 days", 30), ("90 days", 90), ("one year", 365), ("five years", 0)):
+                flt = (EventFilter(start=last30[1] - pd.Timedelta(days=days - 1), end=last30[1]) if days
+                       else EventFilter())
+                for _ in range(2):
+                    total, tally_s = _timed(lambda f=flt: store.tally(where=f))
+                if total <= VIEW_MAX:
+                    for _ in range(2):
+                        got, query_s = _timed(lambda f=flt: store.query(where=f))
+                    rows.append((label, f"{total:,} events read with every column in {tally_s + query_s:.2f} s "
+                                        f"(count {tally_s:.2f} s + rows {query_s:.2f} s; {len(got):,} rows)"))
+                    continue
+                for _ in range(2):
+                    grid, grid_s = _timed(lambda f=flt: store.grid(size, where=f))
+                line = (f"{total:,} events: aggregate of {len(grid):,} cell rows ({size:g}°) in "
+                        f"{tally_s + grid_s:.2f} s (count {tally_s:.2f} s + grid {grid_s:.2f} s)")
+                if days == 90:  # the naive way: read the events, count them here
+                    naive, naive_s = _timed(lambda f=flt: grid_counts(store.query(where=f, columns=(
+                        "category", "geo_precision")), size))
+                    assert int(naive["n"].sum()) == int(grid["n"].sum())
+                    line += f"; naive (read the events, count in Python) {naive_s:.2f} s = {naive_s / grid_s:.0f}x"
+                rows.append((label, line))
+        finally:
+            if cluster is not None:
+                subprocess.run(["bash", str(ROOT / "scripts" / "postgis.sh"), "stop", str(cluster)], check=False)
+    print(f"store of {n:,} events over five years: catalog (the sidebar's choices and windows) in {catalog_s:.2f} s")
+    for label, line in rows:
+        print(f"  window of {label}: {line}")
+    print("targets at 10M: a 30-day window with its payload <= 1 s; a zoomed-out aggregate <= 1 s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--events", type=int, default=1_000_000)
     p.add_argument("--join", type=int, default=0, metavar="N",
                    help="also time the join in the database of N events on the real boundaries (the mirror)")
+    p.add_argument("--big", type=int, default=0, metavar="N",
+                   help="build (once) a store of N events over five years in schema bench_big and time its "
+                        "window and aggregate queries (GEO_BENCH_POSTGIS: a server that keeps it)")
     args = p.parse_args(argv)
+    if args.big:
+        return big_bench(args.big)
     n = args.events
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

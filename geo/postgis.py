@@ -104,7 +104,28 @@ def _schema_sql() -> list[str]:
   CONSTRAINT events_guard CHECK (id <> '' AND date_start IS NOT NULL AND lon BETWEEN -180 AND 180
                                  AND lat BETWEEN -90 AND 90))""",
         *(definition for _name, definition in _INDEXES),
+        *_catalog_sql(),
     ]
+
+
+FACETS: Final = "geo_facets"
+#: Per import, the bounds of what it stored (the catalog's windows and extent, without reading the events).
+_BOUNDS: Final = (("first_start", "timestamp", "min(date_start)"), ("latest_start", "timestamp", "max(date_start)"),
+                  ("last_end", "timestamp", "max(coalesce(date_end, date_start))"),
+                  ("min_lon", "double precision", "min(lon)"), ("min_lat", "double precision", "min(lat)"),
+                  ("max_lon", "double precision", "max(lon)"), ("max_lat", "double precision", "max(lat)"))
+
+
+#: The store's bounds from its imports' (each the same aggregate of its column).
+_IMPORT_BOUNDS: Final = ", ".join(f"{agg.split('(')[0]}({name})" for name, _kind, agg in _BOUNDS)
+
+
+def _catalog_sql() -> list[str]:
+    """The catalog's tables: ``geo_facets`` (each facet's values, with their unit's name and parent, added by
+    every import) and the bounds columns of the import log."""
+    return [f"CREATE TABLE IF NOT EXISTS {FACETS} (facet text NOT NULL, value text NOT NULL, name text, parent text, "
+            "PRIMARY KEY (facet, value))",
+            *(f"ALTER TABLE {IMPORTS} ADD COLUMN IF NOT EXISTS {name} {kind}" for name, kind, _agg in _BOUNDS)]
 
 
 class PostgisStore:
@@ -216,21 +237,18 @@ class PostgisStore:
 
     def catalog(self) -> pd.DataFrame:
         """The frame standing for the store's events where the app's filters read them
-        (:func:`geo.store.catalog_frame`: each facet's distinct values, the date bounds), made by the server in
-        one pass (``GROUPING SETS``) and the interval index: a few hundred rows, whatever the store's size."""
+        (:func:`geo.store.catalog_frame`: each facet's distinct values, the bounds), read from ``geo_facets`` and
+        the import log's bounds, which every import keeps up to date: a few hundred rows, whatever the store's
+        size. A store made before those tables gets them here, from one pass over its events (once)."""
         if not self.exists():
             return bounded_catalog(pd.DataFrame(), None)
-        names = ", ".join(f'"{c}"' for c in CATALOG_COLUMNS)
-        sets = ", ".join(f"({', '.join(cols)})" for cols in _CATALOG_SETS)
         with self._connect() as con:
-            rows = con.execute(f"SELECT {names} FROM {EVENTS} GROUP BY GROUPING SETS ({sets})").fetchall()
-            # one pass over the interval index (it holds dates and lon/lat: an index-only scan)
-            bounds = con.execute(f"SELECT min(date_start), max(date_start), max(coalesce(date_end, date_start)), "
-                                 f"min(lon), min(lat), max(lon), max(lat) FROM {EVENTS}").fetchone()
-        facets = pd.DataFrame(rows, columns=list(CATALOG_COLUMNS)).astype("string")
-        keys = [cols[0] for cols in _CATALOG_SETS]
-        facets = facets.loc[facets[keys].notna().any(axis=1)]  # the NULL group of each set: no value to offer
-        return bounded_catalog(facets.reset_index(drop=True), bounds)
+            if not con.execute(_HERE, (FACETS,)).fetchone()[0]:  # type: ignore[index]
+                with con.transaction():
+                    _upgrade_catalog(con)
+            rows = con.execute(f"SELECT facet, value, name, parent FROM {FACETS} ORDER BY facet, value").fetchall()
+            bounds = con.execute(f"SELECT {_IMPORT_BOUNDS} FROM {IMPORTS}").fetchone()
+        return bounded_catalog(_facet_frame(rows), bounds)
 
     def read(self) -> gpd.GeoDataFrame:
         """Every stored event as a GeoDataFrame (EPSG:4326) in the canonical + join columns, in the order
@@ -324,6 +342,7 @@ class PostgisStore:
                     f"INSERT INTO {EVENTS} ({names}, import_id) SELECT {names}, %s FROM incoming ORDER BY ord "
                     "ON CONFLICT (id) DO NOTHING", (import_id,)).rowcount
             con.execute(f"UPDATE {IMPORTS} SET added = %s WHERE import_id = %s", (added, import_id))
+            _record_catalog(con, frame, import_id)
         return int(added)
 
     def _ensure_schema(self, con) -> None:  # noqa: ANN001
@@ -379,6 +398,74 @@ def _filter_sql(flt: EventFilter, bbox: tuple[float, float, float, float] | None
         where.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
         params.extend(float(v) for v in bbox)
     return " AND ".join(where) or "TRUE", params
+
+
+def _facet_rows(frame: pd.DataFrame) -> list[tuple[str, str, str | None, str | None]]:
+    """(facet, value, name, parent) of each facet value in ``frame``, the first row's name winning."""
+    out = []
+    for cols in _CATALOG_SETS:
+        if cols[0] not in frame.columns:
+            continue
+        sub = pd.DataFrame({c: frame[c].astype("string") if c in frame.columns else pd.NA for c in cols})
+        sub = sub.loc[sub[cols[0]].notna()].drop_duplicates(subset=[cols[0]])
+        for values in sub.itertuples(index=False):
+            extra = [None if pd.isna(v) else str(v) for v in values[1:]] + [None, None]
+            out.append((cols[0], str(values[0]), extra[0], extra[1]))
+    return out
+
+
+def _facet_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """``geo_facets`` rows as the catalog's facet rows (each value with its name and parent in their columns)."""
+    sets = {cols[0]: cols for cols in _CATALOG_SETS}
+    records = []
+    for facet, value, name, parent in rows:
+        cols = sets.get(facet)
+        if cols is None:
+            continue
+        record = {cols[0]: value}
+        if len(cols) > 1:
+            record[cols[1]] = name
+        if len(cols) > 2:
+            record[cols[2]] = parent
+        records.append(record)
+    return pd.DataFrame.from_records(records, columns=list(CATALOG_COLUMNS))
+
+
+def _record_catalog(con, frame: pd.DataFrame, import_id: int) -> None:  # noqa: ANN001
+    """Add the facet values of ``frame`` to ``geo_facets`` and its bounds to its import's row (same transaction)."""
+    if not con.execute(_HERE, (FACETS,)).fetchone()[0]:
+        _upgrade_catalog(con)
+    with con.cursor() as cur:
+        cur.executemany(f"INSERT INTO {FACETS} (facet, value, name, parent) VALUES (%s, %s, %s, %s) "
+                        "ON CONFLICT DO NOTHING", _facet_rows(frame))
+    start = pd.to_datetime(frame["date_start"])
+    last = pd.to_datetime(frame["date_end"]).fillna(start)
+    lon, lat = pd.to_numeric(frame["lon"], errors="coerce"), pd.to_numeric(frame["lat"], errors="coerce")
+    values = [start.min(), start.max(), last.max(), lon.min(), lat.min(), lon.max(), lat.max()]
+    values = [None if pd.isna(v) else (v.to_pydatetime() if isinstance(v, pd.Timestamp) else float(v)) for v in values]
+    con.execute(f"UPDATE {IMPORTS} SET {', '.join(f'{name} = %s' for name, _k, _a in _BOUNDS)} WHERE import_id = %s",
+                (*values, import_id))
+
+
+def _upgrade_catalog(con) -> None:  # noqa: ANN001
+    """The catalog's tables for a store made before them, filled from one pass over the events."""
+    con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+    for statement in _catalog_sql():
+        con.execute(statement)
+    if con.execute(f"SELECT EXISTS (SELECT 1 FROM {FACETS})").fetchone()[0]:
+        return  # another session filled them while this one waited
+    names = ", ".join(f'"{c}"' for c in CATALOG_COLUMNS)
+    sets = ", ".join(f"({', '.join(cols)})" for cols in _CATALOG_SETS)
+    grouped = pd.DataFrame(con.execute(f"SELECT {names} FROM {EVENTS} GROUP BY GROUPING SETS ({sets})").fetchall(),
+                           columns=list(CATALOG_COLUMNS))
+    rows = [row for cols in _CATALOG_SETS
+            for row in _facet_rows(grouped.loc[grouped[cols[0]].notna(), list(cols)])]
+    with con.cursor() as cur:
+        cur.executemany(f"INSERT INTO {FACETS} (facet, value, name, parent) VALUES (%s, %s, %s, %s) "
+                        "ON CONFLICT DO NOTHING", rows)
+    aggregates = ", ".join(f"{agg} AS {name}" for name, _k, agg in _BOUNDS)
+    con.execute(f"UPDATE {IMPORTS} AS i SET {', '.join(f'{name} = b.{name}' for name, _k, _a in _BOUNDS)} FROM "
+                f"(SELECT import_id, {aggregates} FROM {EVENTS} GROUP BY import_id) AS b WHERE i.import_id = b.import_id")
 
 
 def _grid_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
@@ -534,6 +621,7 @@ def grant_roles(url: str, *, editor: str = EDITOR_ROLE, reader: str = READER_ROL
     store = PostgisStore(url)
     if not store.exists():
         raise StoreError(f"expected a store with its tables in {store.location} (import once first), got none")
+    store.catalog()  # (a store made before the catalog's tables gets them first)
     with store._connect() as con, con.transaction():
         schema = con.execute("SELECT current_schema()").fetchone()[0]  # type: ignore[index]
         database = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
@@ -545,12 +633,15 @@ def grant_roles(url: str, *, editor: str = EDITOR_ROLE, reader: str = READER_ROL
                                                                                  sql.Identifier(role)))
                 con.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema),
                                                                              sql.Identifier(role)))
-                con.execute(sql.SQL("GRANT SELECT ON {}, {} TO {}").format(
-                    sql.Identifier(schema, EVENTS), sql.Identifier(schema, IMPORTS), sql.Identifier(role)))
-            con.execute(sql.SQL("GRANT INSERT ON {}, {} TO {}").format(
-                sql.Identifier(schema, EVENTS), sql.Identifier(schema, IMPORTS), sql.Identifier(editor)))
-            con.execute(sql.SQL("GRANT UPDATE (added) ON {} TO {}").format(sql.Identifier(schema, IMPORTS),
-                                                                           sql.Identifier(editor)))
+                con.execute(sql.SQL("GRANT SELECT ON {}, {}, {} TO {}").format(
+                    sql.Identifier(schema, EVENTS), sql.Identifier(schema, IMPORTS), sql.Identifier(schema, FACETS),
+                    sql.Identifier(role)))
+            con.execute(sql.SQL("GRANT INSERT ON {}, {}, {} TO {}").format(
+                sql.Identifier(schema, EVENTS), sql.Identifier(schema, IMPORTS), sql.Identifier(schema, FACETS),
+                sql.Identifier(editor)))
+            columns = sql.SQL(", ").join(sql.Identifier(c) for c in ("added", *(name for name, _k, _a in _BOUNDS)))
+            con.execute(sql.SQL("GRANT UPDATE ({}) ON {} TO {}").format(columns, sql.Identifier(schema, IMPORTS),
+                                                                        sql.Identifier(editor)))
             con.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(
                 sql.Identifier(schema), sql.Identifier(editor)))
         except psycopg.Error as exc:

@@ -482,3 +482,27 @@ def test_a_grid_of_no_cell_size_is_refused(make_store) -> None:
     store.add(make_events(3, seed=1))
     with pytest.raises(Exception, match="expected a cell size > 0 degrees, got 0"):
         store.grid(0)
+
+
+def test_a_store_made_before_the_catalog_tables_gets_them_from_its_events(make_store) -> None:
+    from geo.filter import options, presets
+    from geo.service import catalog_extent
+
+    store = make_store()
+    if not isinstance(store, PostgisStore):
+        pytest.skip("the catalog tables are PostGIS's (a GeoPackage's catalog is read from its events)")
+    import psycopg
+
+    store.add(_joined_events(44), source="first.csv")
+    store.add(_joined_events(45), source="second.csv")
+    want = store.catalog()
+    with psycopg.connect(store.url, autocommit=True) as con:  # as a store of the version before them
+        con.execute("DROP TABLE geo_facets")
+        con.execute("ALTER TABLE geo_imports DROP COLUMN first_start, DROP COLUMN latest_start, DROP COLUMN last_end, "
+                    "DROP COLUMN min_lon, DROP COLUMN min_lat, DROP COLUMN max_lon, DROP COLUMN max_lat")
+    got = store.catalog()
+    assert options(got) == options(want) == options(_frame(store))
+    assert presets(got) == presets(want) == presets(_frame(store))
+    assert catalog_extent(got) == pytest.approx(catalog_extent(want))
+    store.add(_joined_events(46), source="third.csv")  # and the next import keeps them
+    assert options(store.catalog()) == options(_frame(store))
