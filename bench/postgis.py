@@ -169,7 +169,7 @@ def big_bench(n: int) -> int:
     the second timed: the server's cache holds what a watch floor reads all day)."""
     from geo.filter import EventFilter, presets
     from geo.render import grid_cell
-    from geo.service import VIEW_MAX, catalog_extent
+    from geo.service import STORE_GRID_CELLS, VIEW_MAX, catalog_extent
     from geo.store import grid_counts
 
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -179,7 +179,7 @@ def big_bench(n: int) -> int:
             store = PostgisStore(big_store(url, n, tmp))
             catalog, catalog_s = _timed(store.catalog)
             last30 = presets(catalog)["Last 30 days"]
-            size = grid_cell(*catalog_extent(catalog))
+            size = grid_cell(*catalog_extent(catalog), STORE_GRID_CELLS)  # the app's choice (geo.service.view)
             rows: list[tuple[str, str]] = []
             for label, days in (("30 days", 30), ("90 days", 90), ("one year", 365), ("five years", 0)):
                 flt = (EventFilter(start=last30[1] - pd.Timedelta(days=days - 1), end=last30[1]) if days

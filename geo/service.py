@@ -53,6 +53,9 @@ def copy_store(source: Store, target: Store) -> tuple[int, int]:
 IN_MEMORY_MAX: Final = 2_000_000
 #: Events a view reads at most; above, the map shows the store's aggregate (the map's own points limit).
 VIEW_MAX: Final = 200_000
+#: Cells a store's aggregate holds at most over the store's extent (0.2° over the three countries): coarser than the
+#: map's own (200,000), as each cell is counted by category and precision in the database and sent here.
+STORE_GRID_CELLS: Final = 20_000
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,8 @@ def view(source: Source, flt: EventFilter, *, limit: int = VIEW_MAX, extent: tup
          | None = None) -> View:
     """The events ``flt`` selects from ``source``: filtered in memory, or queried from the store (the window,
     facets and indexes in the database) when at most ``limit``; above it, the store's counts per cell for the
-    map (the cell size by :func:`geo.render.grid_cell` over ``extent``, else the catalog's)."""
+    map (the cell size by :func:`geo.render.grid_cell` over ``extent``, else the catalog's, for at most
+    :data:`STORE_GRID_CELLS`)."""
     if source.events is not None:
         shown = apply(source.events, flt)
         return View(shown, len(shown))
@@ -117,7 +121,7 @@ def view(source: Source, flt: EventFilter, *, limit: int = VIEW_MAX, extent: tup
     from geo.render import grid_cell
 
     x0, y0, x1, y1 = extent if extent is not None else catalog_extent(source.catalog)
-    size = grid_cell(x0, y0, x1, y1)
+    size = grid_cell(x0, y0, x1, y1, STORE_GRID_CELLS)
     return View(canonical(pd.DataFrame()), total, source.store.grid(size, where=flt), size)
 
 

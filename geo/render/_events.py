@@ -523,11 +523,11 @@ def points_payload(prep: PreparedEvents, events: pd.DataFrame, *, texts: bool) -
     return payload, nbytes
 
 
-def grid_cell(x0: float, y0: float, x1: float, y1: float) -> float:
-    """A 'nice' cell size (degrees) keeping a grid over the extent (x0, y0)-(x1, y1) within MAX_CELLS: the one
+def grid_cell(x0: float, y0: float, x1: float, y1: float, max_cells: int = MAX_CELLS) -> float:
+    """A 'nice' cell size (degrees) keeping a grid over the extent (x0, y0)-(x1, y1) within ``max_cells``: the one
     rule for the map's aggregate, whether its counts are made here or by a store (:meth:`geo.stores.Store.grid`)."""
     area = max(x1 - x0, 0.01) * max(y1 - y0, 0.01)
-    wanted = math.sqrt(area / MAX_CELLS)
+    wanted = math.sqrt(area / max_cells)
     return next((s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0) if s >= wanted), 10.0)
 
 
