@@ -251,6 +251,18 @@ def main(argv: list[str] | None = None) -> int:
             naive_window = gpkg.query(**window)  # the file read whole, then filtered
             gpkg_query_took = time.perf_counter() - t
             assert len(naive_window) == len(got)
+            from geo.service import copy_store  # `python -m geo store copy`, both ways, of the whole store
+
+            copied = PostgisStore(_fresh(url, "bench_copy"))
+            back = EventStore(tmp / "back.gpkg")
+            t = time.perf_counter()
+            copy_store(gpkg, copied)
+            to_pg = time.perf_counter() - t
+            t = time.perf_counter()
+            copy_store(copied, back)
+            to_gpkg = time.perf_counter() - t
+            a, b = gpkg.read(), back.read()
+            lossless = len(a) == len(b) == n and a.drop(columns="geometry").equals(b.drop(columns="geometry"))
             naive = _naive_rate(_fresh(url, "bench_naive"), frame.iloc[:20_001])
             quarter = n // 4
             concurrent = _fresh(url, "bench_concurrent")
@@ -274,9 +286,11 @@ def main(argv: list[str] | None = None) -> int:
           f"[target <= 1 s at 10M: {'met here' if query_took <= 1 else 'MISSED'} at {n:,}]; a week in a quarter of "
           f"the area: {len(small):,} in {box_took:.2f} s; the GeoPackage (read whole, then filtered) "
           f"{gpkg_query_took:.2f} s")
+    print(f"store copy of {n:,} events: GeoPackage to PostGIS {to_pg:.1f} s, back to a new GeoPackage {to_gpkg:.1f} s: "
+          f"{'the same frame (every column)' if lossless else 'NOT THE SAME FRAME'}")
     print(f"four importers at once ({quarter:,} events each + {SHARED:,} shared): {four_took:.1f} s, "
           f"added {added}, stored {stored:,}: {'every row once' if ok else 'ROWS LOST OR DOUBLED'}")
-    return 0 if ok else 1
+    return 0 if ok and lossless else 1
 
 
 if __name__ == "__main__":

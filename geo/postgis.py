@@ -286,7 +286,11 @@ class PostgisStore:
                         buf.write(block)
             except psycopg.Error as exc:
                 raise self._fail("cannot read", exc) from exc
-        return _from_csv(buf.getvalue(), chosen)
+        view = buf.getbuffer()  # the rows as they came, read in place (no copy of the CSV)
+        try:
+            return _from_csv(view, chosen)
+        finally:
+            view.release()
 
     def imports(self) -> pd.DataFrame:
         """The import log: one row per committed import (plus who imported it)."""
@@ -689,7 +693,7 @@ def _to_csv(frame: pd.DataFrame, import_id: int | None = None) -> bytes:
     return buf.getvalue()
 
 
-def _from_csv(data: bytes, names: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+def _from_csv(data: bytes | memoryview, names: Sequence[str] | None = None) -> gpd.GeoDataFrame:
     chosen = list(names) if names is not None else list(COLUMNS)
     types = {c: (pa.timestamp("us") if t.startswith("datetime") else pa.float64() if t == "float64"
                  else pa.int64() if t == "Int64" else pa.bool_() if t == "boolean" else pa.string())
@@ -697,14 +701,15 @@ def _from_csv(data: bytes, names: Sequence[str] | None = None) -> gpd.GeoDataFra
     if not data:
         return canonical(pd.DataFrame())
     table = pacsv.read_csv(
-        io.BytesIO(data),
+        pa.BufferReader(pa.py_buffer(data)),
         read_options=pacsv.ReadOptions(column_names=chosen, block_size=1 << 24),
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
                                              quoted_strings_can_be_null=False, true_values=["t"],
                                              false_values=["f"]),
     )
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(),
-                                          pa.bool_(): pd.BooleanDtype()}.get)
+                                          pa.bool_(): pd.BooleanDtype()}.get, split_blocks=True, self_destruct=True)
+    del table  # (its buffers go as each column is converted: the peak is one column, not the table)
     for col in chosen:
         dtype = COLUMNS[col]
         if dtype.startswith("datetime"):
