@@ -757,3 +757,35 @@ def test_a_runtime_element_outside_a_figure_is_a_named_error() -> None:
 
     with pytest.raises(GeoError, match=r"expected an element inside a folium Figure, got one under CursorPosition"):
         CursorPosition().render()
+
+
+def _cells(payload: dict) -> dict[tuple[float, float], tuple[int, int]]:
+    """{cell's south-west corner: (count, top category)} of a cells payload."""
+    import base64
+
+    raw = base64.b64decode(payload["b64"])
+    cols = {k: np.frombuffer(raw, dtype=f"<{t}", count=payload["n"], offset=off)
+            for k, (off, t) in payload["cols"].items()}
+    size = payload["cell"]
+    return {(round(payload["x0"] + int(x) * size, 6), round(payload["y0"] + int(y) * size, 6)): (int(c), int(k))
+            for x, y, c, k in zip(cols["cx"], cols["cy"], cols["count"], cols["cat"])}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_stores_aggregate_draws_the_cells_the_map_draws_from_the_events(seed) -> None:
+    from geo.render._events import _cell_size, cells_payload, grid_payload, prepare_events
+    from geo.store import grid_counts
+
+    rng = np.random.default_rng(seed)
+    events = make_events(3000, seed=seed)
+    events["lon"], events["lat"] = rng.uniform(30.0, 34.0, 3000), rng.uniform(49.0, 52.0, 3000)
+    events["category"] = pd.array(rng.choice(["ground_combat", "deployment", "strike", "statement"], 3000,
+                                              p=[0.4, 0.3, 0.2, 0.1]), dtype="string")
+    events["geo_precision"] = pd.array(rng.choice(["exact", "near", "admin2", "country"], 3000), dtype="string")
+    own, _ = cells_payload(prepare_events(events))
+    size = _cell_size(events["lon"].to_numpy(), events["lat"].to_numpy())[0]
+    stores, _ = grid_payload(grid_counts(events, size), size, total=len(events), day0="2024-08-06")
+    assert stores["cell"] == own["cell"] == size
+    assert _cells(stores) == _cells(own)  # every cell: its count and its most frequent category
+    located = int(events["geo_precision"].isin(["exact", "near"]).sum())
+    assert stores["n_events"] == 3000 and stores["unlocated"] == 3000 - located

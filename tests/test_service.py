@@ -1,0 +1,71 @@
+"""The service layer (geo.service): where the app's events come from, and what one filter shows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.filter import EventFilter, apply
+from geo.service import STORE_GRID_CELLS, catalog_extent, open_source, view
+from geo.store import EventStore, grid_counts
+from tests.factories import make_events
+
+
+def _events(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    events = make_events(n, seed=seed)
+    events["date_start"] = pd.Timestamp("2024-08-01") + pd.to_timedelta(rng.integers(0, 30, n), unit="D")
+    events["category"] = pd.array(rng.choice(["ground_combat", "deployment", "strike"], n), dtype="string")
+    events["geo_precision"] = pd.array(rng.choice(["exact", "near", "admin2"], n), dtype="string")
+    return events
+
+
+@pytest.fixture
+def store(tmp_path) -> EventStore:
+    s = EventStore(tmp_path / "events.gpkg")
+    s.add(_events(600, seed=3), source="a.csv")
+    return s
+
+
+def test_a_small_store_is_read_whole_and_filtered_in_memory(store) -> None:
+    source = open_source(store)
+    assert source.events is not None and source.store is None and source.total == 600
+    flt = EventFilter(start="2024-08-05", end="2024-08-09", categories=("strike",))
+    shown = view(source, flt)
+    assert not shown.aggregated and shown.total == len(shown.events)
+    assert shown.events["id"].tolist() == apply(source.events, flt)["id"].tolist()
+
+
+def test_a_large_store_is_queried_per_view_and_aggregated_above_the_limit(store) -> None:
+    source = open_source(store, in_memory_max=100)  # as a store too large to read whole
+    assert source.events is None and source.store is store and source.total == 600
+    assert len(source.catalog) < 50 and "queried per view" in source.label
+    everything = store.read()
+    narrow = EventFilter(start="2024-08-05", end="2024-08-06")
+    small = view(source, narrow, limit=200)
+    assert not small.aggregated
+    assert small.events["id"].tolist() == apply(everything, narrow)["id"].tolist()
+    wide = EventFilter(start="2024-08-01", end="2024-08-30", categories=("strike", "deployment"))
+    want = apply(everything, wide)
+    big = view(source, wide, limit=200)
+    assert big.aggregated and big.total == len(want) > 200 and not len(big.events)
+    assert big.cell > 0
+    pd.testing.assert_frame_equal(big.grid, grid_counts(want, big.cell))
+    assert int(big.grid["n"].sum()) == len(want)
+    drawn = big.grid_counts()
+    assert drawn is not None and drawn.total == len(want) and drawn.size == big.cell
+
+
+def test_the_aggregate_cell_keeps_the_store_extent_within_its_cell_budget(store) -> None:
+    x0, y0, x1, y1 = catalog_extent(store.catalog())
+    source = open_source(store, in_memory_max=100)
+    cell = view(source, EventFilter(), limit=10).cell
+    assert ((x1 - x0) / cell) * ((y1 - y0) / cell) <= STORE_GRID_CELLS
+    assert cell in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def test_an_empty_store_stands_aside_for_the_sample(tmp_path) -> None:
+    source = open_source(EventStore(tmp_path / "none.gpkg"), in_memory_max=0)
+    assert source.events is not None and source.store is None
+    assert source.label.startswith("sample data") and "does not exist yet" in source.label
