@@ -6,8 +6,8 @@ Schema (made on first write, in the database's ``public`` schema unless the URL 
 * ``geo_events``: one row per event, every canonical and join column (:data:`geo.schema.EVENT_DTYPES`,
   :data:`geo.schema.JOIN_DTYPES`) typed (text, timestamp, double precision, bigint, boolean), ``geom``
   (Point, EPSG:4326, from lon/lat), ``import_id`` (the import that stored it) and ``seq`` (the order stored).
-  Indexes: the primary key on ``id``, GiST on ``geom``, GiST on the event interval as a range (:data:`SPAN`,
-  holding the columns a count or an aggregate reads: index-only scans).
+  Indexes: the primary key on ``id``, GiST on ``geom``, B-tree on the start (holding the end and the columns a
+  count or an aggregate reads: index-only scans; a window is bounded below by the store's longest event).
 * ``geo_imports``: the import log, one row per committed import: file, sha256, ``imported_at`` (the
   server's time), ``imported_by`` (the database role), offered, added, and the bounds of what it stored.
 * ``geo_facets``: each facet's values (category, verification, precision, actors, units with their names), added
@@ -74,16 +74,17 @@ def redacted(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
-#: An event's interval: its start to its end, or its start when it has none (or an end before it), both days in
-#: (:func:`geo.filter.apply`'s rule).
-SPAN: Final = "tsrange(date_start, greatest(date_end, date_start), '[]')"
+#: An event's last moment: its end, or its start when it has none (or an end before it): :func:`geo.filter.apply`'s
+#: rule.
+LAST: Final = "greatest(date_end, date_start)"
 #: The events table's indexes and keys (name, definition), made with the table and rebuilt after a bulk load.
 _INDEXES: Final = (
     (f"{EVENTS}_geom", f"CREATE INDEX IF NOT EXISTS {EVENTS}_geom ON {EVENTS} USING gist (geom)"),
-    # the event's interval as a range (GiST: a window selects by overlap, both ends bounded), holding what a count or
-    # a zoomed-out aggregate reads (an index-only scan: :meth:`PostgisStore.tally`, :meth:`PostgisStore.grid`)
-    (f"{EVENTS}_span", f"CREATE INDEX IF NOT EXISTS {EVENTS}_span ON {EVENTS} USING gist ({SPAN}) "
-                       "INCLUDE (date_start, date_end, lon, lat, category, geo_precision)"),
+    # the start, holding what a window's count or a zoomed-out aggregate reads (an index-only scan:
+    # :meth:`PostgisStore.tally`, :meth:`PostgisStore.grid`); a window scans the starts from its first day less
+    # the store's longest event (the import log keeps it) to its last day
+    (f"{EVENTS}_start", f"CREATE INDEX IF NOT EXISTS {EVENTS}_start ON {EVENTS} (date_start) "
+                        "INCLUDE (date_end, lon, lat, category, geo_precision)"),
     (f"{EVENTS}_seq", f"CREATE INDEX IF NOT EXISTS {EVENTS}_seq ON {EVENTS} (seq)"),
 )
 _KEYS: Final = (
@@ -118,7 +119,8 @@ FACETS: Final = "geo_facets"
 _BOUNDS: Final = (("first_start", "timestamp", "min(date_start)"), ("latest_start", "timestamp", "max(date_start)"),
                   ("last_end", "timestamp", "max(coalesce(date_end, date_start))"),
                   ("min_lon", "double precision", "min(lon)"), ("min_lat", "double precision", "min(lat)"),
-                  ("max_lon", "double precision", "max(lon)"), ("max_lat", "double precision", "max(lat)"))
+                  ("max_lon", "double precision", "max(lon)"), ("max_lat", "double precision", "max(lat)"),
+                  ("longest", "interval", f"max({LAST} - date_start)"))
 
 
 #: The store's bounds from its imports' (each the same aggregate of its column).
@@ -209,7 +211,7 @@ class PostgisStore:
         travel, in ``columns`` only when given; the rest of ``where`` (actors, text search, drawn shapes) is
         then applied by :func:`geo.filter.apply`, the one rule."""
         flt = merged_filter(where, start, end)
-        clause, params = _filter_sql(flt, bbox)
+        clause, params = _filter_sql(flt, bbox, self._longest())
         in_memory = bool(flt.actors or flt.search or flt.shapes)
         if in_memory and columns is not None:  # the columns the in-memory rule reads come too
             columns = (*columns, "actors", *SEARCH_COLUMNS)
@@ -221,7 +223,7 @@ class PostgisStore:
               bbox: tuple[float, float, float, float] | None = None) -> int:
         """How many events :meth:`query` would return, without reading them (an upper bound when ``where``
         sets actors, a text search or drawn shapes, which only the in-memory rule applies)."""
-        clause, params = _filter_sql(merged_filter(where), bbox)
+        clause, params = _filter_sql(merged_filter(where), bbox, self._longest())
         if not self.exists():
             return 0
         with self._connect() as con:
@@ -235,7 +237,7 @@ class PostgisStore:
         flt, size = merged_filter(where), cell_size(size)
         if flt.actors or flt.search or flt.shapes:  # not pushed down: the events are read and counted here
             return grid_counts(self.query(where=flt, bbox=bbox, columns=GRID_COLUMNS), size)
-        clause, params = _filter_sql(flt, bbox)
+        clause, params = _filter_sql(flt, bbox, self._longest())
         if not self.exists():
             return grid_counts(canonical(pd.DataFrame()), size)
         with self._connect() as con:
@@ -244,6 +246,22 @@ class PostgisStore:
                 f"count(*) FROM {EVENTS} WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL "
                 "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", [size, size, *params]).fetchall()
         return _grid_frame(rows)
+
+    def _longest(self) -> dt.timedelta | None:
+        """The longest stored event (start to end), from the import log (None: unknown, or no store)."""
+        if not self.exists():
+            return None
+        with self._connect() as con:
+            if not con.execute(_HERE, (FACETS,)).fetchone()[0]:  # type: ignore[index]  # a store made before
+                return None
+            import psycopg
+
+            try:  # known only when every import that stored events recorded it
+                value = con.execute(f"SELECT CASE WHEN bool_and(longest IS NOT NULL) THEN max(longest) END "
+                                    f"FROM {IMPORTS} WHERE added > 0").fetchone()[0]  # type: ignore[index]
+            except psycopg.errors.UndefinedColumn:  # a log of the version before it
+                return None
+        return value if isinstance(value, dt.timedelta) else None
 
     def catalog(self) -> pd.DataFrame:
         """The frame standing for the store's events where the app's filters read them
@@ -258,7 +276,7 @@ class PostgisStore:
                     _upgrade_catalog(con)
             rows = con.execute(f"SELECT facet, value, name, parent FROM {FACETS} ORDER BY facet, value").fetchall()
             bounds = con.execute(f"SELECT {_IMPORT_BOUNDS} FROM {IMPORTS}").fetchone()
-        return bounded_catalog(_facet_frame(rows), bounds)
+        return bounded_catalog(_facet_frame(rows), None if bounds is None else tuple(bounds[:7]))  # type: ignore[arg-type]
 
     def read(self) -> gpd.GeoDataFrame:
         """Every stored event as a GeoDataFrame (EPSG:4326) in the canonical + join columns, in the order
@@ -382,16 +400,23 @@ _EXACT: Final = (("categories", "category"), ("verification", "verification"), (
                  ("countries", "adm0_iso"), ("adm1", "adm1_id"), ("adm2", "adm2_id"))
 
 
-def _filter_sql(flt: EventFilter, bbox: tuple[float, float, float, float] | None) -> tuple[str, list[Any]]:
+def _filter_sql(flt: EventFilter, bbox: tuple[float, float, float, float] | None,
+                longest: dt.timedelta | None = None) -> tuple[str, list[Any]]:
     """The parts of ``flt`` (and the box) the server can select by, as SQL with ``%s`` placeholders: the
     window (the interval meets it, as :func:`geo.filter.apply` rules), the exact facets, the precision the
     place facets require (:data:`geo.filter.ADM1_PRECISION`, :data:`~geo.filter.ADM2_PRECISION`), the border
     districts. Actors, text search and drawn shapes are left to the in-memory rule."""
     where: list[str] = []
     params: list[Any] = []
-    if flt.start is not None or flt.end is not None:  # the interval meets the window (the span index's overlap)
-        where.append(f"{SPAN} && tsrange(%s, %s, '[)')")
-        params += [flt.start, None if flt.end is None else flt.end + dt.timedelta(days=1)]
+    if flt.end is not None:  # the event starts before the window's last day is over
+        where.append("date_start < %s")
+        params.append(flt.end + dt.timedelta(days=1))
+    if flt.start is not None:  # and lasts to its first day at least
+        where.append(f"{LAST} >= %s")
+        params.append(flt.start)
+        if longest is not None:  # so it started at most the store's longest event before (the index's range)
+            where.append("date_start >= %s")
+            params.append(dt.datetime.combine(flt.start, dt.time()) - longest - dt.timedelta(days=1))
     for name, column in _EXACT:
         wanted = getattr(flt, name)
         if wanted:
@@ -452,8 +477,10 @@ def _record_catalog(con, frame: pd.DataFrame, import_id: int) -> None:  # noqa: 
     start = pd.to_datetime(frame["date_start"])
     last = pd.to_datetime(frame["date_end"]).fillna(start)
     lon, lat = pd.to_numeric(frame["lon"], errors="coerce"), pd.to_numeric(frame["lat"], errors="coerce")
+    longest = (last.where(last > start, start) - start).max()
     values = [start.min(), start.max(), last.max(), lon.min(), lat.min(), lon.max(), lat.max()]
     values = [None if pd.isna(v) else (v.to_pydatetime() if isinstance(v, pd.Timestamp) else float(v)) for v in values]
+    values.append(None if pd.isna(longest) else longest.to_pytimedelta())
     con.execute(f"UPDATE {IMPORTS} SET {', '.join(f'{name} = %s' for name, _k, _a in _BOUNDS)} WHERE import_id = %s",
                 (*values, import_id))
 

@@ -403,7 +403,9 @@ def _joined_events(seed: int, n: int = 400) -> pd.DataFrame:
                                 dtype="string")
     events["title"] = pd.array([f"event {i} {'near Hill 203' if i % 7 == 0 else ''}" for i in range(n)],
                                dtype="string")
-    return join.enrich(events, join.prepare(grid_boundaries()))
+    events.loc[5, "date_start"], events.loc[5, "date_end"] = pd.Timestamp("2024-05-20"), pd.Timestamp("2024-08-07")
+    events.loc[6, "date_start"], events.loc[6, "date_end"] = pd.Timestamp("2024-08-20"), pd.Timestamp("2024-08-02")
+    return join.enrich(events, join.prepare(grid_boundaries()))  # (a long event; one ending before its start)
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
