@@ -204,14 +204,17 @@ class PostgisStore:
             return int(con.execute(f"SELECT count(*) FROM {EVENTS}").fetchone()[0])  # type: ignore[index]
 
     def query(self, *, start: Any = None, end: Any = None, bbox: tuple[float, float, float, float] | None = None,
-              where: EventFilter | None = None, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
-        """The events active in [start, end], inside ``bbox`` and passing ``where`` (see
+              where: EventFilter | None = None, columns: Sequence[str] | None = None,
+              ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """The events active in [start, end], inside ``bbox``, passing ``where`` and among ``ids`` (see
         :class:`geo.stores.Store`). The server selects them with its indexes (the window, the box and the exact
         facets: category, verification, precision, country, oblast, raion, border districts); only those rows
         travel, in ``columns`` only when given; the rest of ``where`` (actors, text search, drawn shapes) is
         then applied by :func:`geo.filter.apply`, the one rule."""
         flt = merged_filter(where, start, end)
         clause, params = _filter_sql(flt, bbox, self._longest())
+        if ids is not None:  # (by the primary key)
+            clause, params = f"{clause} AND id = ANY(%s)", [*params, [str(i) for i in ids]]
         in_memory = bool(flt.actors or flt.search or flt.shapes)
         if in_memory and columns is not None:  # the columns the in-memory rule reads come too
             columns = (*columns, "actors", *SEARCH_COLUMNS)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from geo.filter import EventFilter, apply
+from geo.schema import EVENT_DTYPES, JOIN_DTYPES
 from geo.store import canonical
 from geo.stores import Store, is_postgis
 
@@ -53,6 +54,9 @@ def copy_store(source: Store, target: Store) -> tuple[int, int]:
 IN_MEMORY_MAX: Final = 2_000_000
 #: Events a view reads at most; above, the map shows the store's aggregate (the map's own points limit).
 VIEW_MAX: Final = 200_000
+#: The columns a store's view reads: all but the long free text (``description``: most of an event's bytes),
+#: which the details of the events chosen (:func:`rows`) and the exports (:func:`complete`) read.
+VIEW_COLUMNS: Final = tuple(c for c in (*EVENT_DTYPES, *JOIN_DTYPES) if c != "description")
 #: Cells a store's aggregate holds at most over the store's extent (0.2° over the three countries): coarser than the
 #: map's own (200,000), as each cell is counted by category and precision in the database and sent here.
 STORE_GRID_CELLS: Final = 20_000
@@ -116,13 +120,32 @@ def view(source: Source, flt: EventFilter, *, limit: int = VIEW_MAX, extent: tup
     assert source.store is not None
     total = source.store.tally(where=flt)
     if total <= limit:
-        shown = source.store.query(where=flt)
+        shown = source.store.query(where=flt, columns=VIEW_COLUMNS)
         return View(shown, len(shown))
     from geo.render import grid_cell
 
     x0, y0, x1, y1 = extent if extent is not None else catalog_extent(source.catalog)
     size = grid_cell(x0, y0, x1, y1, STORE_GRID_CELLS)
     return View(canonical(pd.DataFrame()), total, source.store.grid(size, where=flt), size)
+
+
+def rows(source: Source, events: pd.DataFrame) -> pd.DataFrame:
+    """``events`` (rows of a view) with every column: read again from the store by id when the view was
+    queried without some (:data:`VIEW_COLUMNS`), in their order; as they are otherwise."""
+    if source.store is None or not len(events) or "id" not in events.columns:
+        return events
+    ids = [str(i) for i in events["id"]]
+    full = pd.DataFrame(source.store.query(ids=ids).drop(columns="geometry"))
+    full.index = pd.Index(full["id"].astype(str))
+    return full.loc[[i for i in ids if i in full.index]].reset_index(drop=True)
+
+
+def complete(source: Source, flt: EventFilter, shown: pd.DataFrame) -> pd.DataFrame:
+    """The events ``flt`` selects with every column, for an export: ``shown`` when it has them all, else read
+    again from the store (a view of a queried store left out :data:`VIEW_COLUMNS`' others)."""
+    if source.store is None:
+        return shown
+    return source.store.query(where=flt)
 
 
 def catalog_extent(catalog: pd.DataFrame) -> tuple[float, float, float, float]:

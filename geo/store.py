@@ -256,11 +256,15 @@ class EventStore:
         return _from_storage(raw, admin, sources)
 
     def query(self, *, start: Any = None, end: Any = None, bbox: tuple[float, float, float, float] | None = None,
-              where: EventFilter | None = None, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
-        """The events active in [start, end], inside ``bbox`` and passing ``where`` (see
+              where: EventFilter | None = None, columns: Sequence[str] | None = None,
+              ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """The events active in [start, end], inside ``bbox``, passing ``where`` and among ``ids`` (see
         :class:`geo.stores.Store`); the file is read whole and filtered (the embedded store's sizes allow it).
         ``columns`` is a hint for stores that can read fewer; every column is returned here."""
-        return window(self.read(), start=start, end=end, bbox=bbox, where=where)
+        events = self.read()
+        if ids is not None:
+            events = events.loc[events["id"].isin([str(i) for i in ids]).to_numpy(dtype=bool)]
+        return window(events, start=start, end=end, bbox=bbox, where=where)
 
     def tally(self, *, where: EventFilter | None = None, bbox: tuple[float, float, float, float] | None = None) -> int:
         """How many events :meth:`query` returns for ``where`` and ``bbox``."""

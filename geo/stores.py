@@ -56,12 +56,13 @@ class Store(Protocol):
 
     def query(self, *, start: dt.date | None = None, end: dt.date | None = None,
               bbox: tuple[float, float, float, float] | None = None, where: EventFilter | None = None,
-              columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+              columns: Sequence[str] | None = None, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
         """The stored events active in the window [start, end] (their interval meets it, as
         :func:`geo.filter.apply` rules), passing ``where`` (an :class:`~geo.filter.EventFilter`; ``start`` and
         ``end`` stand for its window when given) and inside ``bbox`` (min lon, min lat, max lon, max lat; edges
         included), in the order stored: only what a view shows is read. ``columns``: the columns needed (id,
-        dates and lon/lat always come; the others are empty), a hint a store may ignore."""
+        dates and lon/lat always come; the others are empty), a hint a store may ignore. ``ids``: only those
+        events (the details of a few chosen in a view read without some columns)."""
         ...
 
     def tally(self, *, where: EventFilter | None = None, bbox: tuple[float, float, float, float] | None = None) -> int:

@@ -69,3 +69,24 @@ def test_an_empty_store_stands_aside_for_the_sample(tmp_path) -> None:
     source = open_source(EventStore(tmp_path / "none.gpkg"), in_memory_max=0)
     assert source.events is not None and source.store is None
     assert source.label.startswith("sample data") and "does not exist yet" in source.label
+
+
+def test_a_queried_view_leaves_the_long_text_out_and_the_chosen_rows_and_exports_bring_it_back(tmp_path) -> None:
+    from geo.service import complete, rows
+
+    store = EventStore(tmp_path / "described.gpkg")
+    events = _events(300, seed=5)
+    events["description"] = pd.array([f"a long account of event {i}" for i in range(300)], dtype="string")
+    store.add(events)
+    source = open_source(store, in_memory_max=10)
+    flt = EventFilter(start="2024-08-03", end="2024-08-12")
+    shown = view(source, flt, limit=1000).events
+    want = apply(store.read(), flt)
+    assert shown["id"].tolist() == want["id"].tolist()
+    chosen = shown.iloc[[7, 2, 11]]
+    full = rows(source, chosen)
+    assert full["id"].tolist() == chosen["id"].tolist()  # in the order chosen
+    assert full["description"].tolist() == want.set_index("id").loc[chosen["id"], "description"].tolist()
+    exported = complete(source, flt, shown)
+    assert exported["id"].tolist() == want["id"].tolist()
+    assert exported["description"].tolist() == want["description"].tolist()

@@ -508,3 +508,14 @@ def test_a_store_made_before_the_catalog_tables_gets_them_from_its_events(make_s
     assert catalog_extent(got) == pytest.approx(catalog_extent(want))
     store.add(_joined_events(46), source="third.csv")  # and the next import keeps them
     assert options(store.catalog()) == options(_frame(store))
+
+
+def test_a_query_by_ids_reads_those_events_with_every_column(make_store) -> None:
+    store = make_store()
+    store.add(_joined_events(47))
+    everything = _frame(store)
+    wanted = everything["id"].iloc[[3, 50, 9]].tolist() + ["no-such-id"]
+    got = pd.DataFrame(store.query(ids=wanted).drop(columns="geometry"))
+    assert got["id"].tolist() == sorted(wanted[:3], key=lambda i: everything["id"].tolist().index(i))  # stored order
+    pd.testing.assert_frame_equal(_plain(got), _plain(everything[everything["id"].isin(wanted)].reset_index(drop=True)))
+    assert not len(store.query(ids=[]))

@@ -130,6 +130,23 @@ def view(src: Source, flt: EventFilter, version: str) -> View:
         _stop(exc)
 
 
+def full_rows(loaded: Loaded, events: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the current view with every column (``geo.service.rows``: a queried store's view leaves the long
+    text out; the few rows chosen are read again by id)."""
+    try:
+        return service.rows(source(loaded), events)
+    except StoreError as exc:
+        _stop(exc)
+
+
+def complete(loaded: Loaded, flt: EventFilter, shown: pd.DataFrame) -> pd.DataFrame:
+    """The view's events with every column, for an export (``geo.service.complete``)."""
+    try:
+        return service.complete(source(loaded), flt, shown)
+    except StoreError as exc:
+        _stop(exc)
+
+
 def events_version(loaded: Loaded) -> str:
     """Names the event set :func:`source` gives (changes when the store or the sample does): a cache key
     for what is derived from it, stable across reruns unlike ``id()`` of a filtered frame."""

@@ -146,7 +146,9 @@ def panel(events: pd.DataFrame, loaded: data.Loaded, settings: Any, version: str
     areas, areas_version = data.areas()
 
     def export(fmt: str, view: snapshot.View) -> tuple[bytes, str]:
-        return _export(fmt, view.to_json(), version, areas_version, events, loaded, areas)
+        # a data file carries every column: a queried store's view is read again whole (the maps need no more)
+        rows = data.complete(loaded, settings.filter, events) if formats.get(fmt).kind == "data" else events
+        return _export(fmt, view.to_json(), version, areas_version, rows, loaded, areas)
 
     # the widgets below are drawn even when the view is invalid, so that a typo keeps their state
     if st.toggle("Preview the snapshot", key="x-preview") and active and view is not None:

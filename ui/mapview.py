@@ -273,7 +273,7 @@ def _map_fragment(shown: pd.DataFrame, loaded: data.Loaded, settings: Any, versi
     current = extent(share.reported_view(out).get("bounds"))
     if current is not None:
         st.session_state[EXTENT_KEY] = current
-    _details(shown, out)
+    _details(shown, out, loaded)
 
 
 def _draw(base: folium.Map, groups: list[Any], center: Any, zoom: Any) -> dict[str, Any] | None:
@@ -298,7 +298,7 @@ def _draw(base: folium.Map, groups: list[Any], center: Any, zoom: Any) -> dict[s
     return out
 
 
-def _details(shown: pd.DataFrame, out: dict[str, Any] | None) -> None:
+def _details(shown: pd.DataFrame, out: dict[str, Any] | None, loaded: data.Loaded) -> None:
     """Below the map, the events the last click listed (the one its popup shows marked); a new click also
     marks them in the events table, which lies outside this fragment: the whole page reruns once."""
     clicked, current = clicked_rows(shown, out)
@@ -312,6 +312,7 @@ def _details(shown: pd.DataFrame, out: dict[str, Any] | None) -> None:
         st.rerun(scope="app")
     st.session_state["click-signature"] = signature
     if len(clicked):
+        clicked = data.full_rows(loaded, clicked)  # (a queried store's view has no descriptions)
         unit = (what or {}).get("unit")
         label = (f"{unit['name']}: {len(clicked)} event(s) known only to it" if isinstance(unit, dict) and unit.get("name")
                  else f"{len(clicked)} event(s) at the clicked spot")
