@@ -50,8 +50,6 @@ def copy_store(source: Store, target: Store) -> tuple[int, int]:
     return len(frame), result.added
 
 
-#: A store holding more events than this is queried per view, never read whole (a PostGIS store always is).
-IN_MEMORY_MAX: Final = 2_000_000
 #: Events a view reads at most; above, the map shows the store's aggregate (the map's own points limit).
 VIEW_MAX: Final = 200_000
 #: The columns a store's view reads: all but the long free text (``description``: most of an event's bytes),
@@ -97,12 +95,13 @@ class View:
         return None if self.grid is None else StoreGrid(self.grid, self.cell, self.total)
 
 
-def open_source(store: Store, index: Any = None, *, in_memory_max: int = IN_MEMORY_MAX) -> Source:
-    """The app's source for ``store``: a PostGIS store, or any store of more than ``in_memory_max`` events, is
-    queried per view (its catalog read once); a smaller one is read whole; an empty one stands aside for the
-    sample (:func:`events_or_sample`)."""
+def open_source(store: Store, index: Any = None, *, in_memory_max: int | None = None) -> Source:
+    """The app's source for ``store``: a PostGIS store (or, when ``in_memory_max`` is given, any store of more
+    events) is queried per view, its catalog read once; a GeoPackage is read whole (its own query reads the
+    file whole: nothing to gain); an empty store stands aside for the sample (:func:`events_or_sample`)."""
     count = store.count()
-    if count and (is_postgis(getattr(store, "url", None)) or count > in_memory_max):
+    large = in_memory_max is not None and count > in_memory_max
+    if count and (is_postgis(getattr(store, "url", None)) or large):
         return Source(f"store {store.location} (queried per view)", count, store.catalog(), None, store)
     events, label = events_or_sample(store, index)
     return Source(label, len(events), events, events, None)

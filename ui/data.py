@@ -97,8 +97,7 @@ def _events_key(loaded: Loaded) -> tuple[str, float, int]:
 
 def source(loaded: Loaded) -> Source:
     """Where the events come from (``geo.service.Source``): every event in memory (a GeoPackage store, or the
-    sample while there is no store or it is empty), or a large store (PostGIS, or more than
-    ``geo.service.IN_MEMORY_MAX`` events) queried per view. A store that cannot be read stops the app with the
+    sample while there is no store or it is empty), or a PostGIS store queried per view. A store that cannot be read stops the app with the
     error."""
     version, sample_mtime, index_key = _events_key(loaded)
     try:
