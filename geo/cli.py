@@ -398,12 +398,12 @@ def _snapshot_view(args: argparse.Namespace) -> Any:
     return view.replace(**changes)
 
 
-def _snapshot_events(args: argparse.Namespace, index: Any) -> tuple[Any, str]:
-    from geo.service import events_or_sample
+def _snapshot_events(args: argparse.Namespace, index: Any, view: Any) -> tuple[Any, str]:
+    from geo.service import events_for
     from geo.stores import open_store
 
     # a store that cannot be read is an error (exit 1), never the sample data instead
-    return events_or_sample(open_store(args.store), index)
+    return events_for(open_store(args.store), view.filter, index)
 
 
 def _snapshot_areas(args: argparse.Namespace, files: Sequence[str]) -> Any:
@@ -505,7 +505,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
             keep_label_table(boundaries, cache_dir=args.cache_dir)
     if args.extent:
         view = view.replace(bbox=preset_extent(args.extent, boundaries, index))
-    events, origin = _snapshot_events(args, index)
+    events, origin = _snapshot_events(args, index, view)
     areas = _snapshot_areas(args, view.areas) if "areas" in view.layers else None
     positions = _snapshot_units(args) if "units" in view.layers else None
     for change in changes_since(view, events):  # a saved view: its inputs then and now

@@ -107,6 +107,17 @@ def open_source(store: Store, index: Any = None, *, in_memory_max: int | None = 
     return Source(label, len(events), events, events, None)
 
 
+def events_for(store: Store, flt: EventFilter, index: Any = None) -> tuple[pd.DataFrame, str]:
+    """The events a snapshot of ``flt`` draws from, and a label: a PostGIS store's selected by the server (every
+    column; never the whole store); else every event (the store's, or the sample), which the snapshot selects
+    from (:func:`geo.snapshot.select`)."""
+    source = open_source(store, index)
+    if source.events is not None:
+        return source.events, source.label
+    assert source.store is not None
+    return source.store.query(where=flt), f"{source.label}, the view's filter applied by the store"
+
+
 def view(source: Source, flt: EventFilter, *, limit: int = VIEW_MAX, extent: tuple[float, float, float, float]
          | None = None) -> View:
     """The events ``flt`` selects from ``source``: filtered in memory, or queried from the store (the window,
