@@ -244,12 +244,19 @@ class PostgisStore:
         clause, params = _filter_sql(flt, bbox, self._longest())
         if not self.exists():
             return grid_counts(canonical(pd.DataFrame()), size)
-        with self._connect() as con:
-            rows = con.execute(
-                f"SELECT floor(lon / %s)::bigint AS cx, floor(lat / %s)::bigint AS cy, category, geo_precision, "
-                f"count(*) FROM {EVENTS} WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL "
-                "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", [size, size, *params]).fetchall()
-        return _grid_frame(rows)
+        buf = self._copy_out(
+            f"SELECT floor(lon / %s)::bigint AS cx, floor(lat / %s)::bigint AS cy, category, geo_precision, count(*) "
+            f"FROM {EVENTS} WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL GROUP BY 1, 2, 3, 4",
+            [size, size, *params])
+        if not buf.getbuffer().nbytes:  # no event: no cell
+            return grid_counts(canonical(pd.DataFrame()), size)
+        types = {"cx": pa.int64(), "cy": pa.int64(), "category": pa.string(), "geo_precision": pa.string(),
+                 "n": pa.int64()}
+        table = pacsv.read_csv(pa.BufferReader(pa.py_buffer(buf.getbuffer())),
+                               read_options=pacsv.ReadOptions(column_names=list(types)),
+                               convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                                                    quoted_strings_can_be_null=False))
+        return sorted_grid(table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get))
 
     def _longest(self) -> dt.timedelta | None:
         """The longest stored event (start to end), from the import log (None: unknown, or no store)."""
@@ -290,29 +297,33 @@ class PostgisStore:
 
     def _select(self, where: str, params: list[Any], columns: Sequence[str] | None) -> gpd.GeoDataFrame:
         """The events matching ``where`` (``%s`` placeholders for ``params``), in the order stored, by COPY."""
-        import psycopg
-        from psycopg import sql
-
         if not self.exists():
             return canonical(pd.DataFrame())
         chosen = [c for c in COLUMNS if columns is None or c in columns or c in ("id", "date_start", "lon", "lat")]
         names = ", ".join(f'"{c}"' for c in chosen)
-        buf = io.BytesIO()
-        with self._connect() as con, con.cursor() as cur:
-            try:
-                # COPY takes no parameters: the values are bound here, as SQL literals
-                select = sql.SQL(f"SELECT {names} FROM {EVENTS} WHERE {where.replace('%s', '{}')} ORDER BY seq")
-                text = select.format(*[sql.Literal(v) for v in params]).as_string(con)
-                with cur.copy(f"COPY ({text}) TO STDOUT (FORMAT csv)") as copy:
-                    for block in copy:
-                        buf.write(block)
-            except psycopg.Error as exc:
-                raise self._fail("cannot read", exc) from exc
+        buf = self._copy_out(f"SELECT {names} FROM {EVENTS} WHERE {where} ORDER BY seq", params)
         view = buf.getbuffer()  # the rows as they came, read in place (no copy of the CSV)
         try:
             return _from_csv(view, chosen)
         finally:
             view.release()
+
+    def _copy_out(self, select: str, params: list[Any]) -> io.BytesIO:
+        """The rows of ``select`` (``%s`` placeholders for ``params``) as COPY's CSV."""
+        import psycopg
+        from psycopg import sql
+
+        buf = io.BytesIO()
+        with self._connect() as con, con.cursor() as cur:
+            try:
+                # COPY takes no parameters: the values are bound here, as SQL literals
+                text = sql.SQL(select.replace("%s", "{}")).format(*[sql.Literal(v) for v in params]).as_string(con)
+                with cur.copy(f"COPY ({text}) TO STDOUT (FORMAT csv)") as copy:
+                    for block in copy:
+                        buf.write(block)
+            except psycopg.Error as exc:
+                raise self._fail("cannot read", exc) from exc
+        return buf
 
     def imports(self) -> pd.DataFrame:
         """The import log: one row per committed import (plus who imported it)."""
@@ -508,11 +519,6 @@ def _upgrade_catalog(con) -> None:  # noqa: ANN001
     aggregates = ", ".join(f"{agg} AS {name}" for name, _k, agg in _BOUNDS)
     con.execute(f"UPDATE {IMPORTS} AS i SET {', '.join(f'{name} = b.{name}' for name, _k, _a in _BOUNDS)} FROM "
                 f"(SELECT import_id, {aggregates} FROM {EVENTS} GROUP BY import_id) AS b WHERE i.import_id = b.import_id")
-
-
-def _grid_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["cx", "cy", "category", "geo_precision", "n"])
-    return sorted_grid(frame)
 
 
 # --- import steps ------------------------------------------------------------------------------------

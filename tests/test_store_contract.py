@@ -480,10 +480,14 @@ def test_the_catalog_offers_the_choices_and_windows_the_events_offer(make_store)
 
 
 def test_a_grid_of_no_cell_size_is_refused(make_store) -> None:
+    from geo.filter import EventFilter
+
     store = make_store()
     store.add(make_events(3, seed=1))
     with pytest.raises(Exception, match="expected a cell size > 0 degrees, got 0"):
         store.grid(0)
+    empty = store.grid(0.5, where=EventFilter(start="2030-01-01", end="2030-01-02"))  # no event: no cell
+    assert list(empty.columns) == ["cx", "cy", "category", "geo_precision", "n"] and not len(empty)
 
 
 def test_a_store_made_before_the_catalog_tables_gets_them_from_its_events(make_store) -> None:

@@ -113,14 +113,15 @@ def events(loaded: Loaded) -> tuple[pd.DataFrame, str]:
     return (src.events if src.events is not None else src.catalog), src.label
 
 
-@st.cache_resource(show_spinner="Querying the store…", max_entries=2)
+@st.cache_resource(show_spinner="Querying the store…", max_entries=1)
 def _view(version: str, filter_key: str, _source: Source, _flt: EventFilter) -> View:
     return service.view(_source, _flt)
 
 
 def view(src: Source, flt: EventFilter, version: str) -> View:
     """What ``flt`` selects from ``src`` (``geo.service.view``): filtered in memory, or queried from the store
-    (cached per store version and filter; two views kept: the memory stays bounded whatever the store's size)."""
+    (cached per store version and filter; one view kept: the memory follows the window, whatever the store's
+    size)."""
     if src.events is not None:
         return service.view(src, flt)
     try:
