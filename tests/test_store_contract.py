@@ -523,3 +523,21 @@ def test_a_query_by_ids_reads_those_events_with_every_column(make_store) -> None
     assert got["id"].tolist() == sorted(wanted[:3], key=lambda i: everything["id"].tolist().index(i))  # stored order
     pd.testing.assert_frame_equal(_plain(got), _plain(everything[everything["id"].isin(wanted)].reset_index(drop=True)))
     assert not len(store.query(ids=[]))
+
+
+def test_store_copy_round_trips_the_sample_through_the_other_store(make_store, tmp_path, capsys) -> None:
+    from geo import io
+    from geo.cli import main
+    from geo.service import SAMPLE
+
+    sample = io.read_events(SAMPLE).frame
+    first, back = EventStore(tmp_path / "first.gpkg"), EventStore(tmp_path / "back.gpkg")
+    first.add(sample, source=SAMPLE.name)
+    other = make_store()
+    if isinstance(other, EventStore):
+        other = EventStore(tmp_path / "middle.gpkg")
+    spec = lambda s: s.url if isinstance(s, PostgisStore) else str(s.location)  # noqa: E731
+    assert main(["store", "copy", "--from", spec(first), "--to", spec(other)]) == 0
+    assert main(["store", "copy", "--from", spec(other), "--to", spec(back)]) == 0
+    assert f"copied {len(sample)} events" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(_frame(back), _frame(first))  # every column, through the other store and back
