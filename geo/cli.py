@@ -257,19 +257,15 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 def _index(args: argparse.Namespace) -> Any:
     """Boundaries prepared for the join, or None (with a message) when none can be had."""
-    from geo.boundaries import load_boundaries
-    from geo.join import prepare_kept
+    from geo.service import load_context
 
-    b = load_boundaries(
-        countries=args.countries, levels=tuple(args.levels), source=args.source, cache_dir=args.cache_dir,
-        progress=_progress, missing="skip",
-    )
-    for err in b.errors:
+    context = load_context(args.countries, levels=args.levels, source=args.source, cache_dir=args.cache_dir,
+                           progress=_progress)
+    for err in context.errors:
         print(f"warning: {err}", file=sys.stderr)
-    if all(len(getattr(b, f"adm{n}")) == 0 for n in (0, 1, 2)):
+    if context.index is None:
         print("warning: no boundaries available: admin columns left empty", file=sys.stderr)
-        return None
-    return prepare_kept(b, cache_dir=args.cache_dir)
+    return context.index
 
 
 def _print_report(report: Any, limit: int = 20) -> None:
@@ -479,8 +475,7 @@ def _cmd_units(args: argparse.Namespace) -> int:
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from geo.boundaries import load_boundaries
-    from geo.join import prepare_kept
+    from geo.service import load_context
     from geo.snapshot import changes_since, opsec_warnings, preset_extent, select, write
 
     view = _snapshot_view(args)
@@ -489,20 +484,12 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     if fmt is None:
         known = ", ".join(ext for f in formats.FORMATS.values() for ext in f.extensions)
         raise GeoError(f"expected --format or an --out extension among {known}, got {Path(args.out).suffix!r}")
-    boundaries = load_boundaries(
-        countries=args.countries, levels=tuple(args.levels), source=args.source, cache_dir=args.cache_dir,
-        missing="skip",
-    )
-    for err in boundaries.errors:
+    # the place names' table and the simplified unit geometry kept on disk too, as the app keeps them
+    context = load_context(args.countries, levels=args.levels, source=args.source, cache_dir=args.cache_dir,
+                           maps=True, labels="labels" in view.layers)
+    for err in context.errors:
         print(f"warning: {err}", file=sys.stderr)
-    has_any = any(len(boundaries.layer(n)) for n in (0, 1, 2))
-    index = prepare_kept(boundaries, cache_dir=args.cache_dir) if has_any else None
-    if has_any:  # the place names' table and the simplified unit geometry, kept on disk as the app keeps them
-        from geo.render import keep_display_layers, keep_label_table
-
-        keep_display_layers(boundaries, cache_dir=args.cache_dir)
-        if "labels" in view.layers:
-            keep_label_table(boundaries, cache_dir=args.cache_dir)
+    boundaries, index = context.boundaries, context.index
     if args.extent:
         view = view.replace(bbox=preset_extent(args.extent, boundaries, index))
     events, origin = _snapshot_events(args, index, view)

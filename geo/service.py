@@ -6,6 +6,8 @@ these; they differ only in how they show the result (and the app in what it cach
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -19,6 +21,41 @@ from geo.stores import Store, is_postgis
 
 if TYPE_CHECKING:
     from geo.render import StoreGrid
+
+@dataclass(frozen=True)
+class Context:
+    """What events are joined to and drawn over: the boundaries, their join index (None when there are no
+    boundaries at all) and why some could not be had."""
+
+    boundaries: Any
+    index: Any
+    errors: tuple[str, ...]
+
+
+def load_context(countries: Sequence[str] | None, *, levels: Sequence[int] | None = None, source: str | None = None,
+                 cache_dir: str | os.PathLike[str] | None = None, progress: Any = None, maps: bool = False,
+                 labels: bool = False) -> Context:
+    """The boundaries of ``countries`` (None: the default ones; ``levels`` likewise) (fetched once, then from the disk cache; those that cannot be had are
+    skipped and named in ``errors``) and their join index, kept on disk (:func:`geo.join.prepare_kept`). With
+    ``maps``, the simplified display geometry is kept on disk too, and with ``labels`` the place names' table:
+    what the app and ``python -m geo snapshot`` draw from."""
+    from geo.boundaries import load_boundaries
+    from geo.join import prepare_kept
+
+    chosen = {"levels": tuple(levels)} if levels is not None else {}
+    b = load_boundaries(countries=None if countries is None else tuple(countries), source=source,
+                        cache_dir=cache_dir, progress=progress, missing="skip", **chosen)
+    has_any = any(len(b.layer(n)) for n in (0, 1, 2))
+    index = prepare_kept(b, cache_dir=cache_dir) if has_any else None
+    if has_any and (maps or labels):
+        from geo.render import keep_display_layers, keep_label_table
+
+        if maps:
+            keep_display_layers(b, cache_dir=cache_dir)
+        if labels:
+            keep_label_table(b, cache_dir=cache_dir)
+    return Context(b, index, tuple(str(e) for e in b.errors))
+
 
 #: The events shown while the store holds none (the founding case's sample).
 SAMPLE: Final = Path(__file__).resolve().parents[1] / "data" / "sample_events.csv"

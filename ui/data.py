@@ -11,32 +11,25 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pandas as pd
 import streamlit as st
 
-from geo import join, render, service
+from geo import service
 from geo.areas import AreaStore
-from geo.boundaries import Boundaries, load_boundaries
 from geo.errors import StoreError
 from geo.filter import EventFilter
-from geo.service import SAMPLE, Source, View, open_source
+from geo.service import SAMPLE, Context, Source, View, load_context, open_source
 from geo.stores import Store, is_postgis, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "static"
 
 
-@dataclass(frozen=True)
-class Loaded:
-    """Boundaries and their join index, or why there are none."""
-
-    boundaries: Boundaries
-    index: join.AdminIndex | None
-    errors: tuple[str, ...]
+#: Boundaries and their join index, or why there are none (``geo.service.Context``).
+Loaded = Context
 
 
 def _countries() -> tuple[str, ...]:
@@ -56,18 +49,12 @@ def boundaries(countries: tuple[str, ...], source: str | None) -> Loaded:
         bar.progress(min(max(done, 0.0), 1.0), text=f"Boundaries: {label}")
 
     try:
-        b = load_boundaries(countries=countries, source=source, progress=progress, missing="skip")
+        # the index is kept on disk next to the boundary cache: a new server process reads it (about 0.3 s)
+        # instead of preparing it again (several seconds); the simplified display geometry of every level
+        # likewise (about 0.4 s at a cold start), and the map's place labels (about 0.7 s: the whole place index)
+        return load_context(countries, source=source, progress=progress, maps=True, labels=True)
     finally:
         bar.empty()
-    errors = tuple(str(e) for e in b.errors)
-    has_any = any(len(b.layer(n)) for n in (0, 1, 2))
-    # the index is kept on disk next to the boundary cache: a new server process reads it (about 0.3 s)
-    # instead of preparing it again (several seconds)
-    index = join.prepare_kept(b) if has_any else None
-    if has_any:  # the simplified display geometry of every level, likewise (about 0.4 s at a cold start), and
-        render.keep_display_layers(b)  # the map's place labels (about 0.7 s: the whole place index otherwise)
-        render.keep_label_table(b)
-    return Loaded(b, index, errors)
 
 
 def current_boundaries() -> Loaded:
