@@ -488,11 +488,11 @@ def _frame(
     for pos in np.flatnonzero(~keep):
         issues.append(RowIssue(file, int(table["row"].iat[pos]), "area_id", str(table["area_id"].iat[pos]),
                                "same area as an earlier feature", kind="duplicate"))
-    out = gpd.GeoDataFrame(_typed(table), geometry=gpd.GeoSeries(geoms, crs=CRS), crs=CRS)
+    out = gpd.GeoDataFrame(typed_areas(table), geometry=gpd.GeoSeries(geoms, crs=CRS), crs=CRS)
     return out.loc[keep].reset_index(drop=True), issues
 
 
-def _typed(table: pd.DataFrame) -> pd.DataFrame:
+def typed_areas(table: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for col, dtype in AREA_DTYPES.items():
         values = table[col] if col in table.columns else pd.Series([None] * len(table), index=table.index)
@@ -577,12 +577,12 @@ class AreaStore:
             raw = pyogrio.read_dataframe(self.path, layer=LAYER, fid_as_index=False)
         except Exception as exc:  # GDAL raises several types
             raise StoreError(f"cannot read the areas of {self.path}: {exc}") from exc
-        table = _typed(pd.DataFrame(raw.drop(columns=raw.geometry.name)))
+        table = typed_areas(pd.DataFrame(raw.drop(columns=raw.geometry.name)))
         return gpd.GeoDataFrame(table, geometry=raw.geometry.set_crs(CRS, allow_override=True), crs=CRS)
 
     def add(self, areas: gpd.GeoDataFrame) -> int:
         """Append the areas whose area_id is not stored yet (one transaction); returns how many."""
-        frame = _to_storage(areas)
+        frame = storage_frame(areas)
         new = frame.loc[~frame["area_id"].duplicated()]
         return append_layer(self.path, new, LAYER, key="area_id", geometry_type="MultiPolygon", timeout=self.timeout)
 
@@ -596,7 +596,7 @@ class AreaStore:
             raise StoreError(f"cannot read the areas of {self.path}: {exc}") from exc
 
 
-def _to_storage(areas: pd.DataFrame) -> gpd.GeoDataFrame:
+def storage_frame(areas: pd.DataFrame) -> gpd.GeoDataFrame:
     """``areas`` in the stored columns and types, ids filled in; every row needs a polygon, kind and start."""
     if not isinstance(areas, gpd.GeoDataFrame):
         raise GeoError(f"expected a GeoDataFrame of areas (see read_areas), got {type(areas).__name__}")
@@ -609,7 +609,7 @@ def _to_storage(areas: pd.DataFrame) -> gpd.GeoDataFrame:
     if "kind" not in table.columns:
         table["kind"] = DEFAULT_KIND
     table["kind"] = table["kind"].map(normalise_kind, na_action=None)
-    table = _typed(table)
+    table = typed_areas(table)
     geoms = [_polygonal(g)[0] for g in frame.geometry.array]
     bad = [i for i, g in enumerate(geoms) if g is None or pd.isna(table["date_start"].iat[i])]
     if bad:

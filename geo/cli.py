@@ -314,9 +314,9 @@ def _import_units(args: argparse.Namespace) -> int:
 
     from geo.export import csv_bytes
     from geo.io.units import read_positions
-    from geo.units import UnitStore
+    from geo.stores import open_units
 
-    store = UnitStore(args.store)
+    store = open_units(args.store)
     if not args.dry_run:
         store.exists()  # a file that is not a store is an error (exit 1) before any file is read
     status = 0
@@ -407,7 +407,8 @@ def _snapshot_areas(args: argparse.Namespace, files: Sequence[str]) -> Any:
     (None if there are none)."""
     import pandas as pd
 
-    from geo.areas import AreaStore, read_areas
+    from geo.areas import read_areas
+    from geo.stores import open_areas
 
     if files:
         frames = []
@@ -417,25 +418,21 @@ def _snapshot_areas(args: argparse.Namespace, files: Sequence[str]) -> Any:
                 print(f"warning: {path}: {issue}", file=sys.stderr)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    if is_postgis(args.store or os.environ.get("GEO_STORE")):
-        return None  # areas are kept in GeoPackage stores only (for now)
-    store = AreaStore(args.store)
+    store = open_areas(args.store)
     return store.read() if store.exists() else None
 
 
 def _snapshot_units(args: argparse.Namespace) -> Any:
     """The unit positions: from --units files, else those stored beside the events (None if there are none)."""
     from geo.io.units import read_positions
-    from geo.units import UnitStore
+    from geo.stores import open_units
 
     if args.unit_files:
         result = read_positions(args.unit_files)
         for issue in result.issues[:5]:
             print(f"warning: {issue}", file=sys.stderr)
         return result.frame
-    if is_postgis(args.store or os.environ.get("GEO_STORE")):
-        return None  # unit positions are kept in GeoPackage stores only (for now)
-    store = UnitStore(args.store)
+    store = open_units(args.store)
     return store.read() if store.exists() else None
 
 

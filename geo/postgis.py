@@ -282,7 +282,7 @@ class PostgisStore:
         if not self.exists():
             return bounded_catalog(pd.DataFrame(), None)
         with self._connect() as con:
-            if not con.execute(_HERE, (FACETS,)).fetchone()[0]:  # type: ignore[index]
+            if not _catalog_ready(con):
                 with con.transaction():
                     _upgrade_catalog(con)
             rows = con.execute(f"SELECT facet, value, name, parent FROM {FACETS} ORDER BY facet, value").fetchall()
@@ -482,9 +482,18 @@ def _facet_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=list(CATALOG_COLUMNS))
 
 
+def _catalog_ready(con) -> bool:  # noqa: ANN001
+    """Whether the store has the catalog's table and every bounds column of the import log."""
+    if not con.execute(_HERE, (FACETS,)).fetchone()[0]:
+        return False
+    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                                      "AND table_schema = current_schema()", (IMPORTS,))}
+    return all(name in have for name, _kind, _agg in _BOUNDS)
+
+
 def _record_catalog(con, frame: pd.DataFrame, import_id: int) -> None:  # noqa: ANN001
     """Add the facet values of ``frame`` to ``geo_facets`` and its bounds to its import's row (same transaction)."""
-    if not con.execute(_HERE, (FACETS,)).fetchone()[0]:
+    if not _catalog_ready(con):
         _upgrade_catalog(con)
     with con.cursor() as cur:
         cur.executemany(f"INSERT INTO {FACETS} (facet, value, name, parent) VALUES (%s, %s, %s, %s) "
@@ -501,10 +510,16 @@ def _record_catalog(con, frame: pd.DataFrame, import_id: int) -> None:  # noqa: 
 
 
 def _upgrade_catalog(con) -> None:  # noqa: ANN001
-    """The catalog's tables for a store made before them, filled from one pass over the events."""
+    """The catalog's tables and columns for a store made before them (or some of them), filled from the events:
+    the facets when there are none yet, the bounds of every import that lacks one."""
     con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
     for statement in _catalog_sql():
         con.execute(statement)
+    missing = " OR ".join(f"i.{name} IS NULL" for name, _k, _a in _BOUNDS)
+    aggregates = ", ".join(f"{agg} AS {name}" for name, _k, agg in _BOUNDS)
+    con.execute(f"UPDATE {IMPORTS} AS i SET {', '.join(f'{name} = b.{name}' for name, _k, _a in _BOUNDS)} FROM "
+                f"(SELECT import_id, {aggregates} FROM {EVENTS} WHERE import_id IN (SELECT import_id FROM {IMPORTS} "
+                f"AS i WHERE {missing}) GROUP BY import_id) AS b WHERE i.import_id = b.import_id")
     if con.execute(f"SELECT EXISTS (SELECT 1 FROM {FACETS})").fetchone()[0]:
         return  # another session filled them while this one waited
     names = ", ".join(f'"{c}"' for c in CATALOG_COLUMNS)
@@ -516,9 +531,6 @@ def _upgrade_catalog(con) -> None:  # noqa: ANN001
     with con.cursor() as cur:
         cur.executemany(f"INSERT INTO {FACETS} (facet, value, name, parent) VALUES (%s, %s, %s, %s) "
                         "ON CONFLICT DO NOTHING", rows)
-    aggregates = ", ".join(f"{agg} AS {name}" for name, _k, agg in _BOUNDS)
-    con.execute(f"UPDATE {IMPORTS} AS i SET {', '.join(f'{name} = b.{name}' for name, _k, _a in _BOUNDS)} FROM "
-                f"(SELECT import_id, {aggregates} FROM {EVENTS} GROUP BY import_id) AS b WHERE i.import_id = b.import_id")
 
 
 # --- import steps ------------------------------------------------------------------------------------
@@ -651,6 +663,156 @@ def enrich_in_database(url: str) -> int:
     return int(within)
 
 
+# --- areas and unit positions --------------------------------------------------------------------------
+
+
+class PostgisRecords:
+    """A table of records beside the events (areas, unit positions), each stored once by its ``key``: an add is
+    one transaction (COPY into a temporary table, ``INSERT … ON CONFLICT DO NOTHING``), as the events'."""
+
+    table: str = ""
+    key: str = ""
+    columns: dict[str, str] = {}  # noqa: RUF012  (name -> SQL type, set by each kind)
+    geometry: str | None = None  # the PostGIS geometry type, or None
+
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+        self.events = PostgisStore(url, timeout=timeout)
+        self.url = url
+
+    @property
+    def location(self) -> str:
+        return self.events.location
+
+    def exists(self) -> bool:
+        with self.events._connect() as con:
+            return bool(con.execute(_HERE, (self.table,)).fetchone()[0])  # type: ignore[index]
+
+    def count(self) -> int:
+        if not self.exists():
+            return 0
+        with self.events._connect() as con:
+            return int(con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0])  # type: ignore[index]
+
+    def version(self) -> str:
+        """A token that changes with every add that stores a record (records are never changed or removed)."""
+        return f"{self.location}:{self.table}:{self.count()}"
+
+    def _ensure(self, con) -> None:  # noqa: ANN001
+        """The table, made by the first add (under the schema's advisory lock; an editor, who may not create
+        tables, finds it made: :func:`grant_roles` makes it)."""
+        if con.execute(_HERE, (self.table,)).fetchone()[0]:
+            return
+        cols = ", ".join(f'"{c}" {t}' for c, t in self.columns.items())
+        geom_col = f", geom geometry({self.geometry}, 4326)" if self.geometry else ""
+        con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+        con.execute(f'CREATE TABLE IF NOT EXISTS {self.table} ({cols}{geom_col}, seq bigserial, '
+                    f'CONSTRAINT {self.table}_key PRIMARY KEY ("{self.key}"))')
+
+    def _rows(self) -> tuple[pd.DataFrame, list[Any]]:
+        """Every stored record (the columns as text, as stored) and its geometry (shapely; None without)."""
+        import shapely
+
+        names = ", ".join(f'"{c}"' for c in self.columns)
+        geom = ", ST_AsBinary(geom)" if self.geometry else ""
+        with self.events._connect() as con:
+            rows = con.execute(f"SELECT {names}{geom} FROM {self.table} ORDER BY seq").fetchall()
+        frame = pd.DataFrame([r[:len(self.columns)] for r in rows], columns=list(self.columns))
+        geoms = [shapely.from_wkb(bytes(r[-1])) if r[-1] is not None else None for r in rows] if self.geometry else []
+        return frame, geoms
+
+    def _add(self, frame: pd.DataFrame, geoms: list[Any] | None) -> int:
+        """Store the rows of ``frame`` (and their geometries) whose key is not stored yet; how many were added."""
+        import psycopg
+        import shapely
+
+        if not len(frame):
+            return 0
+        cols = ", ".join(f'"{c}" {t}' for c, t in self.columns.items())
+        names = ", ".join(f'"{c}"' for c in self.columns)
+        buf = io.StringIO()
+        hexes = shapely.to_wkb(shapely.set_srid(np.asarray(geoms, dtype=object), 4326), hex=True, include_srid=True) \
+            if self.geometry else None
+        for i, row in enumerate(frame[list(self.columns)].itertuples(index=False, name=None)):
+            values = ["\\N" if v is None or (not isinstance(v, str) and pd.isna(v)) else _copy_text(
+                v.isoformat() if isinstance(v, pd.Timestamp) else v) for v in row]
+            if hexes is not None:
+                values.append(str(hexes[i]))
+            buf.write("\t".join(values) + "\n")
+        try:
+            with self.events._connect() as con, con.transaction():
+                self._ensure(con)
+                any_geom = ", geom geometry(Geometry, 4326)" if self.geometry else ""
+                con.execute(f"CREATE TEMP TABLE incoming_records ({cols}{any_geom}) ON COMMIT DROP")
+                with con.cursor() as cur, cur.copy("COPY incoming_records FROM STDIN") as copy:
+                    copy.write(buf.getvalue())
+                into, picked = (", geom", ", ST_Multi(geom)") if self.geometry else ("", "")
+                added = con.execute(f"INSERT INTO {self.table} ({names}{into}) SELECT {names}{picked} FROM "
+                                    "incoming_records ON CONFLICT DO NOTHING").rowcount
+        except psycopg.Error as exc:
+            raise StoreError(f"nothing stored in {self.location} ({self.table}): {exc}") from exc
+        return int(added)
+
+
+class PostgisAreaStore(PostgisRecords):
+    """Areas (``geo.areas``) in the table ``geo_areas`` of a PostGIS store, each ``area_id`` once; the same
+    interface as :class:`geo.areas.AreaStore`."""
+
+    table = "geo_areas"
+    key = "area_id"
+    geometry = "MultiPolygon"
+
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+        from geo.areas import AREA_DTYPES
+
+        super().__init__(url, timeout=timeout)
+        self.columns = {c: _SQL_TYPE[t] for c, t in AREA_DTYPES.items()}
+
+    def read(self) -> gpd.GeoDataFrame:
+        from geo.areas import empty_areas, typed_areas
+
+        if not self.exists():
+            return empty_areas()
+        frame, geoms = self._rows()
+        return gpd.GeoDataFrame(typed_areas(frame), geometry=gpd.GeoSeries(geoms, crs=CRS), crs=CRS)
+
+    def add(self, areas: gpd.GeoDataFrame) -> int:
+        """Store the areas whose area_id is not stored yet (one transaction); returns how many."""
+        from geo.areas import storage_frame
+
+        frame = storage_frame(areas)
+        frame = frame.loc[~frame["area_id"].duplicated()]
+        return self._add(pd.DataFrame(frame.drop(columns=frame.geometry.name)), list(frame.geometry))
+
+
+class PostgisUnitStore(PostgisRecords):
+    """Unit positions (``geo.units``) in the table ``geo_unit_positions`` of a PostGIS store, each report once
+    (``report_id``); the same interface as :class:`geo.units.UnitStore`."""
+
+    table = "geo_unit_positions"
+    key = "report_id"
+
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+        from geo.io.units import POSITION_COLUMNS
+
+        super().__init__(url, timeout=timeout)
+        types = {"date": "timestamp", "lat": "double precision", "lon": "double precision", "import_row": "bigint"}
+        self.columns = {c: types.get(c, "text") for c in ("report_id", *POSITION_COLUMNS)}
+
+    def read(self) -> pd.DataFrame:
+        from geo.units import stored_positions
+
+        if not self.exists():
+            return stored_positions(pd.DataFrame(columns=list(self.columns)))
+        return stored_positions(self._rows()[0])
+
+    def add(self, positions: pd.DataFrame) -> int:
+        """Store the reports not stored yet (one transaction); returns how many were added."""
+        from geo.units import with_report_ids
+
+        frame = with_report_ids(positions)
+        return self._add(frame.loc[~frame["report_id"].duplicated()], None)
+
+
 # --- roles -------------------------------------------------------------------------------------------
 
 #: The roles :func:`grant_roles` makes by default: one that imports, one that only reads.
@@ -670,9 +832,14 @@ def grant_roles(url: str, *, editor: str = EDITOR_ROLE, reader: str = READER_ROL
     if not store.exists():
         raise StoreError(f"expected a store with its tables in {store.location} (import once first), got none")
     store.catalog()  # (a store made before the catalog's tables gets them first)
+    records = (PostgisAreaStore(url), PostgisUnitStore(url))
     with store._connect() as con, con.transaction():
+        for kind in records:  # the tables of areas and unit positions, made now so that they can be granted
+            kind._ensure(con)
         schema = con.execute("SELECT current_schema()").fetchone()[0]  # type: ignore[index]
         database = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        tables = sql.SQL(", ").join(sql.Identifier(schema, t) for t in (EVENTS, IMPORTS, FACETS,
+                                                                        *(kind.table for kind in records)))
         try:
             for role in (editor, reader):
                 if not con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
@@ -681,12 +848,8 @@ def grant_roles(url: str, *, editor: str = EDITOR_ROLE, reader: str = READER_ROL
                                                                                  sql.Identifier(role)))
                 con.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema),
                                                                              sql.Identifier(role)))
-                con.execute(sql.SQL("GRANT SELECT ON {}, {}, {} TO {}").format(
-                    sql.Identifier(schema, EVENTS), sql.Identifier(schema, IMPORTS), sql.Identifier(schema, FACETS),
-                    sql.Identifier(role)))
-            con.execute(sql.SQL("GRANT INSERT ON {}, {}, {} TO {}").format(
-                sql.Identifier(schema, EVENTS), sql.Identifier(schema, IMPORTS), sql.Identifier(schema, FACETS),
-                sql.Identifier(editor)))
+                con.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(tables, sql.Identifier(role)))
+            con.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(tables, sql.Identifier(editor)))
             columns = sql.SQL(", ").join(sql.Identifier(c) for c in ("added", *(name for name, _k, _a in _BOUNDS)))
             con.execute(sql.SQL("GRANT UPDATE ({}) ON {} TO {}").format(columns, sql.Identifier(schema, IMPORTS),
                                                                         sql.Identifier(editor)))
@@ -756,5 +919,6 @@ def _from_csv(data: bytes | memoryview, names: Sequence[str] | None = None) -> g
     return canonical(frame)
 
 
-__all__ = ["BOUNDARIES", "CHUNK_ROWS", "COLUMNS", "EDITOR_ROLE", "EVENTS", "IMPORTS", "READER_ROLE", "PostgisStore",
-           "enrich_in_database", "grant_roles", "load_boundaries", "redacted"]
+__all__ = ["BOUNDARIES", "CHUNK_ROWS", "COLUMNS", "EDITOR_ROLE", "EVENTS", "IMPORTS", "READER_ROLE", "PostgisAreaStore",
+           "PostgisRecords", "PostgisStore", "PostgisUnitStore", "enrich_in_database", "grant_roles", "load_boundaries",
+           "redacted"]

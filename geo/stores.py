@@ -22,8 +22,11 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from geo.areas import AreaStore
     from geo.filter import EventFilter
+    from geo.postgis import PostgisAreaStore, PostgisUnitStore
     from geo.store import AddResult
+    from geo.units import UnitStore
 
 #: URL schemes that name a PostGIS store.
 POSTGIS_SCHEMES = ("postgresql://", "postgres://")
@@ -90,6 +93,35 @@ class Store(Protocol):
         ...
 
 
+def open_areas(spec: str | os.PathLike[str] | None = None) -> AreaStore | PostgisAreaStore:
+    """The areas kept beside the events of the store named by ``spec`` (else ``$GEO_STORE``, else the default
+    GeoPackage): the GeoPackage's "areas" layer, or a PostGIS store's ``geo_areas`` table."""
+    chosen = _chosen(spec)
+    if is_postgis(chosen):
+        from geo.postgis import PostgisAreaStore
+
+        return PostgisAreaStore(str(chosen).strip())
+    from geo.areas import AreaStore
+
+    return AreaStore(Path(chosen) if chosen is not None else None)
+
+
+def open_units(spec: str | os.PathLike[str] | None = None) -> UnitStore | PostgisUnitStore:
+    """The unit positions kept beside the events of the store named by ``spec`` (as :func:`open_areas`)."""
+    chosen = _chosen(spec)
+    if is_postgis(chosen):
+        from geo.postgis import PostgisUnitStore
+
+        return PostgisUnitStore(str(chosen).strip())
+    from geo.units import UnitStore
+
+    return UnitStore(Path(chosen) if chosen is not None else None)
+
+
+def _chosen(spec: str | os.PathLike[str] | None) -> str | os.PathLike[str] | None:
+    return spec if spec is not None and str(spec).strip() else os.environ.get("GEO_STORE") or None
+
+
 def is_postgis(spec: str | os.PathLike[str] | None) -> bool:
     """Whether a store setting names a PostGIS database."""
     return spec is not None and str(spec).strip().lower().startswith(POSTGIS_SCHEMES)
@@ -100,7 +132,7 @@ def open_store(spec: str | os.PathLike[str] | None = None) -> Store:
     (:func:`geo.store.default_path`)."""
     from geo.store import EventStore
 
-    chosen = spec if spec is not None and str(spec).strip() else os.environ.get("GEO_STORE") or None
+    chosen = _chosen(spec)
     if is_postgis(chosen):
         from geo.postgis import PostgisStore
 

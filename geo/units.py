@@ -365,12 +365,12 @@ class UnitStore:
     def read(self) -> pd.DataFrame:
         """Every stored report, in :data:`geo.io.units.POSITION_COLUMNS` plus ``report_id``."""
         if not self.exists():
-            return _stored(pd.DataFrame(columns=["report_id", *POSITION_COLUMNS]))
+            return stored_positions(pd.DataFrame(columns=["report_id", *POSITION_COLUMNS]))
         try:
             raw = pyogrio.read_dataframe(self.path, layer=POSITIONS_LAYER, read_geometry=False, fid_as_index=False)
         except Exception as exc:  # GDAL raises several types
             raise StoreError(f"cannot read the unit positions of {self.path}: {exc}") from exc
-        return _stored(pd.DataFrame(raw))
+        return stored_positions(pd.DataFrame(raw))
 
     def add(self, positions: pd.DataFrame) -> int:
         """Append the reports not stored yet (one transaction); returns how many were added."""
@@ -402,7 +402,7 @@ def with_report_ids(positions: pd.DataFrame) -> pd.DataFrame:
         ["report_id", *POSITION_COLUMNS]]
 
 
-def _stored(frame: pd.DataFrame) -> pd.DataFrame:
+def stored_positions(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for column in ("report_id", *POSITION_COLUMNS):
         values = frame[column] if column in frame.columns else pd.Series(pd.NA, index=frame.index)

@@ -311,7 +311,7 @@ def test_a_window_and_bbox_query_gives_what_the_in_memory_rule_gives(make_store)
         store.query(start="2024-08-20", end="2024-08-10")
 
 
-def test_the_reader_role_reads_and_cannot_import_the_editor_role_imports(make_store, capsys) -> None:
+def test_the_reader_role_reads_and_cannot_import_the_editor_role_imports(make_store, capsys, tmp_path) -> None:
     store = make_store()
     if not isinstance(store, PostgisStore):
         pytest.skip("roles are PostGIS's (a GeoPackage is a file: its permissions are the file system's)")
@@ -338,6 +338,16 @@ def test_the_reader_role_reads_and_cannot_import_the_editor_role_imports(make_st
         log = store.imports()
         assert log["file"].tolist() == ["owner.csv", "editor.csv", "editor-again.csv"]
         assert log["imported_by"].tolist()[1:] == [editor, editor]
+        from geo.io.units import read_positions
+        from geo.postgis import PostgisUnitStore
+        from tests.unit_factories import tracker_table
+
+        tracker_table(2, 3, seed=4).to_csv(tmp_path / "tracker.csv", index=False)
+        positions = read_positions(tmp_path / "tracker.csv").frame
+        assert PostgisUnitStore(make_conninfo(store.url, user=editor)).add(positions) == 6  # tables made by roles
+        with pytest.raises(StoreError, match="(?i)nothing stored in .*permission denied"):
+            PostgisUnitStore(make_conninfo(store.url, user=reader)).add(positions.assign(source="other"))
+        assert len(PostgisUnitStore(make_conninfo(store.url, user=reader)).read()) == 6
         assert main(["store", "roles", "--store", str(Path("x.gpkg"))]) == 1
         assert "expected a postgresql:// store" in capsys.readouterr().err
     finally:
@@ -541,3 +551,52 @@ def test_store_copy_round_trips_the_sample_through_the_other_store(make_store, t
     assert main(["store", "copy", "--from", spec(other), "--to", spec(back)]) == 0
     assert f"copied {len(sample)} events" in capsys.readouterr().out
     pd.testing.assert_frame_equal(_frame(back), _frame(first))  # every column, through the other store and back
+
+
+def _spec(store: Store) -> str:
+    return store.url if isinstance(store, PostgisStore) else str(store.location)  # type: ignore[attr-defined]
+
+
+def test_areas_are_kept_once_each_beside_the_events_in_either_store(make_store) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from geo.areas import AREA_COLUMNS, as_of
+    from geo.stores import open_areas
+
+    spec = _spec(make_store())
+    squares = [shapely.box(30 + i, 50, 30.8 + i, 50.8) for i in range(3)]
+    areas = gpd.GeoDataFrame({"name": ["north", "centre", "south"], "kind": ["control", "control", "claimed advance"],
+                              "date_start": pd.to_datetime(["2024-08-06", "2024-08-06", "2024-08-10"]),
+                              "date_end": pd.to_datetime([None, "2024-08-09", None]),
+                              "description": ["<b>held</b>", "=1+1", None]},
+                             geometry=[squares[0], shapely.MultiPolygon([squares[1]]), squares[2]], crs="EPSG:4326")
+    store = open_areas(spec)
+    assert not store.exists() and store.read().empty
+    assert store.add(areas) == 3
+    assert open_areas(spec).add(areas) == 0  # the same areas again: nothing
+    back = open_areas(spec).read()
+    assert list(back.columns) == [*AREA_COLUMNS, "geometry"] and back.crs.to_epsg() == 4326 and store.count() == 3
+    assert back["name"].tolist() == ["north", "centre", "south"]
+    assert back["description"].tolist()[:2] == ["<b>held</b>", "=1+1"]
+    assert all(g.geom_type == "MultiPolygon" for g in back.geometry)
+    assert [g.equals(s) for g, s in zip(back.geometry, squares)] == [True, True, True]
+    assert sorted(as_of(back, "2024-08-11")["name"]) == ["north", "south"]  # the centre ended on the 9th
+
+
+def test_unit_positions_are_kept_once_each_beside_the_events_in_either_store(make_store, tmp_path) -> None:
+    from geo.io.units import read_positions
+    from geo.stores import open_units
+    from geo.units import UnitStore
+    from tests.unit_factories import tracker_table
+
+    spec = _spec(make_store())
+    tracker_table(6, 5, seed=3).to_csv(tmp_path / "tracker.csv", index=False)
+    positions = read_positions(tmp_path / "tracker.csv").frame
+    store = open_units(spec)
+    assert not store.exists()
+    assert store.add(positions) == len(positions) == 30
+    assert open_units(spec).add(positions) == 0
+    reference = UnitStore(tmp_path / "reference.gpkg")
+    reference.add(positions)
+    pd.testing.assert_frame_equal(open_units(spec).read(), reference.read())  # as the GeoPackage reads it back

@@ -18,11 +18,11 @@ import pandas as pd
 import streamlit as st
 
 from geo import service
-from geo.areas import AreaStore
 from geo.errors import StoreError
 from geo.filter import EventFilter
+from geo.postgis import PostgisRecords
 from geo.service import SAMPLE, Context, Source, View, load_context, open_source
-from geo.stores import Store, is_postgis, open_store
+from geo.stores import Store, open_areas, open_store, open_units
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "static"
@@ -141,48 +141,45 @@ def events_version(loaded: Loaded) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _areas(version: tuple[str, float, int]) -> Any:
-    store = AreaStore()
+def _areas(version: str) -> Any:
+    store = open_areas()
     return store.read() if store.exists() else None
 
 
 def areas() -> tuple[Any, str]:
     """The dated area table of the store (every snapshot; None when there is none) and its version."""
-    if is_postgis(os.environ.get("GEO_STORE")):
-        return None, "none"  # areas are kept in GeoPackage stores only (for now)
-    return _read_versioned(AreaStore().path, _areas)
+    return _read_versioned(open_areas(), _areas)
 
 
-def _read_versioned(path: Any, read: Any) -> tuple[Any, str]:
-    """``read(version)`` of the store file ``path`` (None when it holds nothing), and the version: the file's
-    path, time and size, a cache key that changes when the store does. A store that cannot be read stops."""
-    if not path.exists():
-        return None, "none"
-    stat = path.stat()
-    version = (str(path), stat.st_mtime, stat.st_size)
+def _read_versioned(store: Any, read: Any) -> tuple[Any, str]:
+    """``read(version)`` of a store of areas or unit positions (None when it holds nothing), and the version, a
+    cache key that changes when the store does: a GeoPackage file's path, time and size; a PostGIS table's
+    count (records are only added). A store that cannot be read stops."""
     try:
+        if isinstance(store, PostgisRecords):
+            version = store.version()
+        else:
+            path = store.path
+            if not path.exists():
+                return None, "none"
+            stat = path.stat()
+            version = repr((str(path), stat.st_mtime, stat.st_size))
         table = read(version)
     except StoreError as exc:
         _stop(exc)
-    return (table if table is not None and len(table) else None), repr(version)
+    return (table if table is not None and len(table) else None), version
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _units(version: tuple[str, float, int]) -> Any:
-    from geo.units import UnitStore
-
-    store = UnitStore()
+def _units(version: str) -> Any:
+    store = open_units()
     return store.read() if store.exists() else None
 
 
 def units() -> tuple[Any, str]:
     """The store's unit positions (``python -m geo import --units``; None when there are none) and their
-    version (the store file's path, time and size: a cache key)."""
-    from geo.units import UnitStore
-
-    if is_postgis(os.environ.get("GEO_STORE")):
-        return None, "none"  # unit positions are kept in GeoPackage stores only (for now)
-    return _read_versioned(UnitStore().path, _units)
+    version (a cache key)."""
+    return _read_versioned(open_units(), _units)
 
 
 def _stop(exc: StoreError) -> NoReturn:

@@ -14,10 +14,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.areas import AreaStore, read_areas
+from geo.areas import read_areas
 from geo.errors import GeoError
 from geo.export import csv_bytes
 from geo.ingest import ImportReport, prepare_import
+from geo.stores import open_areas, open_units
 from ui import data
 
 FORMATS = ["auto", "csv", "xlsx", "acled", "ucdp", "viina", "geojson", "kml", "gpkg"]
@@ -161,7 +162,7 @@ def areas_panel() -> None:
             # the name the analyst chose, not the server's temporary copy (gone once read)
             gdf["import_file"] = Path(upload.name).name
             issues = [replace(i, file=Path(upload.name).name) for i in issues]
-            added += AreaStore().add(gdf)
+            added += open_areas().add(gdf)
             problems += [str(i) for i in issues]
         except GeoError as exc:
             problems.append(f"{upload.name}: {exc}")
@@ -174,7 +175,6 @@ def units_panel() -> None:
     """Unit-position files (a unit tracker's table: unit, date, lat/lon, symbol code…): read, reported, and
     each report stored once in the store's unit positions (:class:`geo.units.UnitStore`)."""
     from geo.io.units import read_positions
-    from geo.units import UnitStore
 
     st.subheader("Import unit positions")
     st.caption("A unit tracker's table (CSV/TSV/XLSX/GeoJSON): unit, date, lat/lon, and optionally sidc "
@@ -190,7 +190,7 @@ def units_panel() -> None:
             with _saved(upload) as path:
                 result = read_positions(path)
             frame = result.frame.assign(import_file=name)  # the analyst's file name, not the temporary copy
-            added = UnitStore().add(frame)
+            added = open_units().add(frame)
         except GeoError as exc:
             st.error(f"Cannot import {name}: {exc}. Nothing was stored.")
             continue
