@@ -558,7 +558,7 @@ class AreaStore:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0) -> None:
-        self.path = geopackage_path(path)  # a PostGIS URL: StoreError (kept in GeoPackage stores only)
+        self.path = geopackage_path(path)  # a PostGIS URL: StoreError (geo.stores.open_* for either)
         self.timeout = timeout
 
     def exists(self) -> bool:

@@ -113,15 +113,15 @@ def default_path() -> Path:
 
 def geopackage_path(path: str | os.PathLike[str] | None) -> Path:
     """The GeoPackage of a file store: ``path``, else ``$GEO_STORE``, else ``data/events.gpkg``. A PostGIS URL
-    is a :class:`StoreError`: the GeoPackage classes keep files (areas and unit positions are kept in
-    GeoPackage stores only, for now; events go through :func:`geo.stores.open_store`)."""
+    is a :class:`StoreError`: the GeoPackage classes keep files (a store of either kind is opened by
+    :func:`geo.stores.open_store`, :func:`~geo.stores.open_areas` and :func:`~geo.stores.open_units`)."""
     from geo.postgis import redacted
     from geo.stores import is_postgis
 
     spec = path if path is not None and str(path).strip() else os.environ.get("GEO_STORE") or None
     if is_postgis(spec):
-        raise StoreError(f"expected a GeoPackage path, got the PostGIS URL {redacted(str(spec))}: areas and unit "
-                         "positions are kept in GeoPackage stores only (for now); give them a .gpkg")
+        raise StoreError(f"expected a GeoPackage path, got the PostGIS URL {redacted(str(spec))}: this class keeps "
+                         "files (geo.stores.open_areas and open_units open a PostGIS store's)")
     return Path(spec) if spec is not None else DEFAULT_PATH
 
 

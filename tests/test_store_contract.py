@@ -273,7 +273,7 @@ def test_the_cli_imports_into_and_snapshots_from_the_store_it_is_given(make_stor
     assert len(pd.read_csv(out)) == store.count()
 
 
-def test_areas_and_unit_positions_refuse_a_postgis_url_by_name(monkeypatch) -> None:
+def test_the_geopackage_area_and_unit_classes_refuse_a_postgis_url_and_open_picks_postgis(monkeypatch) -> None:
     from geo.areas import AreaStore
     from geo.units import UnitStore
 
@@ -282,8 +282,12 @@ def test_areas_and_unit_positions_refuse_a_postgis_url_by_name(monkeypatch) -> N
         with pytest.raises(StoreError, match=r"expected a GeoPackage path, got the PostGIS URL postgresql://analyst:\*\*\*@"):
             make(url)
     monkeypatch.setenv("GEO_STORE", url)
-    with pytest.raises(StoreError, match="kept in GeoPackage stores only"):
+    with pytest.raises(StoreError, match="this class keeps files"):
         UnitStore()
+    from geo.postgis import PostgisAreaStore, PostgisUnitStore
+    from geo.stores import open_areas, open_units
+
+    assert isinstance(open_areas(), PostgisAreaStore) and isinstance(open_units(), PostgisUnitStore)
 
 
 def test_a_window_and_bbox_query_gives_what_the_in_memory_rule_gives(make_store) -> None:
