@@ -282,6 +282,7 @@ def _print_report(report: Any, limit: int = 20) -> None:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from geo.ingest import prepare_import
+    from geo.service import commit
     from geo.stores import open_store
 
     if args.units:
@@ -303,7 +304,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             report.write_rejects(_per_file(args.rejects, path, len(args.files)))
         if args.dry_run:
             continue
-        result = store.add(report.frame, source=report.file, sha256=report.sha256)
+        result = commit(store, report)
         print(f"  stored: {result.added} new, {result.already_stored} already in {store.location}")
     return status
 

@@ -20,7 +20,9 @@ from geo.store import canonical
 from geo.stores import Store, is_postgis
 
 if TYPE_CHECKING:
+    from geo.ingest import ImportReport
     from geo.render import StoreGrid
+    from geo.store import AddResult
 
 @dataclass(frozen=True)
 class Context:
@@ -74,6 +76,12 @@ def events_or_sample(store: Store, index: Any = None) -> tuple[pd.DataFrame, str
         frame = join.enrich(frame, index)
     state = "holds no events" if store.version() != "none" else "does not exist yet"
     return frame, f"sample data ({SAMPLE.name}; the store {store.location} {state})"
+
+
+def commit(store: Store, report: ImportReport) -> AddResult:
+    """Store an import's accepted events (``geo.ingest.prepare_import``'s report) in one transaction, logged with
+    its file name and sha256: what the CLI's ``import`` and the app's *Commit* both do."""
+    return store.add(report.frame, source=report.file, sha256=report.sha256)
 
 
 def copy_store(source: Store, target: Store) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from geo import service
 from geo.areas import read_areas
 from geo.errors import GeoError
 from geo.export import csv_bytes
@@ -236,7 +237,7 @@ def panel(loaded: data.Loaded) -> None:
     if st.button(f"Commit {report.accepted:,} events to the store", type="primary", key="imp-commit"):
         try:
             with st.spinner("Storing…"):
-                result = data.store().add(report.frame, source=report.file, sha256=report.sha256)
+                result = service.commit(data.store(), report)
         except GeoError as exc:
             st.error(f"The import failed and was rolled back; the store is unchanged. {exc}")
             return
