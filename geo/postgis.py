@@ -152,11 +152,17 @@ class PostgisStore:
     def version(self) -> str:
         """A token that changes whenever an import commits (the last import's id: every import logs one row,
         read from the log's primary key, never a count of the events: the app asks on every rerun); "none"
-        while the database holds no events table."""
-        if not self.exists():
-            return "none"
+        while the database holds no events table. One connection (a table of another shape is found by the read
+        the new token leads to: :meth:`exists`)."""
+        import psycopg
+
         with self._connect() as con:
-            last = con.execute(f"SELECT coalesce(max(import_id), 0) FROM {IMPORTS}").fetchone()[0]  # type: ignore[index]
+            try:
+                if not con.execute(_HERE, (EVENTS,)).fetchone()[0]:  # type: ignore[index]
+                    return "none"
+                last = con.execute(f"SELECT coalesce(max(import_id), 0) FROM {IMPORTS}").fetchone()[0]  # type: ignore[index]
+            except psycopg.Error as exc:
+                raise self._fail("cannot read", exc) from exc
         return f"{self.location}:{last}"
 
     def _connect(self):  # noqa: ANN202  (psycopg.Connection, imported lazily)
@@ -259,11 +265,10 @@ class PostgisStore:
         return sorted_grid(table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get))
 
     def _longest(self) -> dt.timedelta | None:
-        """The longest stored event (start to end), from the import log (None: unknown, or no store)."""
-        if not self.exists():
-            return None
+        """The longest stored event (start to end), from the import log (None: unknown, or no store). One
+        connection: the catalog's table exists only beside the events'."""
         with self._connect() as con:
-            if not con.execute(_HERE, (FACETS,)).fetchone()[0]:  # type: ignore[index]  # a store made before
+            if not con.execute(_HERE, (FACETS,)).fetchone()[0]:  # type: ignore[index]  # none, or made before
                 return None
             import psycopg
 
@@ -694,8 +699,13 @@ class PostgisRecords:
             return int(con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0])  # type: ignore[index]
 
     def version(self) -> str:
-        """A token that changes with every add that stores a record (records are never changed or removed)."""
-        return f"{self.location}:{self.table}:{self.count()}"
+        """A token that changes with every add that stores a record (records are never changed or removed): the
+        count, read in one connection (the app asks on every rerun)."""
+        with self.events._connect() as con:
+            if not con.execute(_HERE, (self.table,)).fetchone()[0]:  # type: ignore[index]
+                return "none"
+            count = con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0]  # type: ignore[index]
+        return f"{self.location}:{self.table}:{count}"
 
     def _ensure(self, con) -> None:  # noqa: ANN001
         """The table, made by the first add (under the schema's advisory lock; an editor, who may not create
