@@ -74,31 +74,33 @@ def _worker(url: str, n: int, seed: int) -> int:
 
 
 def join_bench(url: str, n: int, tmp: Path) -> None:
-    """The join in the database (geo.postgis.enrich_in_database) of N events on the real boundaries, beside
-    the in-memory join (geo.join.enrich) of the same events."""
+    """The join of a whole store of N unjoined events on the real boundaries (geo.postgis.PostgisStore.rejoin:
+    read in chunks, joined by the one rule, written back), beside the in-memory join (geo.join.enrich) of the
+    same events, and checked to give its answers."""
     from run import _boundaries, synthetic_points  # bench/run.py
 
     from geo import join
-    from geo.postgis import enrich_in_database, load_boundaries
+    from geo.schema import JOIN_COLUMNS
 
     boundaries = _boundaries(str(tmp / "cache"))
     frame = synthetic_events(n, seed=5)
     frame["lon"], frame["lat"] = synthetic_points(boundaries, n, seed=5)
-    store_url = _fresh(url, "bench_join")
-    PostgisStore(store_url).add(frame, source="bench-join")
+    store = PostgisStore(_fresh(url, "bench_join"))
+    store.add(frame, source="bench-join")
+    index = join.prepare(boundaries)
     t = time.perf_counter()
-    units = load_boundaries(store_url, boundaries)
-    loaded = time.perf_counter() - t
-    t = time.perf_counter()
-    within = enrich_in_database(store_url)
-    in_db = time.perf_counter() - t
-    t = time.perf_counter()
-    memory = join.enrich(frame, join.prepare(boundaries))
+    memory = join.enrich(frame, index)
     in_memory = time.perf_counter() - t
-    same = int((memory["join_method"] == "within").sum())
-    print(f"join of {n:,} events on the real boundaries ({units:,} units, loaded in {loaded:.1f} s): in the database "
-          f"{in_db:.1f} s ({within:,} within a country's unit); in memory (geo.join.enrich, index built included) "
-          f"{in_memory:.1f} s ({same:,} within)")
+    t = time.perf_counter()
+    done, within = store.rejoin(index)
+    in_store = time.perf_counter() - t
+    cols = ["id", *JOIN_COLUMNS]
+    got = pd.DataFrame(store.read())[cols].astype("string").sort_values("id").reset_index(drop=True)
+    want = memory[cols].astype("string").sort_values("id").reset_index(drop=True)
+    same = got.equals(want)
+    print(f"join of a store of {n:,} events on the real boundaries: {in_store:.1f} s ({within:,} within a unit; "
+          f"{n / in_store:,.0f} events/s); the in-memory join of the same frame {in_memory:.1f} s: "
+          f"{'the same answers, every join column' if same else 'DIFFERENT ANSWERS'}")
 
 
 BIG_START, BIG_DAYS = pd.Timestamp("2021-01-01"), 5 * 365  # a team's store: five years of events
@@ -126,8 +128,6 @@ def big_store(url: str, n: int, tmp: Path) -> str:
     boundaries, both timed; kept for the next run and for the app: ``GEO_STORE=<url printed>``)."""
     from run import _boundaries  # bench/run.py
 
-    from geo.postgis import enrich_in_database, load_boundaries
-
     store_url = f"{url}?options=-csearch_path%3Dbench_big%2Cpublic"
     import psycopg
 
@@ -145,16 +145,27 @@ def big_store(url: str, n: int, tmp: Path) -> str:
         store.add(frame, source=f"big-{start // BIG_CHUNK}")
         print(f"  import {i + 1}: {len(frame):,} events in {time.perf_counter() - t1:.1f} s", flush=True)
     print(f"built {n:,} events in {time.perf_counter() - t:.0f} s", flush=True)
+    rejoin_big(store_url, boundaries)
+    return store_url
+
+
+def rejoin_big(store_url: str, boundaries) -> None:  # noqa: ANN001
+    """The join of the whole big store on the real boundaries (``python -m geo store join``), then the operator's
+    VACUUM ANALYZE (the join rewrote every row), both timed."""
+    import psycopg
+
+    from geo import join
+
+    store = PostgisStore(store_url)
     t = time.perf_counter()
-    load_boundaries(store_url, boundaries)
-    within = enrich_in_database(store_url)
-    print(f"join in the database of {n:,} events: {time.perf_counter() - t:.0f} s ({within:,} within a country)",
+    done, within = store.rejoin(join.prepare(boundaries), progress=lambda d, n: print(
+        f"  joined {d:,} of {n:,} in {time.perf_counter() - t:.0f} s", flush=True) if d % 1_000_000 == 0 else None)
+    print(f"join of the store's {done:,} events: {time.perf_counter() - t:.0f} s ({within:,} within a unit)",
           flush=True)
     t = time.perf_counter()
-    with psycopg.connect(store_url, autocommit=True) as con:  # the join rewrote every row: the operator's VACUUM
+    with psycopg.connect(store_url, autocommit=True) as con:
         con.execute("VACUUM ANALYZE geo_events")
     print(f"VACUUM ANALYZE after the join: {time.perf_counter() - t:.0f} s", flush=True)
-    return store_url
 
 
 def _timed(fn):  # noqa: ANN001, ANN202
@@ -213,11 +224,20 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--events", type=int, default=1_000_000)
     p.add_argument("--join", type=int, default=0, metavar="N",
-                   help="also time the join in the database of N events on the real boundaries (the mirror)")
+                   help="also time the join of a store of N events on the real boundaries (the mirror)")
+    p.add_argument("--rejoin-big", action="store_true",
+                   help="time the join of the whole bench_big store again (GEO_BENCH_POSTGIS: the server keeping it)")
     p.add_argument("--big", type=int, default=0, metavar="N",
                    help="build (once) a store of N events over five years in schema bench_big and time its "
                         "window and aggregate queries (GEO_BENCH_POSTGIS: a server that keeps it)")
     args = p.parse_args(argv)
+    if args.rejoin_big:
+        from run import _boundaries  # bench/run.py
+
+        with tempfile.TemporaryDirectory() as tmp_name:
+            rejoin_big(f"{_server(Path(tmp_name))[0]}?options=-csearch_path%3Dbench_big%2Cpublic",
+                       _boundaries(str(Path(tmp_name) / "cache")))
+        return 0
     if args.big:
         return big_bench(args.big)
     n = args.events

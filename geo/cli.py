@@ -186,6 +186,19 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--editor", default="geo_editor", help="the editor role's name (default: geo_editor)")
     r.add_argument("--reader", default="geo_analyst", help="the read-only role's name (default: geo_analyst)")
     r.set_defaults(func=_cmd_store_roles)
+    j = ssub.add_parser(
+        "join",
+        help="join every event of a PostGIS store again to the boundaries",
+        description="Join every event of a PostGIS store again to the boundaries (after they changed, or for events "
+        "stored without a join): the same rule as an import's join (country, oblast, raion, the nearest unit "
+        "within 2 km, Ukraine's 2020 raions and hromadas, borders, the source's checks), a chunk of events at a "
+        "time, written back in one transaction and logged in the import log. Run VACUUM ANALYZE geo_events after "
+        "it on a large store: it rewrites every row.",
+    )
+    j.add_argument("--store", help="the PostGIS store (default: $GEO_STORE), a postgresql:// URL")
+    j.add_argument("--chunk", type=int, default=None, metavar="N", help="events joined per step (default: 250000)")
+    _boundary_args(j)
+    j.set_defaults(func=_cmd_store_join)
     return p
 
 
@@ -210,6 +223,30 @@ def _cmd_store_roles(args: argparse.Namespace) -> int:
         raise GeoError(f"expected a postgresql:// store (--store or $GEO_STORE), got {redacted(spec) or 'none'}")
     grant_roles(spec, editor=args.editor, reader=args.reader)
     print(f"roles ready in {redacted(spec)}: {args.editor} (import and read), {args.reader} (read only)")
+    return 0
+
+
+def _cmd_store_join(args: argparse.Namespace) -> int:
+    from geo.postgis import JOIN_CHUNK, PostgisStore, redacted
+
+    spec = args.store or os.environ.get("GEO_STORE") or ""
+    if not is_postgis(spec):
+        raise GeoError(f"expected a postgresql:// store (--store or $GEO_STORE), got {redacted(spec) or 'none'}")
+    store = PostgisStore(spec)
+    if not store.exists():
+        raise GeoError(f"expected a store with events to join, got none at {store.location}")
+    index = _index(args)
+    if index is None:
+        raise GeoError("expected boundaries to join to, got none (see the warnings above)")
+    countries = " ".join(args.countries) if args.countries else "the default countries"
+
+    def progress(done: int, total: int) -> None:
+        print(f"  joined {done:,} of {total:,} events", file=sys.stderr)
+
+    done, within = store.rejoin(index, chunk=args.chunk or JOIN_CHUNK, progress=progress,
+                                note=f"(join to the boundaries of {countries})")
+    print(f"joined {done:,} events of {store.location} again: {within:,} within a unit, {done - within:,} near one "
+          "or outside every unit")
     return 0
 
 

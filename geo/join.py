@@ -66,6 +66,8 @@ VINTAGE_LABELS: Final = {"adm2_2020": "2020", "adm3": "hromada"}
 #: A unit the source names this close (km) to its point agrees with it: boundary files from different
 #: sources (and their simplification) disagree by up to a few hundred metres along every border.
 NAME_REACH_KM: Final = 1.0
+#: The event columns :func:`enrich` reads: the point, and what the source says of its place (the checks).
+SOURCE_COLUMNS: Final = ("lon", "lat", "country_iso", "src_adm1", "src_adm2")
 #: Several names in one source field ("Donetsk oblast;Luhansk oblast"): a disagreement only when none agrees.
 _NAME_SEPARATOR: Final = re.compile(r"\s*;\s*")
 

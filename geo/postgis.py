@@ -47,6 +47,7 @@ from geo.schema import CRS, EVENT_DTYPES, JOIN_DTYPES, conform
 from geo.store import (
     CATALOG_COLUMNS,
     GRID_COLUMNS,
+    MICRO,
     AddResult,
     bounded_catalog,
     canonical,
@@ -64,6 +65,8 @@ _SQL_TYPE: Final = {"string": "text", "category": "text", "datetime64[ns]": "tim
                     "Int64": "bigint", "boolean": "boolean"}
 #: Rows written to the server per COPY chunk (bounded memory for any import size).
 CHUNK_ROWS: Final = 200_000
+#: Events joined per step of :meth:`PostgisStore.rejoin` (the client's memory is bounded by it, not the store).
+JOIN_CHUNK: Final = 250_000
 #: Whether a table of that name is in the store's own schema (the first of its search path), not any other.
 _HERE: Final = "SELECT to_regclass(format('%%I.%%I', current_schema(), %s::text)) IS NOT NULL"
 _LOCK: Final = 0x6765_6F73  # the advisory lock taken while the schema is made ("geos")
@@ -232,28 +235,30 @@ class PostgisStore:
     def tally(self, *, where: EventFilter | None = None,
               bbox: tuple[float, float, float, float] | None = None) -> int:
         """How many events :meth:`query` would return, without reading them (an upper bound when ``where``
-        sets actors, a text search or drawn shapes, which only the in-memory rule applies)."""
-        clause, params = _filter_sql(merged_filter(where), bbox, self._longest())
+        sets actors, a text search or drawn shapes, which only the in-memory rule applies). A window of whole
+        months is counted from the counts kept ahead (:data:`ROLLUP`), its ends from the events."""
+        flt = merged_filter(where)
         if not self.exists():
             return 0
+        parts, params = self._parts(flt, bbox, None)
         with self._connect() as con:
-            return int(con.execute(f"SELECT count(*) FROM {EVENTS} WHERE {clause}", params).fetchone()[0])  # type: ignore[index]
+            return int(con.execute(f"SELECT coalesce(sum(n), 0) FROM ({parts}) AS parts", params).fetchone()[0])  # type: ignore[index]
 
     def grid(self, size: float, *, where: EventFilter | None = None,
              bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
         """Counts of the events :meth:`query` selects, per cell of ``size`` degrees (columns ``cx``, ``cy``:
-        ``floor(lon / size)``, ``floor(lat / size)``), category and precision, aggregated by the server: a
-        zoomed-out view reads a few thousand rows, never the events (:func:`geo.store.grid_counts` is the rule)."""
+        :func:`geo.store.cell_of` the lon and lat), category and precision, aggregated by the server: a
+        zoomed-out view reads a few thousand rows, never the events (:func:`geo.store.grid_counts` is the rule).
+        A window's whole months come from the counts kept ahead (:data:`ROLLUP`) when ``size`` is a multiple of
+        :data:`ROLLUP_CELL` and ``where`` selects by category and precision at most."""
         flt, size = merged_filter(where), cell_size(size)
         if flt.actors or flt.search or flt.shapes:  # not pushed down: the events are read and counted here
             return grid_counts(self.query(where=flt, bbox=bbox, columns=GRID_COLUMNS), size)
-        clause, params = _filter_sql(flt, bbox, self._longest())
         if not self.exists():
             return grid_counts(canonical(pd.DataFrame()), size)
-        buf = self._copy_out(
-            f"SELECT floor(lon / %s)::bigint AS cx, floor(lat / %s)::bigint AS cy, category, geo_precision, count(*) "
-            f"FROM {EVENTS} WHERE {clause} AND lon IS NOT NULL AND lat IS NOT NULL GROUP BY 1, 2, 3, 4",
-            [size, size, *params])
+        parts, params = self._parts(flt, bbox, round(size * MICRO))
+        buf = self._copy_out(f"SELECT cx, cy, category, geo_precision, sum(n)::bigint FROM ({parts}) AS parts "
+                             "WHERE cx IS NOT NULL GROUP BY 1, 2, 3, 4", params)
         if not buf.getbuffer().nbytes:  # no event: no cell
             return grid_counts(canonical(pd.DataFrame()), size)
         types = {"cx": pa.int64(), "cy": pa.int64(), "category": pa.string(), "geo_precision": pa.string(),
@@ -264,35 +269,79 @@ class PostgisStore:
                                                                     quoted_strings_can_be_null=False))
         return sorted_grid(table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get))
 
-    def _longest(self) -> dt.timedelta | None:
-        """The longest stored event (start to end), from the import log (None: unknown, or no store). One
-        connection: the catalog's table exists only beside the events'."""
+    def _parts(self, flt: EventFilter, bbox: tuple[float, float, float, float] | None,
+               micro: int | None) -> tuple[str, list[Any]]:
+        """The window's counts as a UNION ALL of parts with columns cx, cy (cells of ``micro`` micro-degrees;
+        NULL for an event without a location, or when ``micro`` is None), category, geo_precision, n: the
+        counts kept ahead for its whole months when they answer it (:func:`_rollup_plan`), the events for the
+        rest; the events alone otherwise."""
         with self._connect() as con:
-            if not con.execute(_HERE, (FACETS,)).fetchone()[0]:  # type: ignore[index]  # none, or made before
-                return None
-            import psycopg
+            ready = bool(con.execute(_HERE, (ROLLUP,)).fetchone()[0])  # type: ignore[index]
+            longest = _longest_on(con)  # (last: an older log's missing column ends the transaction)
+        cells = ("NULL::bigint AS cx, NULL::bigint AS cy" if micro is None else
+                 f"{_cell_sql('lon', micro)} AS cx, {_cell_sql('lat', micro)} AS cy")
+        plan = _rollup_plan(flt, bbox, longest, micro) if ready else None
+        if plan is None:
+            clause, params = _filter_sql(flt, bbox, longest)
+            return (f"SELECT {cells}, category, geo_precision, count(*) AS n FROM {EVENTS} WHERE {clause} "
+                    "GROUP BY 1, 2, 3, 4"), params
+        spans, ranges = plan
+        facets, facet_params = _filter_sql(EventFilter(categories=flt.categories, precision=flt.precision), None)
+        k = 1 if micro is None else micro // _ROLLUP_MICRO
+        rolled = ("NULL::bigint AS cx, NULL::bigint AS cy" if micro is None else
+                  f"floor(cx / {k}::double precision)::bigint AS cx, floor(cy / {k}::double precision)::bigint AS cy")
+        sql, params = [], []
+        for span, lo, hi in spans:
+            sql.append(f"SELECT {rolled}, category, geo_precision, n FROM {ROLLUP} WHERE span = %s AND period >= %s"
+                       f"{'' if hi is None else ' AND period < %s'} AND {facets}")
+            params += [span, lo, *([] if hi is None else [hi]), *facet_params]
+        for clause, values in ranges:
+            sql.append(f"SELECT {cells}, category, geo_precision, count(*) AS n FROM {EVENTS} WHERE {clause} "
+                       f"AND {facets} GROUP BY 1, 2, 3, 4")
+            params += [*values, *facet_params]
+        return " UNION ALL ".join(sql), params
 
-            try:  # known only when every import that stored events recorded it
-                value = con.execute(f"SELECT CASE WHEN bool_and(longest IS NOT NULL) THEN max(longest) END "
-                                    f"FROM {IMPORTS} WHERE added > 0").fetchone()[0]  # type: ignore[index]
-            except psycopg.errors.UndefinedColumn:  # a log of the version before it
-                return None
-        return value if isinstance(value, dt.timedelta) else None
+    def _longest(self) -> dt.timedelta | None:
+        """The longest stored event (start to end), from the import log (None: unknown, or no store)."""
+        with self._connect() as con:
+            return _longest_on(con)
 
     def catalog(self) -> pd.DataFrame:
         """The frame standing for the store's events where the app's filters read them
         (:func:`geo.store.catalog_frame`: each facet's distinct values, the bounds), read from ``geo_facets`` and
         the import log's bounds, which every import keeps up to date: a few hundred rows, whatever the store's
-        size. A store made before those tables gets them here, from one pass over its events (once)."""
+        size. A store made before those tables gets them here, from one pass over its events (once), and the
+        counts kept ahead (:data:`ROLLUP`) likewise when the role may make them."""
         if not self.exists():
             return bounded_catalog(pd.DataFrame(), None)
         with self._connect() as con:
             if not _catalog_ready(con):
                 with con.transaction():
                     _upgrade_catalog(con)
+            if not con.execute(_HERE, (ROLLUP,)).fetchone()[0]:  # type: ignore[index]  # a store made before it
+                con.commit()  # (what the catalog's upgrade made is kept)
+                import psycopg
+
+                try:
+                    _prepare(con)
+                except psycopg.errors.InsufficientPrivilege:
+                    pass  # a reader: its windows are counted from the events
             rows = con.execute(f"SELECT facet, value, name, parent FROM {FACETS} ORDER BY facet, value").fetchall()
             bounds = con.execute(f"SELECT {_IMPORT_BOUNDS} FROM {IMPORTS}").fetchone()
         return bounded_catalog(_facet_frame(rows), None if bounds is None else tuple(bounds[:7]))  # type: ignore[arg-type]
+
+    def rejoin(self, index: Any, *, chunk: int = JOIN_CHUNK, progress: Any = None,
+               note: str = "(re-join)") -> tuple[int, int]:
+        """Join every stored event again to the boundaries of ``index`` (:class:`geo.join.AdminIndex`) by the one
+        rule, :func:`geo.join.enrich`, so the store answers exactly as an import joined in memory would: ``chunk``
+        events at a time (read by their order stored, joined here, written back by COPY and one UPDATE), so the
+        client's memory follows the chunk, not the store. One transaction, logged in the import log as ``note``
+        (offered: the events, added: 0): a client killed midway changes nothing; imports wait for it, readers see
+        the join before it until it commits. The catalog's place facets are replaced by the new join's. Returns
+        (events joined, events within a country's unit); ``progress(done, total)`` after each chunk."""
+        if not self.exists():
+            return 0, 0
+        return _rejoin(self, index, max(int(chunk), 1), progress, note)
 
     def read(self) -> gpd.GeoDataFrame:
         """Every stored event as a GeoDataFrame (EPSG:4326) in the canonical + join columns, in the order
@@ -315,11 +364,15 @@ class PostgisStore:
 
     def _copy_out(self, select: str, params: list[Any]) -> io.BytesIO:
         """The rows of ``select`` (``%s`` placeholders for ``params``) as COPY's CSV."""
+        with self._connect() as con:
+            return self._copy_out_on(con, select, params)
+
+    def _copy_out_on(self, con, select: str, params: list[Any]) -> io.BytesIO:  # noqa: ANN001
         import psycopg
         from psycopg import sql
 
         buf = io.BytesIO()
-        with self._connect() as con, con.cursor() as cur:
+        with con.cursor() as cur:
             try:
                 # COPY takes no parameters: the values are bound here, as SQL literals
                 text = sql.SQL(select.replace("%s", "{}")).format(*[sql.Literal(v) for v in params]).as_string(con)
@@ -366,23 +419,35 @@ class PostgisStore:
             raise self._fail("nothing stored in", exc) from exc
 
     def _add(self, frame: pd.DataFrame, offered: int, source: str, sha256: str, *, direct: bool) -> int:
-        names = ", ".join(f'"{c}"' for c in COLUMNS)
-        with self._connect() as con, con.transaction():
-            self._ensure_schema(con)
+        with self._connect() as con:
+            # the schema first, in a transaction of its own: a session making it never holds locks an import
+            # of another session waits on while that import holds the rows it waits on (no deadlock)
+            _prepare(con)
             if not offered:
                 return 0
+            return self._import(con, frame, offered, source, sha256, direct=direct)
+
+    def _import(self, con, frame: pd.DataFrame, offered: int, source: str, sha256: str, *,  # noqa: ANN001
+                direct: bool) -> int:
+        names = ", ".join(f'"{c}"' for c in COLUMNS)
+        with con.transaction():
             import_id = con.execute(
                 f"INSERT INTO {IMPORTS} (file, sha256, offered, added) VALUES (%s, %s, %s, 0) RETURNING import_id",
                 (source, sha256, offered)).fetchone()[0]  # type: ignore[index]
             bulk = direct and _bulk_load(con, len(frame))
             if direct and con.execute(f"SELECT EXISTS (SELECT 1 FROM {EVENTS})").fetchone()[0]:  # type: ignore[index]
                 direct = not _any_stored(con, frame["id"])  # (an empty table holds none of them)
+            counted = "SELECT date_start, lon, lat, category, geo_precision"
             if direct:  # no id stored yet: straight into the table, in the file's order
+                before = con.execute(f"SELECT coalesce(max(seq), 0) FROM {EVENTS}").fetchone()[0]  # type: ignore[index]
                 if bulk:  # indexes and keys dropped now, rebuilt once after the COPY (within this transaction)
                     _drop_indexes(con)
                 _copy(con, f"COPY {EVENTS} ({names}, import_id) FROM STDIN (FORMAT csv)", frame, import_id)
                 if bulk:
                     _build_indexes(con)
+                # its rows: after the last one stored before (the seq index), and its own (not another import's)
+                con.execute(_rollup_add(f"{counted} FROM {EVENTS} WHERE seq > {int(before)} "
+                                        f"AND import_id = {int(import_id)}"))
                 added = len(frame)
             else:
                 con.execute("SET LOCAL work_mem = '256MB'")  # the sort by file order stays in memory
@@ -390,23 +455,134 @@ class PostgisStore:
                 con.execute("ALTER TABLE incoming DROP COLUMN seq, DROP COLUMN geom, DROP COLUMN import_id, "
                             "ADD COLUMN ord bigint GENERATED ALWAYS AS IDENTITY")  # the file's row order
                 _copy(con, f"COPY incoming ({names}) FROM STDIN (FORMAT csv)", frame, None)
-                added = con.execute(
-                    f"INSERT INTO {EVENTS} ({names}, import_id) SELECT {names}, %s FROM incoming ORDER BY ord "
-                    "ON CONFLICT (id) DO NOTHING", (import_id,)).rowcount
+                # the rows stored (not those already there) are counted into the rollup by the same statement
+                added = con.execute(_rollup_add(f"{counted} FROM added", prefix=(
+                    f"added AS (INSERT INTO {EVENTS} ({names}, import_id) SELECT {names}, {int(import_id)} FROM "
+                    "incoming ORDER BY ord ON CONFLICT (id) DO NOTHING RETURNING date_start, lon, lat, category, "
+                    "geo_precision),"))).fetchone()[0]  # type: ignore[index]
             con.execute(f"UPDATE {IMPORTS} SET added = %s WHERE import_id = %s", (added, import_id))
             _record_catalog(con, frame, import_id)
         return int(added)
 
-    def _ensure_schema(self, con) -> None:  # noqa: ANN001
-        if con.execute(_HERE, (EVENTS,)).fetchone()[0]:  # type: ignore[index]
+
+# --- counts kept ahead -----------------------------------------------------------------------------------
+
+ROLLUP: Final = "geo_rollup"
+#: The cell (degrees) of the counts kept ahead per month and per year: a grid of this size or a multiple of it
+#: (0.2, 0.4, 1, 2, 4, 10: :func:`geo.render.grid_cell`'s sizes from 0.2 up) is answered from them.
+ROLLUP_CELL: Final = 0.2
+_ROLLUP_MICRO: Final = round(ROLLUP_CELL * MICRO)
+#: The spans kept, coarsest first.
+_SPANS: Final = ("year", "month")
+
+
+def _cell_sql(column: str, micro: int) -> str:
+    """:func:`geo.store.cell_of` in SQL (whole micro-degrees, so that cells of a multiple size nest exactly)."""
+    return f"floor(round({column} * {MICRO}) / {int(micro)})::bigint"
+
+
+def _rollup_sql() -> list[str]:
+    """``geo_rollup``: per span (month, year), period (its first day), cell of :data:`ROLLUP_CELL` degrees (NULL
+    for events without a location), category and precision, how many events start in it."""
+    return [f"CREATE TABLE IF NOT EXISTS {ROLLUP} (span text NOT NULL, period timestamp NOT NULL, cx bigint, "
+            "cy bigint, category text, geo_precision text, n bigint NOT NULL)",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {ROLLUP}_key ON {ROLLUP} "
+            "(span, period, cx, cy, category, geo_precision) NULLS NOT DISTINCT"]
+
+
+def _prepare(con) -> None:  # noqa: ANN001
+    """The store's tables (a new store) and its counts kept ahead (a new store, or one made before them, filled
+    from its events), made by one session at a time (a session-wide advisory lock), in a transaction of their own
+    begun after the lock: it sees what the session before it made, so it makes nothing twice and runs no DDL on a
+    store that has it all (DDL would lock tables that importers of other sessions hold: a deadlock)."""
+    with con.transaction():
+        if con.execute(_HERE, (EVENTS,)).fetchone()[0] and con.execute(_HERE, (ROLLUP,)).fetchone()[0]:
             return
-        # two first imports: one makes the schema, the other finds it made (IF NOT EXISTS: the catalog cache of a
-        # session that waited on an advisory lock may not show the table yet)
-        con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
-        for sql in _schema_sql():
-            con.execute(sql)
+    with con.transaction():
+        con.execute("SELECT pg_advisory_lock(%s)", (_LOCK,))
+    try:
+        with con.transaction():
+            if not con.execute(_HERE, (EVENTS,)).fetchone()[0]:
+                for statement in _schema_sql():
+                    con.execute(statement)
+            if not con.execute(_HERE, (ROLLUP,)).fetchone()[0]:
+                for statement in _rollup_sql():
+                    con.execute(statement)
+                con.execute(_rollup_add(f"SELECT date_start, lon, lat, category, geo_precision FROM {EVENTS}"))
+    finally:
+        with con.transaction():
+            con.execute("SELECT pg_advisory_unlock(%s)", (_LOCK,))
 
 
+def _rollup_add(rows: str, *, prefix: str = "") -> str:
+    """The statement adding the counts of ``rows`` (a SELECT of date_start, lon, lat, category, geo_precision)
+    to the rollup (``prefix``: further WITH items before it, each followed by a comma). The rows are aggregated
+    per month, the months per year; the upserts go in key order, so importers at once never deadlock."""
+    cell = f"{_cell_sql('lon', _ROLLUP_MICRO)} AS cx, {_cell_sql('lat', _ROLLUP_MICRO)} AS cy"
+    return (f"WITH {prefix} rows_in AS ({rows}), "
+            f"months AS (SELECT date_trunc('month', date_start) AS period, {cell}, category, geo_precision, "
+            "count(*) AS n FROM rows_in GROUP BY 1, 2, 3, 4, 5), "
+            f"counted AS (INSERT INTO {ROLLUP} AS r (span, period, cx, cy, category, geo_precision, n) "
+            "SELECT * FROM (SELECT 'month' AS span, period, cx, cy, category, geo_precision, n FROM months "
+            "UNION ALL SELECT 'year', date_trunc('year', period), cx, cy, category, geo_precision, sum(n) FROM months "
+            "GROUP BY 2, 3, 4, 5, 6) AS spans ORDER BY 1, 2, 3, 4, 5, 6 "
+            "ON CONFLICT (span, period, cx, cy, category, geo_precision) DO UPDATE SET n = r.n + EXCLUDED.n "
+            "RETURNING 1) "
+            "SELECT (SELECT count(*) FROM rows_in), (SELECT count(*) FROM counted)")
+
+
+def _floor_to(span: str, when: dt.datetime) -> dt.datetime:
+    return when.replace(month=1 if span == "year" else when.month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _ceil_to(span: str, when: dt.datetime) -> dt.datetime:
+    first = _floor_to(span, when)
+    if first == when:
+        return first
+    if span == "year" or first.month == 12:
+        return first.replace(year=first.year + 1, month=1)
+    return first.replace(month=first.month + 1)
+
+
+def _rollup_plan(flt: EventFilter, bbox: tuple[float, float, float, float] | None, longest: dt.timedelta | None,
+                 micro: int | None) -> tuple[list[tuple[str, dt.datetime, dt.datetime | None]],
+                                             list[tuple[str, list[Any]]]] | None:
+    """How a window is counted from the rollup: (rollup spans: (span, first period, end or None), event ranges:
+    (SQL clause, params)), or None when the rollup cannot answer (a filter beyond category and precision, a box,
+    a cell that is not a multiple of :data:`ROLLUP_CELL`, no whole month in the window, the longest event
+    unknown). The window's events are those starting in it (whole years, then whole months from the rollup,
+    the days at either end from the events) and those starting before it that last into it (from the events,
+    bounded by the longest event), :func:`geo.filter.apply`'s rule."""
+    if (bbox is not None or flt.verification or flt.countries or flt.adm1 or flt.adm2 or flt.border_only
+            or (micro is not None and micro % _ROLLUP_MICRO) or (flt.start is not None and longest is None)):
+        return None
+    lo = None if flt.start is None else dt.datetime.combine(flt.start, dt.time())
+    hi = None if flt.end is None else dt.datetime.combine(flt.end, dt.time()) + dt.timedelta(days=1)
+    m0 = None if lo is None else _ceil_to("month", lo)
+    m1 = None if hi is None else _floor_to("month", hi)
+    if m0 is not None and m1 is not None and m0 >= m1:
+        return None  # not one whole month: the events answer as fast
+    y0 = None if lo is None else _ceil_to("year", lo)
+    y1 = None if hi is None else _floor_to("year", hi)
+    spans: list[tuple[str, dt.datetime, dt.datetime | None]] = []
+    early = dt.datetime(1, 1, 1)
+    if y0 is None or y1 is None or y0 < y1:  # whole years, then the whole months on either side
+        spans.append(("year", y0 or early, y1))
+        if m0 is not None and y0 is not None and m0 < y0:
+            spans.append(("month", m0, y0))
+        if m1 is not None and y1 is not None and y1 < m1:
+            spans.append(("month", y1, m1))
+    else:
+        spans.append(("month", m0 or early, m1))
+    ranges: list[tuple[str, list[Any]]] = []
+    if lo is not None and m0 is not None and lo < m0:
+        ranges.append(("date_start >= %s AND date_start < %s", [lo, m0]))
+    if hi is not None and m1 is not None and m1 < hi:
+        ranges.append(("date_start >= %s AND date_start < %s", [m1, hi]))
+    if lo is not None and longest is not None:  # started before the window, still going on its first day
+        ranges.append((f"date_start >= %s AND date_start < %s AND {LAST} >= %s",
+                       [lo - longest - dt.timedelta(days=1), lo, lo]))
+    return spans, ranges
 
 
 # --- the filter in SQL ---------------------------------------------------------------------------------
@@ -485,6 +661,21 @@ def _facet_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
             record[cols[2]] = parent
         records.append(record)
     return pd.DataFrame.from_records(records, columns=list(CATALOG_COLUMNS))
+
+
+def _longest_on(con) -> dt.timedelta | None:  # noqa: ANN001
+    """The longest stored event (start to end), from the import log (None: unknown, or no store). Last on its
+    connection: a log made before the column ends the transaction."""
+    if not con.execute(_HERE, (FACETS,)).fetchone()[0]:  # none, or made before
+        return None
+    import psycopg
+
+    try:  # known only when every import that stored events recorded it
+        value = con.execute(f"SELECT CASE WHEN bool_and(longest IS NOT NULL) THEN max(longest) END "
+                            f"FROM {IMPORTS} WHERE added > 0").fetchone()[0]
+    except psycopg.errors.UndefinedColumn:  # a log of the version before it
+        return None
+    return value if isinstance(value, dt.timedelta) else None
 
 
 def _catalog_ready(con) -> bool:  # noqa: ANN001
@@ -600,72 +791,57 @@ def _copy(con, statement: str, frame: pd.DataFrame, import_id: int | None) -> No
             copy.write(_to_csv(frame.iloc[start:start + CHUNK_ROWS], import_id))
 
 
-# --- enrichment in the database ------------------------------------------------------------------------
+# --- the join over the whole store ------------------------------------------------------------------------
 
-BOUNDARIES: Final = "geo_boundaries"
-#: Per level: the event columns set from the unit containing the point (unit column, event column).
-_LEVEL_COLUMNS: Final = {0: (("iso3", "adm0_iso"), ("name", "adm0_name")),
-                         1: (("unit_id", "adm1_id"), ("name", "adm1_name"), ("name_local", "adm1_local")),
-                         2: (("unit_id", "adm2_id"), ("name", "adm2_name"), ("name_local", "adm2_local"))}
+#: The columns a re-join writes: every join column, by the event's id.
+_JOINED: Final = {"id": "string", **JOIN_DTYPES}
+#: The catalog's place facets (replaced by a re-join).
+_PLACE_FACETS: Final = ("adm0_iso", "adm1_id", "adm2_id")
 
 
-def load_boundaries(url: str, boundaries: Any) -> int:
-    """Put the ADM0-2 units of ``boundaries`` (:class:`geo.boundaries.Boundaries`) into the store's database
-    (table ``geo_boundaries``: each unit cut into small pieces, GiST-indexed, replaced whole in one transaction,
-    by COPY of hex EWKB), for :func:`enrich_in_database`. Returns how many units were loaded."""
-    import shapely
+def _rejoin(store: PostgisStore, index: Any, chunk: int, progress: Any, note: str) -> tuple[int, int]:
+    """See :meth:`PostgisStore.rejoin`."""
+    from geo.join import SOURCE_COLUMNS, enrich
 
-    store = PostgisStore(url)
-    rows: list[str] = []
-    for level in (0, 1, 2):
-        layer = getattr(boundaries, f"adm{level}", None)
-        if layer is None or not len(layer):
-            continue
-        geoms = shapely.set_srid(layer.to_crs(CRS).geometry.to_numpy(), 4326)
-        hexes = shapely.to_wkb(geoms, hex=True, include_srid=True)
-        texts = {c: layer[c].astype("string").fillna("").tolist() if c in layer.columns else [""] * len(layer)
-                 for c in ("unit_id", "iso3", "name", "name_local")}
-        for i, geom in enumerate(hexes):
-            values = [str(level), *(_copy_text(texts[c][i]) for c in ("unit_id", "iso3", "name", "name_local")), geom]
-            rows.append("\t".join(values) + "\n")
+    read = ["id", *SOURCE_COLUMNS]
+    names = ", ".join(f'"{c}"' for c in read)
+    cols = ", ".join(f'"{c}" {_SQL_TYPE[t]}' for c, t in _JOINED.items())
+    sets = ", ".join(f'"{c}" = j."{c}"' for c in JOIN_DTYPES)
+    done = within = 0
+    facets: list[tuple[str, str, str | None, str | None]] = []
     with store._connect() as con, con.transaction():
-        con.execute(f"DROP TABLE IF EXISTS {BOUNDARIES}")
-        con.execute(f"CREATE TABLE {BOUNDARIES} (level smallint, unit_id text, iso3 text, name text, name_local text, "
-                    "geom geometry(Geometry, 4326))")
-        with con.cursor() as cur, cur.copy(f"COPY {BOUNDARIES} FROM STDIN") as copy:
-            copy.write("".join(rows))
-        # small pieces (ST_Subdivide, 128 vertices at most): a point-in-polygon test then reads a few dozen
-        # vertices instead of a whole oblast's outline
-        con.execute(f"CREATE TEMP TABLE whole ON COMMIT DROP AS SELECT * FROM {BOUNDARIES}")
-        con.execute(f"TRUNCATE {BOUNDARIES}")
-        con.execute(f"INSERT INTO {BOUNDARIES} SELECT level, unit_id, iso3, name, name_local, "
-                    "ST_Subdivide(geom, 128) FROM whole")
-        con.execute(f"CREATE INDEX ON {BOUNDARIES} USING gist (geom)")
-        con.execute(f"ANALYZE {BOUNDARIES}")
-    return len(rows)
-
-
-def enrich_in_database(url: str) -> int:
-    """Join every stored event to the units containing its point, inside the database (``ST_Intersects`` of the
-    point and the units' pieces, with the GiST indexes of both tables; for stores that do not fit in memory):
-    sets adm0_iso/adm0_name, adm1_id/adm1_name/adm1_local, adm2_id/adm2_name/adm2_local and ``join_method`` =
-    "within", in one transaction. Points inside no unit are left as they are (the in-memory join's nearest-unit and
-    border rules are not repeated here). Returns how many events lie within a country's unit."""
-    store = PostgisStore(url)
-    lateral, sets = [], []
-    for level, pairs in _LEVEL_COLUMNS.items():
-        picked = ", ".join(f'b."{unit}" AS "{event}"' for unit, event in pairs)
-        lateral.append(f"LEFT JOIN LATERAL (SELECT {picked} FROM {BOUNDARIES} AS b WHERE b.level = {level} "
-                       f"AND ST_Intersects(b.geom, e.geom) LIMIT 1) AS l{level} ON TRUE")
-        sets += [f'"{event}" = j."{event}"' for _unit, event in pairs]
-    events = ", ".join(f'l{level}."{event}"' for level, pairs in _LEVEL_COLUMNS.items() for _unit, event in pairs)
-    with store._connect() as con, con.transaction():
-        # one UPDATE, each event's row rewritten once with its three levels (MVCC writes a new row per update)
-        con.execute(f"UPDATE {EVENTS} AS t SET {', '.join(sets)}, join_method = 'within' FROM "
-                    f"(SELECT e.id, {events} FROM {EVENTS} AS e {' '.join(lateral)}) AS j "
-                    "WHERE t.id = j.id AND j.adm0_iso IS NOT NULL")  # as the in-memory join: within a country
-        within = con.execute(f"SELECT count(*) FROM {EVENTS} WHERE join_method = 'within'").fetchone()[0]  # type: ignore[index]
-    return int(within)
+        # imports wait until the commit (their events would miss this join); readers go on, seeing the old join
+        con.execute(f"LOCK TABLE {EVENTS} IN SHARE ROW EXCLUSIVE MODE")
+        if not _catalog_ready(con):
+            _upgrade_catalog(con)
+        total = int(con.execute(f"SELECT count(*) FROM {EVENTS}").fetchone()[0])  # type: ignore[index]
+        # logged as an import that added nothing: who re-joined and when, and a new version for the app
+        con.execute(f"INSERT INTO {IMPORTS} (file, sha256, offered, added) VALUES (%s, '', %s, 0)", (note, total))
+        con.execute(f"CREATE TEMP TABLE joined ({cols}) ON COMMIT DROP")
+        last = -1
+        while True:  # a chunk at a time, in the order stored
+            upper = con.execute(f"SELECT max(seq) FROM (SELECT seq FROM {EVENTS} WHERE seq > %s ORDER BY seq "
+                                "LIMIT %s) AS step", (last, chunk)).fetchone()[0]  # type: ignore[index]
+            if upper is None:
+                break
+            buf = store._copy_out_on(con, f"SELECT {names} FROM {EVENTS} WHERE seq > %s AND seq <= %s", [last, upper])
+            last = int(upper)
+            rows = _from_csv(buf.getvalue(), read)
+            joined = enrich(rows, index)
+            con.execute("TRUNCATE joined")
+            with con.cursor() as cur, cur.copy("COPY joined FROM STDIN (FORMAT csv)") as copy:
+                copy.write(_to_csv(joined, None, _JOINED))
+            con.execute(f"UPDATE {EVENTS} AS e SET {sets} FROM joined AS j WHERE e.id = j.id")
+            done += len(joined)
+            within += int((joined["join_method"] == "within").sum())
+            facets += [row for row in _facet_rows(joined) if row[0] in _PLACE_FACETS]
+            if progress is not None:
+                progress(done, total)
+        con.execute(f"DELETE FROM {FACETS} WHERE facet = ANY(%s)", (list(_PLACE_FACETS),))
+        with con.cursor() as cur:
+            cur.executemany(f"INSERT INTO {FACETS} (facet, value, name, parent) VALUES (%s, %s, %s, %s) "
+                            "ON CONFLICT DO NOTHING", facets)
+    return done, within
 
 
 # --- areas and unit positions --------------------------------------------------------------------------
@@ -843,12 +1019,14 @@ def grant_roles(url: str, *, editor: str = EDITOR_ROLE, reader: str = READER_ROL
         raise StoreError(f"expected a store with its tables in {store.location} (import once first), got none")
     store.catalog()  # (a store made before the catalog's tables gets them first)
     records = (PostgisAreaStore(url), PostgisUnitStore(url))
+    with store._connect() as con:
+        _prepare(con)
     with store._connect() as con, con.transaction():
         for kind in records:  # the tables of areas and unit positions, made now so that they can be granted
             kind._ensure(con)
         schema = con.execute("SELECT current_schema()").fetchone()[0]  # type: ignore[index]
         database = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
-        tables = sql.SQL(", ").join(sql.Identifier(schema, t) for t in (EVENTS, IMPORTS, FACETS,
+        tables = sql.SQL(", ").join(sql.Identifier(schema, t) for t in (EVENTS, IMPORTS, FACETS, ROLLUP,
                                                                         *(kind.table for kind in records)))
         try:
             for role in (editor, reader):
@@ -860,6 +1038,8 @@ def grant_roles(url: str, *, editor: str = EDITOR_ROLE, reader: str = READER_ROL
                                                                              sql.Identifier(role)))
                 con.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(tables, sql.Identifier(role)))
             con.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(tables, sql.Identifier(editor)))
+            con.execute(sql.SQL("GRANT UPDATE (n) ON {} TO {}").format(sql.Identifier(schema, ROLLUP),
+                                                                       sql.Identifier(editor)))  # its upserts
             columns = sql.SQL(", ").join(sql.Identifier(c) for c in ("added", *(name for name, _k, _a in _BOUNDS)))
             con.execute(sql.SQL("GRANT UPDATE ({}) ON {} TO {}").format(columns, sql.Identifier(schema, IMPORTS),
                                                                         sql.Identifier(editor)))
@@ -877,10 +1057,11 @@ def _copy_text(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _to_csv(frame: pd.DataFrame, import_id: int | None = None) -> bytes:
-    """The rows as COPY CSV in :data:`COLUMNS` order, then ``import_id`` when given."""
+def _to_csv(frame: pd.DataFrame, import_id: int | None = None, columns: dict[str, str] = COLUMNS) -> bytes:
+    """The rows as COPY CSV in ``columns`` order (name -> dtype; default :data:`COLUMNS`), then ``import_id``
+    when given."""
     arrays, names = [], []
-    for col, dtype in COLUMNS.items():
+    for col, dtype in columns.items():
         values = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index)
         if dtype.startswith("datetime"):
             arr = pa.array(pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[us]"), pa.timestamp("us"),
@@ -929,6 +1110,5 @@ def _from_csv(data: bytes | memoryview, names: Sequence[str] | None = None) -> g
     return canonical(frame)
 
 
-__all__ = ["BOUNDARIES", "CHUNK_ROWS", "COLUMNS", "EDITOR_ROLE", "EVENTS", "IMPORTS", "READER_ROLE", "PostgisAreaStore",
-           "PostgisRecords", "PostgisStore", "PostgisUnitStore", "enrich_in_database", "grant_roles", "load_boundaries",
-           "redacted"]
+__all__ = ["CHUNK_ROWS", "ROLLUP", "ROLLUP_CELL", "COLUMNS", "EDITOR_ROLE", "EVENTS", "IMPORTS", "READER_ROLE", "PostgisAreaStore",
+           "JOIN_CHUNK", "PostgisRecords", "PostgisStore", "PostgisUnitStore", "grant_roles", "redacted"]

@@ -1068,8 +1068,21 @@ def merged_filter(where: EventFilter | None, start: Any = None, end: Any = None)
 GRID_COLUMNS: Final = ("lon", "lat", "category", "geo_precision")
 
 
+#: Grid cells are counted in micro-degrees, whole numbers: a cell of ``k`` times another's size is then exactly
+#: ``k`` × ``k`` of those cells, whatever the floating point of the degrees (a store's counts kept ahead at one
+#: size answer for its multiples).
+MICRO: Final = 1_000_000
+
+
+def cell_of(values: np.ndarray, size: float) -> np.ndarray:
+    """The cell index of each coordinate (degrees) in a grid of ``size`` degrees: ``floor(round(value × 10⁶) /
+    round(size × 10⁶))``, the micro-degrees rule every store's grid follows."""
+    return np.floor(np.round(np.asarray(values, dtype=float) * MICRO) / round(cell_size(size) * MICRO)).astype(
+        np.int64)
+
+
 def grid_counts(events: pd.DataFrame, size: float) -> pd.DataFrame:
-    """Counts of ``events`` per cell of ``size`` degrees (``cx = floor(lon / size)``, ``cy = floor(lat / size)``),
+    """Counts of ``events`` per cell of ``size`` degrees (``cx``, ``cy``: :func:`cell_of` the lon and lat),
     category and precision: columns cx, cy, category, geo_precision, n, sorted by them (missing values last).
     Events without a location are not counted. The rule :meth:`Store.grid` follows in every store."""
     size = cell_size(size)
@@ -1077,7 +1090,7 @@ def grid_counts(events: pd.DataFrame, size: float) -> pd.DataFrame:
     lat = pd.to_numeric(events["lat"], errors="coerce").to_numpy(dtype=float) if len(events) else np.zeros(0)
     located = ~(np.isnan(lon) | np.isnan(lat))
     frame = pd.DataFrame({
-        "cx": np.floor(lon[located] / size).astype(np.int64), "cy": np.floor(lat[located] / size).astype(np.int64),
+        "cx": cell_of(lon[located], size), "cy": cell_of(lat[located], size),
         "category": pd.array(events["category"], dtype="string")[located] if len(events) else pd.array([], "string"),
         "geo_precision": (pd.array(events["geo_precision"], dtype="string")[located] if len(events)
                           else pd.array([], "string")),
@@ -1092,8 +1105,8 @@ def cell_size(size: float) -> float:
         value = float(size)
     except (TypeError, ValueError):
         value = float("nan")
-    if not value > 0:
-        raise GeoError(f"expected a cell size > 0 degrees, got {size!r}")
+    if not value >= 1 / MICRO or value == float("inf"):
+        raise GeoError(f"expected a cell size of at least 0.000001 degrees, got {size!r}")
     return value
 
 

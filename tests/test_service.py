@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from geo.filter import EventFilter, apply
+from geo.render import CELL_SIZES
 from geo.service import STORE_GRID_CELLS, catalog_extent, open_source, view
 from geo.store import EventStore, grid_counts
 from tests.factories import make_events
@@ -62,7 +63,7 @@ def test_the_aggregate_cell_keeps_the_store_extent_within_its_cell_budget(store)
     source = open_source(store, in_memory_max=100)
     cell = view(source, EventFilter(), limit=10).cell
     assert ((x1 - x0) / cell) * ((y1 - y0) / cell) <= STORE_GRID_CELLS
-    assert cell in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+    assert cell in CELL_SIZES
 
 
 def test_an_empty_store_stands_aside_for_the_sample(tmp_path) -> None:

@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -25,18 +24,9 @@ from geo.postgis import PostgisStore, redacted
 from geo.store import EventStore
 from geo.stores import Store, is_postgis, open_store
 from tests.factories import make_events
+from tests.postgis_support import POSTGIS_URL, fresh_schema
 
 ROOT = Path(__file__).resolve().parents[1]
-POSTGIS_URL = os.environ.get("GEO_TEST_POSTGIS", "")
-NO_POSTGIS = ("no PostGIS server: set GEO_TEST_POSTGIS to a postgresql:// URL (scripts/test.sh starts one with "
-              "scripts/postgis.sh)")
-
-
-def _schema_url(url: str, schema: str) -> str:
-    options = quote(f"-csearch_path={schema},public")
-    return f"{url}{'&' if '?' in url else '?'}options={options}"
-
-
 @pytest.fixture(params=["gpkg", "postgis"])
 def make_store(request, tmp_path) -> Iterator[Callable[[], Store]]:
     """A factory of handles on one empty store of the parametrized kind (several handles: several analysts)."""
@@ -44,19 +34,8 @@ def make_store(request, tmp_path) -> Iterator[Callable[[], Store]]:
         path = tmp_path / "store.gpkg"
         yield lambda: EventStore(path)
         return
-    if not POSTGIS_URL:
-        pytest.skip(NO_POSTGIS)
-    import psycopg
-
-    schema = f"t_{secrets.token_hex(6)}"
-    with psycopg.connect(POSTGIS_URL, autocommit=True) as con:
-        con.execute(f"CREATE SCHEMA {schema}")
-    url = _schema_url(POSTGIS_URL, schema)
-    try:
+    with fresh_schema() as url:
         yield lambda: PostgisStore(url)
-    finally:
-        with psycopg.connect(POSTGIS_URL, autocommit=True) as con:
-            con.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def _reference(events: pd.DataFrame, tmp_path: Path, *batches: tuple[pd.DataFrame, str]) -> pd.DataFrame:
@@ -158,6 +137,10 @@ def test_four_analysts_importing_at_once_all_land_none_twice(make_store) -> None
     stored = _frame(store)
     assert len(stored) == store.count() == 1650 and stored["id"].is_unique
     assert sorted(store.imports()["added"].tolist()) == sorted(added)
+    from geo.store import grid_counts  # the counts kept ahead of the imports at once: each row once there too
+
+    assert store.tally() == 1650
+    pd.testing.assert_frame_equal(store.grid(0.2), grid_counts(stored, 0.2))
 
 
 def test_open_store_picks_the_backend_by_the_setting(tmp_path, monkeypatch) -> None:
@@ -361,32 +344,6 @@ def test_the_reader_role_reads_and_cannot_import_the_editor_role_imports(make_st
                 con.execute(f"DROP ROLE {role}")
 
 
-def test_the_join_in_the_database_gives_the_in_memory_joins_units(make_store) -> None:
-    store = make_store()
-    if not isinstance(store, PostgisStore):
-        pytest.skip("the in-database join is PostGIS's")
-    from geo import join
-    from geo.postgis import enrich_in_database, load_boundaries
-    from tests.factories import grid_boundaries
-
-    boundaries = grid_boundaries()
-    rng = np.random.default_rng(51)
-    events = make_events(400, seed=51)
-    events["lon"], events["lat"] = rng.uniform(29.8, 32.2, 400), rng.uniform(49.8, 51.2, 400)  # some outside
-    store.add(events, source="raw.csv")  # stored without the join
-    assert load_boundaries(store.url, boundaries) == 2 + 4 + 8
-    within = enrich_in_database(store.url)
-    stored = _frame(store).set_index("id")
-    memory = join.enrich(events, join.prepare(boundaries)).set_index("id")
-    inside = memory.index[memory["join_method"] == "within"]
-    assert 0 < len(inside) < len(events) and within == len(inside)
-    columns = ["adm0_iso", "adm0_name", "adm1_id", "adm1_name", "adm2_id", "adm2_name"]
-    for col in columns:  # the same units for every point inside one
-        assert stored.loc[inside, col].astype(str).tolist() == memory.loc[inside, col].astype(str).tolist(), col
-    outside = stored.index.difference(inside)
-    assert stored.loc[outside, "adm2_id"].isna().all()  # the nearest-unit rule stays the in-memory join's
-
-
 def test_the_version_changes_with_each_committed_import_and_not_otherwise(make_store) -> None:
     store = make_store()
     assert store.version() == "none"
@@ -498,7 +455,7 @@ def test_a_grid_of_no_cell_size_is_refused(make_store) -> None:
 
     store = make_store()
     store.add(make_events(3, seed=1))
-    with pytest.raises(Exception, match="expected a cell size > 0 degrees, got 0"):
+    with pytest.raises(Exception, match="expected a cell size of at least 0.000001 degrees, got 0"):
         store.grid(0)
     empty = store.grid(0.5, where=EventFilter(start="2030-01-01", end="2030-01-02"))  # no event: no cell
     assert list(empty.columns) == ["cx", "cy", "category", "geo_precision", "n"] and not len(empty)
@@ -604,3 +561,53 @@ def test_unit_positions_are_kept_once_each_beside_the_events_in_either_store(mak
     reference = UnitStore(tmp_path / "reference.gpkg")
     reference.add(positions)
     pd.testing.assert_frame_equal(open_units(spec).read(), reference.read())  # as the GeoPackage reads it back
+
+
+def _years_of_events(seed: int, n: int = 900) -> pd.DataFrame:
+    """Seeded events over two and a half years (whole months and years in most windows), some lasting up to 80
+    days, one ending before its start, some without a location, some exactly on cell edges."""
+    rng = np.random.default_rng(seed)
+    events = make_events(n, seed=seed)
+    starts = pd.Timestamp("2022-11-01") + pd.to_timedelta(rng.integers(0, 880, n), unit="D") + pd.to_timedelta(
+        rng.integers(0, 24, n), unit="h")
+    events["date_start"] = starts
+    events["date_end"] = (starts + pd.to_timedelta(rng.integers(0, 80, n), unit="D")).where(rng.random(n) < 0.3)
+    events["lon"], events["lat"] = rng.uniform(29.3, 32.9, n), rng.uniform(49.1, 51.9, n)
+    events.loc[:9, "lon"] = [30.2, 30.4, 31.0, 30.6, 29.8, 30.2, 31.4, 32.0, 30.0, 30.8]  # on the edges of cells
+    events.loc[:9, "lat"] = [50.6, 50.2, 51.0, 49.4, 50.0, 51.8, 50.4, 49.6, 50.8, 51.2]
+    events.loc[10:14, ["lon", "lat"]] = np.nan
+    events["category"] = pd.array(rng.choice(["ground_combat", "deployment", "airspace_incident"], n), dtype="string")
+    events["geo_precision"] = pd.array(rng.choice(["exact", "near", "admin1"], n), dtype="string")
+    events.loc[20, "date_start"], events.loc[20, "date_end"] = pd.Timestamp("2024-03-10"), pd.Timestamp("2024-02-01")
+    return events
+
+
+LONG_WINDOWS = {
+    "everything": {},
+    "from a day on": dict(start="2023-03-15"),
+    "up to a day": dict(end="2024-02-10"),
+    "a whole year": dict(start="2024-01-01", end="2024-12-31"),
+    "years, months and days": dict(start="2022-12-20", end="2025-01-05"),
+    "whole months": dict(start="2023-04-01", end="2023-06-30"),
+    "less than a month": dict(start="2023-05-03", end="2023-05-20"),
+    "a year by category and precision": dict(start="2023-02-11", end="2024-02-27", categories=("deployment",),
+                                              precision=("exact", "admin1")),
+}
+
+
+@pytest.mark.parametrize("name", list(LONG_WINDOWS))
+def test_long_windows_are_counted_as_the_in_memory_rule_counts(make_store, name) -> None:
+    from geo.filter import EventFilter, apply
+    from geo.store import grid_counts
+
+    store = make_store()
+    events = _years_of_events(44)
+    store.add(events.iloc[:500], source="a.csv")
+    store.add(events.iloc[400:], source="b.csv")  # 100 already stored: not counted twice
+    everything = _frame(store)
+    flt = EventFilter(**LONG_WINDOWS[name])
+    want = apply(everything, flt)
+    assert 0 < len(want) <= len(everything) == 900
+    assert store.tally(where=flt) == len(want)
+    for size in (0.2, 0.4, 1.0, 0.1, 0.25):  # multiples of the counts kept ahead, and sizes that are not
+        pd.testing.assert_frame_equal(store.grid(size, where=flt), grid_counts(want, size), obj=f"cells of {size}")

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         restore_group as restore_group,
     )
     from geo.render._events import (
+        CELL_SIZES as CELL_SIZES,
         FULL_TEXT_MAX as FULL_TEXT_MAX,
         POINTS_MAX as POINTS_MAX,
         StoreGrid as StoreGrid,
@@ -83,6 +84,7 @@ if TYPE_CHECKING:
 #: Where each exported name lives: only the modules under ``_map``, ``_layers``, ``_drawing`` import folium.
 _HOME: Final[dict[str, str]] = {
     "BASEMAPS": "_map",
+    "CELL_SIZES": "_events",
     "FULL_TEXT_MAX": "_events",
     "KIND_LABELS": "rings",
     "LAYERS": "_layers",

@@ -523,12 +523,17 @@ def points_payload(prep: PreparedEvents, events: pd.DataFrame, *, texts: bool) -
     return payload, nbytes
 
 
+#: The aggregate's cell sizes (degrees), each from 0.2 up a multiple of 0.2 (a PostGIS store's counts kept
+#: ahead, :data:`geo.postgis.ROLLUP_CELL`, answer them).
+CELL_SIZES: Final = (0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 1.0, 2.0, 4.0, 10.0)
+
+
 def grid_cell(x0: float, y0: float, x1: float, y1: float, max_cells: int = MAX_CELLS) -> float:
     """A 'nice' cell size (degrees) keeping a grid over the extent (x0, y0)-(x1, y1) within ``max_cells``: the one
     rule for the map's aggregate, whether its counts are made here or by a store (:meth:`geo.stores.Store.grid`)."""
     area = max(x1 - x0, 0.01) * max(y1 - y0, 0.01)
     wanted = math.sqrt(area / max_cells)
-    return next((s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0) if s >= wanted), 10.0)
+    return next((s for s in CELL_SIZES if s >= wanted), CELL_SIZES[-1])
 
 
 def _cell_size(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float, int, int]:
