@@ -257,8 +257,9 @@ class PostgisStore:
         if not self.exists():
             return grid_counts(canonical(pd.DataFrame()), size)
         parts, params = self._parts(flt, bbox, round(size * MICRO))
+        # (a part taken away can leave a cell's count at 0: no such cell)
         buf = self._copy_out(f"SELECT cx, cy, category, geo_precision, sum(n)::bigint FROM ({parts}) AS parts "
-                             "WHERE cx IS NOT NULL GROUP BY 1, 2, 3, 4", params)
+                             "WHERE cx IS NOT NULL AND cy IS NOT NULL GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0", params)
         if not buf.getbuffer().nbytes:  # no event: no cell
             return grid_counts(canonical(pd.DataFrame()), size)
         types = {"cx": pa.int64(), "cy": pa.int64(), "category": pa.string(), "geo_precision": pa.string(),
@@ -285,16 +286,23 @@ class PostgisStore:
             clause, params = _filter_sql(flt, bbox, longest)
             return (f"SELECT {cells}, category, geo_precision, count(*) AS n FROM {EVENTS} WHERE {clause} "
                     "GROUP BY 1, 2, 3, 4"), params
-        spans, ranges = plan
+        parts, ranges = plan
         facets, facet_params = _filter_sql(EventFilter(categories=flt.categories, precision=flt.precision), None)
         k = 1 if micro is None else micro // _ROLLUP_MICRO
         rolled = ("NULL::bigint AS cx, NULL::bigint AS cy" if micro is None else
                   f"floor(cx / {k}::double precision)::bigint AS cx, floor(cy / {k}::double precision)::bigint AS cy")
         sql, params = [], []
-        for span, lo, hi in spans:
-            sql.append(f"SELECT {rolled}, category, geo_precision, n FROM {ROLLUP} WHERE span = %s AND period >= %s"
-                       f"{'' if hi is None else ' AND period < %s'} AND {facets}")
-            params += [span, lo, *([] if hi is None else [hi]), *facet_params]
+        for sign, span, first, last in parts:
+            until = "" if last is None else (" AND period < %s" if span else " AND date_start < %s")
+            if span:
+                sql.append(f"SELECT {rolled}, category, geo_precision, {sign} * n AS n FROM {ROLLUP} WHERE span = %s "
+                           f"AND period >= %s{until} AND {facets}")
+                params += [span, first]
+            else:
+                sql.append(f"SELECT {cells}, category, geo_precision, {sign} * count(*) AS n FROM {EVENTS} WHERE "
+                           f"date_start >= %s{until} AND {facets} GROUP BY 1, 2, 3, 4")
+                params += [first]
+            params += [*([] if last is None else [last]), *facet_params]
         for clause, values in ranges:
             sql.append(f"SELECT {cells}, category, geo_precision, count(*) AS n FROM {EVENTS} WHERE {clause} "
                        f"AND {facets} GROUP BY 1, 2, 3, 4")
@@ -544,45 +552,109 @@ def _ceil_to(span: str, when: dt.datetime) -> dt.datetime:
     return first.replace(month=first.month + 1)
 
 
+def _units_between(span: str, a: dt.datetime, b: dt.datetime) -> float:
+    """How many days (``span`` month) or months (``span`` year) from ``a`` to ``b``: what reading each costs."""
+    if span == "month":
+        return (b - a).total_seconds() / 86_400
+    return (b.year - a.year) * 12 + b.month - a.month
+
+
+#: One part of a window's counts: (sign, rollup span or None for the events, first period or start, end or None).
+Part = tuple[int, str | None, dt.datetime, dt.datetime | None]
+
+
+def _edge(span: str, finer: str | None, at: dt.datetime, other: dt.datetime | None, lower: bool) -> tuple[
+        list[Part], dt.datetime]:
+    """One end ``at`` of a window (the other end ``other``) brought to a boundary of ``span`` (month, year), and the
+    parts counting what lies between: the finer parts from ``at`` inward, or the whole ``span`` period holding
+    ``at`` less the finer parts outward of ``at``, whichever reads less (a whole period costs about a quarter of
+    its finer parts: its rollup rows); up to ``other`` when the window ends within that period."""
+    down, up = _floor_to(span, at), _ceil_to(span, at)
+    if down == at:
+        return [], at
+    inward, outward = (up, down) if lower else (down, up)
+    whole = _units_between(span, down, up)
+    if other is not None and (other < inward if lower else other > inward):  # the window ends in this period
+        first, last = sorted((at, other))
+        if _units_between(span, down, first) + _units_between(span, last, up) + whole / 4 < _units_between(
+                span, first, last):  # the period less both sides
+            return [(1, span, down, up), (-1, finer, down, first), (-1, finer, last, up)], other
+        return [(1, finer, first, last)], other
+    if _units_between(span, *sorted((at, outward))) + whole / 4 < _units_between(span, *sorted((at, inward))):
+        first, last = sorted((at, outward))
+        return [(1, span, down, up), (-1, finer, first, last)], inward
+    first, last = sorted((at, inward))
+    return [(1, finer, first, last)], inward
+
+
 def _rollup_plan(flt: EventFilter, bbox: tuple[float, float, float, float] | None, longest: dt.timedelta | None,
-                 micro: int | None) -> tuple[list[tuple[str, dt.datetime, dt.datetime | None]],
-                                             list[tuple[str, list[Any]]]] | None:
-    """How a window is counted from the rollup: (rollup spans: (span, first period, end or None), event ranges:
-    (SQL clause, params)), or None when the rollup cannot answer (a filter beyond category and precision, a box,
-    a cell that is not a multiple of :data:`ROLLUP_CELL`, no whole month in the window, the longest event
-    unknown). The window's events are those starting in it (whole years, then whole months from the rollup,
-    the days at either end from the events) and those starting before it that last into it (from the events,
-    bounded by the longest event), :func:`geo.filter.apply`'s rule."""
+                 micro: int | None) -> tuple[list[Part], list[tuple[str, list[Any]]]] | None:
+    """How a window is counted from the rollup: (signed parts: whole years and months from the rollup, days from
+    the events, each added or taken away; the events that started before the window and last into it, as SQL
+    clauses with their params), or None when the rollup cannot answer (a filter beyond category and precision, a
+    box, a cell that is not a multiple of :data:`ROLLUP_CELL`, no whole month in the window, the longest event
+    unknown). Each end of the window is brought to a month, then to a year, by adding the days (months) inward or
+    taking the days (months) outward away from the whole month (year) holding it, whichever reads fewer; the
+    window's events are those starting in it and those starting before it that last into it
+    (:func:`geo.filter.apply`'s rule)."""
     if (bbox is not None or flt.verification or flt.countries or flt.adm1 or flt.adm2 or flt.border_only
             or (micro is not None and micro % _ROLLUP_MICRO) or (flt.start is not None and longest is None)):
         return None
     lo = None if flt.start is None else dt.datetime.combine(flt.start, dt.time())
     hi = None if flt.end is None else dt.datetime.combine(flt.end, dt.time()) + dt.timedelta(days=1)
-    m0 = None if lo is None else _ceil_to("month", lo)
-    m1 = None if hi is None else _floor_to("month", hi)
-    if m0 is not None and m1 is not None and m0 >= m1:
+    if lo is not None and hi is not None and _ceil_to("month", lo) >= _floor_to("month", hi):
         return None  # not one whole month: the events answer as fast
-    y0 = None if lo is None else _ceil_to("year", lo)
-    y1 = None if hi is None else _floor_to("year", hi)
-    spans: list[tuple[str, dt.datetime, dt.datetime | None]] = []
-    early = dt.datetime(1, 1, 1)
-    if y0 is None or y1 is None or y0 < y1:  # whole years, then the whole months on either side
-        spans.append(("year", y0 or early, y1))
-        if m0 is not None and y0 is not None and m0 < y0:
-            spans.append(("month", m0, y0))
-        if m1 is not None and y1 is not None and y1 < m1:
-            spans.append(("month", y1, m1))
-    else:
-        spans.append(("month", m0 or early, m1))
-    ranges: list[tuple[str, list[Any]]] = []
-    if lo is not None and m0 is not None and lo < m0:
-        ranges.append(("date_start >= %s AND date_start < %s", [lo, m0]))
-    if hi is not None and m1 is not None and m1 < hi:
-        ranges.append(("date_start >= %s AND date_start < %s", [m1, hi]))
-    if lo is not None and longest is not None:  # started before the window, still going on its first day
-        ranges.append((f"date_start >= %s AND date_start < %s AND {LAST} >= %s",
-                       [lo - longest - dt.timedelta(days=1), lo, lo]))
-    return spans, ranges
+    parts: list[Part] = []
+    for span, finer in (("month", None), ("year", "month")):
+        if lo is not None:
+            more, lo = _edge(span, finer, lo, hi, lower=True)
+            parts += more
+        if lo is not None and hi is not None and lo >= hi:
+            break
+        if hi is not None:
+            more, hi = _edge(span, finer, hi, lo, lower=False)
+            parts += more
+        if lo is not None and hi is not None and lo >= hi:
+            break
+    else:  # the whole years between the ends
+        parts.append((1, "year", lo or dt.datetime(1, 1, 1), hi))
+    return _cancelled(parts), _started_before(flt, longest)
+
+
+def _cancelled(parts: list[Part]) -> list[Part]:
+    """``parts`` with a month added at one level and taken away at the next not read at all (months one by one,
+    then the runs of months of one sign joined again); empty parts dropped."""
+    signs: dict[tuple[str | None, dt.datetime, dt.datetime | None], int] = {}
+    for sign, span, first, last in parts:
+        if last is not None and first >= last:
+            continue
+        if span == "month" and last is not None:
+            month = first
+            while month < last:
+                following = _ceil_to("month", month + dt.timedelta(days=1))
+                signs[("month", month, following)] = signs.get(("month", month, following), 0) + sign
+                month = following
+            continue
+        signs[(span, first, last)] = signs.get((span, first, last), 0) + sign
+    out: list[Part] = []
+    for (span, first, last), sign in sorted(signs.items(), key=lambda item: (item[0][0] or "", item[0][1])):
+        if not sign:
+            continue
+        if out and span == "month" and out[-1][1] == "month" and out[-1][0] == sign and out[-1][3] == first:
+            out[-1] = (sign, span, out[-1][2], last)
+        else:
+            out.append((sign, span, first, last))
+    return out
+
+
+def _started_before(flt: EventFilter, longest: dt.timedelta | None) -> list[tuple[str, list[Any]]]:
+    """The events that started before the window and last into its first day, as an SQL clause (bounded by the
+    longest event)."""
+    if flt.start is None or longest is None:
+        return []
+    first = dt.datetime.combine(flt.start, dt.time())
+    return [(f"date_start >= %s AND date_start < %s AND {LAST} >= %s", [first - longest - dt.timedelta(days=1), first,
+                                                                        first])]
 
 
 # --- the filter in SQL ---------------------------------------------------------------------------------

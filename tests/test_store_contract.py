@@ -590,6 +590,9 @@ LONG_WINDOWS = {
     "years, months and days": dict(start="2022-12-20", end="2025-01-05"),
     "whole months": dict(start="2023-04-01", end="2023-06-30"),
     "less than a month": dict(start="2023-05-03", end="2023-05-20"),
+    "most of a year": dict(start="2024-01-05", end="2024-11-20"),
+    "a year and a day either side": dict(start="2022-12-31", end="2024-01-01"),
+    "a quarter but a day either side": dict(start="2023-10-02", end="2023-12-30"),
     "a year by category and precision": dict(start="2023-02-11", end="2024-02-27", categories=("deployment",),
                                               precision=("exact", "admin1")),
 }
