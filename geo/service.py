@@ -97,9 +97,16 @@ def copy_store(source: Store, target: Store) -> tuple[int, int]:
 
 #: Events a view reads at most; above, the map shows the store's aggregate (the map's own points limit).
 VIEW_MAX: Final = 200_000
-#: The columns a store's view reads: all but the long free text (``description``: most of an event's bytes),
-#: which the details of the events chosen (:func:`rows`) and the exports (:func:`complete`) read.
-VIEW_COLUMNS: Final = tuple(c for c in (*EVENT_DTYPES, *JOIN_DTYPES) if c != "description")
+#: The columns only the details of the events chosen (:func:`rows`) and the exports (:func:`complete`) read, which
+#: nothing on the map, timeline or tables shows: the long free text (``description``: most of an event's bytes),
+#: the import's provenance, Ukraine's second vintage (2020 raions, hromadas), local-script names, and the join's
+#: method, distances and checks against the source.
+DETAIL_COLUMNS: Final = ("description", "import_file", "import_sha256", "import_row", "import_time", "src_adm1",
+                         "src_adm2", "adm1_local", "adm2_local", "adm2_2020_id", "adm2_2020_name", "adm3_id",
+                         "adm3_name", "adm0_disputed", "join_method", "join_distance_km", "border_distance_km",
+                         "border_pair", "admin_mismatch", "src_adm2_vintage", "admin_hierarchy")
+#: The columns a store's view reads: all but :data:`DETAIL_COLUMNS`.
+VIEW_COLUMNS: Final = tuple(c for c in (*EVENT_DTYPES, *JOIN_DTYPES) if c not in DETAIL_COLUMNS)
 #: Cells a store's aggregate holds at most over the store's extent (0.2° over the three countries): coarser than the
 #: map's own (200,000), as each cell is counted by category and precision in the database and sent here.
 STORE_GRID_CELLS: Final = 20_000

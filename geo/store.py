@@ -1175,8 +1175,12 @@ def canonical(stored: pd.DataFrame) -> gpd.GeoDataFrame:
     stored = stored.reset_index(drop=True)
     frame = conform(stored)
     for col, dtype in JOIN_DTYPES.items():
-        values = stored[col] if col in stored.columns else pd.Series([pd.NA] * len(stored))
-        values = values.reset_index(drop=True)
+        if col not in stored.columns:  # empty, made at once (a column not read: a view's, a store's older rows)
+            empty = pd.Series(np.nan if dtype == "float64" else pd.NA, index=pd.RangeIndex(len(stored)),
+                              dtype="string" if dtype == "category" else dtype)
+            frame[col] = empty.astype("category") if dtype == "category" else empty
+            continue
+        values = stored[col].reset_index(drop=True)
         if dtype == "category":
             frame[col] = values.astype("string").astype("category")
         elif dtype == "boolean":
