@@ -162,3 +162,17 @@ def test_the_counts_kept_ahead_follow_every_import_and_are_made_for_an_older_sto
     want = apply(pd.DataFrame(store.read()), flt)
     assert store.tally(where=flt) == len(want)
     pd.testing.assert_frame_equal(store.grid(0.4, where=flt), grid_counts(want, 0.4))
+
+
+def test_a_view_reads_no_detail_column_and_the_chosen_rows_read_them_again(postgis_url) -> None:
+    from geo.filter import EventFilter
+    from geo.service import DETAIL_COLUMNS, open_source, rows, view
+
+    events = make_events(300, seed=6, description="a long account", import_sha256="ab" * 32)
+    store = PostgisStore(postgis_url)
+    store.add(events, source="described.csv")
+    shown = view(open_source(store, in_memory_max=10), EventFilter(), limit=1000).events
+    assert len(shown) == 300 and shown["title"].notna().all()
+    assert all(shown[c].isna().all() for c in DETAIL_COLUMNS)  # left in the database
+    full = rows(open_source(store, in_memory_max=10), shown.iloc[[4, 1]])
+    assert full["description"].tolist() == ["a long account"] * 2 and full["import_sha256"].str.len().eq(64).all()
