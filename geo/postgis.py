@@ -29,10 +29,12 @@ Guarantees (as :class:`geo.store.EventStore`'s):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
 import geopandas as gpd
@@ -51,6 +53,7 @@ from geo.store import (
     AddResult,
     bounded_catalog,
     canonical,
+    cell_of,
     cell_size,
     grid_counts,
     merged_filter,
@@ -368,7 +371,8 @@ class PostgisStore:
         try:
             return _from_csv(view, chosen)
         finally:
-            view.release()
+            with contextlib.suppress(BufferError):  # (Arrow's reader threads may still hold it: then it goes with them)
+                view.release()
 
     def _copy_out(self, select: str, params: list[Any]) -> io.BytesIO:
         """The rows of ``select`` (``%s`` placeholders for ``params``) as COPY's CSV."""
@@ -445,17 +449,18 @@ class PostgisStore:
             bulk = direct and _bulk_load(con, len(frame))
             if direct and con.execute(f"SELECT EXISTS (SELECT 1 FROM {EVENTS})").fetchone()[0]:  # type: ignore[index]
                 direct = not _any_stored(con, frame["id"])  # (an empty table holds none of them)
-            counted = "SELECT date_start, lon, lat, category, geo_precision"
             if direct:  # no id stored yet: straight into the table, in the file's order
-                before = con.execute(f"SELECT coalesce(max(seq), 0) FROM {EVENTS}").fetchone()[0]  # type: ignore[index]
                 if bulk:  # indexes and keys dropped now, rebuilt once after the COPY (within this transaction)
                     _drop_indexes(con)
                 _copy(con, f"COPY {EVENTS} ({names}, import_id) FROM STDIN (FORMAT csv)", frame, import_id)
-                if bulk:
-                    _build_indexes(con)
-                # its rows: after the last one stored before (the seq index), and its own (not another import's)
-                con.execute(_rollup_add(f"{counted} FROM {EVENTS} WHERE seq > {int(before)} "
-                                        f"AND import_id = {int(import_id)}"))
+                # every row is stored: the rollup's counts and the catalog's rows are made here, while the server
+                # builds the indexes
+                with ThreadPoolExecutor(1) as pool:
+                    counting = pool.submit(lambda: (rollup_rows(frame), _catalog_rows(frame)))
+                    if bulk:
+                        _build_indexes(con)
+                    counts, catalog = counting.result()
+                _rollup_merge(con, counts, rebuild=bulk)
                 added = len(frame)
             else:
                 con.execute("SET LOCAL work_mem = '256MB'")  # the sort by file order stays in memory
@@ -464,12 +469,13 @@ class PostgisStore:
                             "ADD COLUMN ord bigint GENERATED ALWAYS AS IDENTITY")  # the file's row order
                 _copy(con, f"COPY incoming ({names}) FROM STDIN (FORMAT csv)", frame, None)
                 # the rows stored (not those already there) are counted into the rollup by the same statement
-                added = con.execute(_rollup_add(f"{counted} FROM added", prefix=(
+                added = con.execute(_rollup_add("SELECT date_start, lon, lat, category, geo_precision FROM added", prefix=(
                     f"added AS (INSERT INTO {EVENTS} ({names}, import_id) SELECT {names}, {int(import_id)} FROM "
                     "incoming ORDER BY ord ON CONFLICT (id) DO NOTHING RETURNING date_start, lon, lat, category, "
                     "geo_precision),"))).fetchone()[0]  # type: ignore[index]
+                catalog = _catalog_rows(frame)
             con.execute(f"UPDATE {IMPORTS} SET added = %s WHERE import_id = %s", (added, import_id))
-            _record_catalog(con, frame, import_id)
+            _record_catalog(con, catalog, import_id)
         return int(added)
 
 
@@ -537,6 +543,57 @@ def _rollup_add(rows: str, *, prefix: str = "") -> str:
             "ON CONFLICT (span, period, cx, cy, category, geo_precision) DO UPDATE SET n = r.n + EXCLUDED.n "
             "RETURNING 1) "
             "SELECT (SELECT count(*) FROM rows_in), (SELECT count(*) FROM counted)")
+
+
+#: The rollup's columns (name -> dtype), as :func:`rollup_rows` gives them.
+_ROLLUP_COLUMNS: Final = {"span": "string", "period": "datetime64[ns]", "cx": "Int64", "cy": "Int64",
+                          "category": "string", "geo_precision": "string", "n": "Int64"}
+
+
+def rollup_rows(events: pd.DataFrame) -> pd.DataFrame:
+    """The rollup's rows counting ``events`` (:data:`ROLLUP`: per month and per year, cell of
+    :data:`ROLLUP_CELL` degrees, category and precision), as :func:`_rollup_add` counts them in SQL."""
+    start = pd.to_datetime(events["date_start"]).to_numpy(dtype="datetime64[ns]")
+    lon = pd.to_numeric(events["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(events["lat"], errors="coerce").to_numpy(dtype=float)
+    cells = {}
+    for name, values in (("cx", lon), ("cy", lat)):
+        index = np.zeros(len(values), dtype=np.int64)
+        index[~np.isnan(values)] = cell_of(values[~np.isnan(values)], ROLLUP_CELL)
+        cells[name] = pd.arrays.IntegerArray(index, np.isnan(values))
+    keys = pd.DataFrame({"period": start.astype("datetime64[M]").astype("datetime64[ns]"), **cells,
+                         "category": pd.array(events["category"], dtype="string"),
+                         "geo_precision": pd.array(events["geo_precision"], dtype="string")})
+    months = keys.groupby(list(keys.columns), dropna=False, sort=False).size().rename("n").reset_index()
+    years = months.assign(period=months["period"].to_numpy().astype("datetime64[Y]").astype("datetime64[ns]"))
+    years = years.groupby(list(keys.columns), dropna=False, sort=False)["n"].sum().reset_index()
+    out = pd.concat([months.assign(span="month"), years.assign(span="year")], ignore_index=True)
+    return out[list(_ROLLUP_COLUMNS)].astype(_ROLLUP_COLUMNS)
+
+
+def _rollup_merge(con, rows: pd.DataFrame, *, rebuild: bool) -> None:  # noqa: ANN001
+    """Add ``rows`` (:func:`rollup_rows`) to the rollup: upserted (in key order: importers at once never
+    deadlock), or, for a bulk load (``rebuild``), copied in without the key's index, the rollup summed again by
+    key if it held counts before, and the index built once."""
+    columns = ", ".join(_ROLLUP_COLUMNS)
+    key = "span, period, cx, cy, category, geo_precision"
+    if rebuild:
+        had = con.execute(f"SELECT EXISTS (SELECT 1 FROM {ROLLUP})").fetchone()[0]
+        con.execute(f"DROP INDEX IF EXISTS {ROLLUP}_key")
+        with con.cursor() as cur, cur.copy(f"COPY {ROLLUP} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(_to_csv(rows, None, _ROLLUP_COLUMNS))
+        if had:
+            con.execute(f"CREATE TEMP TABLE rollup_all ON COMMIT DROP AS SELECT {key}, sum(n)::bigint AS n "
+                        f"FROM {ROLLUP} GROUP BY {key}")
+            con.execute(f"TRUNCATE {ROLLUP}")
+            con.execute(f"INSERT INTO {ROLLUP} ({columns}) SELECT {columns} FROM rollup_all")
+        con.execute(_rollup_sql()[1])
+        return
+    con.execute(f"CREATE TEMP TABLE rollup_in (LIKE {ROLLUP}) ON COMMIT DROP")
+    with con.cursor() as cur, cur.copy(f"COPY rollup_in ({columns}) FROM STDIN (FORMAT csv)") as copy:
+        copy.write(_to_csv(rows, None, _ROLLUP_COLUMNS))
+    con.execute(f"INSERT INTO {ROLLUP} AS r ({columns}) SELECT {columns} FROM rollup_in ORDER BY {key} "
+                "ON CONFLICT (span, period, cx, cy, category, geo_precision) DO UPDATE SET n = r.n + EXCLUDED.n")
 
 
 def _floor_to(span: str, when: dt.datetime) -> dt.datetime:
@@ -759,13 +816,9 @@ def _catalog_ready(con) -> bool:  # noqa: ANN001
     return all(name in have for name, _kind, _agg in _BOUNDS)
 
 
-def _record_catalog(con, frame: pd.DataFrame, import_id: int) -> None:  # noqa: ANN001
-    """Add the facet values of ``frame`` to ``geo_facets`` and its bounds to its import's row (same transaction)."""
-    if not _catalog_ready(con):
-        _upgrade_catalog(con)
-    with con.cursor() as cur:
-        cur.executemany(f"INSERT INTO {FACETS} (facet, value, name, parent) VALUES (%s, %s, %s, %s) "
-                        "ON CONFLICT DO NOTHING", _facet_rows(frame))
+def _catalog_rows(frame: pd.DataFrame) -> tuple[list[tuple[str, str, str | None, str | None]], list[Any]]:
+    """The facet rows of ``frame`` (:func:`_facet_rows`) and its bounds (:data:`_BOUNDS`' order), for its import's
+    row of the log."""
     start = pd.to_datetime(frame["date_start"])
     last = pd.to_datetime(frame["date_end"]).fillna(start)
     lon, lat = pd.to_numeric(frame["lon"], errors="coerce"), pd.to_numeric(frame["lat"], errors="coerce")
@@ -773,6 +826,19 @@ def _record_catalog(con, frame: pd.DataFrame, import_id: int) -> None:  # noqa: 
     values = [start.min(), start.max(), last.max(), lon.min(), lat.min(), lon.max(), lat.max()]
     values = [None if pd.isna(v) else (v.to_pydatetime() if isinstance(v, pd.Timestamp) else float(v)) for v in values]
     values.append(None if pd.isna(longest) else longest.to_pytimedelta())
+    return _facet_rows(frame), values
+
+
+def _record_catalog(con, rows: tuple[list[tuple[str, str, str | None, str | None]], list[Any]],  # noqa: ANN001
+                    import_id: int) -> None:
+    """Add an import's facet values to ``geo_facets`` and its bounds to its row of the log (:func:`_catalog_rows`;
+    same transaction)."""
+    if not _catalog_ready(con):
+        _upgrade_catalog(con)
+    facets, values = rows
+    with con.cursor() as cur:
+        cur.executemany(f"INSERT INTO {FACETS} (facet, value, name, parent) VALUES (%s, %s, %s, %s) "
+                        "ON CONFLICT DO NOTHING", facets)
     con.execute(f"UPDATE {IMPORTS} SET {', '.join(f'{name} = %s' for name, _k, _a in _BOUNDS)} WHERE import_id = %s",
                 (*values, import_id))
 
@@ -844,13 +910,23 @@ def _drop_indexes(con) -> None:  # noqa: ANN001
         con.execute(f"DROP INDEX IF EXISTS {name}")
 
 
+#: The columns the store's queries select by: the statistics a bulk load gathers at once (autovacuum gathers the
+#: rest).
+_ANALYZED: Final = ("id", "seq", "import_id", "date_start", "date_end", "lon", "lat", "geom", "category", "verification",
+                    "geo_precision", "adm0_iso", "adm1_id", "adm2_id", "border_district")
+
+
 def _build_indexes(con) -> None:  # noqa: ANN001
     con.execute("SET LOCAL maintenance_work_mem = '512MB'")  # each index sorted in memory
     for name, definition in _KEYS:
-        con.execute(f"ALTER TABLE {EVENTS} ADD CONSTRAINT {name} {definition}")
+        # the import's rows carry its own id, which the log holds: the foreign key is not checked against each of
+        # them again (0.3 s per 1M); it is checked for every row added afterwards
+        valid = " NOT VALID" if definition.startswith("FOREIGN KEY") else ""
+        con.execute(f"ALTER TABLE {EVENTS} ADD CONSTRAINT {name} {definition}{valid}")
     for _name, definition in _INDEXES:
         con.execute(definition)
-    con.execute(f"ANALYZE {EVENTS}")  # the planner's statistics, for the window queries that follow
+    # the planner's statistics, for the window queries that follow
+    con.execute(f"ANALYZE {EVENTS} ({', '.join(_ANALYZED)})")
 
 
 def _copy(con, statement: str, frame: pd.DataFrame, import_id: int | None) -> None:  # noqa: ANN001

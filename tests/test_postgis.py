@@ -176,3 +176,28 @@ def test_a_view_reads_no_detail_column_and_the_chosen_rows_read_them_again(postg
     assert all(shown[c].isna().all() for c in DETAIL_COLUMNS)  # left in the database
     full = rows(open_source(store, in_memory_max=10), shown.iloc[[4, 1]])
     assert full["description"].tolist() == ["a long account"] * 2 and full["import_sha256"].str.len().eq(64).all()
+
+
+def test_bulk_loads_keep_the_counts_ahead_once_per_key(postgis_url) -> None:
+    from geo.filter import EventFilter, apply
+    from geo.postgis import ROLLUP
+    from geo.store import grid_counts
+
+    rng = np.random.default_rng(21)
+    events = make_events(30_000, seed=21)
+    events["date_start"] = pd.Timestamp("2023-06-01") + pd.to_timedelta(rng.integers(0, 500, 30_000), unit="D")
+    events.loc[:9, ["lon", "lat"]] = np.nan
+    store = PostgisStore(postgis_url)
+    store.add(events.iloc[:12_000], source="first.csv")  # a bulk load into the empty table
+    store.add(events.iloc[12_000:27_000], source="second.csv")  # larger than the table: a bulk load again
+    store.add(events.iloc[26_000:], source="third.csv")  # 1,000 already there: row by row
+    assert store.count() == 30_000 and _rollup_sums(store) == {"month": 30_000, "year": 30_000}
+    with store._connect() as con:
+        rows, keys = con.execute(f"SELECT count(*), count(DISTINCT (span, period, cx, cy, category, geo_precision)) "
+                                 f"FROM {ROLLUP}").fetchone()
+    assert rows == keys  # each key once, whichever way its counts came
+    everything = pd.DataFrame(store.read())
+    for flt in (EventFilter(), EventFilter(start="2023-07-12", end="2024-09-03")):
+        want = apply(everything, flt)
+        assert store.tally(where=flt) == len(want)
+        pd.testing.assert_frame_equal(store.grid(0.2, where=flt), grid_counts(want, 0.2))
