@@ -8,7 +8,8 @@
 # Debian's postgresql and postgis packages are installed when missing (GEO_SKIP_APT=1 skips that). initdb
 # refuses to run as root, so as root the cluster belongs to the `postgres` user. The server listens on a Unix
 # socket in DIR and on a free port of 127.0.0.1 only; trust authentication for local connections (a
-# throwaway cluster: never expose it). The database `geo` has the postgis extension.
+# throwaway cluster: never expose it). The database `geo` has the postgis extension. It runs with fsync and
+# synchronous_commit off (GEO_PG_DURABLE=1 keeps them on) and shared_buffers 1GB (GEO_PG_SHARED_BUFFERS).
 set -euo pipefail
 
 cmd="${1:-}"
@@ -87,8 +88,13 @@ case "$cmd" in
     fi
     port="$(free_port)"
     echo "$port" > "$dir/port"
+    # a throwaway cluster: no flush to disk at each commit (GEO_PG_DURABLE=1 keeps PostgreSQL's defaults, for
+    # figures a production server would give)
+    durability="-c fsync=off -c synchronous_commit=off"
+    [ "${GEO_PG_DURABLE:-0}" = "1" ] && durability=""
     as_owner "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c fsync=off -c synchronous_commit=off" start >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $sock -c shared_buffers=${GEO_PG_SHARED_BUFFERS:-1GB} $durability" \
+      start >/dev/null
     if ! as_owner "$bin/psql" -h "$sock" -p "$port" -U "$owner" -d postgres -Atqc \
         "SELECT 1 FROM pg_database WHERE datname = 'geo'" | grep -q 1; then
       as_owner "$bin/createdb" -h "$sock" -p "$port" -U "$owner" geo
