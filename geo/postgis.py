@@ -373,6 +373,10 @@ class PostgisStore:
         finally:
             with contextlib.suppress(BufferError):  # (Arrow's reader threads may still hold it: then it goes with them)
                 view.release()
+            del view, buf
+            # what the read's CSV and Arrow table took goes back to the system, not kept by Arrow's allocator for
+            # later: an app's memory follows its current window (100 MB less after a few 170k-event windows)
+            pa.default_memory_pool().release_unused()
 
     def _copy_out(self, select: str, params: list[Any]) -> io.BytesIO:
         """The rows of ``select`` (``%s`` placeholders for ``params``) as COPY's CSV."""

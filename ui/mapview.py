@@ -48,7 +48,7 @@ def _base_map(_loaded: data.Loaded, key: int, basemap: str) -> folium.Map:
                            layer_control=False, keep_view=True, draw=True)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _event_layers(version: str, filter_key: str, mode: str, window: tuple[date, date], areas_version: str,
                   loaded_key: int, _shown: pd.DataFrame, _loaded: data.Loaded, _areas: Any,
                   units_version: str = "none", _units: Any = None, _grid: Any = None) -> list[folium.FeatureGroup]:
