@@ -12,6 +12,9 @@ Schema (made on first write, in the database's ``public`` schema unless the URL 
   server's time), ``imported_by`` (the database role), offered, added, and the bounds of what it stored.
 * ``geo_facets``: each facet's values (category, verification, precision, actors, units with their names), added
   by every import: the app's choices (:meth:`PostgisStore.catalog`) without reading the events.
+* ``geo_rollup``: counts kept ahead per month and per year, cell of :data:`ROLLUP_CELL` degrees, category and
+  precision, added to by every import in its transaction: a long window's count and aggregate read them for its
+  whole months and the events only for the days at its ends (:func:`_rollup_plan`).
 
 Guarantees (as :class:`geo.store.EventStore`'s):
 
@@ -331,12 +334,7 @@ class PostgisStore:
                     _upgrade_catalog(con)
             if not con.execute(_HERE, (ROLLUP,)).fetchone()[0]:  # type: ignore[index]  # a store made before it
                 con.commit()  # (what the catalog's upgrade made is kept)
-                import psycopg
-
-                try:
-                    _prepare(con)
-                except psycopg.errors.InsufficientPrivilege:
-                    pass  # a reader: its windows are counted from the events
+                _prepare(con, self.location, required=False)  # (a reader's windows are counted from the events)
             rows = con.execute(f"SELECT facet, value, name, parent FROM {FACETS} ORDER BY facet, value").fetchall()
             bounds = con.execute(f"SELECT {_IMPORT_BOUNDS} FROM {IMPORTS}").fetchone()
         return bounded_catalog(_facet_frame(rows), None if bounds is None else tuple(bounds[:7]))  # type: ignore[arg-type]
@@ -438,7 +436,7 @@ class PostgisStore:
         with self._connect() as con:
             # the schema first, in a transaction of its own: a session making it never holds locks an import
             # of another session waits on while that import holds the rows it waits on (no deadlock)
-            _prepare(con)
+            _prepare(con, self.location)
             if not offered:
                 return 0
             return self._import(con, frame, offered, source, sha256, direct=direct)
@@ -490,8 +488,6 @@ ROLLUP: Final = "geo_rollup"
 #: (0.2, 0.4, 1, 2, 4, 10: :func:`geo.render.grid_cell`'s sizes from 0.2 up) is answered from them.
 ROLLUP_CELL: Final = 0.2
 _ROLLUP_MICRO: Final = round(ROLLUP_CELL * MICRO)
-#: The spans kept, coarsest first.
-_SPANS: Final = ("year", "month")
 
 
 def _cell_sql(column: str, micro: int) -> str:
@@ -508,11 +504,16 @@ def _rollup_sql() -> list[str]:
             "(span, period, cx, cy, category, geo_precision) NULLS NOT DISTINCT"]
 
 
-def _prepare(con) -> None:  # noqa: ANN001
+def _prepare(con, location: str, *, required: bool = True) -> None:  # noqa: ANN001
     """The store's tables (a new store) and its counts kept ahead (a new store, or one made before them, filled
     from its events), made by one session at a time (a session-wide advisory lock), in a transaction of their own
     begun after the lock: it sees what the session before it made, so it makes nothing twice and runs no DDL on a
-    store that has it all (DDL would lock tables that importers of other sessions hold: a deadlock)."""
+    store that has it all (DDL would lock tables that importers of other sessions hold: a deadlock). A role that
+    may not make tables (an editor, a reader) gets a :class:`~geo.errors.StoreError` saying so when ``required``
+    (an import: each import adds to the counts), nothing otherwise (a read: windows are then counted from the
+    events)."""
+    import psycopg
+
     with con.transaction():
         if con.execute(_HERE, (EVENTS,)).fetchone()[0] and con.execute(_HERE, (ROLLUP,)).fetchone()[0]:
             return
@@ -527,6 +528,11 @@ def _prepare(con) -> None:  # noqa: ANN001
                 for statement in _rollup_sql():
                     con.execute(statement)
                 con.execute(_rollup_add(f"SELECT date_start, lon, lat, category, geo_precision FROM {EVENTS}"))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        if required:
+            raise StoreError(f"nothing stored in {location}: it was made by an earlier version and lacks "
+                             f"{ROLLUP}, which this role may not make ({exc.diag.message_primary}); its owner "
+                             "makes it and grants it to the roles with: python -m geo store roles") from exc
     finally:
         with con.transaction():
             con.execute("SELECT pg_advisory_unlock(%s)", (_LOCK,))
@@ -621,11 +627,11 @@ def _units_between(span: str, a: dt.datetime, b: dt.datetime) -> float:
 
 
 #: One part of a window's counts: (sign, rollup span or None for the events, first period or start, end or None).
-Part = tuple[int, str | None, dt.datetime, dt.datetime | None]
+_Part = tuple[int, str | None, dt.datetime, dt.datetime | None]
 
 
 def _edge(span: str, finer: str | None, at: dt.datetime, other: dt.datetime | None, lower: bool) -> tuple[
-        list[Part], dt.datetime]:
+        list[_Part], dt.datetime]:
     """One end ``at`` of a window (the other end ``other``) brought to a boundary of ``span`` (month, year), and the
     parts counting what lies between: the finer parts from ``at`` inward, or the whole ``span`` period holding
     ``at`` less the finer parts outward of ``at``, whichever reads less (a whole period costs about a quarter of
@@ -649,7 +655,7 @@ def _edge(span: str, finer: str | None, at: dt.datetime, other: dt.datetime | No
 
 
 def _rollup_plan(flt: EventFilter, bbox: tuple[float, float, float, float] | None, longest: dt.timedelta | None,
-                 micro: int | None) -> tuple[list[Part], list[tuple[str, list[Any]]]] | None:
+                 micro: int | None) -> tuple[list[_Part], list[tuple[str, list[Any]]]] | None:
     """How a window is counted from the rollup: (signed parts: whole years and months from the rollup, days from
     the events, each added or taken away; the events that started before the window and last into it, as SQL
     clauses with their params), or None when the rollup cannot answer (a filter beyond category and precision, a
@@ -665,7 +671,7 @@ def _rollup_plan(flt: EventFilter, bbox: tuple[float, float, float, float] | Non
     hi = None if flt.end is None else dt.datetime.combine(flt.end, dt.time()) + dt.timedelta(days=1)
     if lo is not None and hi is not None and _ceil_to("month", lo) >= _floor_to("month", hi):
         return None  # not one whole month: the events answer as fast
-    parts: list[Part] = []
+    parts: list[_Part] = []
     for span, finer in (("month", None), ("year", "month")):
         if lo is not None:
             more, lo = _edge(span, finer, lo, hi, lower=True)
@@ -682,7 +688,7 @@ def _rollup_plan(flt: EventFilter, bbox: tuple[float, float, float, float] | Non
     return _cancelled(parts), _started_before(flt, longest)
 
 
-def _cancelled(parts: list[Part]) -> list[Part]:
+def _cancelled(parts: list[_Part]) -> list[_Part]:
     """``parts`` with a month added at one level and taken away at the next not read at all (months one by one,
     then the runs of months of one sign joined again); empty parts dropped."""
     signs: dict[tuple[str | None, dt.datetime, dt.datetime | None], int] = {}
@@ -697,7 +703,7 @@ def _cancelled(parts: list[Part]) -> list[Part]:
                 month = following
             continue
         signs[(span, first, last)] = signs.get((span, first, last), 0) + sign
-    out: list[Part] = []
+    out: list[_Part] = []
     for (span, first, last), sign in sorted(signs.items(), key=lambda item: (item[0][0] or "", item[0][1])):
         if not sign:
             continue
@@ -1172,7 +1178,7 @@ def grant_roles(url: str, *, editor: str = EDITOR_ROLE, reader: str = READER_ROL
     store.catalog()  # (a store made before the catalog's tables gets them first)
     records = (PostgisAreaStore(url), PostgisUnitStore(url))
     with store._connect() as con:
-        _prepare(con)
+        _prepare(con, store.location)
     with store._connect() as con, con.transaction():
         for kind in records:  # the tables of areas and unit positions, made now so that they can be granted
             kind._ensure(con)

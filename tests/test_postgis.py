@@ -201,3 +201,40 @@ def test_bulk_loads_keep_the_counts_ahead_once_per_key(postgis_url) -> None:
         want = apply(everything, flt)
         assert store.tally(where=flt) == len(want)
         pd.testing.assert_frame_equal(store.grid(0.2, where=flt), grid_counts(want, 0.2))
+
+
+def test_an_editor_cannot_import_into_an_older_store_until_its_owner_runs_store_roles(postgis_url, capsys) -> None:
+    import secrets
+
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    from geo.cli import main
+    from geo.errors import StoreError
+    from geo.postgis import ROLLUP
+    from tests.postgis_support import POSTGIS_URL
+
+    store = PostgisStore(postgis_url)
+    store.add(make_events(30, seed=71), source="owner.csv")
+    editor, reader = f"ed_{secrets.token_hex(4)}", f"rd_{secrets.token_hex(4)}"
+    try:
+        assert main(["store", "roles", "--store", postgis_url, "--editor", editor, "--reader", reader]) == 0
+        with psycopg.connect(POSTGIS_URL, autocommit=True) as con:
+            for role in (editor, reader):
+                con.execute(f"ALTER ROLE {role} LOGIN")
+        with store._connect() as con:  # as a store made by the version before the counts kept ahead
+            con.execute(f"DROP TABLE {ROLLUP}")
+            con.commit()
+        as_editor, as_reader = (PostgisStore(make_conninfo(postgis_url, user=role)) for role in (editor, reader))
+        with pytest.raises(StoreError, match=f"made by an earlier version and lacks {ROLLUP}.*geo store roles"):
+            as_editor.add(make_events(5, seed=72), source="editor.csv")
+        assert len(as_reader.catalog()) and as_reader.tally() == 30  # a reader counts from the events
+        assert main(["store", "roles", "--store", postgis_url, "--editor", editor, "--reader", reader]) == 0
+        assert as_editor.add(make_events(5, seed=72), source="editor.csv").added == 5
+        assert _rollup_sums(store) == {"month": 35, "year": 35} and as_reader.tally() == 35
+        capsys.readouterr()
+    finally:
+        with psycopg.connect(POSTGIS_URL, autocommit=True) as con:
+            for role in (editor, reader):
+                con.execute(f"DROP OWNED BY {role}")
+                con.execute(f"DROP ROLE {role}")
