@@ -352,11 +352,13 @@ def test_a_row_chosen_in_the_events_table_is_highlighted_on_the_map(identify_url
         page.mouse.click(box["x"] + 15, box["y"] + 35 + 35 + 17)
         page.get_by_text("\u25c9 Drone attack on the Sumy bridge (10 Aug 2024): highlighted on the map, chosen here"
                          ).wait_for(timeout=60_000)
-        frame.wait_for_function("() => GeoRender.selected(window.map) && window.map.getZoom() === 9", timeout=60_000)
-        halo = frame.evaluate(HALO)
-        point = frame.evaluate("""(ll) => { const p = window.map.latLngToContainerPoint(ll);
-            const r = window.map.getContainer().getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }""",
-                               list(PAIR))
+        # the map centred on the event and still (a pan still animating moves the halo between two readings)
+        frame.wait_for_function("() => GeoRender.selected(window.map) && window.map.getZoom() === 9 && "
+                                "!window.map._animatingZoom && !(window.map._panAnim && window.map._panAnim._inProgress)",
+                                timeout=60_000)
+        halo, point = frame.evaluate(f"""(ll) => {{ const p = window.map.latLngToContainerPoint(ll);
+            const r = window.map.getContainer().getBoundingClientRect();
+            return [({HALO})(), [p.x + r.left, p.y + r.top]]; }}""", list(PAIR))  # one reading of both
         page.locator(MAP_FRAME).scroll_into_view_if_needed()
         page.locator(MAP_FRAME).screenshot(path=str(ARTIFACTS / "identify-table.png"))
     # the halo rings the pair's second symbol, fanned out from the stated point by about one symbol width
