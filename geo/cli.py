@@ -163,6 +163,23 @@ def _parser() -> argparse.ArgumentParser:
     _date_order_args(u)
     u.set_defaults(func=_cmd_units)
 
+    dr = sub.add_parser(
+        "draft",
+        help="draft events from news reports (places, dates, hedging, category) for review",
+        description="Draft events from reports, offline: one per place and happening a sentence names, with its "
+        "date from the report's date, its verification from the hedging words, its category and equipment, the "
+        "evidence sentence and a confidence. INPUT is a text file (one report; --date is its publication date) or a "
+        "CSV/JSONL with text and date columns (and optionally id, url), one report a row. Nothing is stored: review "
+        "the drafts, then import them (python -m geo import OUT.csv).",
+    )
+    dr.add_argument("input", metavar="INPUT", help="a .txt report, or a .csv/.jsonl of reports")
+    dr.add_argument("--out", required=True, metavar="OUT.csv|OUT.geojson", help="output file, by its extension")
+    dr.add_argument("--date", metavar="YYYY-MM-DD", help="the report's publication date (a text file)")
+    dr.add_argument("--lang", default="auto", choices=("auto", "fr", "en", "de", "ru", "uk"),
+                    help="the reports' language (default: told from each text)")
+    _boundary_args(dr)
+    dr.set_defaults(func=_cmd_draft)
+
     st = sub.add_parser("store", help="manage stores (GeoPackage files, PostGIS databases)")
     ssub = st.add_subparsers(title="store commands")
     c = ssub.add_parser(
@@ -223,6 +240,27 @@ def _cmd_store_roles(args: argparse.Namespace) -> int:
         raise GeoError(f"expected a postgresql:// store (--store or $GEO_STORE), got {redacted(spec) or 'none'}")
     grant_roles(spec, editor=args.editor, reader=args.reader)
     print(f"roles ready in {redacted(spec)}: {args.editor} (import and read), {args.reader} (read only)")
+    return 0
+
+
+def _cmd_draft(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from geo.drafts import Drafter, read_reports
+    from geo.export import write_events
+    from geo.places import default_index
+    from geo.service import load_context
+
+    reports = read_reports(args.input, date=args.date)
+    context = load_context(args.countries, levels=args.levels, source=args.source, cache_dir=args.cache_dir,
+                           progress=_progress)
+    for err in context.errors:
+        print(f"warning: {err}", file=sys.stderr)
+    drafter = Drafter(default_index(context.boundaries), context.index)
+    drafts = pd.concat([drafter.draft(r, args.lang) for r in reports], ignore_index=True)
+    path = write_events(drafts, args.out)
+    print(f"drafted {len(drafts)} events from {len(reports)} report(s) into {path}: nothing is stored; review "
+          f"them, then: python -m geo import {path}")
     return 0
 
 

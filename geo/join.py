@@ -140,6 +140,28 @@ class AdminIndex:
         _ready((*(level.geoms for level in self.levels.values()), self.disputed, self.adm2_outside,
                 *(v.geoms for v in self.vintages)))
 
+    def border_point(self, country: str, neighbour: str) -> tuple[float, float] | None:
+        """A point (lon, lat) standing for ``country``'s border with ``neighbour``: the centroid of its border
+        districts that touch the neighbour when it lies in one of them, else a point of the district nearest it;
+        None when they share no border among the loaded boundaries."""
+        level2, level0 = self.levels.get(2), self.levels.get(0)
+        if level2 is None or level0 is None:
+            return None
+        attrs = level2.attrs
+        pick = ((attrs["adm0_iso"].astype(str) == country) & attrs["border_district"].fillna(False).astype(bool)).to_numpy()
+        other = level0.geoms[(level0.attrs["adm0_iso"].astype(str) == neighbour).to_numpy()]
+        if not pick.any() or not len(other):
+            return None
+        districts = level2.geoms[pick]
+        touching = districts[shapely.dwithin(districts, shapely.union_all(other), 0.05)]
+        if not len(touching):
+            return None
+        zone = shapely.union_all(touching)
+        point = shapely.centroid(zone)
+        if not shapely.contains(zone, point):  # (a border's districts make a band: the one nearest its middle)
+            point = shapely.point_on_surface(touching[int(np.argmin(shapely.distance(touching, point)))])
+        return float(shapely.get_x(point)), float(shapely.get_y(point))
+
     @property
     def border_districts(self) -> pd.DataFrame:
         """ADM2 units touching an international border between two loaded countries."""

@@ -113,6 +113,9 @@ class Place:
     score: float
     #: GeoNames id of a town ("gn:486816") or unit_id of a unit
     ref: str
+    #: the country (ISO3) and the loaded oblast holding the place ("" outside them)
+    iso3: str = ""
+    oblast: str = ""
 
     @property
     def label(self) -> str:
@@ -524,7 +527,22 @@ class PlaceIndex:
         bbox = row["bbox"] if isinstance(row["bbox"], tuple) else None
         return Place(name=str(row["name"]), local_name=str(row["local"]), kind=row["kind"],
                      context=str(row["context"]), lat=float(row["lat"]), lon=float(row["lon"]), bbox=bbox,
-                     population=int(row["population"]), score=round(float(score), 2), ref=str(row["ref"]))
+                     population=int(row["population"]), score=round(float(score), 2), ref=str(row["ref"]),
+                     iso3=str(row["iso3"]), oblast=str(row["oblast"]))
+
+    def named(self, text: object, *, kinds: Iterable[str] | None = None) -> list[Place]:
+        """Places one of whose names has exactly the matching key of ``text`` (any script, transliteration, case
+        or diacritics; no prefix, no typo: a word of running text is a place only when it is a place's name),
+        most important first; only of ``kinds`` if given."""
+        if not isinstance(text, str) or not text.strip():
+            return []
+        keys = [k for k in dict.fromkeys(keys_of_normalised(normalise_names([text]))) if k]
+        found = [self._keys.exact(k) for k in keys]
+        entries = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        if kinds is not None and len(entries):
+            entries = entries[_kind_mask(kinds)[self._kind[entries]]]
+        order = np.lexsort((entries, -self._importance[entries]))
+        return [self._place(int(e), float(self._importance[e])) for e in entries[order]]
 
 
 def _kind_mask(kinds: Iterable[str]) -> np.ndarray:
