@@ -36,6 +36,9 @@ DRAFT_COLUMNS: Final = ("report_id", "evidence", "evidence_start", "evidence_end
 #: When a sentence has words of several categories, the first of this order wins ("a strike by drones": a strike;
 #: "drones ... troops": an airspace incident).
 CATEGORY_ORDER: Final = ("strike", "airspace_incident", "territorial_change", "ground_combat", "deployment")
+#: Categories a sentence pointing back ("fighting there ...") may add to: the same kind of happening.
+_FAMILY: Final = {"ground_combat": "fighting", "territorial_change": "fighting", "strike": "air",
+                  "airspace_incident": "air", "deployment": "deployment"}
 #: How cautious each verification is: a merged draft keeps the most cautious.
 _CAUTION: Final = {"confirmed": 0, "reported": 1, "claimed": 2}
 _COUNTRY_NAMES: Final = {"BLR": "Belarus", "UKR": "Ukraine", "RUS": "Russia"}
@@ -153,7 +156,7 @@ class Drafter:
         if border is not None:
             places = []
         elif not places:
-            earlier = next((d for d in reversed(drafts) if d.category == category), None)
+            earlier = next((d for d in reversed(drafts) if _FAMILY[d.category] == _FAMILY[category]), None)
             if anaphor and earlier is not None:  # "dans la région": the place of the draft before, of its kind
                 _touch(drafts, earlier).merge(text, offset, offset + len(text), found, check, equipment, actors)
             return
