@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -39,6 +40,8 @@ CATEGORY_ORDER: Final = ("strike", "airspace_incident", "territorial_change", "g
 #: Categories a sentence pointing back ("fighting there ...") may add to: the same kind of happening.
 _FAMILY: Final = {"ground_combat": "fighting", "territorial_change": "fighting", "strike": "air",
                   "airspace_incident": "air", "deployment": "deployment"}
+#: "à Minsk", "in Moscow", "в Минске": how a venue is named after a speaker or an institution.
+_VENUE: Final = re.compile(r"(?:^|\s)(?:à|a|in|at|в|у|im|in der)\s+$", re.IGNORECASE)
 #: How cautious each verification is: a merged draft keeps the most cautious.
 _CAUTION: Final = {"confirmed": 0, "reported": 1, "claimed": 2}
 _COUNTRY_NAMES: Final = {"BLR": "Belarus", "UKR": "Ukraine", "RUS": "Russia"}
@@ -127,23 +130,32 @@ class Drafter:
         category = next((c for c in CATEGORY_ORDER if c in cats), None)
         equipment = list(dict.fromkeys(h.value for h in words.find(text, "equipment")))
         speech = words.find(text, "speech")
-        speakers = {h.value for h in words.find(text, "party")}
         mentions = finder.mentions(text)
+        institutions = words.find(text, "institution")
+        # who speaks: a government named ("Lukashenko", "le Kremlin"; not a city the sentence is about, "struck
+        # Kyiv"), or the nationality of an institution ("the Russian defence ministry", "le ministère biélorusse")
+        speakers = {h.value for h in words.find(text, "party") if not any(m.start <= h.start < m.end for m in mentions)}
+        voices = [h for h in words.find(text, "demonym") if any(abs(h.start - i.start) < 30 for i in institutions)]
+        speakers |= {h.value for h in voices}
         origins = [m.place.iso3 for m in mentions if m.origin and m.place.kind == "country"]
         hits = words.find(text, "category")
-        sides = [*words.find(text, "demonym"), *((h) for h in words.find(text, "country"))]
+        sides = [h for h in [*words.find(text, "demonym"), *words.find(text, "country")] if h not in voices]
         # the actors: where it came from ("objets volants en provenance d'Ukraine"), else the nationalities and
         # countries named, the nearest to what happened first ("troupes biélorusses")
         near = sorted(sides, key=lambda h: min((abs(h.start - c.start) for c in hits), default=0))
         actors = list(dict.fromkeys(origins or [h.value for h in near]))
-        check = verification([h.value for h in words.find(text, "hedge")], bool(speech), speakers, set(actors))
+        own = set(actors)
+        if category == "deployment":  # troops moved on a country's own ground: that country's act
+            own |= {m.place.iso3 for m in mentions if not m.origin and m.place.kind != "country"}
+        check = verification([h.value for h in words.find(text, "hedge")], bool(speech), speakers, own)
         found = when(text, words, report.date)
         anaphor = bool(words.find(text, "anaphor"))
         # not where it happened: where it came from, where a speaker spoke ("a déclaré ... à Minsk"), where an
         # institution sits ("le ministère ... à Minsk")
         venues = [*speech, *words.find(text, "institution")]
         places = [m for m in mentions if not m.origin and not any(
-            v.end <= m.start and "," not in text[v.end:m.start] and m.start - v.end < 80 for v in venues)]
+            v.end <= m.start and "," not in text[v.end:m.start] and m.start - v.end < 60 and _VENUE.search(
+                text[max(v.end, m.start - 4):m.start]) for v in venues)]
         if any(m.place.kind != "country" for m in places):  # a country is context when a place in it is named
             places = [m for m in places if m.place.kind != "country"]
         border = self._border(text, words, mentions, actors, speakers)

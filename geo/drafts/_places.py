@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from geo.drafts._terms import Hit, Terms
 from geo.drafts._text import Word, words
-from geo.names import same_admin_name
+from geo.names import name_key, same_admin_name
 from geo.places import Place, PlaceIndex
 
 #: The precision of a place of each kind.
@@ -100,7 +100,7 @@ class Finder:
             if mention.place.kind == "country":
                 countries.add(mention.place.iso3)
             elif mention.place.kind == "oblast":
-                oblasts.add(mention.place.ref)
+                oblasts.add(mention.place.name)  # (what a town's ``oblast`` holds)
             if mention.place.iso3 and mention.place.kind != "town":
                 countries.add(mention.place.iso3)
         self.countries, self.oblasts = frozenset(countries), frozenset(oblasts)
@@ -125,13 +125,15 @@ class Finder:
                 taken |= set(at)
         skip = self._not_places(sentence)
         parties = self.terms.find(sentence, "party")
+        happenings = self.terms.find(sentence, "category")  # "struck Kyiv": a capital as the target
         origins = self.terms.find(sentence, "origin")
         for i, word in enumerate(ws):
             if i in taken or any(s <= word.start < e for s, e in skip) or word.text.lower() in _FUNCTION_WORDS:
                 continue
             if any(0 <= p.start - word.end <= 1 for p in parties):  # a first name: "Alexandre Lukashenko"
                 continue
-            if any(p.start <= word.start < p.end for p in parties) and not (i > 0 and ws[i - 1].text.lower() in _AT):
+            if any(p.start <= word.start < p.end for p in parties) and not (i > 0 and (
+                    ws[i - 1].text.lower() in _AT or any(c.start <= ws[i - 1].start < c.end for c in happenings))):
                 continue  # "Moscou dans l'embarras", "Minsk a mis en garde": the government, not the place
             if not word.capital and not (word.cyrillic and lang == "uk" and word.text.lower().endswith(
                     ("щина", "щині", "щину", "щиною", "щини"))):
@@ -189,16 +191,19 @@ class Finder:
 
     def _named(self, text: str, start: int, end: int, ws: list[Word], i: int, lang: str,
                settle: bool) -> Mention | None:
+        candidates: list[tuple[Place, bool]] = []  # (place, named by its own name rather than another of its names)
         for lemma in _lemmas(text, lang):
             if lang == "uk" and lemma.endswith("щина") and len(lemma) > 6:  # "Харківщина": the oblast of Харків
                 for place in self.index.search(lemma[:-4], kinds=("oblast",), limit=3):
                     if same_admin_name(lemma[:-4], place.name):
                         return Mention(start, end, text, place, unit=True)
                 continue
-            places = [p for p in self.index.named(lemma) if self._plausible(p, ws, i)]
-            if places:
-                return Mention(start, end, text, self._settle(places) if settle else places[0])
-        return None
+            key = name_key(lemma)
+            candidates += [(p, key in (name_key(p.name), name_key(p.local_name))) for p in self.index.named(lemma)
+                           if self._plausible(p, ws, i)]
+        if not candidates:
+            return None
+        return Mention(start, end, text, self._settle(candidates) if settle else candidates[0][0])
 
     def _plausible(self, place: Place, ws: list[Word], i: int) -> bool:
         """A town is taken when it is large, or after a preposition of place, or in an oblast the report names;
@@ -213,12 +218,15 @@ class Finder:
             return place.population >= _ABROAD_MIN and after_at
         return place.population >= _TOWN_MIN or after_at or place.oblast in self.oblasts
 
-    def _settle(self, places: list[Place]) -> Place:
-        """The place meant among namesakes: a town before a unit of its name (the point is what the sentence
-        names), those in the countries and oblasts the report names first, then the most important."""
+    def _settle(self, candidates: list[tuple[Place, bool]]) -> Place:
+        """The place meant among namesakes: those in the oblasts and countries the report names first, then one
+        named by its own name (Pokrovsk, not Engels, once called Pokrovsk), a town before a unit of its name (the
+        point is what the sentence names), then the most important."""
         order = {"town": 0, "raion": 1, "hromada": 2, "oblast": 3, "country": 4}
 
-        def rank(p: Place) -> tuple[int, int, int, float]:
-            return (p.oblast not in self.oblasts, p.iso3 not in self.countries, order.get(p.kind, 5), -p.score)
+        def rank(c: tuple[Place, bool]) -> tuple[int, int, int, int, float]:
+            p, own = c
+            return (p.oblast not in self.oblasts, p.iso3 not in self.countries, not own, order.get(p.kind, 5),
+                    -p.score)
 
-        return min(places, key=rank)
+        return min(candidates, key=rank)[0]
