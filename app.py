@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import filter as evfilter, service
-from ui import data, exporter, importer, mapview, share, sidebar, tables, units as unit_list, urlstate
+from ui import data, drafts, exporter, importer, mapview, share, sidebar, tables, units as unit_list, urlstate
 
 st.set_page_config(page_title="geo-events: security events on the map", page_icon=":material/map:", layout="wide")
 
@@ -81,6 +81,8 @@ with tab_map:
 with tab_import:
     if tab_import.open is not False or importer.pending():  # drawn while open, or while an upload waits
         importer.panel(loaded)
+        st.divider()
+        drafts.panel(loaded)
         st.divider()
         importer.areas_panel()
         st.divider()

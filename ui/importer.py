@@ -27,9 +27,9 @@ EXTENSIONS = ["csv", "tsv", "txt", "xlsx", "geojson", "json", "kml", "kmz", "gpk
 #: Prefix of the private directory (mode 0700, removed once read) that holds one upload while it is read.
 UPLOAD_PREFIX = "geo-events-upload-"
 #: The panels' uploads: Streamlit keeps an upload only while its widget is drawn (:func:`pending`).
-UPLOAD_KEYS = ("imp-file", "area-files", "unit-files")
+UPLOAD_KEYS = ("imp-file", "area-files", "unit-files", "draft-file")
 #: The panels' choices: kept by :func:`keep_choices` on the runs that do not draw them.
-CHOICE_KEYS = ("imp-format", "area-kind")
+CHOICE_KEYS = ("imp-format", "area-kind", "draft-text", "draft-date", "draft-lang")
 
 
 def pending() -> bool:
