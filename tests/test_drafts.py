@@ -36,6 +36,8 @@ def _one(text: str, lang: str = "auto", date: dt.date = MONDAY) -> pd.Series:
         ("Drones were shot down over the Kostyukovichi district.", "en", "Kostyukovichi", "admin2"),
         ("Russian troops were deployed near Sumy.", "en", "Sumy", "near"),
         ("Des drones ont survolé la région de Kostjukowitschy.", "fr", "Kostyukovichi", "admin2"),  # German spelling
+        ("Russische Truppen wurden bei Sumy stationiert.", "de", "Sumy", "near"),
+        ("Drohnen wurden über dem Gebiet Kursk abgeschossen.", "de", "Kursk region", "admin1"),
     ],
 )
 def test_places_in_every_language_and_form_resolve_to_the_unit_or_town(text, lang, place, precision) -> None:
@@ -58,6 +60,8 @@ def test_places_in_every_language_and_form_resolve_to_the_unit_or_town(text, lan
         ("Удар по Харкову 10 серпня.", "uk", "2024-08-10", "2024-08-10"),
         ("Удар по Харькову 20 декабря.", "ru", "2023-12-20", "2023-12-20"),  # a later day of the year: last year's
         ("Drones struck Sumy.", "en", "2024-08-12", "2024-08-12"),  # no date said: the report's
+        ("In der Nacht zum Sonntag griffen Drohnen Kursk an.", "de", "2024-08-10", "2024-08-11"),
+        ("Die Kämpfe bei Sudscha dauern seit fünf Tagen an.", "de", "2024-08-07", "2024-08-12"),
     ],
 )
 def test_dates_count_from_the_report_date(text, lang, start, end) -> None:
@@ -79,6 +83,8 @@ def test_dates_count_from_the_report_date(text, lang, start, end) -> None:
         ("По данным агентства, удары нанесены по Курску.", "ru", "reported"),
         ("Повідомляється про удари по Сумах.", "uk", "reported"),
         ("Російські дрони нібито атакували Суми.", "uk", "claimed"),
+        ("Russische Drohnen haben angeblich Sumy angegriffen.", "de", "claimed"),
+        ("Laut Behörden wurde Charkiw gestern beschossen, ein Angriff.", "de", "reported"),
     ],
 )
 def test_hedging_sets_the_verification(text, lang, expected) -> None:
@@ -183,7 +189,8 @@ def test_the_language_is_told_from_the_text() -> None:
     from geo.drafts._text import language
 
     assert [language(t) for t in ("Les combats dans la région de Koursk.", "Fighting in the Kursk region.",
-                                  "Бои в Курской области.", "Бої на Харківщині.")] == ["fr", "en", "ru", "uk"]
+                                  "Бои в Курской области.", "Бої на Харківщині.",
+                                  "Die Kämpfe in der Region Kursk dauern an.")] == ["fr", "en", "ru", "uk", "de"]
 
 
 def test_the_terms_table_is_data_with_clear_errors(tmp_path, monkeypatch) -> None:

@@ -12,7 +12,7 @@ from typing import Final
 
 from geo.drafts._terms import Terms
 
-_DAYS_WORD: Final = re.compile(r"^(?:jours?|days?|дн\w*|день|доб\w*|сут\w*)$")
+_DAYS_WORD: Final = re.compile(r"^(?:jours?|days?|tage?n?|дн\w*|день|доб\w*|сут\w*)$")
 _NUMBER: Final = re.compile(r"^\d{1,3}$")
 _YEAR: Final = re.compile(r"^(?:19|20)\d\d$")
 _TOKEN: Final = re.compile(r"[\w’'-]+")
