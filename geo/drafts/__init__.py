@@ -108,8 +108,10 @@ class Drafter:
     """Drafts events from reports with one gazetteer (``index``: :class:`geo.places.PlaceIndex`) and, when given,
     the join index of the boundaries (``admin``: :class:`geo.join.AdminIndex`, for border locations)."""
 
-    def __init__(self, index: PlaceIndex, admin: Any = None, *, home: tuple[str, ...] = ("BLR", "UKR", "RUS")) -> None:
-        self.index, self.admin, self.home = index, admin, home
+    def __init__(self, index: PlaceIndex, admin: Any = None, *, home: tuple[str, ...] | None = None) -> None:
+        self.index, self.admin = index, admin
+        #: the countries whose small towns and units count (default: the gazetteer's boundaries' countries)
+        self.home = tuple(sorted(home if home is not None else index.home or ()))
 
     def draft(self, report: Report, lang: str = "auto") -> pd.DataFrame:
         """The draft events of ``report`` (see the module's docstring), in the order of the text."""
