@@ -153,6 +153,15 @@ def test_bad_input_names_file_row_and_column(tmp_path, name, content, message) -
         read_reports(tmp_path / name)
 
 
+def test_a_report_in_cp1251_reads_as_any_import_does(tmp_path) -> None:
+    (tmp_path / "r.txt").write_bytes("Беспилотники атаковали Курск в ночь на воскресенье.".encode("cp1251"))
+    (report,) = read_reports(tmp_path / "r.txt", date="2024-08-12")
+    assert report.text.startswith("Беспилотники") and _one(report.text, "ru")["location_name"].startswith("Kursk")
+    (tmp_path / "b.txt").write_bytes(b"\x00\x01binary")
+    with pytest.raises(GeoError, match="b.txt.*expected a text file, got binary data"):
+        read_reports(tmp_path / "b.txt", date="2024-08-12")
+
+
 def test_reports_are_read_from_csv_and_jsonl(tmp_path) -> None:
     (tmp_path / "r.csv").write_text('text,date,id,url\n"Drones struck Sumy.",2024-08-12,a1,https://x/a1\n',
                                     encoding="utf-8")

@@ -1,5 +1,6 @@
 """Reports to draft from: a text file (one report, its date given), or a CSV or JSONL of reports (text, date, and
-optionally id and url, a report a row). Bad input is a GeoError naming the file, row and column."""
+optionally id and url, a report a row), in whatever encoding the import readers accept. Bad input is a GeoError
+naming the file, row and column."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Final
 
 from geo.errors import GeoError
+from geo.io import read_text
 
 #: The largest input read (bytes): a day of reports, not a corpus.
 MAX_BYTES: Final = 50 * 2**20
@@ -34,10 +36,7 @@ def read_reports(path: str | Path, *, date: str | None = None) -> list[object]:
     if file.stat().st_size > MAX_BYTES:
         raise GeoError(f"{file.name}: expected a file of at most {MAX_BYTES // 2**20} MB, got "
                        f"{file.stat().st_size / 2**20:.0f} MB")
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise GeoError(f"{file.name}: expected UTF-8 text, got a byte {exc.object[exc.start]:#x} at {exc.start}") from None
+    text, _encoding = read_text(file)  # (UTF-8, or the single-byte encoding it fits: a cp1251 report reads too)
     suffix = file.suffix.lower()
     if suffix not in (".csv", ".jsonl"):
         if not date:

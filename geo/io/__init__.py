@@ -27,7 +27,7 @@ import pandas as pd
 from geo import schema
 from geo.errors import InputFormatError
 from geo.io._core import Context, ReadResult
-from geo.io._text import read_bytes
+from geo.io._text import decode, read_bytes
 from geo.io.acled import read_acled
 from geo.io.detect import FORMATS, detect_format
 from geo.io.geojson import read_geojson
@@ -37,7 +37,16 @@ from geo.io.tabular import read_csv, read_xlsx
 from geo.io.ucdp import read_ucdp
 from geo.io.viina import read_viina
 
-__all__ = ["FORMATS", "ReadResult", "detect_format", "read_events"]
+
+def read_text(path: str | Path) -> tuple[str, str]:
+    """A text file's contents and the encoding they were read in (UTF-8 with or without BOM, UTF-16 with a BOM,
+    else the single-byte encoding the bytes fit best: cp1251 for Cyrillic), as every reader decodes its input;
+    an InputFormatError naming the file for binary data or a file that cannot be read."""
+    file = Path(path).name
+    return decode(read_bytes(path, file), file)
+
+
+__all__ = ["FORMATS", "ReadResult", "detect_format", "read_events", "read_text"]
 
 _READERS = {
     "acled": read_acled,
