@@ -21,16 +21,17 @@ from geo.render.labels import (
     town_min_zoom,
     zoom_for_scale,
 )
-from tests.test_places import BORDER, RECORDS, _town
+from tests.factories import town_record
+from tests.test_places import BORDER, RECORDS
 
 #: towns for labels: BORDER's, a city of a million inside Kursk region, a village too small to label and a
 #: town outside every loaded oblast, and a town of 50,000
 LABEL_RECORDS = [
     *RECORDS,
-    _town(910001, "Bigcity", 51.0, 37.5, "RU", 1_200_000, "Бигсити"),
-    _town(910002, "Hamlet", 51.5, 37.0, "RU", MIN_POPULATION - 1),
-    _town(910003, "Faraway", 55.75, 37.6, "RU", 150_000),
-    _town(910004, "Midtown", 52.0, 30.0, "BY", 50_000),
+    town_record(910001, "Bigcity", 51.0, 37.5, "RU", 1_200_000, "Бигсити"),
+    town_record(910002, "Hamlet", 51.5, 37.0, "RU", MIN_POPULATION - 1),
+    town_record(910003, "Faraway", 55.75, 37.6, "RU", 150_000),
+    town_record(910004, "Midtown", 52.0, 30.0, "BY", 50_000),
 ]
 
 
