@@ -66,9 +66,10 @@ def test_no_memory_growth_over_repeated_filter_changes(app_url):
         open_map(page, app_url, events=EVENTS // 2)
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
-        for _ in range(2):  # warm-up: Streamlit's own elements (the vega chart, the tables) fill their caches over
+        for _ in range(4):  # warm-up: Streamlit's own elements (the vega chart, the tables) fill their caches over
             _filter(page, "Last 7 days")  # the first cycles (page heap +3-11 % from cycle 1 to 20, the map's part
-            _filter(page, "All")  # flat); growth is measured from the second cycle on
+            _filter(page, "All")  # flat); growth is measured from the fourth cycle on (from the second, it was
+            # +5.5 to +10.3 % over runs of the same code: the test failed one run in four at its 10 % bound)
         first = _memory(cdp)
         kept_first = _runtime(page, "({groups: w.feature_group.length, holders: R.stats().holders})")
         for _ in range(CYCLES - 1):
